@@ -1,0 +1,66 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { Logger } from '../../src/logger.js';
+import { CallbackRejection, requireQuery } from './callback-server.js';
+import { WeComCrypto, WeComCryptoError } from './crypto.js';
+import { parseEnvelope, parseMessageXml, WeComXmlError } from './xml.js';
+
+export interface AppCallbackRoute {
+  path: string;
+  agentId: string;
+  crypto: WeComCrypto;
+  logger: Logger;
+  /** Takes a verified, decrypted message; must return at once (the work goes to the queue). */
+  accept(fields: Record<string, string>): void;
+}
+
+/**
+ * The self-built app's "receive messages" URL: GET verifies the URL, POST delivers encrypted XML.
+ * The ack (HTTP 200, empty body) is sent as soon as the message is verified and queued.
+ */
+export function registerAppCallback(server: FastifyInstance, route: AppCallbackRoute): void {
+  const log = route.logger.child({ module: 'callback', agent: route.agentId });
+
+  server.get(route.path, async (request, reply) => {
+    try {
+      const query = requireQuery(request.query, ['msg_signature', 'timestamp', 'nonce', 'echostr']);
+      const plain = route.crypto.verifyUrl({ msg_signature: query.msg_signature!, timestamp: query.timestamp!, nonce: query.nonce!, echostr: query.echostr! });
+      log.info('callback URL verified');
+      return reply.type('text/plain').send(plain);
+    } catch (error) {
+      return reject(reply, log, error, 'URL verification');
+    }
+  });
+
+  server.post(route.path, async (request, reply) => {
+    try {
+      const query = requireQuery(request.query, ['msg_signature', 'timestamp', 'nonce']);
+      if (typeof request.body !== 'string' || request.body === '') throw new CallbackRejection(400, 'empty body');
+      const envelope = parseEnvelope(request.body);
+      if (!route.crypto.verifySignature(query.msg_signature!, query.timestamp!, query.nonce!, envelope.encrypt)) {
+        throw new CallbackRejection(401, 'msg_signature does not match (wrong token, or not from WeCom)');
+      }
+      route.accept(parseMessageXml(route.crypto.decrypt(envelope.encrypt)));
+      return reply.status(200).send('');
+    } catch (error) {
+      return reject(reply, log, error, 'message callback');
+    }
+  });
+}
+
+/** Maps every way a callback can be bad to a status and one log line; unknown errors are 500s. */
+export function reject(reply: FastifyReply, log: Logger, error: unknown, what: string): FastifyReply {
+  const { status, reason } = classify(error);
+  if (status === 500) log.error({ err: (error as Error).stack }, `${what} failed`);
+  else log.warn({ status, reason }, `${what} rejected`);
+  return reply.status(status).type('text/plain').send(status === 401 ? 'unauthorized' : status === 500 ? 'internal error' : 'bad request');
+}
+
+function classify(error: unknown): { status: number; reason: string } {
+  if (error instanceof CallbackRejection) return { status: error.status, reason: error.reason };
+  if (error instanceof WeComCryptoError) {
+    const unauthorized = error.code === 'bad_signature' || error.code === 'receive_id_mismatch';
+    return { status: unauthorized ? 401 : 400, reason: `${error.code}: ${error.message}` };
+  }
+  if (error instanceof WeComXmlError) return { status: 400, reason: `malformed XML: ${error.message}` };
+  return { status: 500, reason: (error as Error)?.message ?? String(error) };
+}

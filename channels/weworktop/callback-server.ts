@@ -1,0 +1,44 @@
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import type { Logger } from '../../src/logger.js';
+
+/** WeCom callbacks are small; anything over 1 MiB is refused with 413 before it is read whole. */
+export const MAX_CALLBACK_BYTES = 1024 * 1024;
+
+/**
+ * The channel's HTTP server: XML and unknown content types arrive as strings (each route parses
+ * its own envelope), JSON as objects. Every rejection gets a status code and one log line.
+ */
+export function createCallbackServer(logger: Logger): FastifyInstance {
+  const server = Fastify({ bodyLimit: MAX_CALLBACK_BYTES, logger: false, return503OnClosing: true, forceCloseConnections: true });
+  server.addContentTypeParser(['text/xml', 'application/xml', 'text/plain', '*'], { parseAs: 'string' }, (_request, body, done) => done(null, body));
+  server.setErrorHandler((error: FastifyError, request, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
+    const reason = status === 413 ? `body over ${MAX_CALLBACK_BYTES} bytes` : error.message;
+    if (status >= 500) logger.error({ path: request.url.split('?')[0], err: error.stack }, 'callback failed');
+    else logger.warn({ path: request.url.split('?')[0], status, reason }, 'callback rejected');
+    void reply.status(status).type('text/plain').send(status === 413 ? 'payload too large' : 'bad request');
+  });
+  server.setNotFoundHandler((request, reply) => {
+    logger.warn({ method: request.method, path: request.url.split('?')[0] }, 'request to an unknown path (check the callback URL in the WeCom console)');
+    void reply.status(404).type('text/plain').send('not found');
+  });
+  return server;
+}
+
+/** A callback refused on purpose: its status and the reason for the log. */
+export class CallbackRejection extends Error {
+  constructor(
+    readonly status: 400 | 401 | 403 | 409,
+    readonly reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+/** Query parameters WeCom always sends; a missing one is a 400, not a crash (CoW answered 500). */
+export function requireQuery(query: unknown, names: readonly string[]): Record<string, string> {
+  const values = (query ?? {}) as Record<string, unknown>;
+  const missing = names.filter((name) => typeof values[name] !== 'string' || values[name] === '');
+  if (missing.length) throw new CallbackRejection(400, `missing query parameter(s) ${missing.join(', ')}`);
+  return Object.fromEntries(names.map((name) => [name, values[name] as string]));
+}

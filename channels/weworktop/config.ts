@@ -1,0 +1,92 @@
+import type convict from 'convict';
+import { requiredText, FormatError } from '../../src/config/formats.js';
+
+/** One self-built app (自建应用) served by this process. */
+export interface AppCredentials {
+  agent_id: string;
+  corp_secret: string;
+  token: string;
+  aes_key: string;
+  callback_path: string;
+}
+
+export interface WeworktopConfig {
+  corp_id: string;
+  corp_secret: string;
+  agent_id: string;
+  token: string;
+  aes_key: string;
+  port: number;
+  host: string;
+  callback_path: string;
+  api_base: string;
+  proxy: string;
+  enable_markdown: boolean;
+  welcome_message: string;
+  agents: AppCredentials[];
+  api_timeout: number;
+  api_retries: number;
+  api_retry_delay_ms: number;
+}
+
+const AES_KEY = { regex: /^[A-Za-z0-9]{43}$/, describe: 'the 43-character EncodingAESKey from the WeCom console' };
+const TOKEN = { regex: /^[A-Za-z0-9]{1,32}$/, describe: 'the Token from the WeCom console (letters and digits, at most 32)' };
+const AGENT_ID = { regex: /^\d+$/, describe: 'the numeric AgentId, e.g. 1000002' };
+
+/** JSON configs write the AgentId as a number, env vars as a string: both are fine. */
+function requiredAgentId(value: unknown): void {
+  if (value === '' || value === undefined) throw new FormatError('a value (required when channel_type is "weworktop")', value);
+  if (!((typeof value === 'string' || typeof value === 'number') && AGENT_ID.regex.test(String(value)))) throw new FormatError(AGENT_ID.describe, value);
+}
+
+function validateAgents(value: unknown): void {
+  if (!Array.isArray(value)) throw new FormatError('a list of {agent_id, corp_secret, token, aes_key, callback_path}', value);
+  value.forEach((agent: unknown, index) => {
+    const entry = (agent ?? {}) as Record<string, unknown>;
+    const check = (key: string, test: (v: unknown) => boolean, expected: string, secret = false) => {
+      if (!test(entry[key])) throw new FormatError(`agents[${index}].${key} to be ${expected}`, entry[key], secret);
+    };
+    check('agent_id', (v) => (typeof v === 'string' || typeof v === 'number') && /^\d+$/.test(String(v)), AGENT_ID.describe);
+    check('corp_secret', (v) => typeof v === 'string' && v.length > 0, 'the app Secret', true);
+    check('token', (v) => typeof v === 'string' && TOKEN.regex.test(v), TOKEN.describe, true);
+    check('aes_key', (v) => typeof v === 'string' && AES_KEY.regex.test(v), AES_KEY.describe, true);
+    check('callback_path', (v) => v === undefined || (typeof v === 'string' && v.startsWith('/')), 'a path starting with "/"');
+  });
+}
+
+/** The `weworktop` config section. Credentials are required only when this channel is chosen. */
+export const weworktopSchema: convict.Schema<WeworktopConfig> = {
+  corp_id: { doc: 'CorpID (我的企业 → 企业信息 → 企业ID).', format: requiredText('weworktop'), default: '', env: 'WEWORKTOP_CORP_ID' },
+  corp_secret: { doc: 'The app Secret (应用管理 → your app → Secret).', format: requiredText('weworktop'), default: '', sensitive: true, env: 'WEWORKTOP_CORP_SECRET' },
+  agent_id: { doc: 'The app AgentId, e.g. 1000002.', format: requiredAgentId, default: '', env: 'WEWORKTOP_AGENT_ID' },
+  token: { doc: 'Token of the app\'s "receive messages" (接收消息) API settings.', format: requiredText('weworktop', TOKEN), default: '', sensitive: true, env: 'WEWORKTOP_TOKEN' },
+  aes_key: { doc: 'EncodingAESKey of the same settings (43 characters).', format: requiredText('weworktop', AES_KEY), default: '', sensitive: true, env: 'WEWORKTOP_AES_KEY' },
+  port: { doc: 'Port of the callback server.', format: 'tcp-port', default: 5001, env: 'WEWORKTOP_PORT' },
+  host: { doc: 'Interface the callback server listens on.', format: 'text', default: '0.0.0.0', env: 'WEWORKTOP_HOST' },
+  callback_path: { doc: 'Path of the callback URL to enter in the WeCom console.', format: 'text', default: '/wework_callback', env: 'WEWORKTOP_CALLBACK_PATH' },
+  api_base: { doc: 'WeCom API base URL (a reverse proxy, or a fake in tests).', format: 'http-url-or-empty', default: 'https://qyapi.weixin.qq.com', env: 'WEWORKTOP_API_BASE' },
+  proxy: { doc: 'HTTP proxy for every WeCom API call: a fixed egress IP for the trusted-IP list (error 60020).', format: 'http-url-or-empty', default: '', env: 'WEWORKTOP_PROXY' },
+  enable_markdown: { doc: 'Send markdown messages. Off by default: personal WeChat (微信插件) cannot show markdown, so replies are plain text.', format: 'flag', default: false, env: 'WEWORKTOP_ENABLE_MARKDOWN' },
+  welcome_message: { doc: 'Sent when a user opens the app (enter_agent); empty: none.', format: 'text', default: '', env: 'WEWORKTOP_WELCOME_MESSAGE' },
+  agents: { doc: 'Further apps of the same corp served by this process: [{agent_id, corp_secret, token, aes_key, callback_path}].', format: validateAgents, default: [] },
+  api_timeout: { doc: 'Seconds to wait for one WeCom API call.', format: 'positive-int', default: 15, env: 'WEWORKTOP_API_TIMEOUT' },
+  api_retries: { doc: 'Retries of a WeCom API call after a transient failure (-1, 45009, 5xx, network).', format: 'non-negative-int', default: 3, env: 'WEWORKTOP_API_RETRIES' },
+  api_retry_delay_ms: { doc: 'First retry delay in ms; doubles each retry.', format: 'non-negative-int', default: 500, env: 'WEWORKTOP_API_RETRY_DELAY_MS' },
+};
+
+/** CoW's wechatcom_app keys, accepted at the root so its users can keep their config. */
+export const cowKeyAliases: Record<string, string> = {
+  wechatcom_corp_id: 'corp_id',
+  wechatcomapp_secret: 'corp_secret',
+  wechatcomapp_agent_id: 'agent_id',
+  wechatcomapp_token: 'token',
+  wechatcomapp_aes_key: 'aes_key',
+  wechatcomapp_port: 'port',
+};
+
+/** The primary app and the extra `agents`, with default callback paths filled in. */
+export function appsOf(config: WeworktopConfig): AppCredentials[] {
+  const primary: AppCredentials = { agent_id: String(config.agent_id), corp_secret: config.corp_secret, token: config.token, aes_key: config.aes_key, callback_path: config.callback_path };
+  const extra = config.agents.map((agent) => ({ ...agent, agent_id: String(agent.agent_id), callback_path: agent.callback_path ?? `/wework_callback/${agent.agent_id}` }));
+  return [primary, ...extra];
+}

@@ -1,0 +1,7 @@
+import type { ChannelModule } from '../../src/channel.js';
+import { cowKeyAliases, weworktopSchema } from './config.js';
+import { WeworktopChannel } from './weworktop-channel.js';
+
+export const configSchema = weworktopSchema as ChannelModule['configSchema'];
+export const keyAliases = cowKeyAliases;
+export const createChannel: ChannelModule['createChannel'] = (deps) => new WeworktopChannel(deps);

@@ -1,0 +1,68 @@
+import type { Logger } from '../../src/logger.js';
+import type { Reply } from '../../src/reply.js';
+import { markdownToText } from './markdown-to-text.js';
+import type { SendPacer } from './send-pacer.js';
+import { splitUtf8 } from './split-utf8.js';
+import type { WeComApiClient } from './wecom-api-client.js';
+
+/** message/send text and markdown content is cut at 2048 bytes by WeCom ("超过将截断"). */
+export const MAX_TEXT_BYTES = 2048;
+/** media/upload limits (bytes). */
+export const UPLOAD_LIMITS = { image: 10 * 1024 * 1024, voice: 2 * 1024 * 1024, video: 10 * 1024 * 1024, file: 20 * 1024 * 1024 } as const;
+
+export interface ReplySenderOptions {
+  api: WeComApiClient;
+  pacer: SendPacer;
+  enableMarkdown: boolean;
+  logger: Logger;
+  /** Turns synthesized speech into WeCom voice parts (AMR, ≤ 60 s, ≤ 2 MB each); wired by the voice engines. */
+  encodeVoice?: (data: Buffer, format: string) => Promise<Buffer[]>;
+}
+
+/** Encodes a reply as WeCom app messages to one user: split, paced, in order. */
+export class ReplySender {
+  constructor(private readonly options: ReplySenderOptions) {}
+
+  async send(reply: Reply, touser: string): Promise<void> {
+    switch (reply.type) {
+      case 'text':
+      case 'error':
+        return this.sendText(reply.text, touser);
+      case 'image':
+        return this.sendMedia('image', reply.data, `image.${reply.mimeType.includes('png') ? 'png' : 'jpg'}`, reply.mimeType, touser);
+      case 'file':
+        return this.sendMedia('file', reply.data, reply.fileName, 'application/octet-stream', touser);
+      case 'voice': {
+        const parts = reply.format === 'amr' ? [reply.data] : await this.encodeVoice(reply.data, reply.format);
+        for (const part of parts) await this.sendMedia('voice', part, 'reply.amr', 'audio/amr', touser);
+        return;
+      }
+    }
+  }
+
+  async sendText(text: string, touser: string): Promise<void> {
+    const markdown = this.options.enableMarkdown;
+    // Personal WeChat (微信插件) shows markdown messages as "unsupported", so plain text is the default.
+    const content = markdown ? text : markdownToText(text);
+    const msgtype = markdown ? 'markdown' : 'text';
+    for (const part of splitUtf8(content, MAX_TEXT_BYTES)) {
+      await this.options.pacer.acquire(touser);
+      await this.options.api.sendMessage({ touser, msgtype, [msgtype]: { content: part } });
+    }
+  }
+
+  private async sendMedia(type: keyof typeof UPLOAD_LIMITS, data: Buffer, fileName: string, contentType: string, touser: string): Promise<void> {
+    if (data.length > UPLOAD_LIMITS[type]) {
+      this.options.logger.warn({ type, bytes: data.length, limit: UPLOAD_LIMITS[type] }, 'reply media over WeCom\'s upload limit; sending a note instead');
+      return this.sendText(`（回复的${type === 'image' ? '图片' : '文件'}太大，企业微信无法发送）`, touser);
+    }
+    const mediaId = await this.options.api.uploadMedia(type, data, fileName, contentType);
+    await this.options.pacer.acquire(touser);
+    await this.options.api.sendMessage({ touser, msgtype: type, [type]: { media_id: mediaId } });
+  }
+
+  private async encodeVoice(data: Buffer, format: string): Promise<Buffer[]> {
+    if (!this.options.encodeVoice) throw new Error(`cannot send ${format} voice: no AMR encoder configured`);
+    return this.options.encodeVoice(data, format);
+  }
+}

@@ -1,0 +1,207 @@
+import http from 'node:http';
+import https from 'node:https';
+import { setTimeout as sleep } from 'node:timers/promises';
+import axios, { type AxiosInstance, type AxiosRequestConfig, type AxiosResponse } from 'axios';
+import { HttpsProxyAgent } from 'https-proxy-agent';
+import type { Logger } from '../../src/logger.js';
+import { AccessTokenCache } from './access-token-cache.js';
+import { MEDIA_TOO_LARGE, TOKEN_ERRCODES, TRANSIENT_ERRCODES, UNTRUSTED_IP_ERRCODE, WeComApiError, ipFromErrmsg } from './wecom-api-error.js';
+
+export interface WeComApiOptions {
+  apiBase: string;
+  corpId: string;
+  agentId: string;
+  secret: string;
+  /** HTTP proxy for every call (a fixed egress IP for the trusted-IP list). */
+  proxy: string;
+  timeoutMs: number;
+  logger: Logger;
+  /** Transient failures are retried this many times, waiting baseDelayMs, 2x, 4x... */
+  retries?: number;
+  retryBaseDelayMs?: number;
+}
+
+interface WeComAnswer {
+  errcode?: number;
+  errmsg?: string;
+}
+
+export interface SendResult extends WeComAnswer {
+  msgid?: string;
+  invaliduser?: string;
+}
+
+export interface DownloadedMedia {
+  data: Buffer;
+  contentType: string;
+  fileName?: string;
+}
+
+type Decoded<T> = { answer: WeComAnswer; value: T };
+
+/**
+ * One app's WeCom API. Every call runs through `call`, where the cross-cutting concerns live once:
+ * the access_token (fetched, cached, replaced and retried once when WeCom rejects it), retries with
+ * backoff for transient failures, the 60020 trusted-IP diagnosis, and errcode → WeComApiError.
+ */
+export class WeComApiClient {
+  readonly tokens: AccessTokenCache;
+  private readonly http: AxiosInstance;
+  private readonly log: Logger;
+  private readonly retries: number;
+  private readonly retryBaseDelayMs: number;
+
+  constructor(private readonly options: WeComApiOptions) {
+    this.log = options.logger.child({ module: 'wecom-api', agent: options.agentId });
+    this.retries = options.retries ?? 3;
+    this.retryBaseDelayMs = options.retryBaseDelayMs ?? 500;
+    const agent = options.proxy ? new HttpsProxyAgent(options.proxy) : undefined;
+    this.http = axios.create({
+      baseURL: options.apiBase,
+      timeout: options.timeoutMs,
+      proxy: false,
+      // A proxy tunnels with CONNECT for http and https alike; without one, keep connections alive.
+      httpAgent: agent ?? new http.Agent({ keepAlive: true }),
+      httpsAgent: agent ?? new https.Agent({ keepAlive: true }),
+      validateStatus: () => true,
+    });
+    this.tokens = new AccessTokenCache({
+      fetch: () => this.fetchToken(),
+      onBackgroundError: (error) => this.log.warn({ err: (error as Error).message }, 'background access_token refresh failed'),
+    });
+  }
+
+  async sendMessage(body: Record<string, unknown>): Promise<SendResult> {
+    const result = await this.call('message/send', { method: 'POST', url: '/cgi-bin/message/send', data: { agentid: Number(this.options.agentId), ...body } }, jsonAnswer<SendResult>);
+    if (result.invaliduser) this.log.warn({ invaliduser: result.invaliduser }, 'message/send: some recipients are invalid or outside the app\'s visible range');
+    return result;
+  }
+
+  async uploadMedia(type: 'image' | 'voice' | 'video' | 'file', data: Buffer, fileName: string, contentType: string): Promise<string> {
+    const result = await this.call(
+      'media/upload',
+      () => {
+        // A fresh form each attempt: a sent body cannot be sent again.
+        const form = new FormData();
+        form.append('media', new Blob([data], { type: contentType }), fileName);
+        return { method: 'POST', url: '/cgi-bin/media/upload', params: { type }, data: form };
+      },
+      jsonAnswer<WeComAnswer & { media_id?: string }>,
+    );
+    if (!result.media_id) throw new WeComApiError('media/upload', -1, 'no media_id in the answer');
+    return result.media_id;
+  }
+
+  /** media/get answers the bytes, or JSON on error (so the content type decides). */
+  async downloadMedia(mediaId: string, maxBytes: number): Promise<DownloadedMedia> {
+    return this.call('media/get', { method: 'GET', url: '/cgi-bin/media/get', params: { media_id: mediaId }, responseType: 'arraybuffer', maxContentLength: maxBytes }, (response) => {
+      const data = Buffer.from(response.data as ArrayBuffer);
+      const contentType = String(response.headers['content-type'] ?? 'application/octet-stream');
+      if (/json|text\/plain/.test(contentType)) return jsonAnswer<DownloadedMedia>({ ...response, data: JSON.parse(data.toString('utf8')) });
+      const disposition = String(response.headers['content-disposition'] ?? '');
+      const fileName = /filename="?([^";]+)"?/.exec(disposition)?.[1];
+      return { answer: { errcode: 0 }, value: { data, contentType, ...(fileName ? { fileName } : {}) } };
+    });
+  }
+
+  close(): void {
+    this.tokens.close();
+  }
+
+  private async call<T>(
+    api: string,
+    request: AxiosRequest | (() => AxiosRequest),
+    decode: (response: AxiosResponse) => Decoded<T>,
+  ): Promise<T> {
+    let tokenRetried = false;
+    for (let attempt = 0; ; attempt++) {
+      const token = await this.tokens.get();
+      const config = typeof request === 'function' ? request() : request;
+      let decoded: Decoded<T>;
+      try {
+        const response = await this.http.request({ ...config, params: { ...config.params, access_token: token } });
+        if (response.status >= 500) throw new WeComApiError(api, -1, `HTTP ${response.status}`);
+        if (response.status >= 400) throw new WeComApiError(api, response.status, `HTTP ${response.status}`);
+        decoded = decode(response);
+      } catch (error) {
+        if (axios.isAxiosError(error) && /maxContentLength/.test(error.message)) {
+          throw new WeComApiError(api, MEDIA_TOO_LARGE, `larger than the ${config.maxContentLength}-byte limit`);
+        }
+        const failure = error instanceof WeComApiError ? error : new WeComApiError(api, -1, `network: ${(error as Error).message}`);
+        if (failure.errcode === -1 && attempt < this.retries) {
+          await this.backoff(api, attempt, failure);
+          continue;
+        }
+        throw failure;
+      }
+      const errcode = decoded.answer.errcode ?? 0;
+      const errmsg = decoded.answer.errmsg ?? '';
+      if (errcode === 0) return decoded.value;
+      if (TOKEN_ERRCODES.has(errcode) && !tokenRetried) {
+        tokenRetried = true;
+        this.log.info({ api, errcode }, 'access_token rejected; fetching a new one and retrying once');
+        this.tokens.invalidate(token);
+        continue;
+      }
+      if (errcode === UNTRUSTED_IP_ERRCODE) this.explainUntrustedIp(api, errmsg);
+      if (TRANSIENT_ERRCODES.has(errcode) && attempt < this.retries) {
+        await this.backoff(api, attempt, new WeComApiError(api, errcode, errmsg));
+        continue;
+      }
+      throw new WeComApiError(api, errcode, errmsg);
+    }
+  }
+
+  private async fetchToken(): Promise<{ token: string; expiresInSeconds: number }> {
+    for (let attempt = 0; ; attempt++) {
+      let answer: WeComAnswer & { access_token?: string; expires_in?: number };
+      try {
+        const response = await this.http.get('/cgi-bin/gettoken', { params: { corpid: this.options.corpId, corpsecret: this.options.secret } });
+        if (response.status >= 400) throw new WeComApiError('gettoken', -1, `HTTP ${response.status}`);
+        answer = response.data as typeof answer;
+      } catch (error) {
+        const failure = error instanceof WeComApiError ? error : new WeComApiError('gettoken', -1, `network: ${(error as Error).message}`);
+        if (attempt < this.retries) {
+          await this.backoff('gettoken', attempt, failure);
+          continue;
+        }
+        throw failure;
+      }
+      const errcode = answer.errcode ?? 0;
+      if (errcode === 0 && answer.access_token) {
+        this.log.debug({ expires_in: answer.expires_in }, 'access_token fetched');
+        return { token: answer.access_token, expiresInSeconds: answer.expires_in ?? 7200 };
+      }
+      const errmsg = answer.errmsg ?? 'no access_token in the answer';
+      if (errcode === UNTRUSTED_IP_ERRCODE) this.explainUntrustedIp('gettoken', errmsg);
+      else if (errcode === 40001) this.log.error({ agent: this.options.agentId }, 'gettoken: corp_secret is wrong for this app (errcode 40001); copy the Secret of this app from the WeCom console');
+      else if (errcode === 40013) this.log.error('gettoken: corp_id is wrong (errcode 40013); copy 企业ID from 我的企业 → 企业信息');
+      if (TRANSIENT_ERRCODES.has(errcode) && attempt < this.retries) {
+        await this.backoff('gettoken', attempt, new WeComApiError('gettoken', errcode, errmsg));
+        continue;
+      }
+      throw new WeComApiError('gettoken', errcode, errmsg);
+    }
+  }
+
+  private explainUntrustedIp(api: string, errmsg: string): void {
+    const ip = ipFromErrmsg(errmsg) ?? 'unknown';
+    this.log.error(
+      { api, ip },
+      `WeCom refused this server's IP ${ip} (errcode 60020): add ${ip} to the app's trusted IPs (应用管理 → your app → 企业可信IP), or set weworktop.proxy to a proxy whose fixed IP is trusted`,
+    );
+  }
+
+  private async backoff(api: string, attempt: number, failure: WeComApiError): Promise<void> {
+    const delayMs = this.retryBaseDelayMs * 2 ** attempt;
+    this.log.warn({ api, errcode: failure.errcode, errmsg: failure.errmsg, retry: attempt + 1, in_ms: delayMs }, 'WeCom API call failed; retrying');
+    await sleep(delayMs);
+  }
+}
+
+type AxiosRequest = AxiosRequestConfig & { params?: Record<string, unknown> };
+
+function jsonAnswer<T>(response: Pick<AxiosResponse, 'data'>): Decoded<T> {
+  const data = (response.data ?? {}) as WeComAnswer & T;
+  return { answer: data, value: data };
+}

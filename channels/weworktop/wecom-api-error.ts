@@ -1,0 +1,26 @@
+/** A WeCom API answer with errcode ≠ 0 (or a transport failure, errcode -1), logged once where it lands. */
+export class WeComApiError extends Error {
+  constructor(
+    readonly api: string,
+    readonly errcode: number,
+    readonly errmsg: string,
+  ) {
+    super(`WeCom ${api} failed: errcode ${errcode}: ${errmsg}`);
+    this.name = 'WeComApiError';
+  }
+}
+
+/** Token rejected: drop it, fetch a new one, retry once (40001 invalid credential, 40014 invalid, 42001 expired, 41001 missing). */
+export const TOKEN_ERRCODES = new Set([40001, 40014, 41001, 42001, 42009]);
+/** Worth retrying with backoff: -1 system busy, 45009 rate limit, 45033 too many concurrent calls. */
+export const TRANSIENT_ERRCODES = new Set([-1, 45009, 45033]);
+/** The caller's IP is not in the app's trusted IP list (企业可信IP). */
+export const UNTRUSTED_IP_ERRCODE = 60020;
+
+/** The egress IP WeCom saw, from an errmsg like "... from ip: 203.0.113.7, more info ...". */
+export function ipFromErrmsg(errmsg: string): string | undefined {
+  return /from ip:\s*([0-9a-fA-F.:]+)/.exec(errmsg)?.[1];
+}
+
+/** Our own code (not WeCom's): a download was over the size we accept. */
+export const MEDIA_TOO_LARGE = -2;

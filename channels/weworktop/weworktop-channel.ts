@@ -1,0 +1,155 @@
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { Channel, ChannelDeps, ReplyContext } from '../../src/channel.js';
+import { KeyedWorkQueue } from '../../src/keyed-work-queue.js';
+import type { Logger } from '../../src/logger.js';
+import type { NormalizedMessage } from '../../src/message.js';
+import { userMessages } from '../../src/pipeline/user-messages.js';
+import { RecentKeys } from '../../src/recent-keys.js';
+import type { Reply } from '../../src/reply.js';
+import { UserFacingError } from '../../src/user-facing-error.js';
+import { registerAppCallback } from './app-callback-route.js';
+import { createCallbackServer } from './callback-server.js';
+import { appsOf, type AppCredentials, type WeworktopConfig } from './config.js';
+import { WeComCrypto } from './crypto.js';
+import { toNormalizedMessage, type AppMessageRaw, type MediaLoader } from './inbound-message.js';
+import { ReplySender, UPLOAD_LIMITS } from './reply-sender.js';
+import { SendPacer } from './send-pacer.js';
+import { WeComApiClient } from './wecom-api-client.js';
+
+/** WeCom retries an unanswered callback 3 times 5 s apart; 15 minutes covers that with room to spare. */
+const DEDUPE_TTL_MS = 15 * 60 * 1000;
+const DEDUPE_MAX_KEYS = 100_000;
+const KIND_NAMES = { image: '图片', voice: '语音', video: '视频', file: '文件' } as const;
+
+interface ServedApp {
+  credentials: AppCredentials;
+  crypto: WeComCrypto;
+  api: WeComApiClient;
+  sender: ReplySender;
+}
+
+/** `channel_type: "weworktop"`: a WeCom self-built app (自建应用), one or more per process. */
+export class WeworktopChannel implements Channel {
+  readonly name = 'weworktop';
+  readonly capabilities = { voice: true, image: true, file: true, streaming: false };
+  readonly server: FastifyInstance;
+  private readonly section: WeworktopConfig;
+  private readonly apps = new Map<string, ServedApp>();
+  private readonly queue: KeyedWorkQueue;
+  private readonly recent = new RecentKeys({ ttlMs: DEDUPE_TTL_MS, maxEntries: DEDUPE_MAX_KEYS });
+  private readonly pacer = new SendPacer({ maxPerWindow: 30, windowMs: 60_000 });
+  private readonly log: Logger;
+
+  constructor(private readonly deps: ChannelDeps) {
+    this.section = deps.config.weworktop as WeworktopConfig;
+    this.log = deps.logger.child({ module: 'weworktop' });
+    this.server = createCallbackServer(this.log);
+    this.queue = new KeyedWorkQueue({
+      concurrency: deps.config.concurrency,
+      maxWaiting: deps.config.max_queue,
+      onError: (error, key) => this.log.error({ session: key, err: describe(error) }, 'message handling failed'),
+    });
+    for (const credentials of appsOf(this.section)) {
+      const api = new WeComApiClient({
+        apiBase: this.section.api_base,
+        corpId: this.section.corp_id,
+        agentId: credentials.agent_id,
+        secret: credentials.corp_secret,
+        proxy: this.section.proxy,
+        timeoutMs: this.section.api_timeout * 1000,
+        retries: this.section.api_retries,
+        retryBaseDelayMs: this.section.api_retry_delay_ms,
+        logger: deps.logger,
+      });
+      this.apps.set(credentials.agent_id, {
+        credentials,
+        crypto: new WeComCrypto({ token: credentials.token, encodingAesKey: credentials.aes_key, receiveId: this.section.corp_id }),
+        api,
+        sender: new ReplySender({ api, pacer: this.pacer, enableMarkdown: this.section.enable_markdown, logger: this.log }),
+      });
+    }
+  }
+
+  async start(): Promise<void> {
+    for (const app of this.apps.values()) {
+      registerAppCallback(this.server, {
+        path: app.credentials.callback_path,
+        agentId: app.credentials.agent_id,
+        crypto: app.crypto,
+        logger: this.deps.logger,
+        accept: (fields) => this.accept(fields, app),
+      });
+    }
+    await this.server.listen({ host: this.section.host, port: this.section.port });
+    const paths = [...this.apps.values()].map((app) => app.credentials.callback_path).join(',');
+    this.log.info(`weworktop: listening on ${this.section.host}:${this.port} ${paths} agents=${[...this.apps.keys()].join(',')}`);
+  }
+
+  /** The bound port (the configured one, or the one the OS chose for port 0). */
+  get port(): number {
+    return (this.server.server.address() as AddressInfo | null)?.port ?? this.section.port;
+  }
+
+  async stop(): Promise<void> {
+    await this.server.close();
+    await this.queue.onIdle();
+    for (const app of this.apps.values()) app.api.close();
+  }
+
+  async send(reply: Reply, context: ReplyContext): Promise<void> {
+    const raw = context.message.raw as AppMessageRaw;
+    const app = this.apps.get(raw.agentId);
+    if (!app) throw new Error(`no app with agent id ${raw.agentId}`);
+    await app.sender.send(reply, context.message.senderId);
+  }
+
+  /** Runs inside the HTTP request: only cheap bookkeeping here, the work is queued. */
+  private accept(fields: Record<string, string>, app: ServedApp): void {
+    const agentId = app.credentials.agent_id;
+    const message = toNormalizedMessage(fields, agentId, this.mediaLoader(app));
+    const user = fields.FromUserName ?? '';
+    const key = message?.id ?? `${agentId}:msg:${fields.MsgId ?? fields.CreateTime}`;
+    if (this.recent.checkAndAdd(key)) {
+      this.log.debug({ key }, 'duplicate callback (WeCom retry) ignored');
+      return;
+    }
+    if (!message) {
+      this.log.warn({ msgType: fields.MsgType, from: user }, 'unsupported MsgType; telling the user');
+      this.enqueue(user, () => app.sender.sendText(userMessages.unsupportedKind, user), user);
+      return;
+    }
+    this.log.info({ id: message.id, from: user, kind: message.kind }, 'message received');
+    if (message.kind === 'event') this.onEvent(message, app);
+    this.enqueue(this.deps.handler.sessionKey(message), () => this.deps.handler.handle(message, this), user, app);
+  }
+
+  private onEvent(message: NormalizedMessage, app: ServedApp): void {
+    const user = message.senderId;
+    if (message.text === 'subscribe' || message.text === 'unsubscribe') this.log.info({ user, event: message.text }, 'membership event');
+    if (message.text === 'enter_agent' && this.section.welcome_message) {
+      this.enqueue(`welcome:${user}`, () => app.sender.sendText(this.section.welcome_message, user), user);
+    }
+  }
+
+  private enqueue(key: string, task: () => Promise<void>, user: string, app?: ServedApp): void {
+    if (this.queue.enqueue(key, task)) return;
+    this.log.warn({ user, max_queue: this.deps.config.max_queue }, 'queue full: message dropped, user told to retry');
+    if (app) void app.sender.sendText(userMessages.busy, user).catch((error) => this.log.warn({ err: describe(error) }, 'busy notice failed'));
+  }
+
+  private mediaLoader(app: ServedApp): MediaLoader {
+    return (mediaId, kind) => async () => {
+      try {
+        return (await app.api.downloadMedia(mediaId, UPLOAD_LIMITS[kind] * 2)).data;
+      } catch (error) {
+        this.log.warn({ mediaId, kind, err: describe(error) }, 'media download failed');
+        throw new UserFacingError(`没能从企业微信取到这条${KIND_NAMES[kind]}，请再发一次。`, { cause: error });
+      }
+    };
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

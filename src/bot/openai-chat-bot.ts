@@ -1,0 +1,63 @@
+import OpenAI from 'openai';
+import type { Logger } from '../logger.js';
+import { UserFacingError } from '../user-facing-error.js';
+import type { ChatBot, ChatMessage, Completion } from './chat-bot.js';
+
+export interface OpenAIChatBotOptions {
+  client: OpenAI;
+  model: string;
+  temperature: number;
+  logger: Logger;
+}
+
+/** Chat completions through the openai SDK against any OpenAI-compatible base URL. */
+export class OpenAIChatBot implements ChatBot {
+  constructor(private readonly options: OpenAIChatBotOptions) {}
+
+  async complete(messages: ChatMessage[], options: { onPartial?: (textSoFar: string) => void } = {}): Promise<Completion> {
+    const { client, model, temperature } = this.options;
+    const request = { model, temperature, messages: messages as OpenAI.Chat.ChatCompletionMessageParam[] };
+    try {
+      if (options.onPartial) {
+        const stream = await client.chat.completions.create({ ...request, stream: true });
+        let text = '';
+        for await (const chunk of stream) {
+          const delta = chunk.choices[0]?.delta?.content;
+          if (delta) {
+            text += delta;
+            options.onPartial(text);
+          }
+        }
+        return { text };
+      }
+      const completion = await client.chat.completions.create(request);
+      return { text: completion.choices[0]?.message?.content ?? '', totalTokens: completion.usage?.total_tokens };
+    } catch (error) {
+      throw toUserFacingError(error, this.options.logger);
+    }
+  }
+}
+
+/** Maps SDK failures (after its own retries) to one honest sentence; details go to the log. */
+export function toUserFacingError(error: unknown, logger: Logger): UserFacingError {
+  if (error instanceof UserFacingError) return error;
+  const detail = error instanceof Error ? error.message : String(error);
+  if (error instanceof OpenAI.APIConnectionTimeoutError) {
+    logger.warn({ err: detail }, 'LLM call timed out');
+    return new UserFacingError('AI 服务响应超时，请稍后再问我一次。', { cause: error });
+  }
+  if (error instanceof OpenAI.APIConnectionError) {
+    logger.warn({ err: detail }, 'cannot reach the LLM server (check open_ai_api_base and proxy)');
+    return new UserFacingError('暂时连接不上 AI 服务，请稍后再试。', { cause: error });
+  }
+  if (error instanceof OpenAI.APIError) {
+    logger.warn({ status: error.status, err: detail }, 'LLM call failed');
+    if (error.status === 401 || error.status === 403) return new UserFacingError('AI 服务的密钥无效或无权限，请联系管理员检查 open_ai_api_key。', { cause: error });
+    if (error.status === 429) return new UserFacingError('提问太快啦，AI 服务正忙，请稍后再问我。', { cause: error });
+    if (error.status === 404) return new UserFacingError('AI 服务找不到所配置的模型，请联系管理员检查 model。', { cause: error });
+    if (error.status === 400) return new UserFacingError('AI 服务拒绝了这次请求（可能内容过长或不被允许）。', { cause: error });
+    return new UserFacingError('AI 服务暂时不可用，请稍后再试。', { cause: error });
+  }
+  logger.error({ err: detail }, 'unexpected LLM failure');
+  return new UserFacingError('抱歉，处理你的消息时出错了，请稍后再试。', { cause: error });
+}

@@ -1,0 +1,94 @@
+import convict from 'convict';
+import { describeFound } from './config-error.js';
+
+/**
+ * Convict formats whose errors read "expected X, found Y"; loadConfig turns the first one into a
+ * ConfigError. Env vars arrive as strings, so each format also coerces its string form.
+ */
+export class FormatError extends Error {
+  constructor(expected: string, value: unknown, secret = false) {
+    super(`expected ${expected}, found ${describeFound(value, secret)}`);
+  }
+}
+
+function parseList(text: string): unknown {
+  const trimmed = text.trim();
+  if (trimmed.startsWith('[')) return JSON.parse(trimmed);
+  return trimmed === '' ? [] : trimmed.split(',').map((item) => item.trim());
+}
+
+export function registerFormats(): void {
+  convict.addFormats({
+    'string-list': {
+      validate(value: unknown) {
+        if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) {
+          throw new FormatError('a list of strings like ["a", "b"]', value);
+        }
+      },
+      coerce: (value: unknown) => (typeof value === 'string' ? parseList(value) : value),
+    },
+    flag: {
+      validate(value: unknown) {
+        if (typeof value !== 'boolean') throw new FormatError('true or false', value);
+      },
+      coerce: (value: unknown) => (value === 'true' ? true : value === 'false' ? false : value),
+    },
+    'non-negative-int': {
+      validate(value: unknown) {
+        if (!Number.isInteger(value) || (value as number) < 0) throw new FormatError('a whole number >= 0', value);
+      },
+      coerce: (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value),
+    },
+    'positive-int': {
+      validate(value: unknown) {
+        if (!Number.isInteger(value) || (value as number) < 1) throw new FormatError('a whole number >= 1', value);
+      },
+      coerce: (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value),
+    },
+    'tcp-port': {
+      validate(value: unknown) {
+        if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > 65535) {
+          throw new FormatError('a port number 0-65535', value);
+        }
+      },
+      coerce: (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value),
+    },
+    'finite-number': {
+      validate(value: unknown) {
+        if (typeof value !== 'number' || !Number.isFinite(value)) throw new FormatError('a number', value);
+      },
+      coerce: (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value),
+    },
+    text: {
+      validate(value: unknown, schema: { sensitive?: boolean }) {
+        if (typeof value !== 'string') throw new FormatError('a string', value, schema.sensitive === true);
+      },
+    },
+    'http-url-or-empty': {
+      validate(value: unknown) {
+        if (typeof value !== 'string' || (value !== '' && !/^https?:\/\/[^\s]+$/.test(value))) {
+          throw new FormatError('an http(s):// URL (or "" for none)', value);
+        }
+      },
+    },
+    'plain-object': {
+      validate(value: unknown) {
+        if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+          throw new FormatError('an object like {"key": ...}', value);
+        }
+      },
+      coerce: (value: unknown) => (typeof value === 'string' ? JSON.parse(value) : value),
+    },
+  });
+}
+
+/** A format for a credential the chosen channel cannot run without. */
+export function requiredText(channel: string, pattern?: { regex: RegExp; describe: string }) {
+  return (value: unknown, schema: { sensitive?: boolean }) => {
+    const secret = schema.sensitive === true;
+    if (typeof value !== 'string' || value === '') {
+      throw new FormatError(`a value (required when channel_type is "${channel}")`, value, secret);
+    }
+    if (pattern && !pattern.regex.test(value)) throw new FormatError(pattern.describe, value, secret);
+  };
+}

@@ -1,0 +1,35 @@
+/** The one message shape every channel produces; the core never sees a platform payload. */
+export type ChatType = 'single' | 'group';
+
+export type MessageKind = 'text' | 'voice' | 'image' | 'file' | 'video' | 'location' | 'link' | 'event';
+
+/** Media behind a message, fetched only when something needs the bytes. */
+export interface MediaHandle {
+  /** File format as the platform names it, e.g. "amr", "jpg". */
+  readonly format?: string;
+  readonly fileName?: string;
+  readonly mimeType?: string;
+  load(): Promise<Buffer>;
+}
+
+export interface NormalizedMessage {
+  /** Unique per platform message; also the dedupe key. */
+  id: string;
+  /** channel_type of the channel that received it. */
+  channel: string;
+  chatType: ChatType;
+  senderId: string;
+  senderName?: string;
+  /** Group chat id (group chats only). */
+  groupId?: string;
+  groupName?: string;
+  /** The bot was @-mentioned (the mention text is already stripped from `text`). */
+  isAt: boolean;
+  kind: MessageKind;
+  /** Text content; for voice, a platform transcription when one came with it; for events, the event name. */
+  text: string;
+  media?: MediaHandle;
+  time: Date;
+  /** The platform payload, opaque to the core (channels read their own fields back from it). */
+  raw: unknown;
+}

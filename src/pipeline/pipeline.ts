@@ -1,0 +1,269 @@
+import type { ChatBot, ChatMessage, ContentPart } from '../bot/chat-bot.js';
+import type { Channel, MessageHandler } from '../channel.js';
+import type { CoreConfig } from '../config/schema.js';
+import type { Logger } from '../logger.js';
+import type { ImageGenerator, SpeechRecognizer, SpeechSynthesizer } from '../media/media-engines.js';
+import type { NormalizedMessage } from '../message.js';
+import type { PluginBus } from '../plugins/plugin-bus.js';
+import { errorReply, textReply, type Reply } from '../reply.js';
+import type { ConversationStore, Turn } from '../session/conversation-store.js';
+import { fitHistory } from '../session/token-budget.js';
+import type { TokenCounter } from '../session/token-counter.js';
+import { UserFacingError } from '../user-facing-error.js';
+import { decorateText } from './decorate-reply.js';
+import type { PipelineContext } from './pipeline-context.js';
+import { applyTriggerRules, groupAllowed, groupSharesSession } from './trigger-rules.js';
+import { userMessages } from './user-messages.js';
+
+export interface PipelineDeps {
+  config: CoreConfig;
+  logger: Logger;
+  bot: ChatBot;
+  tokens: TokenCounter;
+  conversations: ConversationStore;
+  plugins: PluginBus;
+  speech?: SpeechRecognizer;
+  synthesizer?: SpeechSynthesizer;
+  images?: ImageGenerator;
+}
+
+/** CoW keeps a sent image for the next question for 3 minutes (USER_IMAGE_CACHE). */
+const PENDING_IMAGE_MS = 3 * 60 * 1000;
+const CHAT_ID_COMMAND = '#chatid';
+
+type Partial = ((textSoFar: string) => void) | undefined;
+
+/**
+ * The core: trigger rules, plugins, speech, sessions and token budgets, the LLM, decoration. One
+ * call handles one message end to end and hands the reply to the channel.
+ */
+export class Pipeline implements MessageHandler {
+  private readonly systemTurn: Turn | undefined;
+
+  constructor(private readonly deps: PipelineDeps) {
+    const prompt = deps.config.character_desc;
+    this.systemTurn = prompt ? this.turn({ role: 'system', content: prompt }) : undefined;
+  }
+
+  /** Private chats: the user. Groups: the group when it shares one session, else the member within the group. */
+  sessionKey(message: NormalizedMessage): string {
+    if (message.chatType === 'single') return message.senderId;
+    const group = { id: message.groupId, name: message.groupName };
+    if (groupSharesSession(group, this.deps.config.group_chat_in_one_session)) return `group:${message.groupId}`;
+    return `group:${message.groupId}:${message.senderId}`;
+  }
+
+  async handle(message: NormalizedMessage, channel: Channel, options: { onPartial?: (textSoFar: string) => void } = {}): Promise<void> {
+    const { config, plugins } = this.deps;
+    const log = this.deps.logger.child({ module: 'pipeline', id: message.id, from: message.senderId, ...(message.groupId ? { group: message.groupId } : {}) });
+    const isGroup = message.chatType === 'group';
+    const sessionId = this.sessionKey(message);
+    const send = (reply: Reply, context: PipelineContext) => this.deliver(reply, context, channel, log, options.onPartial);
+
+    let context: PipelineContext = { type: 'other', content: message.text, message, sessionId, isGroup, fromVoice: false, wantsVoice: false };
+    // Answered in any group, so admins can fill group_name_white_list without reading logs.
+    if (isGroup && message.kind === 'text' && message.text.trim() === CHAT_ID_COMMAND) {
+      await channel.send(textReply(userMessages.chatId(message.groupId ?? '')), { message, sessionId });
+      return;
+    }
+    if (isGroup && !groupAllowed({ id: message.groupId, name: message.groupName }, config.group_name_white_list, config.group_name_keyword_white_list)) {
+      log.info('ignored: group is not in group_name_white_list / group_name_keyword_white_list (send #chatid there to learn its id)');
+      return;
+    }
+
+    const received = await plugins.emit('receive_message', context);
+    if (received.action === 'BREAK_PASS') {
+      if (received.reply) await send(received.reply, received.context);
+      return;
+    }
+    context = received.context;
+
+    let text: string;
+    switch (message.kind) {
+      case 'text':
+      case 'location':
+      case 'link':
+        text = message.text;
+        break;
+      case 'voice': {
+        if (!(isGroup ? config.group_speech_recognition : config.speech_recognition)) {
+          log.info(`ignored: voice note while ${isGroup ? 'group_speech_recognition' : 'speech_recognition'} is off`);
+          return;
+        }
+        try {
+          text = await this.transcribe(message, log);
+        } catch (error) {
+          await send(errorReply(this.userMessageOf(error, log)), context);
+          return;
+        }
+        context = { ...context, fromVoice: true };
+        break;
+      }
+      case 'image':
+        await this.receiveImage(context, send, log);
+        return;
+      case 'event':
+        return;
+      default:
+        if (!isGroup) await send(textReply(userMessages.unsupportedKind), context);
+        else log.info({ kind: message.kind }, 'ignored: unsupported message kind in a group');
+        return;
+    }
+
+    const decision = applyTriggerRules({ ...message, text, fromVoice: context.fromVoice }, config);
+    if (!decision.triggered) {
+      log.info(`ignored: ${decision.reason}`);
+      return;
+    }
+    if (decision.content === '') {
+      log.info('ignored: nothing left after the trigger prefix');
+      return;
+    }
+    context = {
+      ...context,
+      type: decision.imageRequest ? 'image_create' : 'text',
+      content: decision.content,
+      wantsVoice: config.always_reply_voice || (context.fromVoice && config.voice_reply_voice),
+    };
+
+    if (config.clear_memory_commands.includes(context.content)) {
+      this.deps.conversations.clear(sessionId);
+      await send(textReply(userMessages.memoryCleared), context);
+      return;
+    }
+
+    const handled = await plugins.emit('handle_context', context);
+    context = handled.context;
+    let reply = handled.reply;
+    if (handled.action !== 'BREAK_PASS') reply = await this.generate(context, this.decoratedPartial(context, options.onPartial), log);
+    if (reply && context.fromVoice && config.voice_echo_transcript && reply.type === 'text') {
+      reply = textReply(userMessages.heard(text, reply.text));
+    }
+    if (reply) await send(reply, context);
+  }
+
+  private async generate(context: PipelineContext, onPartial: Partial, log: Logger): Promise<Reply | undefined> {
+    try {
+      if (context.type === 'image_create') return await this.createImage(context.content, log);
+      return await this.chat(context, onPartial, log);
+    } catch (error) {
+      return errorReply(this.userMessageOf(error, log));
+    }
+  }
+
+  private async chat(context: PipelineContext, onPartial: Partial, log: Logger): Promise<Reply> {
+    const { config, conversations, bot } = this.deps;
+    const conversation = conversations.get(context.sessionId);
+    const userTurn = this.turn({ role: 'user', content: context.content });
+    if (userTurn.tokens > config.max_single_msg_tokens) {
+      log.info({ tokens: userTurn.tokens, max: config.max_single_msg_tokens }, 'refused: message over max_single_msg_tokens');
+      return errorReply(userMessages.tooLong(userTurn.tokens, config.max_single_msg_tokens));
+    }
+    const fitted = fitHistory(this.systemTurn, conversation.turns, userTurn, config.conversation_max_tokens);
+    if (fitted.dropped > 0) {
+      conversation.turns.splice(0, fitted.dropped);
+      log.debug({ dropped: fitted.dropped, tokens: fitted.totalTokens }, 'history trimmed to conversation_max_tokens');
+    }
+    const question = this.withPendingImage(userTurn.message, conversation.pendingImage);
+    conversation.pendingImage = undefined;
+    const messages: ChatMessage[] = [...(this.systemTurn ? [this.systemTurn.message] : []), ...fitted.kept.map((turn) => turn.message), question];
+    const completion = await bot.complete(messages, onPartial ? { onPartial } : {});
+    const answer = completion.text.trim();
+    if (!answer) return errorReply(userMessages.emptyAnswer);
+    // Only a completed exchange enters the history, so a failed call leaves no half turn behind.
+    conversation.turns.push(userTurn, this.turn({ role: 'assistant', content: answer }));
+    return textReply(answer);
+  }
+
+  private withPendingImage(question: ChatMessage, pending: { dataUrl: string; at: number } | undefined): ChatMessage {
+    if (!pending || Date.now() - pending.at > PENDING_IMAGE_MS || typeof question.content !== 'string') return question;
+    const parts: ContentPart[] = [
+      { type: 'text', text: question.content },
+      { type: 'image_url', image_url: { url: pending.dataUrl } },
+    ];
+    return { role: 'user', content: parts };
+  }
+
+  private async createImage(prompt: string, log: Logger): Promise<Reply> {
+    if (!this.deps.images) return errorReply(userMessages.imagesOff);
+    const image = await this.deps.images.generate(prompt);
+    log.info({ bytes: image.data.length }, 'image generated');
+    return { type: 'image', data: image.data, mimeType: image.mimeType };
+  }
+
+  private async transcribe(message: NormalizedMessage, log: Logger): Promise<string> {
+    // Platforms that transcribe themselves (WeCom's AI bot) put the text on the message.
+    if (message.text.trim()) return message.text.trim();
+    if (!this.deps.speech) throw new UserFacingError(userMessages.speechOff);
+    if (!message.media) throw new UserFacingError(userMessages.voiceMissing);
+    const audio = await message.media.load();
+    const transcript = (await this.deps.speech.transcribe(audio, message.media.format ?? 'amr')).trim();
+    if (!transcript) throw new UserFacingError(userMessages.voiceEmpty);
+    log.info({ chars: transcript.length }, 'voice transcribed');
+    return transcript;
+  }
+
+  private async receiveImage(context: PipelineContext, send: (reply: Reply, context: PipelineContext) => Promise<void>, log: Logger): Promise<void> {
+    const { message } = context;
+    if (!this.deps.config.image_understanding) {
+      if (!context.isGroup) await send(textReply(userMessages.cannotSeeImages), context);
+      return;
+    }
+    if (!message.media) return;
+    let dataUrl: string;
+    try {
+      const data = await message.media.load();
+      dataUrl = `data:${message.media.mimeType ?? 'image/jpeg'};base64,${data.toString('base64')}`;
+    } catch (error) {
+      await send(errorReply(this.userMessageOf(error, log)), context);
+      return;
+    }
+    this.deps.conversations.get(context.sessionId).pendingImage = { dataUrl, at: Date.now() };
+    // In a private chat the image alone is a question; in groups it waits for the next trigger.
+    if (!context.isGroup) {
+      const reply = await this.generate({ ...context, type: 'text', content: userMessages.describeImagePrompt }, undefined, log);
+      if (reply) await send(reply, context);
+    }
+  }
+
+  /** Default decoration (after plugins had their say), then plugins' send hook, then the channel. */
+  private async deliver(reply: Reply, context: PipelineContext, channel: Channel, log: Logger, onPartial: Partial): Promise<void> {
+    const { plugins, config } = this.deps;
+    const decorated = await plugins.emit('decorate_reply', context, reply);
+    let final = decorated.reply;
+    if (!final) return;
+    if (decorated.action !== 'BREAK_PASS') final = await this.decorate(final, context, channel, log);
+    const sending = await plugins.emit('send_reply', context, final);
+    if (sending.action === 'BREAK_PASS' || !sending.reply) return;
+    await channel.send(sending.reply, { message: context.message, sessionId: context.sessionId, ...(onPartial ? { onPartial } : {}) });
+    void config;
+  }
+
+  private async decorate(reply: Reply, context: PipelineContext, channel: Channel, log: Logger): Promise<Reply> {
+    if (reply.type !== 'text' && reply.type !== 'error') return reply;
+    if (reply.type === 'text' && context.wantsVoice && channel.capabilities.voice && this.deps.synthesizer) {
+      try {
+        const speech = await this.deps.synthesizer.synthesize(reply.text);
+        return { type: 'voice', data: speech.data, format: speech.format };
+      } catch (error) {
+        log.warn({ err: (error as Error).message }, 'text-to-speech failed; replying with text');
+      }
+    }
+    return { ...reply, text: decorateText(reply.text, context.message, this.deps.config) };
+  }
+
+  private decoratedPartial(context: PipelineContext, onPartial: Partial): Partial {
+    if (!onPartial) return undefined;
+    return (textSoFar) => onPartial(decorateText(textSoFar, context.message, this.deps.config));
+  }
+
+  private userMessageOf(error: unknown, log: Logger): string {
+    if (error instanceof UserFacingError) return error.userMessage;
+    log.error({ err: (error as Error)?.stack ?? String(error) }, 'message handling failed');
+    return userMessages.internalError;
+  }
+
+  private turn(message: ChatMessage): Turn {
+    return { message, tokens: this.deps.tokens.countMessage(message) };
+  }
+}

@@ -1,0 +1,11 @@
+/** What the pipeline hands a channel to deliver. */
+export type Reply =
+  | { type: 'text'; text: string }
+  /** A problem the user should know about, in one short sentence (never a stack trace). */
+  | { type: 'error'; text: string }
+  | { type: 'image'; data: Buffer; mimeType: string }
+  | { type: 'voice'; data: Buffer; format: 'amr' | 'mp3' | 'wav' | 'ogg' }
+  | { type: 'file'; data: Buffer; fileName: string };
+
+export const textReply = (text: string): Reply => ({ type: 'text', text });
+export const errorReply = (text: string): Reply => ({ type: 'error', text });

@@ -1,0 +1,44 @@
+import type { Channel, ReplyContext } from '../../src/channel.js';
+import type { NormalizedMessage } from '../../src/message.js';
+import type { Reply } from '../../src/reply.js';
+
+/** A channel that keeps what the pipeline sends, for pipeline tests that need no platform. */
+export class RecordingChannel implements Channel {
+  readonly name = 'recording';
+  readonly sent: Array<{ reply: Reply; context: ReplyContext }> = [];
+
+  constructor(readonly capabilities = { voice: false, image: true, file: true, streaming: false }) {}
+
+  async start(): Promise<void> {}
+  async stop(): Promise<void> {}
+  async send(reply: Reply, context: ReplyContext): Promise<void> {
+    this.sent.push({ reply, context });
+  }
+
+  /** Texts of text and error replies, in order. */
+  get texts(): string[] {
+    return this.sent.map(({ reply }) => (reply.type === 'text' || reply.type === 'error' ? reply.text : `<${reply.type}>`));
+  }
+}
+
+let counter = 0;
+
+export function textMessage(text: string, extra: Partial<NormalizedMessage> = {}): NormalizedMessage {
+  counter += 1;
+  return {
+    id: `m${counter}`,
+    channel: 'recording',
+    chatType: 'single',
+    senderId: 'zhangsan',
+    isAt: false,
+    kind: 'text',
+    text,
+    time: new Date(),
+    raw: {},
+    ...extra,
+  };
+}
+
+export function groupMessage(text: string, extra: Partial<NormalizedMessage> = {}): NormalizedMessage {
+  return textMessage(text, { chatType: 'group', groupId: 'wrkGroup1', groupName: '测试群', senderName: '张三', ...extra });
+}
