@@ -35,6 +35,11 @@ export interface MessageHandler {
   handle(message: NormalizedMessage, channel: Channel, options?: { onPartial?: (textSoFar: string) => void }): Promise<void>;
   /** Conversation key used to keep one user's messages in order. */
   sessionKey(message: NormalizedMessage): string;
+  /**
+   * Whether the pipeline would answer this message (group whitelist and trigger rules only), for
+   * channels that must decide inside the callback, e.g. before opening a reply stream.
+   */
+  wouldAnswer(message: NormalizedMessage): boolean;
 }
 
 export interface ChannelDeps {

@@ -23,7 +23,7 @@ export function registerAppCallback(server: FastifyInstance, route: AppCallbackR
   server.get(route.path, async (request, reply) => {
     try {
       const query = requireQuery(request.query, ['msg_signature', 'timestamp', 'nonce', 'echostr']);
-      const plain = route.crypto.verifyUrl({ msg_signature: query.msg_signature!, timestamp: query.timestamp!, nonce: query.nonce!, echostr: query.echostr! });
+      const plain = route.crypto.verifyUrl({ ...signed(query), echostr: query.echostr! });
       log.info('callback URL verified');
       return reply.type('text/plain').send(plain);
     } catch (error) {
@@ -36,15 +36,17 @@ export function registerAppCallback(server: FastifyInstance, route: AppCallbackR
       const query = requireQuery(request.query, ['msg_signature', 'timestamp', 'nonce']);
       if (typeof request.body !== 'string' || request.body === '') throw new CallbackRejection(400, 'empty body');
       const envelope = parseEnvelope(request.body);
-      if (!route.crypto.verifySignature(query.msg_signature!, query.timestamp!, query.nonce!, envelope.encrypt)) {
-        throw new CallbackRejection(401, 'msg_signature does not match (wrong token, or not from WeCom)');
-      }
-      route.accept(parseMessageXml(route.crypto.decrypt(envelope.encrypt)));
+      route.accept(parseMessageXml(route.crypto.openCallback(signed(query), envelope.encrypt)));
       return reply.status(200).send('');
     } catch (error) {
       return reject(reply, log, error, 'message callback');
     }
   });
+}
+
+/** The signature parameters, present after requireQuery. */
+export function signed(query: Record<string, string | undefined>): { msg_signature: string; timestamp: string; nonce: string } {
+  return { msg_signature: query.msg_signature!, timestamp: query.timestamp!, nonce: query.nonce! };
 }
 
 /** Maps every way a callback can be bad to a status and one log line; unknown errors are 500s. */

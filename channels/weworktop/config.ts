@@ -27,11 +27,28 @@ export interface WeworktopConfig {
   api_timeout: number;
   api_retries: number;
   api_retry_delay_ms: number;
+  bot: AiBotConfig;
+  group_names: Record<string, string>;
+}
+
+/** The WeCom AI bot (智能机器人, API mode): the route that brings group chats. */
+export interface AiBotConfig {
+  token: string;
+  aes_key: string;
+  callback_path: string;
+  bot_id: string;
+  stream: boolean;
 }
 
 const AES_KEY = { regex: /^[A-Za-z0-9]{43}$/, describe: 'the 43-character EncodingAESKey from the WeCom console' };
 const TOKEN = { regex: /^[A-Za-z0-9]{1,32}$/, describe: 'the Token from the WeCom console (letters and digits, at most 32)' };
 const AGENT_ID = { regex: /^\d+$/, describe: 'the numeric AgentId, e.g. 1000002' };
+
+function optionalText(pattern: { regex: RegExp; describe: string }) {
+  return (value: unknown) => {
+    if (typeof value !== 'string' || (value !== '' && !pattern.regex.test(value))) throw new FormatError(pattern.describe, value, true);
+  };
+}
 
 /** JSON configs write the AgentId as a number, env vars as a string: both are fine. */
 function requiredAgentId(value: unknown): void {
@@ -72,6 +89,14 @@ export const weworktopSchema: convict.Schema<WeworktopConfig> = {
   api_timeout: { doc: 'Seconds to wait for one WeCom API call.', format: 'positive-int', default: 15, env: 'WEWORKTOP_API_TIMEOUT' },
   api_retries: { doc: 'Retries of a WeCom API call after a transient failure (-1, 45009, 5xx, network).', format: 'non-negative-int', default: 3, env: 'WEWORKTOP_API_RETRIES' },
   api_retry_delay_ms: { doc: 'First retry delay in ms; doubles each retry.', format: 'non-negative-int', default: 500, env: 'WEWORKTOP_API_RETRY_DELAY_MS' },
+  bot: {
+    token: { doc: 'AI bot (智能机器人) callback Token; empty: group chats off.', format: optionalText(TOKEN), default: '', sensitive: true, env: 'WEWORKTOP_BOT_TOKEN' },
+    aes_key: { doc: 'AI bot callback EncodingAESKey.', format: optionalText(AES_KEY), default: '', sensitive: true, env: 'WEWORKTOP_BOT_AES_KEY' },
+    callback_path: { doc: 'Path of the AI bot callback URL.', format: 'text', default: '/wework_bot_callback', env: 'WEWORKTOP_BOT_CALLBACK_PATH' },
+    bot_id: { doc: 'The AI bot\'s BotID (optional; only for the logs).', format: 'text', default: '', env: 'WEWORKTOP_BOT_ID' },
+    stream: { doc: 'Stream answers as they are written (else one reply through response_url).', format: 'flag', default: true, env: 'WEWORKTOP_BOT_STREAM' },
+  },
+  group_names: { doc: 'Names for group chat ids ({"wrkSFfCgAA...": "产品群"}), used by the white list and logs: WeCom gives bots no group names.', format: 'object', default: {} },
 };
 
 /** CoW's wechatcom_app keys, accepted at the root so its users can keep their config. */

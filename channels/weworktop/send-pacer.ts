@@ -5,6 +5,7 @@ export interface SendPacerOptions {
   maxPerWindow: number;
   windowMs: number;
   now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /**
@@ -14,10 +15,12 @@ export interface SendPacerOptions {
 export class SendPacer {
   private readonly sent = new Map<string, number[]>();
   private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
   private lastSweep = 0;
 
   constructor(private readonly options: SendPacerOptions) {
     this.now = options.now ?? Date.now;
+    this.sleep = options.sleep ?? ((ms) => sleep(ms));
   }
 
   async acquire(user: string): Promise<void> {
@@ -31,7 +34,7 @@ export class SendPacer {
         this.sent.set(user, times);
         return;
       }
-      await sleep(times[0]! + this.options.windowMs - now + 1);
+      await this.sleep(times[0]! + this.options.windowMs - now + 1);
     }
   }
 

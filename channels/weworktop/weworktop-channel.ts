@@ -1,11 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Channel, ChannelDeps, ReplyContext } from '../../src/channel.js';
-import { KeyedWorkQueue } from '../../src/keyed-work-queue.js';
 import type { Logger } from '../../src/logger.js';
 import type { NormalizedMessage } from '../../src/message.js';
 import { userMessages } from '../../src/pipeline/user-messages.js';
-import { RecentKeys } from '../../src/recent-keys.js';
+import { MessageIntake } from '../../src/message-intake.js';
 import type { Reply } from '../../src/reply.js';
 import { UserFacingError } from '../../src/user-facing-error.js';
 import { registerAppCallback } from './app-callback-route.js';
@@ -19,7 +18,6 @@ import { WeComApiClient } from './wecom-api-client.js';
 
 /** WeCom retries an unanswered callback 3 times 5 s apart; 15 minutes covers that with room to spare. */
 const DEDUPE_TTL_MS = 15 * 60 * 1000;
-const DEDUPE_MAX_KEYS = 100_000;
 const KIND_NAMES = { image: '图片', voice: '语音', video: '视频', file: '文件' } as const;
 
 interface ServedApp {
@@ -36,8 +34,7 @@ export class WeworktopChannel implements Channel {
   readonly server: FastifyInstance;
   private readonly section: WeworktopConfig;
   private readonly apps = new Map<string, ServedApp>();
-  private readonly queue: KeyedWorkQueue;
-  private readonly recent = new RecentKeys({ ttlMs: DEDUPE_TTL_MS, maxEntries: DEDUPE_MAX_KEYS });
+  readonly intake: MessageIntake;
   private readonly pacer = new SendPacer({ maxPerWindow: 30, windowMs: 60_000 });
   private readonly log: Logger;
 
@@ -45,10 +42,14 @@ export class WeworktopChannel implements Channel {
     this.section = deps.config.weworktop as WeworktopConfig;
     this.log = deps.logger.child({ module: 'weworktop' });
     this.server = createCallbackServer(this.log);
-    this.queue = new KeyedWorkQueue({
+    this.intake = new MessageIntake({
+      channel: this,
+      handler: deps.handler,
+      logger: this.log,
       concurrency: deps.config.concurrency,
-      maxWaiting: deps.config.max_queue,
-      onError: (error, key) => this.log.error({ session: key, err: describe(error) }, 'message handling failed'),
+      maxQueue: deps.config.max_queue,
+      dedupeTtlMs: DEDUPE_TTL_MS,
+      onBusy: (message) => this.send({ type: 'text', text: userMessages.busy }, { message, sessionId: message.senderId }),
     });
     for (const credentials of appsOf(this.section)) {
       const api = new WeComApiClient({
@@ -93,7 +94,7 @@ export class WeworktopChannel implements Channel {
 
   async stop(): Promise<void> {
     await this.server.close();
-    await this.queue.onIdle();
+    await this.intake.onIdle();
     for (const app of this.apps.values()) app.api.close();
   }
 
@@ -106,36 +107,25 @@ export class WeworktopChannel implements Channel {
 
   /** Runs inside the HTTP request: only cheap bookkeeping here, the work is queued. */
   private accept(fields: Record<string, string>, app: ServedApp): void {
-    const agentId = app.credentials.agent_id;
-    const message = toNormalizedMessage(fields, agentId, this.mediaLoader(app));
+    const message = toNormalizedMessage(fields, app.credentials.agent_id, this.mediaLoader(app));
     const user = fields.FromUserName ?? '';
-    const key = message?.id ?? `${agentId}:msg:${fields.MsgId ?? fields.CreateTime}`;
-    if (this.recent.checkAndAdd(key)) {
-      this.log.debug({ key }, 'duplicate callback (WeCom retry) ignored');
-      return;
-    }
     if (!message) {
+      if (this.intake.seen(`${app.credentials.agent_id}:msg:${fields.MsgId ?? fields.CreateTime}`)) return;
       this.log.warn({ msgType: fields.MsgType, from: user }, 'unsupported MsgType; telling the user');
-      this.enqueue(user, () => app.sender.sendText(userMessages.unsupportedKind, user), user);
+      this.intake.run(user, () => app.sender.sendText(userMessages.unsupportedKind, user));
       return;
     }
+    if (this.intake.submit(message) !== 'accepted') return;
     this.log.info({ id: message.id, from: user, kind: message.kind }, 'message received');
     if (message.kind === 'event') this.onEvent(message, app);
-    this.enqueue(this.deps.handler.sessionKey(message), () => this.deps.handler.handle(message, this), user, app);
   }
 
   private onEvent(message: NormalizedMessage, app: ServedApp): void {
     const user = message.senderId;
     if (message.text === 'subscribe' || message.text === 'unsubscribe') this.log.info({ user, event: message.text }, 'membership event');
     if (message.text === 'enter_agent' && this.section.welcome_message) {
-      this.enqueue(`welcome:${user}`, () => app.sender.sendText(this.section.welcome_message, user), user);
+      this.intake.run(this.deps.handler.sessionKey(message), () => app.sender.sendText(this.section.welcome_message, user));
     }
-  }
-
-  private enqueue(key: string, task: () => Promise<void>, user: string, app?: ServedApp): void {
-    if (this.queue.enqueue(key, task)) return;
-    this.log.warn({ user, max_queue: this.deps.config.max_queue }, 'queue full: message dropped, user told to retry');
-    if (app) void app.sender.sendText(userMessages.busy, user).catch((error) => this.log.warn({ err: describe(error) }, 'busy notice failed'));
   }
 
   private mediaLoader(app: ServedApp): MediaLoader {

@@ -3,18 +3,13 @@ import { describeFound } from './config-error.js';
 
 /**
  * Convict formats whose errors read "expected X, found Y"; loadConfig turns the first one into a
- * ConfigError. Env vars arrive as strings, so each format also coerces its string form.
+ * ConfigError. No format coerces: convict would coerce file values too and hide "found string".
+ * Env vars, which are always strings, are parsed by env-overlay.ts instead.
  */
 export class FormatError extends Error {
   constructor(expected: string, value: unknown, secret = false) {
     super(`expected ${expected}, found ${describeFound(value, secret)}`);
   }
-}
-
-function parseList(text: string): unknown {
-  const trimmed = text.trim();
-  if (trimmed.startsWith('[')) return JSON.parse(trimmed);
-  return trimmed === '' ? [] : trimmed.split(',').map((item) => item.trim());
 }
 
 export function registerFormats(): void {
@@ -25,25 +20,21 @@ export function registerFormats(): void {
           throw new FormatError('a list of strings like ["a", "b"]', value);
         }
       },
-      coerce: (value: unknown) => (typeof value === 'string' ? parseList(value) : value),
     },
     flag: {
       validate(value: unknown) {
         if (typeof value !== 'boolean') throw new FormatError('true or false', value);
       },
-      coerce: (value: unknown) => (value === 'true' ? true : value === 'false' ? false : value),
     },
     'non-negative-int': {
       validate(value: unknown) {
         if (!Number.isInteger(value) || (value as number) < 0) throw new FormatError('a whole number >= 0', value);
       },
-      coerce: (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value),
     },
     'positive-int': {
       validate(value: unknown) {
         if (!Number.isInteger(value) || (value as number) < 1) throw new FormatError('a whole number >= 1', value);
       },
-      coerce: (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value),
     },
     'tcp-port': {
       validate(value: unknown) {
@@ -51,13 +42,11 @@ export function registerFormats(): void {
           throw new FormatError('a port number 0-65535', value);
         }
       },
-      coerce: (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value),
     },
     'finite-number': {
       validate(value: unknown) {
         if (typeof value !== 'number' || !Number.isFinite(value)) throw new FormatError('a number', value);
       },
-      coerce: (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value),
     },
     text: {
       validate(value: unknown, schema: { sensitive?: boolean }) {
@@ -71,13 +60,13 @@ export function registerFormats(): void {
         }
       },
     },
-    'plain-object': {
+    // Must be named 'object': convict only keeps a nested value whole for a leaf of that format.
+    object: {
       validate(value: unknown) {
         if (typeof value !== 'object' || value === null || Array.isArray(value)) {
           throw new FormatError('an object like {"key": ...}', value);
         }
       },
-      coerce: (value: unknown) => (typeof value === 'string' ? JSON.parse(value) : value),
     },
   });
 }

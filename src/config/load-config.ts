@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import convict from 'convict';
 import { ConfigError, describeFound } from './config-error.js';
+import { envOverlay } from './env-overlay.js';
 import { registerFormats } from './formats.js';
 import { coreSchema, type CoreConfig } from './schema.js';
 import type { ChannelModule } from '../channel.js';
@@ -109,8 +110,10 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
   const warnings: string[] = [];
   let config: convict.Config<AppConfig>;
   try {
-    config = convict(schema as convict.Schema<AppConfig>, { env: env as Record<string, string> });
+    // env: {} so convict does not read env vars itself; envOverlay parses them by format.
+    config = convict(schema as convict.Schema<AppConfig>, { env: {}, args: [] });
     config.load(normalizeShape(raw, rawChannel, channelModule.keyAliases));
+    config.load(envOverlay(schema, env));
     config.validate({ allowed: 'warn', output: (message: string) => warnings.push(message.replace(/^\S*Warning:\S*\s*/, 'unknown config key: ')) });
   } catch (error) {
     throw toConfigError(error as Error);

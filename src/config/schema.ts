@@ -165,5 +165,5 @@ export const coreSchema: convict.Schema<CoreConfig> = {
   concurrency: { doc: 'Messages processed in parallel (different users; one user is always handled in order).', format: 'positive-int', default: 8, env: 'CONCURRENCY' },
   max_queue: { doc: 'Messages waiting at most; past it users get a "busy, try again" reply.', format: 'positive-int', default: 1000, env: 'MAX_QUEUE' },
   plugins: list('Plugins to enable, by folder name under plugins/ (e.g. ["banwords", "keyword"]).', [], 'PLUGINS'),
-  plugin_config: { doc: 'Per-plugin settings, keyed by plugin name.', format: 'plain-object', default: {}, env: 'PLUGIN_CONFIG' },
+  plugin_config: { doc: 'Per-plugin settings, keyed by plugin name.', format: 'object', default: {}, env: 'PLUGIN_CONFIG' },
 };

@@ -53,6 +53,19 @@ export class Pipeline implements MessageHandler {
     return `group:${message.groupId}:${message.senderId}`;
   }
 
+  wouldAnswer(message: NormalizedMessage): boolean {
+    const { config } = this.deps;
+    if (message.chatType === 'group') {
+      if (message.kind === 'text' && message.text.trim() === CHAT_ID_COMMAND) return true;
+      if (!groupAllowed({ id: message.groupId, name: message.groupName }, config.group_name_white_list, config.group_name_keyword_white_list)) return false;
+    }
+    if (message.kind === 'event') return false;
+    if (message.kind === 'voice' && !(message.chatType === 'group' ? config.group_speech_recognition : config.speech_recognition)) return false;
+    // Media kinds are answered (or politely declined) whenever the chat passes the whitelist.
+    if (message.kind !== 'text' && !(message.kind === 'voice' && message.text)) return message.chatType === 'single' || message.isAt;
+    return applyTriggerRules({ ...message, fromVoice: message.kind === 'voice' }, config).triggered;
+  }
+
   async handle(message: NormalizedMessage, channel: Channel, options: { onPartial?: (textSoFar: string) => void } = {}): Promise<void> {
     const { config, plugins } = this.deps;
     const log = this.deps.logger.child({ module: 'pipeline', id: message.id, from: message.senderId, ...(message.groupId ? { group: message.groupId } : {}) });

@@ -128,7 +128,7 @@ describe('receiving messages (POST)', () => {
     await harness.wecom.waitForSent(9, 10_000);
     assert.equal(peak, 2, 'parallel across users, bounded by concurrency');
     for (const user of users) {
-      const texts = (harness.wecom.sent as Sent[]).filter((s) => s.touser === user).map((s) => (s.body.text as { content: string }).content);
+      const texts: string[] = (harness.wecom.sent as Sent[]).filter((s) => s.touser === user).map((s) => (s.body.text as { content: string }).content);
       assert.deepEqual(texts, [0, 1, 2].map((i) => `re:${user}-${i}`));
     }
   });

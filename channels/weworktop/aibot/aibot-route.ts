@@ -1,0 +1,76 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from '../../../src/logger.js';
+import { reject, signed } from '../app-callback-route.js';
+import { CallbackRejection, requireQuery } from '../callback-server.js';
+import type { WeComCrypto } from '../crypto.js';
+import { isAiBotCallback, type AiBotCallback } from './aibot-message.js';
+
+export interface AiBotRoute {
+  path: string;
+  /** Built with receiveId "": the AI bot's plaintext carries no corp id. */
+  crypto: WeComCrypto;
+  logger: Logger;
+  /** Takes a decrypted callback; returns the passive answer (a plain object to encrypt) or nothing. Must return at once. */
+  answer(callback: AiBotCallback): object | undefined;
+}
+
+/**
+ * The AI bot's (智能机器人, API mode) callback URL: same signature scheme as the app, but JSON
+ * envelopes `{"encrypt": ...}`, and the passive answer (stream state) is itself encrypted JSON.
+ */
+export function registerAiBotCallback(server: FastifyInstance, route: AiBotRoute): void {
+  const log = route.logger.child({ module: 'aibot-callback' });
+
+  server.get(route.path, async (request, reply) => {
+    try {
+      const query = requireQuery(request.query, ['msg_signature', 'timestamp', 'nonce', 'echostr']);
+      const plain = route.crypto.verifyUrl({ ...signed(query), echostr: query.echostr! });
+      log.info('AI bot callback URL verified');
+      return reply.type('text/plain').send(plain);
+    } catch (error) {
+      return reject(reply, log, error, 'AI bot URL verification');
+    }
+  });
+
+  server.post(route.path, async (request, reply) => {
+    try {
+      const query = requireQuery(request.query, ['msg_signature', 'timestamp', 'nonce']);
+      const encrypt = envelopeOf(request.body);
+      const callback = parseCallback(route.crypto.openCallback(signed(query), encrypt));
+      const answer = route.answer(callback);
+      if (!answer) return reply.status(200).send('');
+      const timestamp = String(Math.floor(Date.now() / 1000));
+      const encrypted = route.crypto.encrypt(JSON.stringify(answer));
+      // The doc requires the callback's own nonce in the answer.
+      const body = { encrypt: encrypted, msgsignature: route.crypto.signature(timestamp, query.nonce!, encrypted), timestamp: Number(timestamp), nonce: query.nonce };
+      return reply.status(200).type('application/json').send(JSON.stringify(body));
+    } catch (error) {
+      return reject(reply, log, error, 'AI bot callback');
+    }
+  });
+}
+
+function envelopeOf(body: unknown): string {
+  let parsed: unknown = body;
+  if (typeof body === 'string') {
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      throw new CallbackRejection(400, 'body is not JSON');
+    }
+  }
+  const encrypt = (parsed as { encrypt?: unknown } | null)?.encrypt;
+  if (typeof encrypt !== 'string' || encrypt === '') throw new CallbackRejection(400, 'no "encrypt" field in the JSON body');
+  return encrypt;
+}
+
+function parseCallback(plaintext: string): AiBotCallback {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(plaintext);
+  } catch {
+    throw new CallbackRejection(400, 'decrypted payload is not JSON');
+  }
+  if (!isAiBotCallback(parsed)) throw new CallbackRejection(400, 'decrypted payload is not an AI bot callback (no msgtype/msgid)');
+  return parsed;
+}

@@ -1,0 +1,87 @@
+import { randomBytes } from 'node:crypto';
+
+export interface StreamImage {
+  base64: string;
+  md5: string;
+}
+
+export interface ReplyStream {
+  id: string;
+  userId: string;
+  /** The full answer so far (WeCom shows `content` as a whole, not as a delta). */
+  content: string;
+  finished: boolean;
+  images: StreamImage[];
+  createdAt: number;
+}
+
+export interface ReplyStreamsOptions {
+  /** WeCom polls a stream for up to 6 minutes; keep state a little longer. */
+  ttlMs: number;
+  now?: () => number;
+}
+
+/**
+ * Answers being written, by stream id. WeCom keeps polling ("refresh" callbacks) and each poll is
+ * answered from here; the worker writing the answer only updates the state.
+ */
+export class ReplyStreams {
+  private readonly streams = new Map<string, ReplyStream>();
+  private readonly unfinished = new Map<string, number>();
+  private readonly now: () => number;
+
+  constructor(private readonly options: ReplyStreamsOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  open(userId: string): ReplyStream {
+    this.sweep();
+    const stream: ReplyStream = { id: randomBytes(12).toString('hex'), userId, content: '', finished: false, images: [], createdAt: this.now() };
+    this.streams.set(stream.id, stream);
+    this.unfinished.set(userId, (this.unfinished.get(userId) ?? 0) + 1);
+    return stream;
+  }
+
+  get(id: string): ReplyStream | undefined {
+    return this.streams.get(id);
+  }
+
+  update(id: string, content: string): void {
+    const stream = this.streams.get(id);
+    if (stream && !stream.finished) stream.content = content;
+  }
+
+  finish(id: string, content: string, images: StreamImage[] = []): void {
+    const stream = this.streams.get(id);
+    if (!stream || stream.finished) return;
+    stream.content = content;
+    stream.images = images;
+    this.markFinished(stream);
+  }
+
+  /** Answers still being written for this user (WeCom allows 3 at a time per user). */
+  unfinishedFor(userId: string): number {
+    return this.unfinished.get(userId) ?? 0;
+  }
+
+  get size(): number {
+    return this.streams.size;
+  }
+
+  private sweep(): void {
+    const cutoff = this.now() - this.options.ttlMs;
+    for (const [id, stream] of this.streams) {
+      if (stream.createdAt > cutoff) break;
+      this.markFinished(stream);
+      this.streams.delete(id);
+    }
+  }
+
+  private markFinished(stream: ReplyStream): void {
+    if (stream.finished) return;
+    stream.finished = true;
+    const left = (this.unfinished.get(stream.userId) ?? 1) - 1;
+    if (left > 0) this.unfinished.set(stream.userId, left);
+    else this.unfinished.delete(stream.userId);
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * Env vars override the file. They are strings, so each is parsed by its key's format here
+ * (a list from JSON or "a,b", a number, true/false, JSON for objects); a value that does not
+ * parse stays a string, and validation then names the key and what was found.
+ */
+export function envOverlay(schema: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const overlay: Record<string, unknown> = {};
+  for (const [key, node] of Object.entries(schema)) {
+    if (!isObject(node)) continue;
+    if (!('default' in node)) {
+      const nested = envOverlay(node, env);
+      if (Object.keys(nested).length > 0) overlay[key] = nested;
+      continue;
+    }
+    const name = node.env;
+    const text = typeof name === 'string' ? env[name] : undefined;
+    if (text !== undefined) overlay[key] = fromEnvString(node.format, text);
+  }
+  return overlay;
+}
+
+function fromEnvString(format: unknown, text: string): unknown {
+  const trimmed = text.trim();
+  switch (format) {
+    case 'string-list':
+      if (trimmed.startsWith('[')) return parseJson(trimmed);
+      return trimmed === '' ? [] : trimmed.split(',').map((item) => item.trim());
+    case 'flag':
+      return trimmed === 'true' ? true : trimmed === 'false' ? false : text;
+    case 'non-negative-int':
+    case 'positive-int':
+    case 'tcp-port':
+    case 'finite-number':
+      return trimmed !== '' && Number.isFinite(Number(trimmed)) ? Number(trimmed) : text;
+    case 'object':
+      return parseJson(trimmed);
+    default:
+      // Function formats validate structured values (lists of objects): accept JSON for them.
+      return typeof format === 'function' && /^[[{]/.test(trimmed) ? parseJson(trimmed) : text;
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

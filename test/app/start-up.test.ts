@@ -1,0 +1,65 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const APP = path.join(ROOT, 'app.ts');
+
+/** Runs the real entry point (as `node app.js` does, through tsx) in `cwd` with `input` on stdin. */
+function runApp(cwd: string, input: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), APP], { cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.end(input);
+  });
+}
+
+const tempDir = () => mkdtempSync(path.join(tmpdir(), 'weworktop-app-'));
+
+describe('node app.js', () => {
+  test('without a config file it runs the terminal channel on the embedded default and answers offline', async () => {
+    const result = await runApp(tempDir(), '你好\n');
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /weworktop terminal/);
+    assert.match(result.stdout, /config\.json\.example/, 'says how to configure WeCom');
+    assert.match(result.stdout, /bot> \[离线模式\]/);
+    assert.match(result.stdout, /收到：「你好」/);
+  });
+
+  test('a bad config stops start-up with one line naming the key, and a non-zero exit', async () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ channel_type: 'weworktop', weworktop: { corp_id: 'ww1', corp_secret: 'super-secret-value', agent_id: 1000002, token: 'tok', aes_key: 'bad' } }));
+    const result = await runApp(dir, '');
+    assert.notEqual(result.code, 0);
+    assert.equal(result.stderr.trim(), 'config error: weworktop.aes_key: expected the 43-character EncodingAESKey from the WeCom console, found a value of 3 characters');
+  });
+
+  test('an unknown plugin or bad plugin option is a config error too', async () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ plugins: ['nope'] }));
+    assert.equal((await runApp(dir, '')).stderr.trim(), 'config error: plugins: expected names from "banwords", "keyword", found string "nope"');
+    writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ plugins: ['banwords'], plugin_config: { banwords: { words: 'x' } } }));
+    assert.equal((await runApp(dir, '')).stderr.trim(), 'config error: plugin_config.banwords.words: expected a list of strings, found string "x"');
+  });
+
+  test('secrets never reach the log', async () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ open_ai_api_key: 'sk-never-log-this-key', open_ai_api_base: 'http://127.0.0.1:9/v1', max_retries: 0, log_level: 'debug', character_desc: 'sk-never-log-this-key appears here' }));
+    const result = await runApp(dir, 'hi\n');
+    assert.equal(result.code, 0, result.stderr);
+    assert.doesNotMatch(result.stdout + result.stderr, /sk-never-log-this-key/);
+  });
+});

@@ -1,0 +1,187 @@
+import { json, readForm, sleep, startFakeServer, type FakeRequest, type FakeResponse } from './fake-server.js';
+
+export type ChatRequest = { model: string; stream?: boolean; messages: Array<{ role: string; content: unknown }>; [key: string]: unknown };
+export type ChatResponder = (request: ChatRequest) => string | Promise<string>;
+
+export interface TranscriptionRequest {
+  file: Buffer;
+  fileName: string;
+  model: string;
+  language?: string;
+}
+
+export interface ImageRequest {
+  prompt: string;
+  model?: string;
+  size?: string;
+  response_format?: string;
+}
+/** `{url}` (served by this fake), `{b64}` or an API error. */
+export type ImageAnswer = { b64: Buffer } | { url: Buffer } | { error: { status: number; message: string; code?: string } };
+
+export interface FakeOpenAI {
+  /** The base URL to configure as open_ai_api_base (ends in /v1). */
+  url: string;
+  chatRequests(): ChatRequest[];
+  transcriptionRequests(): TranscriptionRequest[];
+  speechRequests(): Array<Record<string, unknown>>;
+  imageRequests(): ImageRequest[];
+  setChatResponder(responder: ChatResponder): void;
+  /** Delay before a chat answer starts (ms). */
+  setLatency(ms: number): void;
+  /** Characters per streamed chunk and the pause between chunks. */
+  setStreaming(options: { chunkChars?: number; chunkDelayMs?: number }): void;
+  /** The next `times` chat calls fail with this HTTP status. */
+  failNext(status: number, times?: number): void;
+  setTranscriber(transcribe: (request: TranscriptionRequest) => string | Promise<string>): void;
+  setSpeech(synthesize: (body: Record<string, unknown>) => Buffer | Promise<Buffer>): void;
+  setImageResponder(answer: (request: ImageRequest) => ImageAnswer | Promise<ImageAnswer>): void;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+/** The text of the last user message, for the default echo answer. */
+export function lastUserText(request: ChatRequest): string {
+  const content = request.messages.filter((message) => message.role === 'user').at(-1)?.content;
+  if (typeof content === 'string') return content;
+  if (Array.isArray(content)) return content.map((part: { type?: string; text?: string }) => (part.type === 'text' ? part.text : '')).join('');
+  return '';
+}
+
+/** A 1×1 PNG, the default generated image. */
+export const TINY_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+
+/** Silence as a 16-bit mono WAV, the default synthesized speech (decodable by any audio tool). */
+export function silentWav(seconds: number, sampleRate = 16000): Buffer {
+  const samples = Math.round(seconds * sampleRate);
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0);
+  header.writeUInt32LE(36 + samples * 2, 4);
+  header.write('WAVEfmt ', 8);
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(1, 20);
+  header.writeUInt16LE(1, 22);
+  header.writeUInt32LE(sampleRate, 24);
+  header.writeUInt32LE(sampleRate * 2, 28);
+  header.writeUInt16LE(2, 32);
+  header.writeUInt16LE(16, 34);
+  header.write('data', 36);
+  header.writeUInt32LE(samples * 2, 40);
+  return Buffer.concat([header, Buffer.alloc(samples * 2)]);
+}
+
+const defaults = () => ({
+  chat: ((request: ChatRequest) => `echo: ${lastUserText(request)}`) as ChatResponder,
+  latencyMs: 0,
+  chunkChars: 4,
+  chunkDelayMs: 0,
+  failures: [] as number[],
+  transcribe: (() => 'transcribed text') as (request: TranscriptionRequest) => string | Promise<string>,
+  speech: ((body: Record<string, unknown>) => silentWav(Math.max(1, String(body.input ?? '').length / 10))) as (body: Record<string, unknown>) => Buffer | Promise<Buffer>,
+  image: (() => ({ b64: TINY_PNG })) as (request: ImageRequest) => ImageAnswer | Promise<ImageAnswer>,
+});
+
+/** An OpenAI-compatible server: chat (plain and streamed), transcriptions, speech, images. */
+export async function startFakeOpenAI(): Promise<FakeOpenAI> {
+  let state = defaults();
+  const chats: ChatRequest[] = [];
+  const transcriptions: TranscriptionRequest[] = [];
+  const speeches: Array<Record<string, unknown>> = [];
+  const images: ImageRequest[] = [];
+  const files = new Map<string, Buffer>();
+
+  const apiError = (status: number, message: string, code = 'fake_error'): FakeResponse => json({ error: { message, type: status >= 500 ? 'server_error' : 'invalid_request_error', code } }, status);
+
+  async function chat(request: FakeRequest): Promise<FakeResponse> {
+    const body = JSON.parse(request.body.toString('utf8')) as ChatRequest;
+    chats.push(body);
+    const failure = state.failures.shift();
+    if (failure !== undefined) return apiError(failure, `fake failure ${failure}`);
+    if (state.latencyMs) await sleep(state.latencyMs);
+    const content = await state.chat(body);
+    const base = { id: `chatcmpl-${chats.length}`, created: Math.floor(Date.now() / 1000), model: body.model };
+    if (!body.stream) {
+      return json({ ...base, object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } });
+    }
+    const pieces = Array.from(content); // by code point, like a tokenizer never splits a character
+    const chunks: string[] = [];
+    const event = (delta: Record<string, unknown>, finish: string | null) => `data: ${JSON.stringify({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+    chunks.push(event({ role: 'assistant', content: '' }, null));
+    for (let i = 0; i < pieces.length; i += state.chunkChars) chunks.push(event({ content: pieces.slice(i, i + state.chunkChars).join('') }, null));
+    chunks.push(event({}, 'stop'), 'data: [DONE]\n\n');
+    return { headers: { 'content-type': 'text/event-stream' }, chunks, chunkDelayMs: state.chunkDelayMs };
+  }
+
+  async function transcription(request: FakeRequest): Promise<FakeResponse> {
+    const form = await readForm(request);
+    const file = form.get('file');
+    if (!(file instanceof Blob)) return apiError(400, 'no file');
+    const entry: TranscriptionRequest = { file: Buffer.from(await file.arrayBuffer()), fileName: (file as File).name, model: String(form.get('model')), ...(form.get('language') ? { language: String(form.get('language')) } : {}) };
+    transcriptions.push(entry);
+    try {
+      const text = await state.transcribe(entry);
+      return form.get('response_format') === 'text' ? { headers: { 'content-type': 'text/plain' }, body: text } : json({ text });
+    } catch (error) {
+      return apiError(400, (error as Error).message);
+    }
+  }
+
+  async function speech(request: FakeRequest): Promise<FakeResponse> {
+    const body = JSON.parse(request.body.toString('utf8')) as Record<string, unknown>;
+    speeches.push(body);
+    return { headers: { 'content-type': 'audio/wav' }, body: await state.speech(body) };
+  }
+
+  async function image(request: FakeRequest, baseUrl: string): Promise<FakeResponse> {
+    const body = JSON.parse(request.body.toString('utf8')) as ImageRequest;
+    images.push(body);
+    const answer = await state.image(body);
+    if ('error' in answer) return apiError(answer.error.status, answer.error.message, answer.error.code);
+    if ('b64' in answer) return json({ created: 1, data: [{ b64_json: answer.b64.toString('base64') }] });
+    const id = `img-${images.length}.png`;
+    files.set(id, answer.url);
+    return json({ created: 1, data: [{ url: `${baseUrl}/files/${id}` }] });
+  }
+
+  let baseUrl = '';
+  const server = await startFakeServer(async (request) => {
+    const path = request.path.replace(/^\/v1/, '');
+    if (request.method === 'POST' && path === '/chat/completions') return chat(request);
+    if (request.method === 'POST' && path === '/audio/transcriptions') return transcription(request);
+    if (request.method === 'POST' && path === '/audio/speech') return speech(request);
+    if (request.method === 'POST' && path === '/images/generations') return image(request, baseUrl);
+    if (request.method === 'GET' && path.startsWith('/files/')) {
+      const file = files.get(path.slice('/files/'.length));
+      return file ? { headers: { 'content-type': 'image/png' }, body: file } : { status: 404 };
+    }
+    return apiError(404, `fake OpenAI has no ${request.method} ${request.path}`);
+  });
+  baseUrl = server.url;
+
+  return {
+    url: `${server.url}/v1`,
+    chatRequests: () => chats,
+    transcriptionRequests: () => transcriptions,
+    speechRequests: () => speeches,
+    imageRequests: () => images,
+    setChatResponder: (responder) => void (state.chat = responder),
+    setLatency: (ms) => void (state.latencyMs = ms),
+    setStreaming: ({ chunkChars, chunkDelayMs }) => {
+      if (chunkChars !== undefined) state.chunkChars = chunkChars;
+      if (chunkDelayMs !== undefined) state.chunkDelayMs = chunkDelayMs;
+    },
+    failNext: (status, times = 1) => void state.failures.push(...Array<number>(times).fill(status)),
+    setTranscriber: (transcribe) => void (state.transcribe = transcribe),
+    setSpeech: (synthesize) => void (state.speech = synthesize),
+    setImageResponder: (answer) => void (state.image = answer),
+    reset() {
+      state = defaults();
+      chats.length = 0;
+      transcriptions.length = 0;
+      speeches.length = 0;
+      images.length = 0;
+      files.clear();
+    },
+    close: () => server.close(),
+  };
+}

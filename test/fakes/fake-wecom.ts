@@ -1,0 +1,219 @@
+import { randomBytes } from 'node:crypto';
+import { json, readForm, sleep, startFakeServer, type FakeRequest, type FakeResponse } from './fake-server.js';
+
+export interface FakeWeComApp {
+  agentId: string;
+  secret: string;
+}
+
+export interface SentMessage {
+  agentId: string;
+  touser: string;
+  msgtype: string;
+  /** The whole message/send body. */
+  body: Record<string, unknown>;
+  at: number;
+}
+
+export interface UploadedMedia {
+  mediaId: string;
+  type: string;
+  fileName: string;
+  contentType: string;
+  data: Buffer;
+}
+
+/** A POST to an AI bot response_url. */
+export interface BotResponse {
+  code: string;
+  body: Record<string, unknown>;
+}
+
+export type FakeApi = 'gettoken' | 'message/send' | 'media/upload' | 'media/get' | 'aibot/response';
+
+export interface InjectedError {
+  errcode: number;
+  errmsg: string;
+  times?: number;
+  /** HTTP status for the failure (default 200, WeCom's way). */
+  status?: number;
+}
+
+export interface FakeWeCom {
+  url: string;
+  sent: SentMessage[];
+  uploads: UploadedMedia[];
+  botResponses: BotResponse[];
+  /** Messages WeCom would silently drop: over 30 per user per minute. */
+  dropped: SentMessage[];
+  waitForSent(count: number, timeoutMs?: number): Promise<SentMessage[]>;
+  waitForBotResponses(count: number, timeoutMs?: number): Promise<BotResponse[]>;
+  injectError(api: FakeApi, error: InjectedError): void;
+  setLatency(api: FakeApi, ms: number): void;
+  /** Invalidates every issued token (the next call gets 42001). */
+  expireTokens(): void;
+  tokenFetches(agentId: string): number;
+  /** Media the app can fetch with media/get. */
+  addMedia(mediaId: string, data: Buffer, contentType: string, fileName?: string): void;
+  /** A fresh AI bot response_url (one use, like WeCom's). */
+  responseUrl(): string;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+export interface FakeWeComOptions {
+  corpId: string;
+  apps: FakeWeComApp[];
+  tokenTtlSeconds?: number;
+}
+
+const MAX_CONTENT_BYTES = 2048;
+const PER_USER_PER_MINUTE = 30;
+
+/** qyapi.weixin.qq.com as far as the channel uses it: gettoken, message/send, media, AI bot response_url. */
+export async function startFakeWeCom(options: FakeWeComOptions): Promise<FakeWeCom> {
+  const tokens = new Map<string, { agentId: string; expiresAt: number }>();
+  const fetches = new Map<string, number>();
+  const errors = new Map<FakeApi, InjectedError[]>();
+  const latency = new Map<FakeApi, number>();
+  const media = new Map<string, { data: Buffer; contentType: string; fileName?: string }>();
+  const responseCodes = new Set<string>();
+  const sent: SentMessage[] = [];
+  const uploads: UploadedMedia[] = [];
+  const botResponses: BotResponse[] = [];
+  const dropped: SentMessage[] = [];
+  const waiters = new Set<() => void>();
+  const notify = () => waiters.forEach((wake) => wake());
+  const ttl = options.tokenTtlSeconds ?? 7200;
+
+  const fail = (api: FakeApi): FakeResponse | undefined => {
+    const queue = errors.get(api);
+    const next = queue?.[0];
+    if (!next) return undefined;
+    next.times = (next.times ?? 1) - 1;
+    if (next.times <= 0) queue!.shift();
+    return json({ errcode: next.errcode, errmsg: next.errmsg }, next.status ?? 200);
+  };
+
+  /** The app a token belongs to, or the WeCom error for a missing, invalid or expired token. */
+  const authorize = (request: FakeRequest): { agentId: string } | FakeResponse => {
+    const token = request.query.get('access_token');
+    if (!token) return json({ errcode: 41001, errmsg: 'access_token missing' });
+    const entry = tokens.get(token);
+    if (!entry) return json({ errcode: 40014, errmsg: 'invalid access_token' });
+    if (entry.expiresAt <= Date.now()) return json({ errcode: 42001, errmsg: 'access_token expired' });
+    return { agentId: entry.agentId };
+  };
+
+  async function handle(api: FakeApi, request: FakeRequest): Promise<FakeResponse> {
+    const delay = latency.get(api);
+    if (delay) await sleep(delay);
+    if (api === 'gettoken') {
+      const app = options.apps.find((candidate) => candidate.secret === request.query.get('corpsecret'));
+      if (request.query.get('corpid') !== options.corpId) return json({ errcode: 40013, errmsg: 'invalid corpid' });
+      if (!app) return json({ errcode: 40001, errmsg: 'invalid credential' });
+      fetches.set(app.agentId, (fetches.get(app.agentId) ?? 0) + 1);
+      const injected = fail(api);
+      if (injected) return injected;
+      const token = `token-${app.agentId}-${randomBytes(6).toString('hex')}`;
+      tokens.set(token, { agentId: app.agentId, expiresAt: Date.now() + ttl * 1000 });
+      return json({ errcode: 0, errmsg: 'ok', access_token: token, expires_in: ttl });
+    }
+    if (api === 'aibot/response') {
+      const code = request.query.get('response_code') ?? '';
+      const injected = fail(api);
+      if (injected) return injected;
+      if (!responseCodes.delete(code)) return json({ errcode: 40001, errmsg: 'invalid or used response_code' });
+      botResponses.push({ code, body: JSON.parse(request.body.toString('utf8')) as Record<string, unknown> });
+      notify();
+      return json({ errcode: 0, errmsg: 'ok' });
+    }
+    const auth = authorize(request);
+    if (!('agentId' in auth)) return auth;
+    const injected = fail(api);
+    if (injected) return injected;
+    if (api === 'message/send') return send(auth.agentId, JSON.parse(request.body.toString('utf8')) as Record<string, unknown>);
+    if (api === 'media/upload') return upload(request);
+    const item = media.get(request.query.get('media_id') ?? '');
+    if (!item) return json({ errcode: 40007, errmsg: 'invalid media_id' });
+    return { headers: { 'content-type': item.contentType, ...(item.fileName ? { 'content-disposition': `attachment; filename="${item.fileName}"` } : {}) }, body: item.data };
+  }
+
+  function send(tokenAgent: string, body: Record<string, unknown>): FakeResponse {
+    if (String(body.agentid) !== tokenAgent) return json({ errcode: 301002, errmsg: 'not allow operate another agent with this accesstoken' });
+    const msgtype = String(body.msgtype);
+    const payload = body[msgtype] as { content?: string; media_id?: string } | undefined;
+    if (!payload) return json({ errcode: 41009, errmsg: `missing ${msgtype}` });
+    if (payload.content !== undefined && Buffer.byteLength(payload.content) > MAX_CONTENT_BYTES) return json({ errcode: 44004, errmsg: 'content over 2048 bytes (WeCom would truncate it)' });
+    const message: SentMessage = { agentId: tokenAgent, touser: String(body.touser), msgtype, body, at: Date.now() };
+    const lastMinute = sent.filter((other) => other.touser === message.touser && other.at > message.at - 60_000).length;
+    // WeCom answers ok and drops the message: the fake records it apart so tests see the loss.
+    if (lastMinute >= PER_USER_PER_MINUTE) dropped.push(message);
+    else sent.push(message);
+    notify();
+    return json({ errcode: 0, errmsg: 'ok', msgid: `msg-${sent.length}` });
+  }
+
+  async function upload(request: FakeRequest): Promise<FakeResponse> {
+    const form = await readForm(request);
+    const file = form.get('media');
+    if (!(file instanceof Blob)) return json({ errcode: 41001, errmsg: 'media field missing' });
+    const mediaId = `media-${randomBytes(6).toString('hex')}`;
+    const type = request.query.get('type') ?? '';
+    uploads.push({ mediaId, type, fileName: (file as File).name, contentType: file.type, data: Buffer.from(await file.arrayBuffer()) });
+    return json({ errcode: 0, errmsg: 'ok', type, media_id: mediaId, created_at: String(Math.floor(Date.now() / 1000)) });
+  }
+
+  const server = await startFakeServer((request) => {
+    const api = request.path.replace(/^\/cgi-bin\//, '') as FakeApi;
+    if (['gettoken', 'message/send', 'media/upload', 'media/get', 'aibot/response'].includes(api)) return handle(api, request);
+    return json({ errcode: 404, errmsg: `fake WeCom has no ${request.method} ${request.path}` }, 404);
+  });
+
+  const waitFor = async <T>(list: T[], count: number, timeoutMs: number, what: string): Promise<T[]> => {
+    const deadline = Date.now() + timeoutMs;
+    while (list.length < count) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out after ${timeoutMs} ms waiting for ${count} ${what}; got ${list.length}: ${JSON.stringify(list).slice(0, 2000)}`);
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          waiters.delete(wake);
+          clearTimeout(timer);
+          resolve();
+        };
+        const timer = setTimeout(wake, left);
+        waiters.add(wake);
+      });
+    }
+    return list;
+  };
+
+  return {
+    url: server.url,
+    sent,
+    uploads,
+    botResponses,
+    dropped,
+    waitForSent: (count, timeoutMs = 3000) => waitFor(sent, count, timeoutMs, 'sent messages'),
+    waitForBotResponses: (count, timeoutMs = 3000) => waitFor(botResponses, count, timeoutMs, 'response_url posts'),
+    injectError: (api, error) => errors.set(api, [...(errors.get(api) ?? []), { ...error, times: error.times ?? 1 }]),
+    setLatency: (api, ms) => void latency.set(api, ms),
+    expireTokens: () => tokens.forEach((entry) => (entry.expiresAt = 0)),
+    tokenFetches: (agentId) => fetches.get(agentId) ?? 0,
+    addMedia: (mediaId, data, contentType, fileName) => void media.set(mediaId, { data, contentType, ...(fileName ? { fileName } : {}) }),
+    responseUrl() {
+      const code = randomBytes(8).toString('hex');
+      responseCodes.add(code);
+      return `${server.url}/cgi-bin/aibot/response?response_code=${code}`;
+    },
+    reset() {
+      sent.length = 0;
+      uploads.length = 0;
+      botResponses.length = 0;
+      dropped.length = 0;
+      errors.clear();
+      latency.clear();
+    },
+    close: () => server.close(),
+  };
+}
