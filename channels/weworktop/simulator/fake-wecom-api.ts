@@ -1,5 +1,6 @@
+// The fake qyapi.weixin.qq.com: used by the tests, the benchmarks and the local simulator (npm run demo).
 import { randomBytes } from 'node:crypto';
-import { json, readForm, sleep, startFakeServer, type FakeRequest, type FakeResponse } from './fake-server.js';
+import { json, readForm, sleep, startFakeServer, type FakeRequest, type FakeResponse } from './http-fake.js';
 
 export interface FakeWeComApp {
   agentId: string;
