@@ -1,4 +1,4 @@
-import { json, readForm, sleep, startFakeServer, type FakeRequest, type FakeResponse } from '../../channels/weworktop/simulator/http-fake.js';
+import { json, readForm, sleep, startFakeServer, type FakeRequest, type FakeResponse } from './http-fake.js';
 
 export type ChatRequest = { model: string; stream?: boolean; messages: Array<{ role: string; content: unknown }>; [key: string]: unknown };
 export type ChatResponder = (request: ChatRequest) => string | Promise<string>;

@@ -6,8 +6,8 @@ import type { WeworktopChannel } from '../../channels/weworktop/weworktop-channe
 import { pluginRegistry } from '../../plugins/registry.js';
 import { startApp, type RunningApp } from '../../src/start-app.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/fake-openai.js';
-import { startFakeWeCom, type FakeWeCom } from '../../channels/weworktop/simulator/fake-wecom-api.js';
-import { WeComAppClient } from '../../channels/weworktop/simulator/callback-client.js';
+import { startFakeWeCom, type FakeWeCom } from '../fakes/fake-wecom.js';
+import { WeComAppClient } from '../fakes/wecom-client.js';
 
 export const CORP_ID = 'wx5823bf96d3bd56c7';
 export const AGENT_ID = '1000002';

@@ -245,7 +245,7 @@ describe('multiple apps and proxies', () => {
       extraApps: [{ agentId: '1000003', secret: 'second-app-secret' }],
       weworktop: { agents: [{ agent_id: 1000003, corp_secret: 'second-app-secret', token: 'token2', aes_key: KEY2 }] },
     });
-    const { WeComAppClient } = await import('../../../channels/weworktop/simulator/callback-client.js');
+    const { WeComAppClient } = await import('../../fakes/wecom-client.js');
     const second = new WeComAppClient({ url: `${harness.baseUrl}/wework_callback/1000003`, token: 'token2', encodingAesKey: KEY2, corpId: 'wx5823bf96d3bd56c7', agentId: '1000003' });
     assert.equal((await second.sendText('zhangsan', 'via second app')).status, 200);
     await harness.wecom.waitForSent(1, 3000);

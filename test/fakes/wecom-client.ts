@@ -1,6 +1,6 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import { WeComCrypto } from '../crypto.js';
-import { buildXml } from '../xml.js';
+import { WeComCrypto } from '../../channels/weworktop/crypto.js';
+import { buildXml } from '../../channels/weworktop/xml.js';
 
 export interface ClientResponse {
   status: number;
