@@ -25,6 +25,8 @@ export interface ChannelCapabilities {
 export interface Channel {
   readonly name: string;
   readonly capabilities: ChannelCapabilities;
+  /** Channels with several routes (e.g. an app and a bot) may differ per message. */
+  capabilitiesFor?(message: NormalizedMessage): ChannelCapabilities;
   start(): Promise<void>;
   stop(): Promise<void>;
   send(reply: Reply, context: ReplyContext): Promise<void>;

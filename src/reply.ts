@@ -4,7 +4,8 @@ export type Reply =
   /** A problem the user should know about, in one short sentence (never a stack trace). */
   | { type: 'error'; text: string }
   | { type: 'image'; data: Buffer; mimeType: string }
-  | { type: 'voice'; data: Buffer; format: 'amr' | 'mp3' | 'wav' | 'ogg' }
+  /** `text`: what the voice says, for a channel that cannot deliver the audio to fall back on. */
+  | { type: 'voice'; data: Buffer; format: 'amr' | 'mp3' | 'wav' | 'ogg'; text?: string }
   | { type: 'file'; data: Buffer; fileName: string };
 
 export const textReply = (text: string): Reply => ({ type: 'text', text });

@@ -33,7 +33,14 @@ export class ReplySender {
       case 'file':
         return this.sendMedia('file', reply.data, reply.fileName, 'application/octet-stream', touser);
       case 'voice': {
-        const parts = reply.format === 'amr' ? [reply.data] : await this.encodeVoice(reply.data, reply.format);
+        let parts: Buffer[];
+        try {
+          parts = reply.format === 'amr' ? [reply.data] : await this.encodeVoice(reply.data, reply.format);
+        } catch (error) {
+          // The answer still reaches the user, as text, when the audio cannot be made into AMR.
+          this.options.logger.warn({ err: (error as Error).message }, 'voice reply could not be encoded as AMR; sending text');
+          return this.sendText(reply.text ?? '（语音回复生成失败）', touser);
+        }
         for (const part of parts) await this.sendMedia('voice', part, 'reply.amr', 'audio/amr', touser);
         return;
       }

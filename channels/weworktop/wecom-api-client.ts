@@ -1,10 +1,8 @@
-import http from 'node:http';
-import https from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import axios, { type AxiosInstance, type AxiosRequestConfig, type AxiosResponse } from 'axios';
-import { HttpsProxyAgent } from 'https-proxy-agent';
 import type { Logger } from '../../src/logger.js';
 import { AccessTokenCache } from './access-token-cache.js';
+import { createWeComHttp } from './http-client.js';
 import { MEDIA_TOO_LARGE, TOKEN_ERRCODES, TRANSIENT_ERRCODES, UNTRUSTED_IP_ERRCODE, WeComApiError, ipFromErrmsg } from './wecom-api-error.js';
 
 export interface WeComApiOptions {
@@ -55,16 +53,7 @@ export class WeComApiClient {
     this.log = options.logger.child({ module: 'wecom-api', agent: options.agentId });
     this.retries = options.retries ?? 3;
     this.retryBaseDelayMs = options.retryBaseDelayMs ?? 500;
-    const agent = options.proxy ? new HttpsProxyAgent(options.proxy) : undefined;
-    this.http = axios.create({
-      baseURL: options.apiBase,
-      timeout: options.timeoutMs,
-      proxy: false,
-      // A proxy tunnels with CONNECT for http and https alike; without one, keep connections alive.
-      httpAgent: agent ?? new http.Agent({ keepAlive: true }),
-      httpsAgent: agent ?? new https.Agent({ keepAlive: true }),
-      validateStatus: () => true,
-    });
+    this.http = createWeComHttp({ baseURL: options.apiBase, timeoutMs: options.timeoutMs, proxy: options.proxy });
     this.tokens = new AccessTokenCache({
       fetch: () => this.fetchToken(),
       onBackgroundError: (error) => this.log.warn({ err: (error as Error).message }, 'background access_token refresh failed'),

@@ -1,14 +1,19 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import type { Channel, ChannelDeps, ReplyContext } from '../../src/channel.js';
+import type { Channel, ChannelCapabilities, ChannelDeps, ReplyContext } from '../../src/channel.js';
+import { ConfigError } from '../../src/config/config-error.js';
 import type { Logger } from '../../src/logger.js';
+import { createAmrEncoder } from '../../src/media/audio-codec.js';
 import type { NormalizedMessage } from '../../src/message.js';
 import { userMessages } from '../../src/pipeline/user-messages.js';
 import { MessageIntake } from '../../src/message-intake.js';
 import type { Reply } from '../../src/reply.js';
 import { UserFacingError } from '../../src/user-facing-error.js';
+import { AiBotReceiver } from './aibot/aibot-receiver.js';
+import type { AiBotMessageRaw } from './aibot/aibot-message.js';
 import { registerAppCallback } from './app-callback-route.js';
 import { createCallbackServer } from './callback-server.js';
+import { createWeComHttp } from './http-client.js';
 import { appsOf, type AppCredentials, type WeworktopConfig } from './config.js';
 import { WeComCrypto } from './crypto.js';
 import { toNormalizedMessage, type AppMessageRaw, type MediaLoader } from './inbound-message.js';
@@ -27,16 +32,23 @@ interface ServedApp {
   sender: ReplySender;
 }
 
-/** `channel_type: "weworktop"`: a WeCom self-built app (自建应用), one or more per process. */
+/** The AI bot answers in streams of markdown and images; it cannot send voice or files. */
+const AIBOT_CAPABILITIES: ChannelCapabilities = { voice: false, image: true, file: false, streaming: true };
+
+/**
+ * `channel_type: "weworktop"`: WeCom self-built apps (自建应用, private chats), one or more per
+ * process, and optionally the AI bot (智能机器人, group chats) on a second route.
+ */
 export class WeworktopChannel implements Channel {
   readonly name = 'weworktop';
-  readonly capabilities = { voice: true, image: true, file: true, streaming: false };
+  readonly capabilities: ChannelCapabilities = { voice: true, image: true, file: true, streaming: false };
   readonly server: FastifyInstance;
   private readonly section: WeworktopConfig;
   private readonly apps = new Map<string, ServedApp>();
   readonly intake: MessageIntake;
   private readonly pacer = new SendPacer({ maxPerWindow: 30, windowMs: 60_000 });
   private readonly log: Logger;
+  private readonly aibot: AiBotReceiver | undefined;
 
   constructor(private readonly deps: ChannelDeps) {
     this.section = deps.config.weworktop as WeworktopConfig;
@@ -67,9 +79,29 @@ export class WeworktopChannel implements Channel {
         credentials,
         crypto: new WeComCrypto({ token: credentials.token, encodingAesKey: credentials.aes_key, receiveId: this.section.corp_id }),
         api,
-        sender: new ReplySender({ api, pacer: this.pacer, enableMarkdown: this.section.enable_markdown, logger: this.log }),
+        sender: new ReplySender({ api, pacer: this.pacer, enableMarkdown: this.section.enable_markdown, logger: this.log, encodeVoice: createAmrEncoder(deps.config.ffmpeg_path) }),
       });
     }
+    this.aibot = this.createAiBot();
+  }
+
+  private createAiBot(): AiBotReceiver | undefined {
+    const { bot } = this.section;
+    if (!bot.token && !bot.aes_key) return undefined;
+    if (!bot.token || !bot.aes_key) {
+      const missing = bot.token ? 'aes_key' : 'token';
+      throw new ConfigError(`weworktop.bot.${missing}`, `a value (the AI bot needs both token and aes_key)`, 'nothing');
+    }
+    return new AiBotReceiver({
+      config: bot,
+      groupNames: this.section.group_names,
+      welcomeMessage: this.section.welcome_message,
+      intake: this.intake,
+      handler: this.deps.handler,
+      channel: this,
+      http: createWeComHttp({ timeoutMs: this.section.api_timeout * 1000, proxy: this.section.proxy }),
+      logger: this.log,
+    });
   }
 
   async start(): Promise<void> {
@@ -82,8 +114,9 @@ export class WeworktopChannel implements Channel {
         accept: (fields) => this.accept(fields, app),
       });
     }
+    this.aibot?.register(this.server);
     await this.server.listen({ host: this.section.host, port: this.section.port });
-    const paths = [...this.apps.values()].map((app) => app.credentials.callback_path).join(',');
+    const paths = [...[...this.apps.values()].map((app) => app.credentials.callback_path), ...(this.aibot ? [this.aibot.path] : [])].join(',');
     this.log.info(`weworktop: listening on ${this.section.host}:${this.port} ${paths} agents=${[...this.apps.keys()].join(',')}`);
   }
 
@@ -98,8 +131,16 @@ export class WeworktopChannel implements Channel {
     for (const app of this.apps.values()) app.api.close();
   }
 
+  capabilitiesFor(message: NormalizedMessage): ChannelCapabilities {
+    return (message.raw as { route?: string }).route === 'aibot' ? AIBOT_CAPABILITIES : this.capabilities;
+  }
+
   async send(reply: Reply, context: ReplyContext): Promise<void> {
-    const raw = context.message.raw as AppMessageRaw;
+    const raw = context.message.raw as AppMessageRaw | AiBotMessageRaw;
+    if (raw.route === 'aibot') {
+      if (!this.aibot) throw new Error('AI bot reply without an AI bot configured');
+      return this.aibot.deliver(reply, context);
+    }
     const app = this.apps.get(raw.agentId);
     if (!app) throw new Error(`no app with agent id ${raw.agentId}`);
     await app.sender.send(reply, context.message.senderId);

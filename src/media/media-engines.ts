@@ -1,4 +1,4 @@
-/** Media services the pipeline uses when configured; engines live in src/voice and src/image. */
+/** Media services the pipeline uses when configured; create-media-engines.ts builds them from the config. */
 export interface SpeechRecognizer {
   /** Transcribes audio in the platform's format (e.g. "amr"); throws UserFacingError. */
   transcribe(audio: Buffer, format: string): Promise<string>;

@@ -13,4 +13,6 @@ export interface PipelineContext {
   fromVoice: boolean;
   /** Answer with voice (voice_reply_voice / always_reply_voice) when the channel can. */
   wantsVoice: boolean;
+  /** What was heard, echoed before a text answer (voice_echo_transcript); a voice answer speaks only the answer. */
+  heard?: string;
 }

@@ -137,6 +137,7 @@ export class Pipeline implements MessageHandler {
       type: decision.imageRequest ? 'image_create' : 'text',
       content: decision.content,
       wantsVoice: config.always_reply_voice || (context.fromVoice && config.voice_reply_voice),
+      ...(context.fromVoice && config.voice_echo_transcript ? { heard: text } : {}),
     };
 
     if (config.clear_memory_commands.includes(context.content)) {
@@ -149,9 +150,6 @@ export class Pipeline implements MessageHandler {
     context = handled.context;
     let reply = handled.reply;
     if (handled.action !== 'BREAK_PASS') reply = await this.generate(context, this.decoratedPartial(context, options.onPartial), log);
-    if (reply && context.fromVoice && config.voice_echo_transcript && reply.type === 'text') {
-      reply = textReply(userMessages.heard(text, reply.text));
-    }
     if (reply) await send(reply, context);
   }
 
@@ -241,7 +239,7 @@ export class Pipeline implements MessageHandler {
 
   /** Default decoration (after plugins had their say), then plugins' send hook, then the channel. */
   private async deliver(reply: Reply, context: PipelineContext, channel: Channel, log: Logger, onPartial: Partial): Promise<void> {
-    const { plugins, config } = this.deps;
+    const { plugins } = this.deps;
     const decorated = await plugins.emit('decorate_reply', context, reply);
     let final = decorated.reply;
     if (!final) return;
@@ -249,25 +247,26 @@ export class Pipeline implements MessageHandler {
     const sending = await plugins.emit('send_reply', context, final);
     if (sending.action === 'BREAK_PASS' || !sending.reply) return;
     await channel.send(sending.reply, { message: context.message, sessionId: context.sessionId, ...(onPartial ? { onPartial } : {}) });
-    void config;
   }
 
   private async decorate(reply: Reply, context: PipelineContext, channel: Channel, log: Logger): Promise<Reply> {
     if (reply.type !== 'text' && reply.type !== 'error') return reply;
-    if (reply.type === 'text' && context.wantsVoice && channel.capabilities.voice && this.deps.synthesizer) {
+    const capabilities = channel.capabilitiesFor?.(context.message) ?? channel.capabilities;
+    if (reply.type === 'text' && context.wantsVoice && capabilities.voice && this.deps.synthesizer) {
       try {
         const speech = await this.deps.synthesizer.synthesize(reply.text);
-        return { type: 'voice', data: speech.data, format: speech.format };
+        return { type: 'voice', data: speech.data, format: speech.format, text: decorateText(withHeard(reply.text, context), context.message, this.deps.config) };
       } catch (error) {
         log.warn({ err: (error as Error).message }, 'text-to-speech failed; replying with text');
       }
     }
-    return { ...reply, text: decorateText(reply.text, context.message, this.deps.config) };
+    const text = reply.type === 'text' ? withHeard(reply.text, context) : reply.text;
+    return { ...reply, text: decorateText(text, context.message, this.deps.config) };
   }
 
   private decoratedPartial(context: PipelineContext, onPartial: Partial): Partial {
     if (!onPartial) return undefined;
-    return (textSoFar) => onPartial(decorateText(textSoFar, context.message, this.deps.config));
+    return (textSoFar) => onPartial(decorateText(withHeard(textSoFar, context), context.message, this.deps.config));
   }
 
   private userMessageOf(error: unknown, log: Logger): string {
@@ -279,4 +278,9 @@ export class Pipeline implements MessageHandler {
   private turn(message: ChatMessage): Turn {
     return { message, tokens: this.deps.tokens.countMessage(message) };
   }
+}
+
+/** A text answer to a voice note starts with what was heard, so the user sees what the bot understood. */
+function withHeard(answer: string, context: PipelineContext): string {
+  return context.heard === undefined ? answer : userMessages.heard(context.heard, answer);
 }

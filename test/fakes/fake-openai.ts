@@ -16,8 +16,8 @@ export interface ImageRequest {
   size?: string;
   response_format?: string;
 }
-/** `{url}` (served by this fake), `{b64}` or an API error. */
-export type ImageAnswer = { b64: Buffer } | { url: Buffer } | { error: { status: number; message: string; code?: string } };
+/** `{url}` (served by this fake), `{link}` (answered as it is), `{b64}` or an API error. */
+export type ImageAnswer = { b64: Buffer } | { url: Buffer } | { link: string } | { error: { status: number; message: string; code?: string } };
 
 export interface FakeOpenAI {
   /** The base URL to configure as open_ai_api_base (ends in /v1). */
@@ -138,6 +138,7 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
     const answer = await state.image(body);
     if ('error' in answer) return apiError(answer.error.status, answer.error.message, answer.error.code);
     if ('b64' in answer) return json({ created: 1, data: [{ b64_json: answer.b64.toString('base64') }] });
+    if ('link' in answer) return json({ created: 1, data: [{ url: answer.link }] });
     const id = `img-${images.length}.png`;
     files.set(id, answer.url);
     return json({ created: 1, data: [{ url: `${baseUrl}/files/${id}` }] });

@@ -121,6 +121,11 @@ export class AiBotClient {
     return answer(await fetch(`${this.options.url}?${signedQuery(this.crypto, echostr, options, { echostr })}`));
   }
 
+  /** The same bot credentials against another URL. */
+  withUrl(url: string): AiBotClient {
+    return new AiBotClient({ ...this.options, url });
+  }
+
   encode(callback: Record<string, unknown>, options: PostOptions = {}): { url: string; body: string; nonce: string } {
     const encrypt = options.rawEncrypt ?? this.crypto.encrypt(JSON.stringify({ aibotid: this.options.aibotId ?? 'AIBOTID', ...callback }));
     const query = signedQuery(this.crypto, encrypt, options);

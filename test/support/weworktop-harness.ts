@@ -56,7 +56,15 @@ export async function startWeworktop(options: WeworktopHarnessOptions = {}): Pro
   };
   writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
   const logs: string[] = [];
-  const app = await startApp({ channels: channelRegistry, plugins: pluginRegistry, argv: [], env: {}, cwd: dir, logSink: { write: (line) => logs.push(line) } });
+  const closeFakes = async (): Promise<void> => {
+    if (!options.wecom) await wecom.close();
+    if (!options.openai) await openai.close();
+  };
+  // A start-up that fails (config tests) must not leave the fakes listening: the test file would never exit.
+  const app = await startApp({ channels: channelRegistry, plugins: pluginRegistry, argv: [], env: {}, cwd: dir, logSink: { write: (line) => logs.push(line) } }).catch(async (error: unknown) => {
+    await closeFakes();
+    throw error;
+  });
   const channel = app.channel as WeworktopChannel;
   const baseUrl = `http://127.0.0.1:${channel.port}`;
   const client = new WeComAppClient({ url: `${baseUrl}/wework_callback`, token: TOKEN, encodingAesKey: AES_KEY, corpId: CORP_ID, agentId: AGENT_ID });
@@ -70,8 +78,7 @@ export async function startWeworktop(options: WeworktopHarnessOptions = {}): Pro
     logs,
     async stop() {
       await app.stop();
-      if (!options.wecom) await wecom.close();
-      if (!options.openai) await openai.close();
+      await closeFakes();
     },
   };
 }

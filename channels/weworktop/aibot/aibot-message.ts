@@ -22,8 +22,6 @@ export interface AiBotCallback {
 export interface AiBotMessageRaw {
   route: 'aibot';
   callback: AiBotCallback;
-  /** The reply stream opened in the callback's passive answer (stream mode). */
-  streamId?: string;
 }
 
 /** Downloads and decrypts a media URL (valid 5 minutes, AES-encrypted with the bot's key). */

@@ -8,11 +8,15 @@ export interface StreamImage {
 export interface ReplyStream {
   id: string;
   userId: string;
+  /** The msgid of the user message it answers: a retried callback gets the same stream. */
+  messageId: string;
   /** The full answer so far (WeCom shows `content` as a whole, not as a delta). */
   content: string;
   finished: boolean;
   images: StreamImage[];
   createdAt: number;
+  /** The message's response_url was spent (it takes one call). */
+  responseUrlUsed: boolean;
 }
 
 export interface ReplyStreamsOptions {
@@ -27,6 +31,7 @@ export interface ReplyStreamsOptions {
  */
 export class ReplyStreams {
   private readonly streams = new Map<string, ReplyStream>();
+  private readonly byMessage = new Map<string, ReplyStream>();
   private readonly unfinished = new Map<string, number>();
   private readonly now: () => number;
 
@@ -34,16 +39,21 @@ export class ReplyStreams {
     this.now = options.now ?? Date.now;
   }
 
-  open(userId: string): ReplyStream {
+  open(userId: string, messageId: string): ReplyStream {
     this.sweep();
-    const stream: ReplyStream = { id: randomBytes(12).toString('hex'), userId, content: '', finished: false, images: [], createdAt: this.now() };
+    const stream: ReplyStream = { id: randomBytes(12).toString('hex'), userId, messageId, content: '', finished: false, images: [], createdAt: this.now(), responseUrlUsed: false };
     this.streams.set(stream.id, stream);
+    this.byMessage.set(messageId, stream);
     this.unfinished.set(userId, (this.unfinished.get(userId) ?? 0) + 1);
     return stream;
   }
 
   get(id: string): ReplyStream | undefined {
     return this.streams.get(id);
+  }
+
+  forMessage(messageId: string): ReplyStream | undefined {
+    return this.byMessage.get(messageId);
   }
 
   update(id: string, content: string): void {
@@ -74,6 +84,7 @@ export class ReplyStreams {
       if (stream.createdAt > cutoff) break;
       this.markFinished(stream);
       this.streams.delete(id);
+      this.byMessage.delete(stream.messageId);
     }
   }
 
