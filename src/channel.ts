@@ -2,6 +2,7 @@ import type convict from 'convict';
 import type { Logger } from './logger.js';
 import type { NormalizedMessage } from './message.js';
 import type { Reply } from './reply.js';
+import type { Inbox } from './store/inbox.js';
 import type { AppConfig } from './config/load-config.js';
 
 /** Where a reply goes and why: built by the pipeline from the message it answers. */
@@ -32,9 +33,18 @@ export interface Channel {
   send(reply: Reply, context: ReplyContext): Promise<void>;
 }
 
+export interface HandleOptions {
+  onPartial?: (textSoFar: string) => void;
+  finalAttempt?: boolean;
+}
+
 /** What the core offers a channel: it calls `handle` for every message it received. */
 export interface MessageHandler {
-  handle(message: NormalizedMessage, channel: Channel, options?: { onPartial?: (textSoFar: string) => void }): Promise<void>;
+  /**
+   * Answers one message. A failure that may pass (LLM or platform down) is thrown so the intake
+   * retries later, unless `finalAttempt`: then the user hears about it instead.
+   */
+  handle(message: NormalizedMessage, channel: Channel, options?: HandleOptions): Promise<void>;
   /** Conversation key used to keep one user's messages in order. */
   sessionKey(message: NormalizedMessage): string;
   /**
@@ -50,6 +60,8 @@ export interface ChannelDeps {
   handler: MessageHandler;
   /** Lets a channel end the app, e.g. the terminal channel when its input closes. */
   requestShutdown: (reason: string) => void;
+  /** Where received messages wait until answered (durable with inbox_store "sqlite"). */
+  inbox: Inbox;
 }
 
 /** A channel module: its config section (if any) and a factory. Loaded lazily by channel_type. */

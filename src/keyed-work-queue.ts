@@ -23,9 +23,9 @@ export class KeyedWorkQueue {
     this.pool = new PQueue({ concurrency: options.concurrency });
   }
 
-  /** Queues a task; false when the queue is full (the caller tells the user). */
-  enqueue(key: string, task: () => Promise<void>): boolean {
-    if (this.waitingCount >= this.options.maxWaiting) return false;
+  /** Queues a task; false when the queue is full (the caller tells the user). `force` skips the bound (replays). */
+  enqueue(key: string, task: () => Promise<void>, options: { force?: boolean } = {}): boolean {
+    if (this.waitingCount >= this.options.maxWaiting && !options.force) return false;
     this.waitingCount += 1;
     const backlog = this.waiting.get(key);
     if (backlog) backlog.push(task);

@@ -10,6 +10,7 @@ import { Pipeline } from './pipeline/pipeline.js';
 import { PluginBus, type Plugin } from './plugins/plugin-bus.js';
 import type { ChannelRegistry, PluginRegistry } from './registries.js';
 import { ConversationStore } from './session/conversation-store.js';
+import { openStores } from './store/open-stores.js';
 import { TokenCounter } from './session/token-counter.js';
 
 export interface StartAppOptions {
@@ -47,6 +48,9 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
   if (offline) log.warn('no open_ai_api_key set: answering in offline mode (set open_ai_api_key or open_ai_api_base in config.json)');
   const bot = offline ? new OfflineBot((text) => tokens.count(text)) : new OpenAIChatBot({ client, model: config.model, temperature: config.temperature, logger });
 
+  const stores = openStores(config, options.cwd ?? process.cwd());
+  if (stores.path) log.info({ inbox: config.inbox_store, sessions: config.session_store, path: stores.path }, 'store opened');
+
   const plugins = new PluginBus(await loadPlugins(config, options.plugins, logger), logger);
   if (plugins.names.length) log.info({ plugins: plugins.names.join(',') }, 'plugins enabled');
   const pipeline = new Pipeline({
@@ -54,7 +58,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
     logger,
     bot,
     tokens,
-    conversations: new ConversationStore({ maxSessions: config.max_sessions, ttlSeconds: config.expires_in_seconds }),
+    conversations: new ConversationStore({ maxSessions: config.max_sessions, ttlSeconds: config.expires_in_seconds, ...(stores.sessions ? { persistence: stores.sessions } : {}) }),
     plugins,
     ...createMediaEngines(config, client, logger),
   });
@@ -65,8 +69,14 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
     logger,
     handler: pipeline,
     requestShutdown: (reason) => options.onShutdownRequest?.(reason),
+    inbox: stores.inbox,
   });
-  await channel.start();
+  try {
+    await channel.start();
+  } catch (error) {
+    stores.close();
+    throw error;
+  }
   return {
     config,
     logger,
@@ -74,6 +84,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
     pipeline,
     async stop() {
       await channel.stop();
+      stores.close();
       log.info('stopped');
     },
   };

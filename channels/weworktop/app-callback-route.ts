@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Logger } from '../../src/logger.js';
-import { CallbackRejection, requireQuery } from './callback-server.js';
+import { CallbackRejection, requireFresh, requireQuery } from './callback-server.js';
 import { WeComCrypto, WeComCryptoError } from './crypto.js';
 import { parseEnvelope, parseMessageXml, WeComXmlError } from './xml.js';
 
@@ -8,6 +8,8 @@ export interface AppCallbackRoute {
   path: string;
   agentId: string;
   crypto: WeComCrypto;
+  /** Seconds a callback's timestamp may be off (max_clock_skew); 0: no check. */
+  maxClockSkew: number;
   logger: Logger;
   /** Takes a verified, decrypted message; must return at once (the work goes to the queue). */
   accept(fields: Record<string, string>): void;
@@ -36,7 +38,9 @@ export function registerAppCallback(server: FastifyInstance, route: AppCallbackR
       const query = requireQuery(request.query, ['msg_signature', 'timestamp', 'nonce']);
       if (typeof request.body !== 'string' || request.body === '') throw new CallbackRejection(400, 'empty body');
       const envelope = parseEnvelope(request.body);
-      route.accept(parseMessageXml(route.crypto.openCallback(signed(query), envelope.encrypt)));
+      const plaintext = route.crypto.openCallback(signed(query), envelope.encrypt);
+      requireFresh(query.timestamp!, route.maxClockSkew);
+      route.accept(parseMessageXml(plaintext));
       return reply.status(200).send('');
     } catch (error) {
       return reject(reply, log, error, 'message callback');

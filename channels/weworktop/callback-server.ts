@@ -8,8 +8,14 @@ export const MAX_CALLBACK_BYTES = 1024 * 1024;
  * The channel's HTTP server: XML and unknown content types arrive as strings (each route parses
  * its own envelope), JSON as objects. Every rejection gets a status code and one log line.
  */
-export function createCallbackServer(logger: Logger): FastifyInstance {
+export function createCallbackServer(logger: Logger, isClosing: () => boolean = () => false): FastifyInstance {
   const server = Fastify({ bodyLimit: MAX_CALLBACK_BYTES, logger: false, return503OnClosing: true, forceCloseConnections: true });
+  // While shutting down, callbacks are refused so WeCom keeps them and retries (it stops once we ack).
+  server.addHook('onRequest', async (request, reply) => {
+    if (!isClosing() || request.url.startsWith('/healthz')) return;
+    logger.warn({ method: request.method, path: request.url.split('?')[0] }, 'shutting down: callback refused with 503 (WeCom retries it)');
+    return reply.status(503).header('retry-after', '5').type('text/plain').send('shutting down');
+  });
   server.addContentTypeParser(['text/xml', 'application/xml', 'text/plain', '*'], { parseAs: 'string' }, (_request, body, done) => done(null, body));
   server.setErrorHandler((error: FastifyError, request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
@@ -32,6 +38,18 @@ export class CallbackRejection extends Error {
     readonly reason: string,
   ) {
     super(reason);
+  }
+}
+
+/**
+ * A signed callback is only fresh for max_clock_skew seconds: an old one replayed by someone who
+ * captured it is refused (0 turns the check off). Checked after the signature, so the time is WeCom's.
+ */
+export function requireFresh(timestamp: string, maxSkewSeconds: number, nowMs = Date.now()): void {
+  if (maxSkewSeconds <= 0) return;
+  const skew = Math.abs(nowMs / 1000 - Number(timestamp));
+  if (!Number.isFinite(skew) || skew > maxSkewSeconds) {
+    throw new CallbackRejection(401, `stale or replayed callback: timestamp ${timestamp} is ${Number.isFinite(skew) ? Math.round(skew) : '?'} s from now (max_clock_skew ${maxSkewSeconds})`);
   }
 }
 

@@ -27,6 +27,7 @@ export interface WeworktopConfig {
   api_timeout: number;
   api_retries: number;
   api_retry_delay_ms: number;
+  max_clock_skew: number;
   bot: AiBotConfig;
   group_names: Record<string, string>;
 }
@@ -89,6 +90,12 @@ export const weworktopSchema: convict.Schema<WeworktopConfig> = {
   api_timeout: { doc: 'Seconds to wait for one WeCom API call.', format: 'positive-int', default: 15, env: 'WEWORKTOP_API_TIMEOUT' },
   api_retries: { doc: 'Retries of a WeCom API call after a transient failure (-1, 45009, 5xx, network).', format: 'non-negative-int', default: 3, env: 'WEWORKTOP_API_RETRIES' },
   api_retry_delay_ms: { doc: 'First retry delay in ms; doubles each retry.', format: 'non-negative-int', default: 500, env: 'WEWORKTOP_API_RETRY_DELAY_MS' },
+  max_clock_skew: {
+    doc: 'Seconds a signed callback stays valid: older or future timestamps are refused as replays (401). 0: no check.',
+    format: 'non-negative-int',
+    default: 300,
+    env: 'WEWORKTOP_MAX_CLOCK_SKEW',
+  },
   bot: {
     token: { doc: 'AI bot (智能机器人) callback Token; empty: group chats off.', format: optionalText(TOKEN), default: '', sensitive: true, env: 'WEWORKTOP_BOT_TOKEN' },
     aes_key: { doc: 'AI bot callback EncodingAESKey.', format: optionalText(AES_KEY), default: '', sensitive: true, env: 'WEWORKTOP_BOT_AES_KEY' },

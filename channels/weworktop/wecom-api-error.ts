@@ -8,6 +8,11 @@ export class WeComApiError extends Error {
     super(`WeCom ${api} failed: errcode ${errcode}: ${errmsg}`);
     this.name = 'WeComApiError';
   }
+
+  /** Network, 5xx, "system busy" and rate limits pass: the message is retried later (see isTransient). */
+  get transient(): boolean {
+    return TRANSIENT_ERRCODES.has(this.errcode);
+  }
 }
 
 /** Token rejected: drop it, fetch a new one, retry once (40001 invalid credential, 40014 invalid, 42001 expired, 41001 missing). */

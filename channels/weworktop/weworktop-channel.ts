@@ -13,6 +13,7 @@ import { AiBotReceiver } from './aibot/aibot-receiver.js';
 import type { AiBotMessageRaw } from './aibot/aibot-message.js';
 import { registerAppCallback } from './app-callback-route.js';
 import { createCallbackServer } from './callback-server.js';
+import { registerHealthRoutes } from './health-routes.js';
 import { createWeComHttp } from './http-client.js';
 import { appsOf, type AppCredentials, type WeworktopConfig } from './config.js';
 import { WeComCrypto } from './crypto.js';
@@ -21,8 +22,8 @@ import { ReplySender, UPLOAD_LIMITS } from './reply-sender.js';
 import { SendPacer } from './send-pacer.js';
 import { WeComApiClient } from './wecom-api-client.js';
 
-/** WeCom retries an unanswered callback 3 times 5 s apart; 15 minutes covers that with room to spare. */
-const DEDUPE_TTL_MS = 15 * 60 * 1000;
+/** Backoff between tries of a failing message stops growing here. */
+const MAX_RETRY_DELAY_MS = 5 * 60 * 1000;
 const KIND_NAMES = { image: '图片', voice: '语音', video: '视频', file: '文件' } as const;
 
 interface ServedApp {
@@ -49,19 +50,25 @@ export class WeworktopChannel implements Channel {
   private readonly pacer = new SendPacer({ maxPerWindow: 30, windowMs: 60_000 });
   private readonly log: Logger;
   private readonly aibot: AiBotReceiver | undefined;
+  private closing = false;
 
   constructor(private readonly deps: ChannelDeps) {
     this.section = deps.config.weworktop as WeworktopConfig;
     this.log = deps.logger.child({ module: 'weworktop' });
-    this.server = createCallbackServer(this.log);
+    this.server = createCallbackServer(this.log, () => this.closing);
+    const { config } = deps;
     this.intake = new MessageIntake({
       channel: this,
       handler: deps.handler,
       logger: this.log,
-      concurrency: deps.config.concurrency,
-      maxQueue: deps.config.max_queue,
-      dedupeTtlMs: DEDUPE_TTL_MS,
-      onBusy: (message) => this.send({ type: 'text', text: userMessages.busy }, { message, sessionId: message.senderId }),
+      inbox: deps.inbox,
+      concurrency: config.concurrency,
+      maxQueue: config.max_queue,
+      retry: { maxAttempts: config.max_attempts, baseDelayMs: config.retry_delay_ms, maxDelayMs: MAX_RETRY_DELAY_MS },
+      rateLimitPerMinute: config.rate_limit_per_minute,
+      onBusy: (message) => this.notice(message, userMessages.busy),
+      onRateLimited: (message) => this.notice(message, userMessages.rateLimited(config.rate_limit_per_minute)),
+      onGiveUp: (message) => this.send({ type: 'error', text: userMessages.gaveUp }, { message, sessionId: message.senderId }),
     });
     for (const credentials of appsOf(this.section)) {
       const api = new WeComApiClient({
@@ -96,6 +103,7 @@ export class WeworktopChannel implements Channel {
       config: bot,
       groupNames: this.section.group_names,
       welcomeMessage: this.section.welcome_message,
+      maxClockSkew: this.section.max_clock_skew,
       intake: this.intake,
       handler: this.deps.handler,
       channel: this,
@@ -110,11 +118,15 @@ export class WeworktopChannel implements Channel {
         path: app.credentials.callback_path,
         agentId: app.credentials.agent_id,
         crypto: app.crypto,
+        maxClockSkew: this.section.max_clock_skew,
         logger: this.deps.logger,
         accept: (fields) => this.accept(fields, app),
       });
     }
     this.aibot?.register(this.server);
+    registerHealthRoutes(this.server, { ready: () => this.ready() });
+    // Before listening, so a user's new messages queue behind the ones left from the last run.
+    this.intake.replay((entry) => this.revive(entry.raw));
     await this.server.listen({ host: this.section.host, port: this.section.port });
     const paths = [...[...this.apps.values()].map((app) => app.credentials.callback_path), ...(this.aibot ? [this.aibot.path] : [])].join(',');
     this.log.info(`weworktop: listening on ${this.section.host}:${this.port} ${paths} agents=${[...this.apps.keys()].join(',')}`);
@@ -125,10 +137,45 @@ export class WeworktopChannel implements Channel {
     return (this.server.server.address() as AddressInfo | null)?.port ?? this.section.port;
   }
 
+  /**
+   * Callbacks get 503 from now on (WeCom retries them later), messages being answered get up to
+   * shutdown_timeout, and everything else stays in the inbox for the next start.
+   */
   async stop(): Promise<void> {
+    this.closing = true;
+    const timeoutMs = this.deps.config.shutdown_timeout * 1000;
+    const finished = await this.intake.drain(timeoutMs);
+    if (!finished) this.log.warn({ shutdown_timeout: this.deps.config.shutdown_timeout }, 'shutdown: answers still running are left pending for the next start');
     await this.server.close();
-    await this.intake.onIdle();
     for (const app of this.apps.values()) app.api.close();
+  }
+
+  /** For /readyz: not shutting down, the inbox answers, and every app can get an access token. */
+  private async ready(): Promise<{ ok: boolean; reason?: string }> {
+    if (this.closing) return { ok: false, reason: 'shutting down' };
+    if (!this.deps.inbox.healthy()) return { ok: false, reason: 'inbox store unavailable' };
+    for (const [agentId, app] of this.apps) {
+      try {
+        await app.api.tokens.get();
+      } catch (error) {
+        return { ok: false, reason: `agent ${agentId}: no access token (${describe(error)})` };
+      }
+    }
+    return { ok: true };
+  }
+
+  /** Rebuilds a message left pending by the last run from its stored payload. */
+  private revive(raw: unknown): NormalizedMessage | undefined {
+    const stored = raw as AppMessageRaw | AiBotMessageRaw | null;
+    if (stored?.route === 'aibot') return this.aibot?.revive(stored.callback);
+    const app = stored?.route === 'app' ? this.apps.get(stored.agentId) : undefined;
+    return app && stored?.route === 'app' ? toNormalizedMessage(stored.fields, app.credentials.agent_id, this.mediaLoader(app)) : undefined;
+  }
+
+  /** A short notice from the intake; AI bot messages get theirs in the callback answer instead. */
+  private async notice(message: NormalizedMessage, text: string): Promise<void> {
+    if ((message.raw as { route?: string }).route === 'aibot') return;
+    await this.send({ type: 'text', text }, { message, sessionId: message.senderId });
   }
 
   capabilitiesFor(message: NormalizedMessage): ChannelCapabilities {

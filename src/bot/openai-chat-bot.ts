@@ -44,19 +44,19 @@ export function toUserFacingError(error: unknown, logger: Logger): UserFacingErr
   const detail = error instanceof Error ? error.message : String(error);
   if (error instanceof OpenAI.APIConnectionTimeoutError) {
     logger.warn({ err: detail }, 'LLM call timed out');
-    return new UserFacingError('AI 服务响应超时，请稍后再问我一次。', { cause: error });
+    return new UserFacingError('AI 服务响应超时，请稍后再问我一次。', { cause: error, transient: true });
   }
   if (error instanceof OpenAI.APIConnectionError) {
     logger.warn({ err: detail }, 'cannot reach the LLM server (check open_ai_api_base and proxy)');
-    return new UserFacingError('暂时连接不上 AI 服务，请稍后再试。', { cause: error });
+    return new UserFacingError('暂时连接不上 AI 服务，请稍后再试。', { cause: error, transient: true });
   }
   if (error instanceof OpenAI.APIError) {
     logger.warn({ status: error.status, err: detail }, 'LLM call failed');
     if (error.status === 401 || error.status === 403) return new UserFacingError('AI 服务的密钥无效或无权限，请联系管理员检查 open_ai_api_key。', { cause: error });
-    if (error.status === 429) return new UserFacingError('提问太快啦，AI 服务正忙，请稍后再问我。', { cause: error });
+    if (error.status === 429) return new UserFacingError('提问太快啦，AI 服务正忙，请稍后再问我。', { cause: error, transient: true });
     if (error.status === 404) return new UserFacingError('AI 服务找不到所配置的模型，请联系管理员检查 model。', { cause: error });
     if (error.status === 400) return new UserFacingError('AI 服务拒绝了这次请求（可能内容过长或不被允许）。', { cause: error });
-    return new UserFacingError('AI 服务暂时不可用，请稍后再试。', { cause: error });
+    return new UserFacingError('AI 服务暂时不可用，请稍后再试。', { cause: error, transient: true });
   }
   logger.error({ err: detail }, 'unexpected LLM failure');
   return new UserFacingError('抱歉，处理你的消息时出错了，请稍后再试。', { cause: error });

@@ -58,6 +58,13 @@ export interface CoreConfig {
 
   concurrency: number;
   max_queue: number;
+  data_dir: string;
+  inbox_store: 'sqlite' | 'memory';
+  session_store: 'sqlite' | 'memory';
+  max_attempts: number;
+  retry_delay_ms: number;
+  shutdown_timeout: number;
+  rate_limit_per_minute: number;
   plugins: string[];
   plugin_config: Record<string, unknown>;
 }
@@ -164,6 +171,18 @@ export const coreSchema: convict.Schema<CoreConfig> = {
 
   concurrency: { doc: 'Messages processed in parallel (different users; one user is always handled in order).', format: 'positive-int', default: 8, env: 'CONCURRENCY' },
   max_queue: { doc: 'Messages waiting at most; past it users get a "busy, try again" reply.', format: 'positive-int', default: 1000, env: 'MAX_QUEUE' },
+  data_dir: { doc: 'Folder of the embedded database (weworktop.db), relative to the working directory.', format: 'text', default: './data', env: 'DATA_DIR' },
+  inbox_store: {
+    doc: '"sqlite": every acknowledged message is on disk until answered and replayed after a crash or restart. "memory": lost on restart.',
+    format: ['sqlite', 'memory'],
+    default: 'sqlite',
+    env: 'INBOX_STORE',
+  },
+  session_store: { doc: '"sqlite": conversations survive restarts. "memory": forgotten on restart.', format: ['sqlite', 'memory'], default: 'sqlite', env: 'SESSION_STORE' },
+  max_attempts: { doc: 'Tries per message while the LLM or WeCom fails transiently; then the user gets one apology.', format: 'positive-int', default: 5, env: 'MAX_ATTEMPTS' },
+  retry_delay_ms: { doc: 'Wait before the second try of a failed message; doubles per try (at most 5 minutes).', format: 'positive-int', default: 2000, env: 'RETRY_DELAY_MS' },
+  shutdown_timeout: { doc: 'Seconds SIGTERM/SIGINT waits for messages being answered; the rest is replayed on the next start.', format: 'non-negative-int', default: 20, env: 'SHUTDOWN_TIMEOUT' },
+  rate_limit_per_minute: { doc: 'Messages per user per minute; past it the user is told to slow down. 0: no limit.', format: 'non-negative-int', default: 20, env: 'RATE_LIMIT_PER_MINUTE' },
   plugins: list('Plugins to enable, by folder name under plugins/ (e.g. ["banwords", "keyword"]).', [], 'PLUGINS'),
   plugin_config: { doc: 'Per-plugin settings, keyed by plugin name.', format: 'object', default: {}, env: 'PLUGIN_CONFIG' },
 };

@@ -1,5 +1,5 @@
 import type { ChatBot, ChatMessage, ContentPart } from '../bot/chat-bot.js';
-import type { Channel, MessageHandler } from '../channel.js';
+import type { Channel, HandleOptions, MessageHandler } from '../channel.js';
 import type { CoreConfig } from '../config/schema.js';
 import type { Logger } from '../logger.js';
 import type { ImageGenerator, SpeechRecognizer, SpeechSynthesizer } from '../media/media-engines.js';
@@ -9,6 +9,7 @@ import { errorReply, textReply, type Reply } from '../reply.js';
 import type { ConversationStore, Turn } from '../session/conversation-store.js';
 import { fitHistory } from '../session/token-budget.js';
 import type { TokenCounter } from '../session/token-counter.js';
+import { isTransient } from '../transient.js';
 import { UserFacingError } from '../user-facing-error.js';
 import { decorateText } from './decorate-reply.js';
 import type { PipelineContext } from './pipeline-context.js';
@@ -66,7 +67,7 @@ export class Pipeline implements MessageHandler {
     return applyTriggerRules({ ...message, fromVoice: message.kind === 'voice' }, config).triggered;
   }
 
-  async handle(message: NormalizedMessage, channel: Channel, options: { onPartial?: (textSoFar: string) => void } = {}): Promise<void> {
+  async handle(message: NormalizedMessage, channel: Channel, options: HandleOptions = {}): Promise<void> {
     const { config, plugins } = this.deps;
     const log = this.deps.logger.child({ module: 'pipeline', id: message.id, from: message.senderId, ...(message.groupId ? { group: message.groupId } : {}) });
     const isGroup = message.chatType === 'group';
@@ -149,15 +150,17 @@ export class Pipeline implements MessageHandler {
     const handled = await plugins.emit('handle_context', context);
     context = handled.context;
     let reply = handled.reply;
-    if (handled.action !== 'BREAK_PASS') reply = await this.generate(context, this.decoratedPartial(context, options.onPartial), log);
+    if (handled.action !== 'BREAK_PASS') reply = await this.generate(context, this.decoratedPartial(context, options.onPartial), log, options.finalAttempt ?? true);
     if (reply) await send(reply, context);
   }
 
-  private async generate(context: PipelineContext, onPartial: Partial, log: Logger): Promise<Reply | undefined> {
+  /** `finalAttempt` false: a transient failure is thrown, so the message is retried later instead of answered with an excuse. */
+  private async generate(context: PipelineContext, onPartial: Partial, log: Logger, finalAttempt = true): Promise<Reply | undefined> {
     try {
       if (context.type === 'image_create') return await this.createImage(context.content, log);
       return await this.chat(context, onPartial, log);
     } catch (error) {
+      if (!finalAttempt && isTransient(error)) throw error;
       return errorReply(this.userMessageOf(error, log));
     }
   }
@@ -183,6 +186,7 @@ export class Pipeline implements MessageHandler {
     if (!answer) return errorReply(userMessages.emptyAnswer);
     // Only a completed exchange enters the history, so a failed call leaves no half turn behind.
     conversation.turns.push(userTurn, this.turn({ role: 'assistant', content: answer }));
+    conversations.save(context.sessionId);
     return textReply(answer);
   }
 

@@ -11,6 +11,8 @@ export const userMessages = {
   emptyAnswer: 'AI 没有返回内容，请换个说法再试。',
   internalError: '抱歉，处理你的消息时出错了，请稍后再试。',
   busy: '消息太多了，我正忙不过来，请稍后再试。',
+  gaveUp: '抱歉，这条消息试了几次都没能回答（服务暂时不可用），请稍后再发一次。',
+  rateLimited: (perMinute: number) => `你发得太快了（每分钟最多 ${perMinute} 条），请稍等一分钟再发。`,
   stillAnswering: '我还在回答你前面的问题，请等我答完再发。',
   answerExpired: '（这条回答已过期，请重新提问。）',
   cannotSendKind: '（这类回复无法在群机器人里发送。）',

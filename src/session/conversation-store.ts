@@ -1,4 +1,5 @@
 import type { ChatMessage } from '../bot/chat-bot.js';
+import type { SessionPersistence } from '../store/session-persistence.js';
 
 /** A message with its token cost, counted once when it enters the history. */
 export interface Turn {
@@ -22,7 +23,12 @@ export interface ConversationStoreOptions {
   /** 0: conversations never expire. */
   ttlSeconds: number;
   now?: () => number;
+  /** Write-through storage (session_store "sqlite"): a conversation evicted from memory is read back. */
+  persistence?: SessionPersistence;
 }
+
+/** Expired conversations are deleted from storage at most this often. */
+const PERSISTENT_SWEEP_MS = 60_000;
 
 /**
  * Conversations by session id, bounded two ways: idle ones expire after ttlSeconds (sliding, like
@@ -32,6 +38,7 @@ export interface ConversationStoreOptions {
 export class ConversationStore {
   private readonly sessions = new Map<string, Conversation>();
   private readonly now: () => number;
+  private lastPersistentSweep = 0;
 
   constructor(private readonly options: ConversationStoreOptions) {
     this.now = options.now ?? Date.now;
@@ -42,7 +49,7 @@ export class ConversationStore {
     this.sweep(now);
     let conversation = this.sessions.get(id);
     if (conversation) this.sessions.delete(id);
-    else conversation = new Conversation(now);
+    else conversation = this.load(id, now) ?? new Conversation(now);
     conversation.lastActive = now;
     this.sessions.set(id, conversation);
     while (this.sessions.size > this.options.maxSessions) {
@@ -52,8 +59,15 @@ export class ConversationStore {
     return conversation;
   }
 
+  /** Writes a conversation's turns through to storage after they changed. */
+  save(id: string): void {
+    const conversation = this.sessions.get(id);
+    if (conversation) this.options.persistence?.save(id, { turns: conversation.turns, lastActive: conversation.lastActive });
+  }
+
   clear(id: string): void {
     this.sessions.delete(id);
+    this.options.persistence?.delete(id);
   }
 
   get size(): number {
@@ -61,9 +75,25 @@ export class ConversationStore {
     return this.sessions.size;
   }
 
+  private load(id: string, now: number): Conversation | undefined {
+    const saved = this.options.persistence?.load(id);
+    if (!saved || this.expired(saved.lastActive, now)) return undefined;
+    const conversation = new Conversation(now);
+    conversation.turns = saved.turns;
+    return conversation;
+  }
+
+  private expired(lastActive: number, now: number): boolean {
+    return this.options.ttlSeconds > 0 && lastActive <= now - this.options.ttlSeconds * 1000;
+  }
+
   private sweep(now: number): void {
     if (this.options.ttlSeconds <= 0) return;
     const cutoff = now - this.options.ttlSeconds * 1000;
+    if (this.options.persistence && now - this.lastPersistentSweep >= PERSISTENT_SWEEP_MS) {
+      this.lastPersistentSweep = now;
+      this.options.persistence.deleteIdleSince(cutoff);
+    }
     for (const [id, conversation] of this.sessions) {
       if (conversation.lastActive > cutoff) break;
       this.sessions.delete(id);

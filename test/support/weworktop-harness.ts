@@ -24,6 +24,8 @@ export interface WeworktopHarness {
   client: WeComAppClient;
   baseUrl: string;
   logs: string[];
+  /** The inbox and sessions live here; pass it to the next start to simulate a restart. */
+  dataDir: string;
   stop(): Promise<void>;
 }
 
@@ -34,6 +36,8 @@ export interface WeworktopHarnessOptions {
   weworktop?: Record<string, unknown>;
   extraApps?: Array<{ agentId: string; secret: string }>;
   tokenTtlSeconds?: number;
+  /** Reuse a data_dir (the inbox and sessions), e.g. across a restart. */
+  dataDir?: string;
   /** Reuse running fakes (e.g. across a restart). */
   wecom?: FakeWeCom;
   openai?: FakeOpenAI;
@@ -51,6 +55,9 @@ export async function startWeworktop(options: WeworktopHarnessOptions = {}): Pro
     max_retries: 0,
     character_desc: '',
     log_level: 'debug',
+    data_dir: options.dataDir ?? path.join(dir, 'data'),
+    // A test's stop should not wait the production 20 s for an answer in flight.
+    shutdown_timeout: 2,
     ...options.config,
     weworktop: { corp_id: CORP_ID, corp_secret: SECRET, agent_id: AGENT_ID, token: TOKEN, aes_key: AES_KEY, port: 0, host: '127.0.0.1', api_base: wecom.url, api_retry_delay_ms: 10, ...options.weworktop },
   };
@@ -76,6 +83,7 @@ export async function startWeworktop(options: WeworktopHarnessOptions = {}): Pro
     client,
     baseUrl,
     logs,
+    dataDir: config.data_dir,
     async stop() {
       await app.stop();
       await closeFakes();
@@ -83,7 +91,11 @@ export async function startWeworktop(options: WeworktopHarnessOptions = {}): Pro
   };
 }
 
-/** Waits until `check` passes (polling), for effects that happen after the ack. */
+/**
+ * Waits until `check` passes (polling), for effects that happen after the ack. Give assert.ok a
+ * message inside it: without one, Node re-parses the test file to build the message on every
+ * failed poll, which takes seconds on files with CJK text and starves the event loop.
+ */
 export async function eventually(check: () => void, timeoutMs = 3000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

@@ -28,6 +28,7 @@ export interface AiBotReceiverOptions {
   config: AiBotConfig;
   groupNames: Record<string, string>;
   welcomeMessage: string;
+  maxClockSkew: number;
   intake: MessageIntake;
   handler: MessageHandler;
   channel: Channel;
@@ -55,7 +56,12 @@ export class AiBotReceiver {
   }
 
   register(server: FastifyInstance): void {
-    registerAiBotCallback(server, { path: this.path, crypto: this.crypto, logger: this.log, answer: (callback) => this.answer(callback) });
+    registerAiBotCallback(server, { path: this.path, crypto: this.crypto, maxClockSkew: this.options.maxClockSkew, logger: this.log, answer: (callback) => this.answer(callback) });
+  }
+
+  /** A message left pending by the last run: its stream is gone, so the answer goes to response_url. */
+  revive(callback: AiBotCallback): NormalizedMessage | undefined {
+    return toNormalizedMessage(callback, this.options.groupNames, (url) => this.loadMedia(url));
   }
 
   /** Delivers a pipeline reply to the message's stream, or its response_url. */
@@ -120,24 +126,23 @@ export class AiBotReceiver {
       return this.notice(callback, userMessages.stillAnswering);
     }
     const stream = this.streams.open(message.senderId, callback.msgid);
-    const outcome = intake.submit(message, () => this.work(message, stream));
+    const outcome = intake.submit(message, ({ final }) => this.work(message, stream, final));
     if (outcome === 'duplicate') {
       this.streams.finish(stream.id, '');
       return undefined;
     }
     this.log.info({ ...log, kind: message.kind, stream: stream.id }, 'AI bot message received');
     if (outcome === 'busy') this.streams.finish(stream.id, userMessages.busy);
+    if (outcome === 'limited') this.streams.finish(stream.id, userMessages.rateLimited(intake.rateLimitPerMinute));
     return config.stream ? streamAnswer(stream) : undefined;
   }
 
-  private async work(message: NormalizedMessage, stream: ReplyStream): Promise<void> {
+  private async work(message: NormalizedMessage, stream: ReplyStream, finalAttempt: boolean): Promise<void> {
     const partial = this.options.config.stream ? { onPartial: (text: string) => this.streams.update(stream.id, splitUtf8(text, MAX_STREAM_BYTES)[0] ?? '') } : {};
-    try {
-      await this.options.handler.handle(message, this.options.channel, partial);
-    } finally {
-      // The pipeline may decide to say nothing (a plugin, an empty answer): close the stream anyway.
-      this.streams.finish(stream.id, stream.content);
-    }
+    // A failure leaves the stream open: the intake retries, or sends the apology into it.
+    await this.options.handler.handle(message, this.options.channel, { ...partial, finalAttempt });
+    // The pipeline may decide to say nothing (a plugin, an empty answer): close the stream anyway.
+    this.streams.finish(stream.id, stream.content);
   }
 
   /** A short answer that needs no worker: a finished stream, or a response_url post. */

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../../../src/logger.js';
 import { reject, signed } from '../app-callback-route.js';
-import { CallbackRejection, requireQuery } from '../callback-server.js';
+import { CallbackRejection, requireFresh, requireQuery } from '../callback-server.js';
 import type { WeComCrypto } from '../crypto.js';
 import { isAiBotCallback, type AiBotCallback } from './aibot-message.js';
 
@@ -9,6 +9,8 @@ export interface AiBotRoute {
   path: string;
   /** Built with receiveId "": the AI bot's plaintext carries no corp id. */
   crypto: WeComCrypto;
+  /** Seconds a callback's timestamp may be off (max_clock_skew); 0: no check. */
+  maxClockSkew: number;
   logger: Logger;
   /** Takes a decrypted callback; returns the passive answer (a plain object to encrypt) or nothing. Must return at once. */
   answer(callback: AiBotCallback): object | undefined;
@@ -36,7 +38,9 @@ export function registerAiBotCallback(server: FastifyInstance, route: AiBotRoute
     try {
       const query = requireQuery(request.query, ['msg_signature', 'timestamp', 'nonce']);
       const encrypt = envelopeOf(request.body);
-      const callback = parseCallback(route.crypto.openCallback(signed(query), encrypt));
+      const plaintext = route.crypto.openCallback(signed(query), encrypt);
+      requireFresh(query.timestamp!, route.maxClockSkew);
+      const callback = parseCallback(plaintext);
       const answer = route.answer(callback);
       if (!answer) return reply.status(200).send('');
       const timestamp = String(Math.floor(Date.now() / 1000));

@@ -45,7 +45,7 @@ describe('voice notes in', () => {
   test('speech_recognition off: the voice note is ignored with a log line', async () => {
     harness = await startWeworktop({ config: { speech_recognition: false } });
     await sendVoiceNote(harness, 'lisi');
-    await eventually(() => assert.ok(harness!.logs.some((line) => line.includes('ignored: voice note while speech_recognition is off'))));
+    await eventually(() => assert.ok(harness!.logs.some((line) => line.includes('ignored: voice note while speech_recognition is off')), 'the reason is logged'));
     await sleep(100);
     assert.equal(harness.wecom.sent.length, 0);
     assert.equal(harness.openai.transcriptionRequests().length, 0);

@@ -1,0 +1,43 @@
+export type RateDecision = 'ok' | 'limited' | 'limited-first';
+
+/**
+ * A sliding one-minute window per user (rate_limit_per_minute). `limited-first` marks the first
+ * refusal in a window, so the user is told once instead of once per message. Bounded: users idle
+ * for a window are forgotten on the next sweep.
+ */
+export class RateLimiter {
+  private readonly hits = new Map<string, { times: number[]; told: boolean }>();
+  private lastSweep = 0;
+
+  constructor(
+    private readonly perMinute: number,
+    private readonly now: () => number = Date.now,
+    private readonly windowMs = 60_000,
+  ) {}
+
+  take(key: string): RateDecision {
+    if (this.perMinute <= 0) return 'ok';
+    const now = this.now();
+    this.sweep(now);
+    const cutoff = now - this.windowMs;
+    let entry = this.hits.get(key);
+    if (!entry) this.hits.set(key, (entry = { times: [], told: false }));
+    while (entry.times.length > 0 && entry.times[0]! <= cutoff) entry.times.shift();
+    if (entry.times.length === 0) entry.told = false;
+    if (entry.times.length < this.perMinute) {
+      entry.times.push(now);
+      return 'ok';
+    }
+    if (entry.told) return 'limited';
+    entry.told = true;
+    return 'limited-first';
+  }
+
+  private sweep(now: number): void {
+    if (now - this.lastSweep < this.windowMs) return;
+    this.lastSweep = now;
+    for (const [key, entry] of this.hits) {
+      if ((entry.times.at(-1) ?? 0) <= now - this.windowMs) this.hits.delete(key);
+    }
+  }
+}

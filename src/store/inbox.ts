@@ -1,0 +1,36 @@
+/** A received message as the inbox keeps it: enough for its channel to rebuild and answer it. */
+export interface InboxEntry {
+  /** The message id (the dedupe key). */
+  id: string;
+  channel: string;
+  /** The conversation key: replayed messages keep their per-session order. */
+  sessionKey: string;
+  /** The channel's own payload (NormalizedMessage.raw), JSON-serializable. */
+  raw: unknown;
+  receivedAt: number;
+  /** Failed attempts so far. */
+  attempts: number;
+}
+
+/**
+ * Where acknowledged messages wait until they are answered. A platform stops retrying once we
+ * ack, so the entry is written before the ack and only marked done after the reply was sent.
+ * Dedupe goes through the same store, so a retry after a restart is still recognized.
+ */
+export interface Inbox {
+  /** Records a new message as pending; false when its id is already known (a platform retry). */
+  add(entry: Omit<InboxEntry, 'attempts'>): boolean;
+  /** Records an id as handled without queueing it (a message refused on arrival), for dedupe. */
+  addSettled(id: string, channel: string, at: number): boolean;
+  markDone(id: string): void;
+  markFailed(id: string, reason: string): void;
+  /** Counts a failed attempt; returns the attempts so far. */
+  recordAttempt(id: string): number;
+  /** Pending messages of a channel, oldest first. */
+  pending(channel: string): InboxEntry[];
+  /** True when the store answers (for /readyz). */
+  healthy(): boolean;
+}
+
+/** How long settled entries are kept for dedupe: WeCom retries 3 times over ~15 s; keep 15 minutes. */
+export const SETTLED_RETENTION_MS = 15 * 60 * 1000;

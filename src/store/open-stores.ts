@@ -1,0 +1,32 @@
+import path from 'node:path';
+import type { CoreConfig } from '../config/schema.js';
+import type { Inbox } from './inbox.js';
+import { MemoryInbox } from './memory-inbox.js';
+import type { SessionPersistence } from './session-persistence.js';
+import { openDatabase } from './sqlite-database.js';
+import { SqliteInbox } from './sqlite-inbox.js';
+import { SqliteSessions } from './sqlite-sessions.js';
+
+export interface Stores {
+  inbox: Inbox;
+  /** Absent with session_store "memory". */
+  sessions?: SessionPersistence;
+  /** The database file, when one is open. */
+  path?: string;
+  close(): void;
+}
+
+/** Opens the embedded database once for what is configured to live in it (inbox_store, session_store). */
+export function openStores(config: CoreConfig, cwd: string): Stores {
+  if (config.inbox_store === 'memory' && config.session_store === 'memory') return { inbox: new MemoryInbox(), close: () => {} };
+  const dataDir = path.resolve(cwd, config.data_dir);
+  const db = openDatabase(dataDir);
+  return {
+    inbox: config.inbox_store === 'sqlite' ? new SqliteInbox(db) : new MemoryInbox(),
+    ...(config.session_store === 'sqlite' ? { sessions: new SqliteSessions(db) } : {}),
+    path: path.join(dataDir, 'weworktop.db'),
+    close: () => {
+      if (db.open) db.close();
+    },
+  };
+}

@@ -1,0 +1,16 @@
+import type { Turn } from '../session/conversation-store.js';
+
+/** A conversation as it is saved: its turns (with their token counts) and when it was last used. */
+export interface SavedConversation {
+  turns: Turn[];
+  lastActive: number;
+}
+
+/** Where conversations outlive the process (`session_store: "sqlite"`); the memory cache sits in front. */
+export interface SessionPersistence {
+  load(id: string): SavedConversation | undefined;
+  save(id: string, conversation: SavedConversation): void;
+  delete(id: string): void;
+  /** Forgets conversations idle since before `cutoff` (expires_in_seconds). */
+  deleteIdleSince(cutoff: number): void;
+}

@@ -1,0 +1,36 @@
+import type { Statement } from 'better-sqlite3';
+import type { Turn } from '../session/conversation-store.js';
+import type { SavedConversation, SessionPersistence } from './session-persistence.js';
+import type { SqliteDatabase } from './sqlite-database.js';
+
+/** Conversations in the embedded database, so a restart does not make the bot forget. */
+export class SqliteSessions implements SessionPersistence {
+  private readonly selectOne: Statement<[string], { turns: string; last_active: number }>;
+  private readonly upsert: Statement<[string, string, number]>;
+  private readonly deleteOne: Statement<[string]>;
+  private readonly deleteIdle: Statement<[number]>;
+
+  constructor(db: SqliteDatabase) {
+    this.selectOne = db.prepare('SELECT turns, last_active FROM sessions WHERE id = ?');
+    this.upsert = db.prepare('INSERT INTO sessions (id, turns, last_active) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET turns = excluded.turns, last_active = excluded.last_active');
+    this.deleteOne = db.prepare('DELETE FROM sessions WHERE id = ?');
+    this.deleteIdle = db.prepare('DELETE FROM sessions WHERE last_active < ?');
+  }
+
+  load(id: string): SavedConversation | undefined {
+    const row = this.selectOne.get(id);
+    return row ? { turns: JSON.parse(row.turns) as Turn[], lastActive: row.last_active } : undefined;
+  }
+
+  save(id: string, conversation: SavedConversation): void {
+    this.upsert.run(id, JSON.stringify(conversation.turns), conversation.lastActive);
+  }
+
+  delete(id: string): void {
+    this.deleteOne.run(id);
+  }
+
+  deleteIdleSince(cutoff: number): void {
+    this.deleteIdle.run(cutoff);
+  }
+}
