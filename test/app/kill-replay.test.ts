@@ -1,0 +1,124 @@
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startFakeOpenAI } from '../fakes/fake-openai.js';
+import { startFakeWeCom, type SentMessage } from '../fakes/fake-wecom.js';
+import { WeComAppClient } from '../fakes/wecom-client.js';
+import { AES_KEY, AGENT_ID, CORP_ID, SECRET, TOKEN } from '../support/weworktop-harness.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const APP = path.join(ROOT, 'app.ts');
+const USERS = ['u1', 'u2', 'u3', 'u4'];
+const PER_USER = 6;
+const CONCURRENCY = 4;
+
+const textOf = (message: SentMessage) => String((message.body.text as { content?: string } | undefined)?.content ?? '');
+
+/** The real entry point in a child process; resolves with its port once it listens. */
+function startApp(configPath: string): Promise<{ child: ChildProcess; port: number; output: () => string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), APP, '--config', configPath], { cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME } });
+    let output = '';
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const port = /listening on 127\.0\.0\.1:(\d+)/.exec(output)?.[1];
+      if (port) resolve({ child, port: Number(port), output: () => output });
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('error', reject);
+    child.on('exit', (code) => reject(new Error(`app exited (${code}) before listening:\n${output}`)));
+  });
+}
+
+/** A weworktop config against the fakes, with its own data_dir. */
+function writeConfig(wecomUrl: string, openaiUrl: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'weworktop-kill-'));
+  const configPath = path.join(dir, 'config.json');
+  writeFileSync(
+    configPath,
+    JSON.stringify({
+      channel_type: 'weworktop',
+      open_ai_api_key: 'sk-test-openai-key-0001',
+      open_ai_api_base: openaiUrl,
+      max_retries: 0,
+      concurrency: CONCURRENCY,
+      data_dir: path.join(dir, 'data'),
+      log_level: 'info',
+      weworktop: { corp_id: CORP_ID, corp_secret: SECRET, agent_id: AGENT_ID, token: TOKEN, aes_key: AES_KEY, host: '127.0.0.1', port: 0, api_base: wecomUrl },
+    }),
+  );
+  return configPath;
+}
+
+const exited = (child: ChildProcess) => new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+
+describe('kill -9 mid-flight', () => {
+  const cleanup: Array<() => Promise<void> | void> = [];
+  after(async () => {
+    for (const step of cleanup.reverse()) await step();
+  });
+
+  test('every acknowledged message is answered after a restart, in order per user; only in-flight ones may repeat', async () => {
+    const wecom = await startFakeWeCom({ corpId: CORP_ID, apps: [{ agentId: AGENT_ID, secret: SECRET }], tokenTtlSeconds: 7200 });
+    const openai = await startFakeOpenAI();
+    cleanup.push(() => wecom.close(), () => openai.close());
+    openai.setLatency(250);
+    const configPath = writeConfig(wecom.url, openai.url);
+
+    const first = await startApp(configPath);
+    cleanup.push(() => void first.child.kill('SIGKILL'));
+    const client = new WeComAppClient({ url: `http://127.0.0.1:${first.port}/wework_callback`, token: TOKEN, encodingAesKey: AES_KEY, corpId: CORP_ID, agentId: AGENT_ID });
+    // Each user's messages are acked one after another (so their order is defined), users in parallel.
+    await Promise.all(
+      USERS.map(async (user) => {
+        for (let i = 1; i <= PER_USER; i++) assert.equal((await client.sendText(user, `${user}-${i}`)).status, 200);
+      }),
+    );
+    await wecom.waitForSent(3, 10_000);
+    first.child.kill('SIGKILL');
+    await exited(first.child);
+    const answeredBeforeKill = new Set(wecom.sent.map(textOf));
+    assert.ok(answeredBeforeKill.size < USERS.length * PER_USER, 'the kill came while answers were still due');
+
+    openai.setLatency(0);
+    const second = await startApp(configPath);
+    cleanup.push(async () => {
+      second.child.kill('SIGTERM');
+      await exited(second.child);
+    });
+    await wecom.waitForSent(USERS.length * PER_USER, 20_000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    const replies = wecom.sent.map(textOf);
+    for (const user of USERS) {
+      const expected = Array.from({ length: PER_USER }, (_, i) => `echo: ${user}-${i + 1}`);
+      const firstAnswers = [...new Set(replies.filter((text) => text.startsWith(`echo: ${user}-`)))];
+      assert.deepEqual(firstAnswers, expected, `${user}: every message answered, in order`);
+    }
+    const repeated = replies.filter((text, index) => replies.indexOf(text) !== index);
+    assert.ok(repeated.every((text) => answeredBeforeKill.has(text)), `only answers sent before the kill repeat: ${repeated.join(', ')}`);
+    assert.ok(repeated.length <= CONCURRENCY, `at most the in-flight messages repeat (${repeated.length})`);
+    assert.match(second.output(), /replaying messages left pending by the last run/);
+  });
+
+  test('SIGTERM finishes the answer in flight, then exits 0', async () => {
+    const wecom = await startFakeWeCom({ corpId: CORP_ID, apps: [{ agentId: AGENT_ID, secret: SECRET }], tokenTtlSeconds: 7200 });
+    const openai = await startFakeOpenAI();
+    cleanup.push(() => wecom.close(), () => openai.close());
+    openai.setLatency(800);
+    const app = await startApp(writeConfig(wecom.url, openai.url));
+    cleanup.push(() => void app.child.kill('SIGKILL'));
+    const client = new WeComAppClient({ url: `http://127.0.0.1:${app.port}/wework_callback`, token: TOKEN, encodingAesKey: AES_KEY, corpId: CORP_ID, agentId: AGENT_ID });
+    await client.sendText('u1', 'answer me before you go');
+    while (openai.chatRequests().length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    app.child.kill('SIGTERM');
+    await exited(app.child);
+    assert.equal(app.child.exitCode, 0, app.output());
+    assert.deepEqual(wecom.sent.map(textOf), ['echo: answer me before you go']);
+  });
+});
