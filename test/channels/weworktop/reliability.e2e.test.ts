@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { userMessages } from '../../../src/pipeline/user-messages.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../../fakes/fake-openai.js';
 import { startFakeWeCom, type FakeWeCom, type SentMessage } from '../../fakes/fake-wecom.js';
+import { AiBotClient } from '../../fakes/wecom-client.js';
 import { AGENT_ID, CORP_ID, eventually, SECRET, startWeworktop, type WeworktopHarness, type WeworktopHarnessOptions } from '../../support/weworktop-harness.js';
 
 const textOf = (message: SentMessage) => ((message.body[message.msgtype] as { content?: string }) ?? {}).content ?? `<${message.msgtype}>`;
@@ -49,6 +50,24 @@ describe('durable inbox', () => {
     const [reply] = await wecom.waitForSent(1, 5000);
     assert.equal(textOf(reply!), 'echo: 重启前的问题');
     assert.ok(second.logs.some((line) => line.includes('replaying messages left pending by the last run') && line.includes('count=1')), second.logs.join(''));
+  });
+
+  test('an AI bot group message cut off by a shutdown is answered after the restart through its response_url', async () => {
+    const { wecom, openai } = await sharedFakes();
+    const bot = { token: 'QDG6eK', aes_key: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C' };
+    const options = { wecom, openai, config: { group_name_white_list: ['ALL_GROUP'], shutdown_timeout: 0 }, weworktop: { bot } };
+    const first = await start(options);
+    openai.setLatency(5000);
+    const client = new AiBotClient({ url: `${first.baseUrl}/wework_bot_callback`, token: bot.token, encodingAesKey: bot.aes_key });
+    const response = await client.sendText('zhangsan', '@bot 重启也要回答', { chatId: 'wrkSFfCgAAgroup0001', responseUrl: wecom.responseUrl() });
+    assert.equal(response.status, 200);
+    await eventually(() => assert.equal(openai.chatRequests().length, 1));
+    await stopOne(first);
+
+    openai.setLatency(0);
+    await start({ ...options, dataDir: first.dataDir });
+    const [posted] = await wecom.waitForBotResponses(1, 5000);
+    assert.match(JSON.stringify(posted!.body), /echo: 重启也要回答/);
   });
 
   test('a WeCom retry of an answered message after a restart is still recognized', async () => {
