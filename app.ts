@@ -1,27 +1,45 @@
 import { channelRegistry } from './channels/registry.js';
 import { pluginRegistry } from './plugins/registry.js';
 import { ConfigError } from './src/config/config-error.js';
-import { startApp, type RunningApp } from './src/start-app.js';
+import { resolveConfigPath } from './src/config/load-config.js';
+import { startApp } from './src/start-app.js';
 
-/** `node app.js`: start the configured channel; a bad config stops here with one clear line. */
+/**
+ * `node app.js`: start the configured channel; a bad config stops here with one clear line.
+ * `--demo`, or no config.json at all: the local WeCom simulator (a first run shows the bot working).
+ */
 async function main(): Promise<void> {
-  let app: RunningApp | undefined;
+  let running: { stop(): Promise<void>; log(reason: string): void } | undefined;
   let stopping = false;
   const shutdown = async (reason: string) => {
     if (stopping) return;
     stopping = true;
-    app?.logger.info({ reason }, 'shutting down');
-    await app?.stop();
+    running?.log(reason);
+    await running?.stop();
     process.exit(0);
   };
+  const onShutdownRequest = (reason: string) => void shutdown(reason);
+  const argv = process.argv.slice(2);
   try {
-    app = await startApp({ channels: channelRegistry, plugins: pluginRegistry, onShutdownRequest: (reason) => void shutdown(reason) });
+    if (argv.includes('--demo') || isFirstRun(argv)) {
+      const { startDemo } = await import('./channels/weworktop/simulator/start-demo.js');
+      const demo = await startDemo({ argv, onShutdownRequest });
+      running = { stop: () => demo.stop(), log: (reason) => demo.app.logger.info({ reason }, 'shutting down') };
+    } else {
+      const app = await startApp({ channels: channelRegistry, plugins: pluginRegistry, onShutdownRequest });
+      running = { stop: () => app.stop(), log: (reason) => app.logger.info({ reason }, 'shutting down') };
+    }
   } catch (error) {
     console.error(error instanceof ConfigError ? error.message : `start-up failed: ${(error as Error).message}`);
     process.exit(1);
   }
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+/** No config file and no CHANNEL_TYPE: nothing was set up yet, so show the simulator. */
+function isFirstRun(argv: string[]): boolean {
+  return !process.env.CHANNEL_TYPE && resolveConfigPath(argv, process.env, process.cwd()) === undefined;
 }
 
 void main();

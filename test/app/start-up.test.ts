@@ -30,13 +30,47 @@ function runApp(cwd: string, input: string, env: NodeJS.ProcessEnv = {}): Promis
 const tempDir = () => mkdtempSync(path.join(tmpdir(), 'weworktop-app-'));
 
 describe('node app.js', () => {
-  test('without a config file it runs the terminal channel on the embedded default and answers offline', async () => {
-    const result = await runApp(tempDir(), '你好\n');
+  test('without a config file it starts the WeCom simulator, prints the page URL, serves the page and stops cleanly on SIGTERM', async () => {
+    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), APP, '--page-port', '0'], { cwd: tempDir(), env: { PATH: process.env.PATH, HOME: process.env.HOME } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        const check = () => {
+          const found = /Open the chat page:\s+(http:\/\/127\.0\.0\.1:\d+\/)/.exec(stdout);
+          if (found) resolve(found[1]!);
+        };
+        child.stdout.on('data', check);
+        void exited.then((code) => reject(new Error(`exited with ${code} before printing the URL: ${stdout}${stderr}`)));
+      });
+      assert.match(stdout, /offline responder \(not an LLM\)/);
+      const page = await fetch(url);
+      assert.equal(page.status, 200);
+      assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+      assert.match(await page.text(), /weworktop simulator/);
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0, stderr);
+      assert.match(stdout, /shutting down reason=SIGTERM/);
+      assert.match(stdout, /\[app\] stopped/);
+    } finally {
+      clearTimeout(killer);
+      child.kill('SIGKILL');
+    }
+  });
+
+  test('with channel_type "terminal" it runs the terminal channel and answers offline', async () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ channel_type: 'terminal' }));
+    const result = await runApp(dir, '你好\n');
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /weworktop terminal/);
     assert.match(result.stdout, /config\.json\.example/, 'says how to configure WeCom');
     assert.match(result.stdout, /bot> \[离线模式\]/);
-    assert.match(result.stdout, /收到：「你好」/);
+    assert.match(result.stdout, /问题是：「你好」/);
   });
 
   test('a bad config stops start-up with one line naming the key, and a non-zero exit', async () => {

@@ -1,4 +1,4 @@
-import { json, readForm, sleep, startFakeServer, type FakeRequest, type FakeResponse } from './http-fake.js';
+import { json, readForm, sleep, startFakeServer, type FakeRequest, type FakeResponse, type FakeServerOptions } from './http-fake.js';
 
 export type ChatRequest = { model: string; stream?: boolean; messages: Array<{ role: string; content: unknown }>; [key: string]: unknown };
 export type ChatResponder = (request: ChatRequest) => string | Promise<string>;
@@ -82,7 +82,7 @@ const defaults = () => ({
 });
 
 /** An OpenAI-compatible server: chat (plain and streamed), transcriptions, speech, images. */
-export async function startFakeOpenAI(): Promise<FakeOpenAI> {
+export async function startFakeOpenAI(options: FakeServerOptions = {}): Promise<FakeOpenAI> {
   let state = defaults();
   const chats: ChatRequest[] = [];
   const transcriptions: TranscriptionRequest[] = [];
@@ -156,7 +156,7 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
       return file ? { headers: { 'content-type': 'image/png' }, body: file } : { status: 404 };
     }
     return apiError(404, `fake OpenAI has no ${request.method} ${request.path}`);
-  });
+  }, options);
   baseUrl = server.url;
 
   return {

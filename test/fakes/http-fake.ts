@@ -19,13 +19,22 @@ export interface FakeResponse {
   chunkDelayMs?: number;
 }
 
+export interface FakeServerOptions {
+  /**
+   * Idle keep-alive of client connections (default 1 s). undici closes a connection after each
+   * response when the server's hint is under its 2 s safety margin, so benchmarks raise it to
+   * keep connections open as real API servers do.
+   */
+  keepAliveMs?: number;
+}
+
 export interface FakeServer {
   url: string;
   close(): Promise<void>;
 }
 
 /** A plain node:http server on 127.0.0.1:0 that hands whole requests to one handler; the base of every fake. */
-export async function startFakeServer(handle: (request: FakeRequest) => Promise<FakeResponse> | FakeResponse): Promise<FakeServer> {
+export async function startFakeServer(handle: (request: FakeRequest) => Promise<FakeResponse> | FakeResponse, options: FakeServerOptions = {}): Promise<FakeServer> {
   const server = http.createServer(async (req, res) => {
     try {
       const parts: Buffer[] = [];
@@ -47,7 +56,7 @@ export async function startFakeServer(handle: (request: FakeRequest) => Promise<
       res.writeHead(500, { 'content-type': 'text/plain' }).end(`fake server error: ${(error as Error).stack}`);
     }
   });
-  server.keepAliveTimeout = 1000;
+  server.keepAliveTimeout = options.keepAliveMs ?? 1000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,

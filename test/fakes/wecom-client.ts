@@ -49,8 +49,13 @@ export class WeComAppClient {
 
   /** The console's "save URL" check: GET with an encrypted echostr; answers the plaintext. */
   async verifyUrl(echo: string, options: PostOptions = {}): Promise<ClientResponse> {
+    return answer(await fetch(this.verificationUrl(echo, options)));
+  }
+
+  /** The signed GET URL of a URL verification, without sending it (benchmarks). */
+  verificationUrl(echo: string, options: PostOptions = {}): string {
     const echostr = this.crypto.encrypt(echo);
-    return answer(await fetch(`${this.options.url}?${signedQuery(this.crypto, echostr, options, { echostr })}`));
+    return `${this.options.url}?${signedQuery(this.crypto, echostr, options, { echostr })}`;
   }
 
   /** The encrypted POST body and signed URL for a message, without sending it (benchmarks, the simulator). */
