@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** Why a callback failed the WeCom crypto checks; the route maps each code to a status. */
-export type WeComCryptoErrorCode = 'bad_signature' | 'bad_key' | 'bad_base64' | 'bad_ciphertext' | 'bad_padding' | 'bad_length' | 'receive_id_mismatch';
+export type WeComCryptoErrorCode = 'bad_signature' | 'bad_key' | 'bad_base64' | 'bad_ciphertext' | 'bad_padding' | 'bad_length' | 'bad_utf8' | 'receive_id_mismatch';
 
 export class WeComCryptoError extends Error {
   constructor(
@@ -25,6 +25,8 @@ export interface WeComCryptoOptions {
 const PAD_BLOCK = 32;
 const ENCODING_AES_KEY = /^[A-Za-z0-9]{43}$/;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+/** WeCom's plaintexts are UTF-8; bytes that are not were corrupted or forged, so they are refused, not replaced with U+FFFD. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Callback crypto (spec §1): sha1 signatures, AES-256-CBC with IV = key[0:16], PKCS#7 to 32 bytes. */
 export class WeComCrypto {
@@ -116,10 +118,14 @@ export class WeComCrypto {
     if (plain.length < 20) throw new WeComCryptoError('bad_length', `decrypted payload is ${plain.length} bytes, shorter than its 20-byte header`);
     const length = plain.readUInt32BE(16);
     if (20 + length > plain.length) throw new WeComCryptoError('bad_length', `msg_len ${length} exceeds the decrypted payload`);
-    const receiveId = plain.subarray(20 + length).toString('utf8');
-    if (receiveId !== this.options.receiveId) {
-      throw new WeComCryptoError('receive_id_mismatch', `receive id "${receiveId}" is not the configured "${this.options.receiveId}" (wrong corp_id, or another corp's callback)`);
+    const receiveId = plain.subarray(20 + length);
+    if (!receiveId.equals(Buffer.from(this.options.receiveId, 'utf8'))) {
+      throw new WeComCryptoError('receive_id_mismatch', `receive id "${receiveId.toString('utf8')}" is not the configured "${this.options.receiveId}" (wrong corp_id, or another corp's callback)`);
     }
-    return plain.subarray(20, 20 + length).toString('utf8');
+    try {
+      return UTF8.decode(plain.subarray(20, 20 + length));
+    } catch {
+      throw new WeComCryptoError('bad_utf8', 'decrypted message is not UTF-8');
+    }
   }
 }

@@ -7,32 +7,53 @@ export class WeComXmlError extends Error {
   }
 }
 
-/** A WeCom message is a flat <xml> of a few dozen short fields; anything bigger is not from WeCom. */
-const MAX_XML_CHARS = 1024 * 1024;
+/**
+ * A WeCom message is a flat <xml> of a few dozen short fields (user text is a few KB at most), so
+ * a decrypted message over 64 KiB is not from WeCom. The envelope around the ciphertext is only
+ * bounded by the 1 MiB body limit, as Base64 makes it a third longer than the message.
+ */
+const MAX_MESSAGE_CHARS = 64 * 1024;
+const MAX_ENVELOPE_CHARS = 1024 * 1024;
 const MAX_FIELDS = 64;
+/** <xml> and its fields are 2 levels; one more lets a nested field be named in the error, deeper stops the parser. */
+const MAX_DEPTH = 3;
 
-// Entities off (no DOCTYPE expansion), tag values kept as strings: MsgId exceeds 2^53.
-const parser = new XMLParser({ processEntities: false, parseTagValue: false, ignoreAttributes: true, trimValues: false, ignoreDeclaration: true });
-
-const PREDEFINED_ENTITIES: Record<string, string> = { '&lt;': '<', '&gt;': '>', '&amp;': '&', '&quot;': '"', '&apos;': "'" };
+// Tag values kept as strings: MsgId exceeds 2^53. Only the five predefined entities are decoded, in
+// text but not inside CDATA, where WeCom puts user text and "&amp;" is what the user typed; a
+// DOCTYPE is refused before parsing, so no other entity can be declared, let alone expanded.
+const parser = new XMLParser({ processEntities: true, htmlEntities: false, parseTagValue: false, ignoreAttributes: true, trimValues: false, ignoreDeclaration: true, maxNestedTags: MAX_DEPTH });
 
 /** Parses `<xml>…</xml>` with flat children into strings; nested or repeated tags are rejected. */
-export function parseFlatXml(text: string): Record<string, string> {
-  if (text.length > MAX_XML_CHARS) throw new WeComXmlError(`XML is ${text.length} characters, over the ${MAX_XML_CHARS} limit`);
+export function parseFlatXml(text: string, maxChars = MAX_MESSAGE_CHARS): Record<string, string> {
+  if (text.length > maxChars) throw new WeComXmlError(`XML is ${text.length} characters, over the ${maxChars} limit`);
   if (/<!DOCTYPE|<!ENTITY/i.test(text)) throw new WeComXmlError('DOCTYPE and ENTITY declarations are not allowed');
   const valid = XMLValidator.validate(text);
   if (valid !== true) throw new WeComXmlError(`${valid.err.msg} (line ${valid.err.line})`);
-  const root = (parser.parse(text) as Record<string, unknown>).xml;
+  const root = parse(text).xml;
   if (root === '') return {};
   if (root === undefined || typeof root !== 'object' || root === null) throw new WeComXmlError('root element is not <xml>');
   const entries = Object.entries(root as Record<string, unknown>);
   if (entries.length > MAX_FIELDS) throw new WeComXmlError(`${entries.length} fields, over the ${MAX_FIELDS} limit`);
   const fields: Record<string, string> = {};
   for (const [name, value] of entries) {
+    if (name === '#text') {
+      // The newlines between fields; anything else directly inside <xml> is not a flat message.
+      if (typeof value === 'string' && value.trim() === '') continue;
+      throw new WeComXmlError('text directly inside <xml>, outside any field');
+    }
     if (typeof value !== 'string') throw new WeComXmlError(`field <${name}> is ${Array.isArray(value) ? 'repeated' : 'nested'}`);
-    fields[name] = value.replace(/&(lt|gt|amp|quot|apos);/g, (entity) => PREDEFINED_ENTITIES[entity]!);
+    fields[name] = value;
   }
   return fields;
+}
+
+/** The parser throws plain Errors past its depth limit and on names like __proto__: they are malformed input too. */
+function parse(text: string): Record<string, unknown> {
+  try {
+    return parser.parse(text) as Record<string, unknown>;
+  } catch (error) {
+    throw new WeComXmlError((error as Error).message);
+  }
 }
 
 export interface CallbackEnvelope {
@@ -43,7 +64,7 @@ export interface CallbackEnvelope {
 
 /** The POST body around the ciphertext: `<xml><ToUserName/><AgentID/><Encrypt/></xml>`, read by tag. */
 export function parseEnvelope(body: string): CallbackEnvelope {
-  const fields = parseFlatXml(body);
+  const fields = parseFlatXml(body, MAX_ENVELOPE_CHARS);
   const encrypt = fields.Encrypt?.trim();
   if (!encrypt) throw new WeComXmlError('no <Encrypt> element');
   return { encrypt, toUserName: fields.ToUserName, agentId: fields.AgentID };

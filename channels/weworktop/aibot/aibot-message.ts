@@ -35,8 +35,44 @@ export function stripLeadingMention(text: string): string {
   return text.replace(/^\s*@\S+[\s\u2005]*/u, '');
 }
 
+/**
+ * A callback is a small JSON object (text up to a few thousand characters, media as URLs), so a
+ * decrypted payload over 64 KiB is not from WeCom; the body limit alone would let 768 KiB through.
+ */
+export const MAX_CALLBACK_CHARS = 64 * 1024;
+
+type Check = (value: unknown) => boolean;
+const isString: Check = (value) => typeof value === 'string';
+/** A JSON object whose listed fields, when present, pass their checks (other fields are ignored). */
+const objectWith =
+  (fields: Record<string, Check>): Check =>
+  (value) =>
+    typeof value === 'object' && value !== null && !Array.isArray(value) && Object.entries(fields).every(([name, check]) => !Object.hasOwn(value, name) || check((value as Record<string, unknown>)[name]));
+const mixedItem = objectWith({ msgtype: isString, text: objectWith({ content: isString }), image: objectWith({ url: isString }) });
+
+/**
+ * Every field the route and toNormalizedMessage read, with its type: a decrypted payload of another
+ * shape (a number for text.content, a string for mixed.msg_item) is refused, not half-read.
+ */
+const callbackShape = objectWith({
+  msgid: isString,
+  msgtype: isString,
+  aibotid: isString,
+  chatid: isString,
+  chattype: (value) => value === 'single' || value === 'group',
+  response_url: isString,
+  from: objectWith({ userid: isString, corpid: isString }),
+  text: objectWith({ content: isString }),
+  image: objectWith({ url: isString }),
+  voice: objectWith({ content: isString }),
+  file: objectWith({ url: isString }),
+  mixed: objectWith({ msg_item: (items) => Array.isArray(items) && items.every(mixedItem) }),
+  stream: objectWith({ id: isString }),
+  event: objectWith({ eventtype: isString }),
+});
+
 export function isAiBotCallback(value: unknown): value is AiBotCallback {
-  if (typeof value !== 'object' || value === null) return false;
+  if (!callbackShape(value)) return false;
   const record = value as Record<string, unknown>;
   return typeof record.msgtype === 'string' && (record.msgtype === 'stream' || record.msgtype === 'event' || typeof record.msgid === 'string');
 }

@@ -3,7 +3,7 @@ import type { Logger } from '../../../src/logger.js';
 import { reject, signed } from '../app-callback-route.js';
 import { CallbackRejection, requireFresh, requireQuery } from '../callback-server.js';
 import type { WeComCrypto } from '../crypto.js';
-import { isAiBotCallback, type AiBotCallback } from './aibot-message.js';
+import { isAiBotCallback, MAX_CALLBACK_CHARS, type AiBotCallback } from './aibot-message.js';
 
 export interface AiBotRoute {
   path: string;
@@ -69,6 +69,7 @@ function envelopeOf(body: unknown): string {
 }
 
 function parseCallback(plaintext: string): AiBotCallback {
+  if (plaintext.length > MAX_CALLBACK_CHARS) throw new CallbackRejection(400, `decrypted payload is ${plaintext.length} characters, over the ${MAX_CALLBACK_CHARS} limit`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(plaintext);
