@@ -1,0 +1,121 @@
+import { startFakeOpenAI, type FakeOpenAI } from '../test/fakes/fake-openai.js';
+import { startFakeWeCom } from '../test/fakes/fake-wecom.js';
+import { startBareFastify } from './bare-fastify.js';
+import { AGENT_ID, benchConfig, CALLBACK_PATH, CORP_ID, FAKE_KEEP_ALIVE_MS, SECRET, startBenchApp } from './bench-app.js';
+import { freshTextCallback, RequestPool, verificationRequest } from './callback-requests.js';
+import { runLoad, type LoadResult } from './load.js';
+
+export interface AckSettings {
+  connections: number[];
+  warmupSeconds: number;
+  durationSeconds: number;
+}
+
+export interface AckRow {
+  connections: number;
+  bare: LoadResult;
+  /** The app while the fake LLM answers at once: every acked message is also answered during the run. */
+  app: LoadResult;
+  /** app requests/s ÷ bare requests/s. */
+  ratio: number;
+  /** The app while the LLM has not answered yet: the ack path alone, as when real answers take seconds. */
+  appLlmWaiting?: LoadResult;
+  ratioLlmWaiting?: number;
+  /** Distinct messages the run needed beyond the pre-built pool (built during the run). */
+  builtDuringRun?: number;
+}
+
+export interface AckBenchResult {
+  settings: AckSettings;
+  post: AckRow[];
+  get: AckRow[];
+  /** Warn and error lines the apps logged while measured (a run that triggers warnings measures something else). */
+  logLines: number;
+  firstLogLines: string[];
+}
+
+/** Distinct messages are about 1 KB each; past the pool, requests are built during the run (and counted). */
+const MAX_POOL = 40_000;
+
+/**
+ * The callback's ack under load, against the ceiling (a bare fastify route) at each connection
+ * count: POST message callbacks (each a new MsgId from a new user, on a fresh app so every run
+ * starts from an empty store and queue) and GET URL verifications.
+ */
+export async function runAckBench(settings: AckSettings, progress: (line: string) => void): Promise<AckBenchResult> {
+  const wecom = await startFakeWeCom({ corpId: CORP_ID, apps: [{ agentId: AGENT_ID, secret: SECRET }], keepAliveMs: FAKE_KEEP_ALIVE_MS });
+  const openai = await startFakeOpenAI({ keepAliveMs: FAKE_KEEP_ALIVE_MS });
+  const bare = await startBareFastify(CALLBACK_PATH);
+  const fakes = { wecomUrl: wecom.url, openaiUrl: openai.url };
+  // Every acked message is kept (no "busy" replies), and stopping an app does not wait for its backlog.
+  const config = benchConfig(fakes, { max_queue: 1_000_000, shutdown_timeout: 0 });
+  const result: AckBenchResult = { settings, post: [], get: [], logLines: 0, firstLogLines: [] };
+  const verifier = await startBenchApp(config);
+  const noteLogs = (logs: { count: number; first: string[] }) => {
+    result.logLines += logs.count;
+    result.firstLogLines.push(...logs.first.slice(0, 3 - result.firstLogLines.length));
+  };
+  try {
+    const reused = new RequestPool(freshTextCallback, true);
+    const fresh = new RequestPool(freshTextCallback, false);
+    const checks = new RequestPool(verificationRequest, true);
+    for (const connections of settings.connections) {
+      const load = (url: string, pool: RequestPool) => runLoad({ ...settings, url, connections, next: () => pool.next() });
+      const onFreshApp = async (pool: RequestPool) => {
+        const app = await startBenchApp(config);
+        try {
+          return await load(app.url, pool);
+        } finally {
+          // Before stop(): shutting down with a backlog logs warnings by design.
+          noteLogs(app.logs);
+          await app.stop();
+          wecom.reset();
+          openai.reset();
+        }
+      };
+
+      reused.fill(2000);
+      const bareRun = await load(bare.url, reused);
+      reused.release();
+      // Sized from the ceiling, which the app does not reach.
+      const poolSize = Math.min(MAX_POOL, Math.ceil(bareRun.requestsPerSec * (settings.warmupSeconds + settings.durationSeconds) * 1.1));
+      fresh.fill(poolSize);
+      const appRun = await onFreshApp(fresh);
+      let builtDuringRun = fresh.builtDuringRun;
+      fresh.fill(poolSize);
+      const release = holdAnswers(openai);
+      const waitingRun = await onFreshApp(fresh).finally(release);
+      builtDuringRun += fresh.builtDuringRun;
+      fresh.release();
+      result.post.push({ connections, bare: bareRun, app: appRun, ratio: appRun.requestsPerSec / bareRun.requestsPerSec, appLlmWaiting: waitingRun, ratioLlmWaiting: waitingRun.requestsPerSec / bareRun.requestsPerSec, builtDuringRun });
+      progress(`  POST, ${connections} connections: ${rate(appRun)} req/s with the LLM answering, ${rate(waitingRun)} while it thinks (bare fastify ${rate(bareRun)})`);
+
+      checks.fill(2000);
+      const bareGet = await load(bare.url, checks);
+      const appGet = await load(verifier.url, checks);
+      checks.release();
+      result.get.push({ connections, bare: bareGet, app: appGet, ratio: appGet.requestsPerSec / bareGet.requestsPerSec });
+      progress(`  GET,  ${connections} connections: ${rate(appGet)} req/s (bare fastify ${rate(bareGet)})`);
+    }
+    return result;
+  } finally {
+    noteLogs(verifier.logs);
+    await verifier.stop();
+    await bare.close();
+    await wecom.close();
+    await openai.close();
+  }
+}
+
+/** Chat answers wait until the returned function is called (an LLM that is still thinking). */
+function holdAnswers(openai: FakeOpenAI): () => void {
+  let release = () => {};
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  openai.setChatResponder(async () => {
+    await gate;
+    return 'answered after the run';
+  });
+  return release;
+}
+
+const rate = (run: LoadResult) => Math.round(run.requestsPerSec);

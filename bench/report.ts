@@ -1,0 +1,140 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { AckBenchResult, AckRow } from './ack-bench.js';
+import type { LoadResult } from './load.js';
+import type { PipelineResult } from './pipeline-bench.js';
+import { MB } from './stats.js';
+import type { TokenResult } from './token-bench.js';
+
+export interface Target {
+  what: string;
+  target: string;
+  measured: string;
+  pass: boolean;
+  /** A correctness check fails; a performance target is missed. */
+  kind: 'target' | 'check';
+}
+
+export interface BenchReport {
+  at: string;
+  machine: { cpuModel: string; cpus: number; totalMemMb: number; node: string; platform: string };
+  ack: AckBenchResult;
+  pipeline: PipelineResult;
+  tokens: TokenResult;
+  targets: Target[];
+  seconds: number;
+}
+
+export function machineInfo(): BenchReport['machine'] {
+  const cpus = os.cpus();
+  return { cpuModel: cpus[0]?.model.trim() ?? 'unknown', cpus: cpus.length, totalMemMb: Math.round(os.totalmem() / MB), node: process.version, platform: `${os.platform()} ${os.release()} ${os.arch()}` };
+}
+
+/**
+ * The targets of issue 7, each with what this run measured. The ack targets use the runs with the
+ * LLM answering (as specified); the overhead target the lightest paced run (framework overhead,
+ * not waiting for the CPU).
+ */
+export function evaluateTargets(ack: AckBenchResult, pipeline: PipelineResult): Target[] {
+  const top = ack.post.at(-1)!;
+  const light = pipeline.paced[0]!;
+  return [
+    { kind: 'target', what: `callback ack throughput vs bare fastify, ${top.connections} connections`, target: '>= 50%', measured: percent(top.ratio), pass: top.ratio >= 0.5 },
+    { kind: 'target', what: `callback ack p99 latency, ${top.connections} connections`, target: '<= 20 ms', measured: `${ms(top.app.latency.p99)} ms`, pass: top.app.latency.p99 <= 20 },
+    { kind: 'target', what: `framework overhead per message, p99 (${light.name} run)`, target: '<= 5 ms', measured: `${ms(light.overhead.p99)} ms`, pass: light.overhead.p99 <= 5 },
+    { kind: 'target', what: `peak RSS, ${pipeline.settings.users} active sessions`, target: '<= 200 MB', measured: `${Math.round(pipeline.rss.peakMb)} MB`, pass: pipeline.rss.peakMb <= 200 },
+    { kind: 'check', what: 'every message answered exactly once', target: `${pipeline.check.messages}`, measured: `${pipeline.check.answeredOnce}`, pass: pipeline.check.ok },
+  ];
+}
+
+export function formatReport(report: BenchReport): string {
+  const { machine, ack, pipeline, tokens } = report;
+  const p = pipeline.settings;
+  const lines = [
+    `weworktop benchmarks, ${report.at}, ${Math.round(report.seconds)} s`,
+    `machine: ${machine.cpus} x ${machine.cpuModel}, ${machine.totalMemMb} MB RAM, Node ${machine.node}, ${machine.platform}`,
+    'app: the real server (startApp) on 127.0.0.1, default stores (SQLite in a temp dir), log_level "warn" (lines counted, not written)',
+    '',
+    `Callback ack: POST of an encrypted, signed text message, each a new MsgId and user; autocannon in the same process; ${ack.settings.warmupSeconds} s warm-up + ${ack.settings.durationSeconds} s per row`,
+    table(['conn', 'server', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'err', 'non-2xx', 'vs bare'], ack.post.flatMap(postRows)),
+    '  (LLM answering: the fake LLM answers at once, so every acked message is also answered during the run;',
+    '   LLM thinking: no answer before the run ends, so the app only acks, as while a real LLM takes seconds)',
+    ...builtDuringRun(ack),
+    '',
+    'URL verification: GET with msg_signature, timestamp, nonce and an encrypted echostr',
+    table(['conn', 'server', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'err', 'non-2xx', 'vs bare'], ack.get.flatMap((row) => [loadRow(row.connections, 'bare fastify', row.bare), loadRow(row.connections, 'weworktop', row.app, row.ratio)])),
+    '',
+    `Pipeline: callback -> queue -> fake LLM (${p.llmLatencyMs} ms) -> fake WeCom message/send; app in its own process, concurrency ${p.concurrency}`,
+    table(
+      ['run', 'messages', 'msg/s', 'p50 ms', 'p99 ms', 'max ms', 'loop p99', 'loop max'],
+      [
+        [`burst: ${p.users} users x ${p.messagesPerUser}, ${p.senders} connections`, `${pipeline.burst.messages}`, `${Math.round(pipeline.burst.messagesPerSec)}`, ...percentiles(pipeline.burst.endToEnd), ...loop(pipeline.burst.loopDelayMs)],
+        ...pipeline.paced.flatMap((run) => [
+          [`${run.name}: ${p.users} users x ${run.messagesPerUser}, paced at ${percent(run.share)} of the burst`, `${run.messages}`, `${run.offeredPerSec}`, ...percentiles(run.endToEnd), ...loop(run.loopDelayMs)],
+          [`  framework overhead (minus the LLM's ${p.llmLatencyMs} ms)`, '', '', ...percentiles(run.overhead), '', ''],
+        ]),
+      ],
+    ),
+    '  (latency: callback POST to message/send at the fake WeCom; loop: event-loop delay in the app, ms)',
+    `app RSS: ${Math.round(pipeline.rss.startMb)} MB idle after start, ${Math.round(pipeline.rss.peakMb)} MB peak, ${Math.round(pipeline.rss.endMb)} MB at the end`,
+    `replies: ${pipeline.check.answeredOnce}/${pipeline.check.messages} answered exactly once; missing ${pipeline.check.missing}, duplicated ${pipeline.check.duplicated}, unexpected sends ${pipeline.check.unexpected}, dropped by WeCom's 30/min/user ${pipeline.check.dropped}, failed acks ${pipeline.check.ackFailures}`,
+    ...pipeline.check.examples.map((example) => `  ${example}`),
+    '',
+    `Tokens (${tokens.settings.model}): a ${tokens.historyTokens}-token history of ${tokens.historyTurns} turns (Chinese and English), conversation_max_tokens ${tokens.settings.budget}`,
+    table(
+      ['per message', 'µs'],
+      [
+        [`count the question (${tokens.questionTokens} tokens, Chinese)`, us(tokens.countQuestionUs)],
+        [`count the answer (${tokens.answerTokens} tokens, mixed)`, us(tokens.countAnswerUs)],
+        [`fit the history to the budget (cached counts; drops ${tokens.dropped} turns)`, us(tokens.fitHistoryUs)],
+        ['per message: question + answer + fit', us(tokens.perMessageUs)],
+        ['for comparison: re-count the whole history', us(tokens.recountHistoryUs)],
+      ],
+    ),
+    `  loading the BPE ranks (once, at start-up): ${Math.round(tokens.loadMs)} ms`,
+    '',
+    `Log lines at warn or above: ${ack.logLines + pipeline.logLines}${[...ack.firstLogLines, ...pipeline.firstLogLines].map((line) => `\n  ${line}`).join('')}`,
+    '',
+    'Targets',
+    table(['', 'target', 'measured', ''], report.targets.map((t) => [t.what, t.target, t.measured, t.pass ? 'PASS' : t.kind === 'check' ? 'FAIL' : 'MISS'])),
+  ];
+  return lines.join('\n');
+}
+
+export function writeReport(report: BenchReport, file: string): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+}
+
+/** Requests encrypted while measuring take the load generator's time: say so when the pool ran out. */
+function builtDuringRun(ack: AckBenchResult): string[] {
+  const built = ack.post.reduce((sum, row) => sum + (row.builtDuringRun ?? 0), 0);
+  return built > 0 ? [`  note: ${built} callbacks were encrypted during the runs (the pre-built pool ran out)`] : [];
+}
+
+function postRows(row: AckRow): string[][] {
+  return [
+    loadRow(row.connections, 'bare fastify', row.bare),
+    loadRow(row.connections, 'weworktop, LLM answering', row.app, row.ratio),
+    ...(row.appLlmWaiting ? [loadRow(row.connections, 'weworktop, LLM thinking', row.appLlmWaiting, row.ratioLlmWaiting)] : []),
+  ];
+}
+
+function loadRow(connections: number, server: string, run: LoadResult, ratio?: number): string[] {
+  return [`${connections}`, server, `${Math.round(run.requestsPerSec)}`, ...percentiles(run.latency), `${run.errors}`, `${run.non2xx}`, ratio === undefined ? '' : percent(ratio)];
+}
+
+const loop = (delay: { p99: number; max: number }) => [ms(delay.p99), ms(delay.max)];
+const percentiles = (values: { p50: number; p99: number; max: number }) => [ms(values.p50), ms(values.p99), ms(values.max)];
+const ms = (value: number) => (value < 10 ? value.toFixed(2) : value.toFixed(0));
+const us = (value: number) => (value < 10 ? value.toFixed(2) : value < 100 ? value.toFixed(1) : value.toFixed(0));
+const percent = (ratio: number) => `${Math.round(ratio * 100)}%`;
+
+/** Columns padded to their widest cell; text left-aligned, numbers right-aligned. */
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((cell, i) => Math.max(cell.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const numeric = (cell: string) => /^[\d.%-]+$/.test(cell);
+  const line = (row: string[]) => '  ' + row.map((cell, i) => (numeric(cell) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}
