@@ -74,7 +74,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
   try {
     await channel.start();
   } catch (error) {
-    stores.close();
+    await stores.close();
     throw error;
   }
   return {
@@ -84,7 +84,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
     pipeline,
     async stop() {
       await channel.stop();
-      stores.close();
+      await stores.close();
       log.info('stopped');
     },
   };

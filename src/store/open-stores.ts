@@ -6,6 +6,7 @@ import type { SessionPersistence } from './session-persistence.js';
 import { openDatabase } from './sqlite-database.js';
 import { SqliteInbox } from './sqlite-inbox.js';
 import { SqliteSessions } from './sqlite-sessions.js';
+import { startWalCheckpointer } from './wal-checkpointer.js';
 
 export interface Stores {
   inbox: Inbox;
@@ -13,19 +14,23 @@ export interface Stores {
   sessions?: SessionPersistence;
   /** The database file, when one is open. */
   path?: string;
-  close(): void;
+  close(): Promise<void>;
 }
 
 /** Opens the embedded database once for what is configured to live in it (inbox_store, session_store). */
 export function openStores(config: CoreConfig, cwd: string): Stores {
-  if (config.inbox_store === 'memory' && config.session_store === 'memory') return { inbox: new MemoryInbox(), close: () => {} };
+  if (config.inbox_store === 'memory' && config.session_store === 'memory') return { inbox: new MemoryInbox(), close: async () => {} };
   const dataDir = path.resolve(cwd, config.data_dir);
   const db = openDatabase(dataDir);
+  const file = path.join(dataDir, 'weworktop.db');
+  db.pragma('wal_autocheckpoint = 0');
+  const checkpointer = startWalCheckpointer(file);
   return {
     inbox: config.inbox_store === 'sqlite' ? new SqliteInbox(db) : new MemoryInbox(),
     ...(config.session_store === 'sqlite' ? { sessions: new SqliteSessions(db) } : {}),
-    path: path.join(dataDir, 'weworktop.db'),
-    close: () => {
+    path: file,
+    close: async () => {
+      await checkpointer.stop();
       if (db.open) db.close();
     },
   };

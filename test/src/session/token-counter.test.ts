@@ -1,10 +1,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Tiktoken } from 'js-tiktoken/lite';
-import o200k from 'js-tiktoken/ranks/o200k_base';
+import { encode } from 'gpt-tokenizer/encoding/o200k_base';
 import { TokenCounter } from '../../../src/session/token-counter.js';
 
-const exact = new Tiktoken(o200k);
+const exact = { encode };
 
 describe('TokenCounter', () => {
   const counter = new TokenCounter('gpt-4o-mini');
@@ -24,6 +23,10 @@ describe('TokenCounter', () => {
     assert.ok(Math.abs(count - perChunk * (100_000 / 64)) <= 200, `${count}`);
     const chinese = '长'.repeat(50_000);
     assert.ok(counter.count(chinese) > 0);
+  });
+
+  test('special-token text typed by a user is counted as plain text, not refused', () => {
+    assert.ok(counter.count('hi <|endoftext|> there') > 4);
   });
 
   test('surrogate pairs are never cut', () => {
