@@ -1,5 +1,7 @@
+import assert from 'node:assert/strict';
 import { createCipheriv } from 'node:crypto';
 import fc from 'fast-check';
+import { WeComCryptoError, type WeComCryptoErrorCode } from '../../channels/weworktop/crypto.js';
 
 /**
  * Builders and fast-check arbitraries for callbacks that are corrupt in one precise way, shared by
@@ -131,4 +133,43 @@ export function brokenQueries(valid: Record<string, string>): fc.Arbitrary<strin
       });
       return query.toString();
     });
+}
+
+/** What a route answered. */
+export interface Answer {
+  status: number;
+  body: string;
+}
+
+export async function answer(response: Response): Promise<Answer> {
+  return { status: response.status, body: await response.text() };
+}
+
+/** Checks a refusal: one of the allowed statuses, and nothing reached the fake LLM. */
+export function refusalCheck(llm: () => { chatRequests(): unknown[] }): (got: Answer, allowed: readonly number[], what: string) => void {
+  return (got, allowed, what) => {
+    assert.ok(allowed.includes(got.status), `${what}: expected ${allowed.join(' or ')}, got ${got.status} ${got.body.slice(0, 200)}`);
+    assert.equal(llm().chatRequests().length, 0, `${what}: reached the LLM`);
+  };
+}
+
+/** Any text that JSON.parse refuses. */
+export const notJson: fc.Arbitrary<string> = fc.string({ unit: 'binary', maxLength: 400 }).filter((text) => {
+  try {
+    JSON.parse(text);
+    return false;
+  } catch {
+    return true;
+  }
+});
+
+/** The WeComCryptoError code `fn` throws ('no error' if it returns); anything else thrown fails the test. */
+export function cryptoErrorCode(fn: () => unknown): WeComCryptoErrorCode | 'no error' {
+  try {
+    fn();
+  } catch (error) {
+    assert.ok(error instanceof WeComCryptoError, String(error));
+    return error.code;
+  }
+  return 'no error';
 }

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import fc from 'fast-check';
 import { WeComCrypto } from '../../../channels/weworktop/crypto.js';
 import { buildXml } from '../../../channels/weworktop/xml.js';
-import { aesWithoutPadding, badPaddings, brokenQueries, flipBit, layout, notUtf8, otherReceiveIds, oversizedLengths, randomEncrypt, REFUSED, withPkcs7, wrongLengths } from '../../support/corrupt-callbacks.js';
+import { aesWithoutPadding, badPaddings, brokenQueries, flipBit, layout, notUtf8, otherReceiveIds, oversizedLengths, randomEncrypt, REFUSED, withPkcs7, wrongLengths, answer, refusalCheck, type Answer } from '../../support/corrupt-callbacks.js';
 import { AES_KEY, AGENT_ID, CORP_ID, eventually, startWeworktop, TOKEN, type WeworktopHarness } from '../../support/weworktop-harness.js';
 
 /**
@@ -18,11 +18,6 @@ const crypto = new WeComCrypto({ token: TOKEN, encodingAesKey: AES_KEY, receiveI
 const MESSAGE = buildXml({ ToUserName: CORP_ID, FromUserName: 'fuzzer', CreateTime: 1700000000, MsgType: 'text', Content: '模糊测试 fuzz', MsgId: '4561255354251345929', AgentID: Number(AGENT_ID) });
 const VALID = crypto.encrypt(MESSAGE);
 const RUNS = 120;
-
-interface Answer {
-  status: number;
-  body: string;
-}
 
 let h: WeworktopHarness;
 before(async () => {
@@ -39,10 +34,6 @@ function signedQuery(encrypt: string, extra: Record<string, string> = {}): URLSe
   const timestamp = now();
   const n = nonce();
   return new URLSearchParams({ msg_signature: crypto.signature(timestamp, n, encrypt), timestamp, nonce: n, ...extra });
-}
-
-async function answer(response: Response): Promise<Answer> {
-  return { status: response.status, body: await response.text() };
 }
 
 /** A POST the way WeCom sends it, with the signature over `signOver` (the Encrypt value unless told). */
@@ -67,10 +58,7 @@ function encryptBody(body: Buffer): string {
   return aesWithoutPadding(AES_KEY, withPkcs7(body));
 }
 
-function assertRefused(got: Answer, allowed: readonly number[], what: string): void {
-  assert.ok(allowed.includes(got.status), `${what}: expected ${allowed.join(' or ')}, got ${got.status} ${got.body.slice(0, 200)}`);
-  assert.equal(h.openai.chatRequests().length, 0, `${what}: reached the LLM`);
-}
+const assertRefused = refusalCheck(() => h.openai);
 
 describe('app callback POST: signed but corrupt ciphertexts', () => {
   test('random Encrypt values (any text, any Base64, whole AES blocks of noise) are 400 or 401', async () => {

@@ -1,7 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createDecipheriv } from 'node:crypto';
-import { WeComCrypto, WeComCryptoError } from '../../../channels/weworktop/crypto.js';
+import { WeComCrypto } from '../../../channels/weworktop/crypto.js';
+import { cryptoErrorCode } from '../../support/corrupt-callbacks.js';
 
 // Official and public vectors from shared/wecom-protocol.md §7.
 const KEY1 = 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C';
@@ -13,15 +14,7 @@ const V5_ENCRYPT = 'RgqEoJj5A4EMYlLvWO1F86ioRjZfaex/gePD0gOXTxpsq5Yj4GNglrBb8I2B
 
 const v1 = new WeComCrypto({ token: 'QDG6eK', encodingAesKey: KEY1, receiveId: 'wx5823bf96d3bd56c7' });
 const wechatpy = new WeComCrypto({ token: '123456', encodingAesKey: KEY2, receiveId: 'wx49f0ab532d5d035a' });
-const codeOf = (fn: () => unknown) => {
-  try {
-    fn();
-  } catch (error) {
-    assert.ok(error instanceof WeComCryptoError, String(error));
-    return error.code;
-  }
-  return 'no error';
-};
+const codeOf = cryptoErrorCode;
 
 describe('WeComCrypto against the official vectors', () => {
   test('V1: URL verification answers the bare plaintext', () => {

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { isAiBotCallback, toNormalizedMessage } from '../../../channels/weworktop/aibot/aibot-message.js';
 import { WeComCrypto, WeComCryptoError, type WeComCryptoErrorCode } from '../../../channels/weworktop/crypto.js';
 import { buildXml, parseEnvelope, parseFlatXml, parseMessageXml, WeComXmlError } from '../../../channels/weworktop/xml.js';
-import { aesWithoutPadding, badPaddings, layout, notUtf8, otherReceiveIds, randomEncrypt, withPkcs7, wrongLengths } from '../../support/corrupt-callbacks.js';
+import { aesWithoutPadding, badPaddings, layout, notUtf8, otherReceiveIds, randomEncrypt, withPkcs7, wrongLengths, cryptoErrorCode } from '../../support/corrupt-callbacks.js';
 
 const KEY = 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C';
 const CORP_ID = 'wx5823bf96d3bd56c7';
@@ -21,15 +21,7 @@ function onlyThrows(fn: () => unknown, type: typeof WeComCryptoError | typeof We
   }
 }
 
-function codeOf(fn: () => unknown): WeComCryptoErrorCode | 'no error' {
-  try {
-    fn();
-  } catch (error) {
-    assert.ok(error instanceof WeComCryptoError, String(error));
-    return error.code;
-  }
-  return 'no error';
-}
+const codeOf = cryptoErrorCode;
 
 describe('WeComCrypto properties', () => {
   test('encrypt then decrypt gives back any Unicode text, for any receive id and random prefix', () => {
