@@ -21,6 +21,9 @@ export interface AckRow {
   /** The app while the LLM has not answered yet: the ack path alone, as when real answers take seconds. */
   appLlmWaiting?: LoadResult;
   ratioLlmWaiting?: number;
+  /** The same with inbox_store and session_store "memory": what durability costs the ack. */
+  appLlmWaitingMemory?: LoadResult;
+  ratioLlmWaitingMemory?: number;
   /** Distinct messages the run needed beyond the pre-built pool (built during the run). */
   builtDuringRun?: number;
 }
@@ -49,6 +52,7 @@ export async function runAckBench(settings: AckSettings, progress: (line: string
   const fakes = { wecomUrl: wecom.url, openaiUrl: openai.url };
   // Every acked message is kept (no "busy" replies), and stopping an app does not wait for its backlog.
   const config = benchConfig(fakes, { max_queue: 1_000_000, shutdown_timeout: 0 });
+  const memoryConfig = benchConfig(fakes, { max_queue: 1_000_000, shutdown_timeout: 0, inbox_store: 'memory', session_store: 'memory' });
   const result: AckBenchResult = { settings, post: [], get: [], logLines: 0, firstLogLines: [] };
   const verifier = await startBenchApp(config);
   const noteLogs = (logs: { count: number; first: string[] }) => {
@@ -61,8 +65,8 @@ export async function runAckBench(settings: AckSettings, progress: (line: string
     const checks = new RequestPool(verificationRequest, true);
     for (const connections of settings.connections) {
       const load = (url: string, pool: RequestPool) => runLoad({ ...settings, url, connections, next: () => pool.next() });
-      const onFreshApp = async (pool: RequestPool) => {
-        const app = await startBenchApp(config);
+      const onFreshApp = async (pool: RequestPool, appConfig = config) => {
+        const app = await startBenchApp(appConfig);
         try {
           return await load(app.url, pool);
         } finally {
@@ -86,8 +90,22 @@ export async function runAckBench(settings: AckSettings, progress: (line: string
       const release = holdAnswers(openai);
       const waitingRun = await onFreshApp(fresh).finally(release);
       builtDuringRun += fresh.builtDuringRun;
+      fresh.fill(poolSize);
+      const releaseMemory = holdAnswers(openai);
+      const memoryRun = await onFreshApp(fresh, memoryConfig).finally(releaseMemory);
+      builtDuringRun += fresh.builtDuringRun;
       fresh.release();
-      result.post.push({ connections, bare: bareRun, app: appRun, ratio: appRun.requestsPerSec / bareRun.requestsPerSec, appLlmWaiting: waitingRun, ratioLlmWaiting: waitingRun.requestsPerSec / bareRun.requestsPerSec, builtDuringRun });
+      result.post.push({
+        connections,
+        bare: bareRun,
+        app: appRun,
+        ratio: appRun.requestsPerSec / bareRun.requestsPerSec,
+        appLlmWaiting: waitingRun,
+        ratioLlmWaiting: waitingRun.requestsPerSec / bareRun.requestsPerSec,
+        appLlmWaitingMemory: memoryRun,
+        ratioLlmWaitingMemory: memoryRun.requestsPerSec / bareRun.requestsPerSec,
+        builtDuringRun,
+      });
       progress(`  POST, ${connections} connections: ${rate(appRun)} req/s with the LLM answering, ${rate(waitingRun)} while it thinks (bare fastify ${rate(bareRun)})`);
 
       checks.fill(2000);

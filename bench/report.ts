@@ -44,8 +44,18 @@ export function evaluateTargets(ack: AckBenchResult, pipeline: PipelineResult): 
     { kind: 'target', what: `callback ack p99 latency, ${top.connections} connections`, target: '<= 20 ms', measured: `${ms(top.app.latency.p99)} ms`, pass: top.app.latency.p99 <= 20 },
     { kind: 'target', what: `framework overhead per message, p99 (${light.name} run)`, target: '<= 5 ms', measured: `${ms(light.overhead.p99)} ms`, pass: light.overhead.p99 <= 5 },
     { kind: 'target', what: `peak RSS, ${pipeline.settings.users} active sessions`, target: '<= 200 MB', measured: `${Math.round(pipeline.rss.peakMb)} MB`, pass: pipeline.rss.peakMb <= 200 },
+    ...durableAckTarget(top),
     { kind: 'check', what: 'every message answered exactly once', target: `${pipeline.check.messages}`, measured: `${pipeline.check.answeredOnce}`, pass: pipeline.check.ok },
   ];
+}
+
+/** Issue 8: the durable ack (SQLite inbox) within 2x of the in-memory one, by p99 latency and throughput. */
+function durableAckTarget(row: AckRow): Target[] {
+  const durable = row.appLlmWaiting;
+  const memory = row.appLlmWaitingMemory;
+  if (!durable || !memory) return [];
+  const slower = Math.max(memory.requestsPerSec / durable.requestsPerSec, durable.latency.p99 / memory.latency.p99);
+  return [{ kind: 'target', what: `durable ack vs memory stores, ${row.connections} connections (worse of req/s and p99)`, target: '<= 2x', measured: `${slower.toFixed(2)}x`, pass: slower <= 2 }];
 }
 
 export function formatReport(report: BenchReport): string {
@@ -118,6 +128,7 @@ function postRows(row: AckRow): string[][] {
     loadRow(row.connections, 'bare fastify', row.bare),
     loadRow(row.connections, 'weworktop, LLM answering', row.app, row.ratio),
     ...(row.appLlmWaiting ? [loadRow(row.connections, 'weworktop, LLM thinking', row.appLlmWaiting, row.ratioLlmWaiting)] : []),
+    ...(row.appLlmWaitingMemory ? [loadRow(row.connections, '  the same, memory stores', row.appLlmWaitingMemory, row.ratioLlmWaitingMemory)] : []),
   ];
 }
 
