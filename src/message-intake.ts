@@ -121,10 +121,6 @@ export class MessageIntake {
     return this.queue.size;
   }
 
-  onIdle(): Promise<void> {
-    return this.queue.onIdle();
-  }
-
   /**
    * Shutdown: messages not started stay pending for the next start, retry waits end now, running
    * ones get up to `timeoutMs` to finish. Resolves true when everything running finished.

@@ -26,6 +26,12 @@ export class RecentKeys {
     return false;
   }
 
+  /** True if the key was recorded within the TTL (does not record it). */
+  has(key: string): boolean {
+    this.sweep(this.now());
+    return this.seenAt.has(key);
+  }
+
   /** Forgets a key, so a message whose handling could not start may be accepted again. */
   delete(key: string): void {
     this.seenAt.delete(key);

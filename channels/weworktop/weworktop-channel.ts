@@ -10,7 +10,7 @@ import { MessageIntake } from '../../src/message-intake.js';
 import type { Reply } from '../../src/reply.js';
 import { UserFacingError } from '../../src/user-facing-error.js';
 import { AiBotReceiver } from './aibot/aibot-receiver.js';
-import type { AiBotMessageRaw } from './aibot/aibot-message.js';
+import { isAiBotMessage, type AiBotMessageRaw } from './aibot/aibot-message.js';
 import { registerAppCallback } from './app-callback-route.js';
 import { createCallbackServer } from './callback-server.js';
 import { registerHealthRoutes } from './health-routes.js';
@@ -167,19 +167,20 @@ export class WeworktopChannel implements Channel {
   /** Rebuilds a message left pending by the last run from its stored payload. */
   private revive(raw: unknown): NormalizedMessage | undefined {
     const stored = raw as AppMessageRaw | AiBotMessageRaw | null;
-    if (stored?.route === 'aibot') return this.aibot?.revive(stored.callback);
-    const app = stored?.route === 'app' ? this.apps.get(stored.agentId) : undefined;
-    return app && stored?.route === 'app' ? toNormalizedMessage(stored.fields, app.credentials.agent_id, this.mediaLoader(app)) : undefined;
+    if (stored?.route === 'aibot') return this.aibot?.toMessage(stored.callback);
+    if (stored?.route !== 'app') return undefined;
+    const app = this.apps.get(stored.agentId);
+    return app ? toNormalizedMessage(stored.fields, app.credentials.agent_id, this.mediaLoader(app)) : undefined;
   }
 
   /** A short notice from the intake; AI bot messages get theirs in the callback answer instead. */
   private async notice(message: NormalizedMessage, text: string): Promise<void> {
-    if ((message.raw as { route?: string }).route === 'aibot') return;
+    if (isAiBotMessage(message)) return;
     await this.send({ type: 'text', text }, { message, sessionId: message.senderId });
   }
 
   capabilitiesFor(message: NormalizedMessage): ChannelCapabilities {
-    return (message.raw as { route?: string }).route === 'aibot' ? AIBOT_CAPABILITIES : this.capabilities;
+    return isAiBotMessage(message) ? AIBOT_CAPABILITIES : this.capabilities;
   }
 
   async send(reply: Reply, context: ReplyContext): Promise<void> {

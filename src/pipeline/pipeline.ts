@@ -254,23 +254,30 @@ export class Pipeline implements MessageHandler {
   }
 
   private async decorate(reply: Reply, context: PipelineContext, channel: Channel, log: Logger): Promise<Reply> {
-    if (reply.type !== 'text' && reply.type !== 'error') return reply;
+    if (reply.type === 'error') return { ...reply, text: decorateText(reply.text, context.message, this.deps.config) };
+    if (reply.type !== 'text') return reply;
+    const text = this.answerText(reply.text, context);
     const capabilities = channel.capabilitiesFor?.(context.message) ?? channel.capabilities;
-    if (reply.type === 'text' && context.wantsVoice && capabilities.voice && this.deps.synthesizer) {
+    if (context.wantsVoice && capabilities.voice && this.deps.synthesizer) {
       try {
         const speech = await this.deps.synthesizer.synthesize(reply.text);
-        return { type: 'voice', data: speech.data, format: speech.format, text: decorateText(withHeard(reply.text, context), context.message, this.deps.config) };
+        return { type: 'voice', data: speech.data, format: speech.format, text };
       } catch (error) {
         log.warn({ err: (error as Error).message }, 'text-to-speech failed; replying with text');
       }
     }
-    const text = reply.type === 'text' ? withHeard(reply.text, context) : reply.text;
-    return { ...reply, text: decorateText(text, context.message, this.deps.config) };
+    return { ...reply, text };
   }
 
   private decoratedPartial(context: PipelineContext, onPartial: Partial): Partial {
     if (!onPartial) return undefined;
-    return (textSoFar) => onPartial(decorateText(withHeard(textSoFar, context), context.message, this.deps.config));
+    return (textSoFar) => onPartial(this.answerText(textSoFar, context));
+  }
+
+  /** An answer as the user reads it: what was heard (for voice notes), then the reply decoration. */
+  private answerText(answer: string, context: PipelineContext): string {
+    const heard = context.heard === undefined ? answer : userMessages.heard(context.heard, answer);
+    return decorateText(heard, context.message, this.deps.config);
   }
 
   private userMessageOf(error: unknown, log: Logger): string {
@@ -282,9 +289,4 @@ export class Pipeline implements MessageHandler {
   private turn(message: ChatMessage): Turn {
     return { message, tokens: this.deps.tokens.countMessage(message) };
   }
-}
-
-/** A text answer to a voice note starts with what was heard, so the user sees what the bot understood. */
-function withHeard(answer: string, context: PipelineContext): string {
-  return context.heard === undefined ? answer : userMessages.heard(context.heard, answer);
 }

@@ -1,12 +1,15 @@
+import { RecentKeys } from '../recent-keys.js';
 import { SETTLED_RETENTION_MS, type Inbox, type InboxEntry } from './inbox.js';
 
 /** `inbox_store: "memory"`: the same contract without durability (lost on restart), bounded. */
 export class MemoryInbox implements Inbox {
   private readonly pendingEntries = new Map<string, InboxEntry>();
-  /** Settled ids by time settled; insertion order is time order, so pruning stops early. */
-  private readonly settled = new Map<string, number>();
+  /** Settled ids, kept for dedupe as long as the SQLite store keeps them. */
+  private readonly settled: RecentKeys;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(now: () => number = Date.now) {
+    this.settled = new RecentKeys({ ttlMs: SETTLED_RETENTION_MS, maxEntries: 100_000, now });
+  }
 
   add(entry: Omit<InboxEntry, 'attempts'>): boolean {
     if (this.known(entry.id)) return false;
@@ -44,20 +47,11 @@ export class MemoryInbox implements Inbox {
   }
 
   private known(id: string): boolean {
-    this.prune();
     return this.pendingEntries.has(id) || this.settled.has(id);
   }
 
   private settle(id: string): void {
     this.pendingEntries.delete(id);
-    this.settled.set(id, this.now());
-  }
-
-  private prune(): void {
-    const cutoff = this.now() - SETTLED_RETENTION_MS;
-    for (const [id, at] of this.settled) {
-      if (at > cutoff) break;
-      this.settled.delete(id);
-    }
+    this.settled.checkAndAdd(id);
   }
 }

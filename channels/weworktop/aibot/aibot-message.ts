@@ -24,6 +24,11 @@ export interface AiBotMessageRaw {
   callback: AiBotCallback;
 }
 
+/** The message came in on the AI bot route (its replies go back there). */
+export function isAiBotMessage(message: NormalizedMessage): boolean {
+  return (message.raw as { route?: string } | null)?.route === 'aibot';
+}
+
 /** Downloads and decrypts a media URL (valid 5 minutes, AES-encrypted with the bot's key). */
 export type AiBotMediaLoader = (url: string) => MediaHandle['load'];
 

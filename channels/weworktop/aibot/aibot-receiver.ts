@@ -59,8 +59,11 @@ export class AiBotReceiver {
     registerAiBotCallback(server, { path: this.path, crypto: this.crypto, maxClockSkew: this.options.maxClockSkew, logger: this.log, answer: (callback) => this.answer(callback) });
   }
 
-  /** A message left pending by the last run: its stream is gone, so the answer goes to response_url. */
-  revive(callback: AiBotCallback): NormalizedMessage | undefined {
+  /**
+   * Normalizes a callback; undefined for an unknown msgtype. Also rebuilds a message left pending
+   * by the last run: its stream is gone then, so deliver() answers through response_url.
+   */
+  toMessage(callback: AiBotCallback): NormalizedMessage | undefined {
     return toNormalizedMessage(callback, this.options.groupNames, (url) => this.loadMedia(url));
   }
 
@@ -110,7 +113,7 @@ export class AiBotReceiver {
     const retried = this.streams.forMessage(callback.msgid);
     // WeCom retries a callback whose answer it did not get: answer with the same stream.
     if (retried) return config.stream ? streamAnswer(retried) : undefined;
-    const message = toNormalizedMessage(callback, this.options.groupNames, (url) => this.loadMedia(url));
+    const message = this.toMessage(callback);
     if (!message) {
       if (intake.seen(`aibot:${callback.msgid}`)) return undefined;
       this.log.warn({ msgtype: callback.msgtype, from: callback.from?.userid }, 'unsupported AI bot msgtype; telling the user');
