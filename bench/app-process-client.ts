@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AppProcessReport, AppProcessRequest, AppStats } from './app-process.js';
 
@@ -14,7 +15,7 @@ export class AppProcess {
   static async start(config: Record<string, unknown>, options: { cpuProfileDir?: string } = {}): Promise<AppProcess> {
     // The child keeps this process's execArgv (the tsx loader).
     const execArgv = [...process.execArgv, ...(options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [])];
-    const child = fork(fileURLToPath(new URL('./app-process.ts', import.meta.url)), [JSON.stringify(config)], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(fileURLToPath(new URL(`./app-process${path.extname(fileURLToPath(import.meta.url))}`, import.meta.url)), [JSON.stringify(config)], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const ready = await new Promise<Extract<AppProcessReport, { type: 'ready' }>>((resolve, reject) => {
       child.once('error', reject);
       child.once('exit', (code) => reject(new Error(`app process exited with ${code} before it was ready`)));

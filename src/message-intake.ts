@@ -63,22 +63,25 @@ export class MessageIntake {
   }
 
   /** True if this id was already taken (a platform retry); records it otherwise (for messages not queued). */
-  seen(id: string): boolean {
-    return !this.options.inbox.addSettled(id, this.options.channel.name, Date.now());
+  async seen(id: string): Promise<boolean> {
+    return !(await this.options.inbox.addSettled(id, this.options.channel.name, Date.now()));
   }
 
-  /** Records and queues a message for the pipeline; `work` replaces the default pipeline call. */
-  submit(message: NormalizedMessage, work?: MessageWork): IntakeResult {
+  /**
+   * Records and queues a message for the pipeline; `work` replaces the default pipeline call.
+   * Resolves once the message is stored for good (the channel acks after it).
+   */
+  async submit(message: NormalizedMessage, work?: MessageWork): Promise<IntakeResult> {
     const { inbox, channel, handler } = this.options;
     const rate = message.kind === 'event' ? 'ok' : this.limiter.take(message.senderId);
     if (rate !== 'ok') {
-      if (this.seen(message.id)) return 'duplicate';
+      if (await this.seen(message.id)) return 'duplicate';
       this.log.warn({ id: message.id, from: message.senderId, per_minute: this.options.rateLimitPerMinute }, 'rate limit: message refused');
       if (rate === 'limited-first') this.notify(this.options.onRateLimited, message, 'rate limit notice');
       return 'limited';
     }
     const sessionKey = handler.sessionKey(message);
-    if (!inbox.add({ id: message.id, channel: channel.name, sessionKey, raw: message.raw, receivedAt: Date.now() })) {
+    if (!(await inbox.add({ id: message.id, channel: channel.name, sessionKey, raw: message.raw, receivedAt: Date.now() }))) {
       this.log.debug({ id: message.id }, 'duplicate callback (platform retry) ignored');
       return 'duplicate';
     }
@@ -149,7 +152,8 @@ export class MessageIntake {
         return;
       } catch (error) {
         if (this.draining) return;
-        attempts = Math.max(inbox.recordAttempt(message.id), attempts + 1);
+        attempts += 1;
+        inbox.recordAttempt(message.id);
         const reason = (error as Error)?.message ?? String(error);
         if (!isTransient(error) || attempts >= retry.maxAttempts) {
           inbox.markFailed(message.id, reason);

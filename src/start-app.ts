@@ -48,7 +48,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
   if (offline) log.warn('no open_ai_api_key set: answering in offline mode (set open_ai_api_key or open_ai_api_base in config.json)');
   const bot = offline ? new OfflineBot((text) => tokens.count(text)) : new OpenAIChatBot({ client, model: config.model, temperature: config.temperature, logger });
 
-  const stores = openStores(config, options.cwd ?? process.cwd());
+  const stores = openStores(config, options.cwd ?? process.cwd(), log);
   if (stores.path) log.info({ inbox: config.inbox_store, sessions: config.session_store, path: stores.path }, 'store opened');
 
   const plugins = new PluginBus(await loadPlugins(config, options.plugins, logger), logger);

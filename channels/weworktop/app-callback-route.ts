@@ -11,13 +11,13 @@ export interface AppCallbackRoute {
   /** Seconds a callback's timestamp may be off (max_clock_skew); 0: no check. */
   maxClockSkew: number;
   logger: Logger;
-  /** Takes a verified, decrypted message; must return at once (the work goes to the queue). */
-  accept(fields: Record<string, string>): void;
+  /** Takes a verified, decrypted message; resolves once it is stored (the work goes to the queue). */
+  accept(fields: Record<string, string>): Promise<void>;
 }
 
 /**
  * The self-built app's "receive messages" URL: GET verifies the URL, POST delivers encrypted XML.
- * The ack (HTTP 200, empty body) is sent as soon as the message is verified and queued.
+ * The ack (HTTP 200, empty body) is sent as soon as the message is verified, stored and queued.
  */
 export function registerAppCallback(server: FastifyInstance, route: AppCallbackRoute): void {
   const log = route.logger.child({ module: 'callback', agent: route.agentId });
@@ -40,7 +40,7 @@ export function registerAppCallback(server: FastifyInstance, route: AppCallbackR
       const envelope = parseEnvelope(request.body);
       const plaintext = route.crypto.openCallback(signed(query), envelope.encrypt);
       requireFresh(query.timestamp!, route.maxClockSkew);
-      route.accept(parseMessageXml(plaintext));
+      await route.accept(parseMessageXml(plaintext));
       return reply.status(200).send('');
     } catch (error) {
       return reject(reply, log, error, 'message callback');

@@ -195,16 +195,16 @@ export class WeworktopChannel implements Channel {
   }
 
   /** Runs inside the HTTP request: only cheap bookkeeping here, the work is queued. */
-  private accept(fields: Record<string, string>, app: ServedApp): void {
+  private async accept(fields: Record<string, string>, app: ServedApp): Promise<void> {
     const message = toNormalizedMessage(fields, app.credentials.agent_id, this.mediaLoader(app));
     const user = fields.FromUserName ?? '';
     if (!message) {
-      if (this.intake.seen(`${app.credentials.agent_id}:msg:${fields.MsgId ?? fields.CreateTime}`)) return;
+      if (await this.intake.seen(`${app.credentials.agent_id}:msg:${fields.MsgId ?? fields.CreateTime}`)) return;
       this.log.warn({ msgType: fields.MsgType, from: user }, 'unsupported MsgType; telling the user');
       this.intake.run(user, () => app.sender.sendText(userMessages.unsupportedKind, user));
       return;
     }
-    if (this.intake.submit(message) !== 'accepted') return;
+    if ((await this.intake.submit(message)) !== 'accepted') return;
     this.log.info({ id: message.id, from: user, kind: message.kind }, 'message received');
     if (message.kind === 'event') this.onEvent(message, app);
   }

@@ -26,6 +26,43 @@ const parser = new XMLParser({ processEntities: true, htmlEntities: false, parse
 /** Parses `<xml>…</xml>` with flat children into strings; nested or repeated tags are rejected. */
 export function parseFlatXml(text: string, maxChars = MAX_MESSAGE_CHARS): Record<string, string> {
   if (text.length > maxChars) throw new WeComXmlError(`XML is ${text.length} characters, over the ${maxChars} limit`);
+  return readCanonicalXml(text) ?? parseAnyFlatXml(text);
+}
+
+// One field exactly as WeCom writes it: <Name><![CDATA[text]]></Name> or <Name>text</Name>, with
+// text free of markup and entities. A name starts upper-case, as all of WeCom's do, so __proto__
+// and friends never match here.
+const CANONICAL_FIELD = /\s*<([A-Z][A-Za-z0-9_]*)>(?:<!\[CDATA\[([^\]]*(?:\](?!\]>)[^\]]*)*)\]\]>|([^<&]*))<\/\1>/y;
+const CANONICAL_END = /\s*<\/xml>\s*$/y;
+
+/**
+ * The callback hot path: reads the one shape WeCom sends (a flat <xml> of canonical fields) in a
+ * single pass, 10x faster than parsing it. Anything else, however slightly different (an entity,
+ * a comment, a repeated or nested field, two CDATA sections), returns undefined and goes to
+ * fast-xml-parser, the parser of record; a property test holds the two to the same answers.
+ */
+export function readCanonicalXml(text: string): Record<string, string> | undefined {
+  let at = text.startsWith('<xml>') ? 5 : -1;
+  if (at < 0) return undefined;
+  const fields: Record<string, string> = {};
+  let count = 0;
+  for (;;) {
+    CANONICAL_FIELD.lastIndex = at;
+    const field = CANONICAL_FIELD.exec(text);
+    if (!field) break;
+    const name = field[1]!;
+    if (Object.hasOwn(fields, name) || ++count > MAX_FIELDS) return undefined;
+    const value = field[2] ?? field[3]!;
+    // XML's end-of-line rule, as fast-xml-parser applies it: \r\n and a lone \r read as \n.
+    fields[name] = value.includes('\r') ? value.replace(/\r\n?/g, '\n') : value;
+    at = CANONICAL_FIELD.lastIndex;
+  }
+  CANONICAL_END.lastIndex = at;
+  return count > 0 && CANONICAL_END.test(text) ? fields : undefined;
+}
+
+/** Any flat <xml>, through fast-xml-parser with its validator: the precise errors come from here. */
+export function parseAnyFlatXml(text: string): Record<string, string> {
   if (/<!DOCTYPE|<!ENTITY/i.test(text)) throw new WeComXmlError('DOCTYPE and ENTITY declarations are not allowed');
   const valid = XMLValidator.validate(text);
   if (valid !== true) throw new WeComXmlError(`${valid.err.msg} (line ${valid.err.line})`);

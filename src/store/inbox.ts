@@ -18,14 +18,18 @@ export interface InboxEntry {
  * Dedupe goes through the same store, so a retry after a restart is still recognized.
  */
 export interface Inbox {
-  /** Records a new message as pending; false when its id is already known (a platform retry). */
-  add(entry: Omit<InboxEntry, 'attempts'>): boolean;
+  /**
+   * Records a new message as pending; resolves false when its id is already known (a platform
+   * retry). Resolves once the entry is stored for good: the caller acks only then.
+   */
+  add(entry: Omit<InboxEntry, 'attempts'>): Promise<boolean>;
   /** Records an id as handled without queueing it (a message refused on arrival), for dedupe. */
-  addSettled(id: string, channel: string, at: number): boolean;
+  addSettled(id: string, channel: string, at: number): Promise<boolean>;
+  /** Settles a message (soon: a crash just before it is written only replays the message). */
   markDone(id: string): void;
   markFailed(id: string, reason: string): void;
-  /** Counts a failed attempt; returns the attempts so far. */
-  recordAttempt(id: string): number;
+  /** Counts a failed attempt, so a replay after a restart knows how many tries are left. */
+  recordAttempt(id: string): void;
   /** Pending messages of a channel, oldest first. */
   pending(channel: string): InboxEntry[];
   /** True when the store answers (for /readyz). */

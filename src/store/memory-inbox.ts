@@ -11,13 +11,13 @@ export class MemoryInbox implements Inbox {
     this.settled = new RecentKeys({ ttlMs: SETTLED_RETENTION_MS, maxEntries: 100_000, now });
   }
 
-  add(entry: Omit<InboxEntry, 'attempts'>): boolean {
+  async add(entry: Omit<InboxEntry, 'attempts'>): Promise<boolean> {
     if (this.known(entry.id)) return false;
     this.pendingEntries.set(entry.id, { ...entry, attempts: 0 });
     return true;
   }
 
-  addSettled(id: string): boolean {
+  async addSettled(id: string): Promise<boolean> {
     if (this.known(id)) return false;
     this.settle(id);
     return true;
@@ -31,11 +31,9 @@ export class MemoryInbox implements Inbox {
     this.settle(id);
   }
 
-  recordAttempt(id: string): number {
+  recordAttempt(id: string): void {
     const entry = this.pendingEntries.get(id);
-    if (!entry) return 0;
-    entry.attempts += 1;
-    return entry.attempts;
+    if (entry) entry.attempts += 1;
   }
 
   pending(channel: string): InboxEntry[] {

@@ -1,16 +1,23 @@
 import type { Statement } from 'better-sqlite3';
 import type { Turn } from '../session/conversation-store.js';
+import type { GroupCommit } from './group-commit.js';
 import type { SavedConversation, SessionPersistence } from './session-persistence.js';
 import type { SqliteDatabase } from './sqlite-database.js';
 
-/** Conversations in the embedded database, so a restart does not make the bot forget. */
+/**
+ * Conversations in the embedded database, so a restart does not make the bot forget. Writes ride
+ * the inbox's group commit (a crash loses at most the turn of the last few milliseconds).
+ */
 export class SqliteSessions implements SessionPersistence {
   private readonly selectOne: Statement<[string], { turns: string; last_active: number }>;
   private readonly upsert: Statement<[string, string, number]>;
   private readonly deleteOne: Statement<[string]>;
   private readonly deleteIdle: Statement<[number]>;
 
-  constructor(db: SqliteDatabase) {
+  constructor(
+    db: SqliteDatabase,
+    private readonly writes: GroupCommit,
+  ) {
     this.selectOne = db.prepare('SELECT turns, last_active FROM sessions WHERE id = ?');
     this.upsert = db.prepare('INSERT INTO sessions (id, turns, last_active) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET turns = excluded.turns, last_active = excluded.last_active');
     this.deleteOne = db.prepare('DELETE FROM sessions WHERE id = ?');
@@ -18,19 +25,21 @@ export class SqliteSessions implements SessionPersistence {
   }
 
   load(id: string): SavedConversation | undefined {
+    this.writes.flush();
     const row = this.selectOne.get(id);
     return row ? { turns: JSON.parse(row.turns) as Turn[], lastActive: row.last_active } : undefined;
   }
 
   save(id: string, conversation: SavedConversation): void {
-    this.upsert.run(id, JSON.stringify(conversation.turns), conversation.lastActive);
+    // Serialized when written, so it is the conversation as it is then.
+    this.writes.defer(() => this.upsert.run(id, JSON.stringify(conversation.turns), conversation.lastActive));
   }
 
   delete(id: string): void {
-    this.deleteOne.run(id);
+    this.writes.defer(() => this.deleteOne.run(id));
   }
 
   deleteIdleSince(cutoff: number): void {
-    this.deleteIdle.run(cutoff);
+    this.writes.defer(() => this.deleteIdle.run(cutoff));
   }
 }

@@ -84,8 +84,8 @@ export class AiBotReceiver {
     await this.viaResponseUrl(callback, text || userMessages.cannotSendKind, stream);
   }
 
-  /** Runs inside the HTTP request: returns the passive answer (or nothing) at once. */
-  private answer(callback: AiBotCallback): object | undefined {
+  /** Runs inside the HTTP request: the passive answer (or nothing), as soon as the message is stored. */
+  private async answer(callback: AiBotCallback): Promise<object | undefined> {
     if (callback.msgtype === 'stream') return this.onRefresh(callback);
     if (callback.msgtype === 'event') return this.onEvent(callback);
     return this.onMessage(callback);
@@ -108,20 +108,20 @@ export class AiBotReceiver {
     return undefined;
   }
 
-  private onMessage(callback: AiBotCallback): object | undefined {
+  private async onMessage(callback: AiBotCallback): Promise<object | undefined> {
     const { intake, handler, config } = this.options;
     const retried = this.streams.forMessage(callback.msgid);
     // WeCom retries a callback whose answer it did not get: answer with the same stream.
     if (retried) return config.stream ? streamAnswer(retried) : undefined;
     const message = this.toMessage(callback);
     if (!message) {
-      if (intake.seen(`aibot:${callback.msgid}`)) return undefined;
+      if (await intake.seen(`aibot:${callback.msgid}`)) return undefined;
       this.log.warn({ msgtype: callback.msgtype, from: callback.from?.userid }, 'unsupported AI bot msgtype; telling the user');
       return this.notice(callback, userMessages.unsupportedKind);
     }
     const log = { id: message.id, from: message.senderId, chat: callback.chatid, group: message.groupName };
     if (!handler.wouldAnswer(message)) {
-      if (!intake.seen(message.id)) this.log.info(log, 'AI bot message not for the bot (group white list or trigger rules); no answer');
+      if (!(await intake.seen(message.id))) this.log.info(log, 'AI bot message not for the bot (group white list or trigger rules); no answer');
       return undefined;
     }
     if (this.streams.unfinishedFor(message.senderId) >= MAX_IN_FLIGHT_PER_USER) {
@@ -129,7 +129,7 @@ export class AiBotReceiver {
       return this.notice(callback, userMessages.stillAnswering);
     }
     const stream = this.streams.open(message.senderId, callback.msgid);
-    const outcome = intake.submit(message, ({ final }) => this.work(message, stream, final));
+    const outcome = await intake.submit(message, ({ final }) => this.work(message, stream, final));
     if (outcome === 'duplicate') {
       this.streams.finish(stream.id, '');
       return undefined;

@@ -12,8 +12,8 @@ export interface AiBotRoute {
   /** Seconds a callback's timestamp may be off (max_clock_skew); 0: no check. */
   maxClockSkew: number;
   logger: Logger;
-  /** Takes a decrypted callback; returns the passive answer (a plain object to encrypt) or nothing. Must return at once. */
-  answer(callback: AiBotCallback): object | undefined;
+  /** Takes a decrypted callback; resolves with the passive answer (a plain object to encrypt) or nothing, once the message is stored. */
+  answer(callback: AiBotCallback): Promise<object | undefined>;
 }
 
 /**
@@ -41,7 +41,7 @@ export function registerAiBotCallback(server: FastifyInstance, route: AiBotRoute
       const plaintext = route.crypto.openCallback(signed(query), encrypt);
       requireFresh(query.timestamp!, route.maxClockSkew);
       const callback = parseCallback(plaintext);
-      const answer = route.answer(callback);
+      const answer = await route.answer(callback);
       if (!answer) return reply.status(200).send('');
       const timestamp = String(Math.floor(Date.now() / 1000));
       const encrypted = route.crypto.encrypt(JSON.stringify(answer));

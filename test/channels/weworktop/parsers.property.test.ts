@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { isAiBotCallback, toNormalizedMessage } from '../../../channels/weworktop/aibot/aibot-message.js';
 import { WeComCrypto, WeComCryptoError, type WeComCryptoErrorCode } from '../../../channels/weworktop/crypto.js';
-import { buildXml, parseEnvelope, parseFlatXml, parseMessageXml, WeComXmlError } from '../../../channels/weworktop/xml.js';
+import { buildXml, parseAnyFlatXml, parseEnvelope, parseFlatXml, parseMessageXml, readCanonicalXml, WeComXmlError } from '../../../channels/weworktop/xml.js';
 import { aesWithoutPadding, badPaddings, layout, notUtf8, otherReceiveIds, randomEncrypt, withPkcs7, wrongLengths, cryptoErrorCode } from '../../support/corrupt-callbacks.js';
 
 const KEY = 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C';
@@ -134,6 +134,46 @@ describe('WeCom XML properties', () => {
     fc.assert(
       fc.property(fc.dictionary(fieldName, text, { maxKeys: 30, noNullPrototype: true }), (fields) => {
         assert.deepEqual(parseFlatXml(buildXml(fields)), fields);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  test('the canonical-shape reader reads every WeCom-shaped message, and whatever it reads, fast-xml-parser reads the same', () => {
+    // Pieces that make near-WeCom XML: canonical fields, and every way to be slightly different.
+    const value = fc.string({ unit: fc.constantFrom('a', 'Z', '0', ' ', '\n', '\r', '\t', '>', ']', ']]', '"', "'", '中', '😀', '\u0000', '\u00a0'), maxLength: 20 });
+    const name = fc.oneof(
+      { weight: 6, arbitrary: fc.constantFrom('ToUserName', 'MsgId', 'Location_X', 'AgentID', 'A') },
+      { weight: 2, arbitrary: fc.stringMatching(/^[A-Za-z_][\w.:-]{0,8}$/) },
+      { weight: 1, arbitrary: fc.constantFrom('__proto__', 'constructor', 'xml', '1a', 'a b') },
+    );
+    const field = fc.oneof(
+      { weight: 5, arbitrary: fc.tuple(name, value).map(([n, v]) => `<${n}><![CDATA[${v}]]></${n}>`) },
+      { weight: 5, arbitrary: fc.tuple(name, value).map(([n, v]) => `<${n}>${v.replace(/[<&]/g, '')}</${n}>`) },
+      { weight: 1, arbitrary: fc.tuple(name, value, fc.constantFrom('&amp;', '&lt;', '&#60;', '<!-- c -->', '<![CDATA[x]]>', '<B>1</B>', ' ', '<', ']]>', '&')).map(([n, v, odd]) => `<${n}>${v}${odd}</${n}>`) },
+      { weight: 1, arbitrary: fc.constantFrom('<A/>', '<A x="1">v</A>', '<?pi x?>', '<!-- comment -->', 'text', '<A>1</B>', '<A>', ' \n\t') },
+    );
+    const open = fc.oneof({ weight: 8, arbitrary: fc.constant('<xml>') }, { weight: 1, arbitrary: fc.constantFrom(' <xml>', '<?xml version="1.0"?><xml>', '<XML>', '') });
+    const close = fc.oneof({ weight: 8, arbitrary: fc.constant('</xml>') }, { weight: 1, arbitrary: fc.constantFrom('</xml>\n', '', '</xml>x', '</xml><xml></xml>') });
+    const document = fc.tuple(open, fc.array(field, { maxLength: 8 }), close);
+    let read = 0;
+    fc.assert(
+      fc.property(document, ([open, fields, close]) => {
+        const text = open + fields.join('') + close;
+        const fast = readCanonicalXml(text);
+        if (fast === undefined) return;
+        read += 1;
+        assert.deepEqual(fast, parseAnyFlatXml(text), JSON.stringify(text));
+      }),
+      { numRuns: 5000 },
+    );
+    assert.ok(read > 250, `only ${read} of 5000 documents took the fast path: the comparison tested little`);
+    // And it is the path real messages take: anything buildXml writes without "]]>" in a value.
+    const plain = fc.string({ unit: fc.constantFrom('a', 'Z', '0', ' ', '\n', '<', '>', '&', ']', '"', '中', '😀'), maxLength: 40 }).filter((v) => !v.includes(']]>'));
+    const wecomName = fc.stringMatching(/^[A-Z][A-Za-z0-9_]{0,12}$/);
+    fc.assert(
+      fc.property(fc.dictionary(wecomName, fc.oneof(plain, fc.nat()), { minKeys: 1, maxKeys: 30, noNullPrototype: true }), (fields) => {
+        assert.deepEqual(readCanonicalXml(buildXml(fields)), Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, String(v)])));
       }),
       { numRuns: RUNS },
     );

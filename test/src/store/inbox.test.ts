@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { GroupCommit } from '../../../src/store/group-commit.js';
 import { SETTLED_RETENTION_MS, type Inbox } from '../../../src/store/inbox.js';
 import { MemoryInbox } from '../../../src/store/memory-inbox.js';
 import { openDatabase } from '../../../src/store/sqlite-database.js';
@@ -10,29 +11,39 @@ import { SqliteInbox } from '../../../src/store/sqlite-inbox.js';
 
 const entry = (id: string, sessionKey = 'u1') => ({ id, channel: 'weworktop', sessionKey, raw: { route: 'app', n: id }, receivedAt: 1 });
 
+function sqliteInbox(now: () => number): SqliteInbox {
+  const db = openDatabase(mkdtempSync(path.join(tmpdir(), 'inbox-')));
+  return new SqliteInbox(db, new GroupCommit(db, (error) => assert.fail(String(error))), now);
+}
+
 /** Both stores keep one contract; the clock is ours so retention can be tested. */
 const stores: Array<[string, (now: () => number) => Inbox]> = [
   ['memory', (now) => new MemoryInbox(now)],
-  ['sqlite', (now) => new SqliteInbox(openDatabase(mkdtempSync(path.join(tmpdir(), 'inbox-'))), now)],
+  ['sqlite', sqliteInbox],
 ];
 
 for (const [name, make] of stores) {
   describe(`${name} inbox`, () => {
-    test('a known id is a duplicate whether pending, done or failed', () => {
+    test('a known id is a duplicate whether pending, done or failed', async () => {
       const inbox = make(() => 1000);
-      assert.equal(inbox.add(entry('a')), true);
-      assert.equal(inbox.add(entry('a')), false);
+      assert.equal(await inbox.add(entry('a')), true);
+      assert.equal(await inbox.add(entry('a')), false);
       inbox.markDone('a');
-      assert.equal(inbox.add(entry('a')), false);
-      assert.equal(inbox.addSettled('b', 'weworktop', 1000), true);
-      assert.equal(inbox.add(entry('b')), false);
+      assert.equal(await inbox.add(entry('a')), false);
+      assert.equal(await inbox.addSettled('b', 'weworktop', 1000), true);
+      assert.equal(await inbox.add(entry('b')), false);
     });
 
-    test('pending lists unsettled messages oldest first with their attempts; settled ones leave it', () => {
+    test('the same id twice in one turn: the first is new, the second a duplicate', async () => {
       const inbox = make(() => 1000);
-      for (const id of ['m1', 'm2', 'm3']) inbox.add(entry(id));
-      assert.equal(inbox.recordAttempt('m2'), 1);
-      assert.equal(inbox.recordAttempt('m2'), 2);
+      assert.deepEqual(await Promise.all([inbox.add(entry('twin')), inbox.add(entry('twin'))]), [true, false]);
+    });
+
+    test('pending lists unsettled messages oldest first with their attempts; settled ones leave it', async () => {
+      const inbox = make(() => 1000);
+      for (const id of ['m1', 'm2', 'm3']) await inbox.add(entry(id));
+      inbox.recordAttempt('m2');
+      inbox.recordAttempt('m2');
       inbox.markFailed('m3', 'gave up');
       assert.deepEqual(
         inbox.pending('weworktop').map((e) => [e.id, e.attempts, (e.raw as { n: string }).n]),
@@ -42,16 +53,35 @@ for (const [name, make] of stores) {
       assert.equal(inbox.healthy(), true);
     });
 
-    test('settled ids are forgotten after the retention window, pending ones never', () => {
+    test('settled ids are forgotten after the retention window, pending ones never', async () => {
       let now = 1_000_000;
       const inbox = make(() => now);
-      inbox.add(entry('old'));
+      await inbox.add(entry('old'));
       inbox.markDone('old');
-      inbox.add(entry('waiting'));
+      await inbox.add(entry('waiting'));
       now += SETTLED_RETENTION_MS + 120_000;
-      inbox.add(entry('trigger-prune'));
-      assert.equal(inbox.add(entry('old')), true, 'an id settled long ago is new again');
-      assert.equal(inbox.add(entry('waiting')), false);
+      await inbox.add(entry('trigger-prune'));
+      assert.equal(await inbox.add(entry('old')), true, 'an id settled long ago is new again');
+      assert.equal(await inbox.add(entry('waiting')), false);
     });
   });
 }
+
+describe('sqlite inbox pruning', () => {
+  test('expired settled rows go a bounded number per commit, and all of them as writes go on', async () => {
+    let now = 1_000_000;
+    const db = openDatabase(mkdtempSync(path.join(tmpdir(), 'inbox-')));
+    const inbox = new SqliteInbox(db, new GroupCommit(db, (error) => assert.fail(String(error))), () => now);
+    const count = () => (db.prepare('SELECT count(*) AS n FROM inbox').get() as { n: number }).n;
+    await Promise.all(Array.from({ length: 500 }, (_, i) => inbox.addSettled(`old-${i}`, 'weworktop', now)));
+    now += SETTLED_RETENTION_MS + 1;
+    await inbox.add(entry('one'));
+    // One row written: this commit deleted 16 (the minimum), not all 500 in one long stall.
+    assert.equal(count(), 500 - 16 + 1);
+    await Promise.all(Array.from({ length: 100 }, (_, i) => inbox.add(entry(`new-${i}`))));
+    assert.equal(count(), 500 - 16 - 200 + 1 + 100, '2 expired rows pruned per row written');
+    for (let i = 0; i < 20; i++) await inbox.add(entry(`more-${i}`));
+    await Promise.all(Array.from({ length: 200 }, (_, i) => inbox.add(entry(`last-${i}`))));
+    assert.equal(count(), 1 + 100 + 20 + 200, 'every expired row is gone, no pending one');
+  });
+});
