@@ -1,9 +1,10 @@
 import type convict from 'convict';
+import type { AnswerDispatch } from './answering/answer-dispatch.js';
+import type { AppConfig } from './config/load-config.js';
 import type { Logger } from './logger.js';
 import type { NormalizedMessage } from './message.js';
 import type { Reply } from './reply.js';
 import type { Inbox } from './store/inbox.js';
-import type { AppConfig } from './config/load-config.js';
 
 /** Where a reply goes and why: built by the pipeline from the message it answers. */
 export interface ReplyContext {
@@ -22,29 +23,20 @@ export interface ChannelCapabilities {
   streaming: boolean;
 }
 
-/** A transport: owns its wire format, hands normalized messages to the pipeline, delivers replies. */
-export interface Channel {
-  readonly name: string;
-  readonly capabilities: ChannelCapabilities;
-  /** Channels with several routes (e.g. an app and a bot) may differ per message. */
-  capabilitiesFor?(message: NormalizedMessage): ChannelCapabilities;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  send(reply: Reply, context: ReplyContext): Promise<void>;
-}
-
 export interface HandleOptions {
   onPartial?: (textSoFar: string) => void;
   finalAttempt?: boolean;
 }
 
-/** What the core offers a channel: it calls `handle` for every message it received. */
-export interface MessageHandler {
-  /**
-   * Answers one message. A failure that may pass (LLM or platform down) is thrown so the intake
-   * retries later, unless `finalAttempt`: then the user hears about it instead.
-   */
-  handle(message: NormalizedMessage, channel: Channel, options?: HandleOptions): Promise<void>;
+/** What the pipeline asks of a channel: what it can show, and delivery of a reply. */
+export interface ReplyTarget {
+  readonly name: string;
+  capabilitiesFor(message: NormalizedMessage): ChannelCapabilities;
+  send(reply: Reply, context: ReplyContext): Promise<void>;
+}
+
+/** The trigger rules a receiving channel consults inside a callback: pure functions of the config. */
+export interface MessageRules {
   /** Conversation key used to keep one user's messages in order. */
   sessionKey(message: NormalizedMessage): string;
   /**
@@ -54,21 +46,81 @@ export interface MessageHandler {
   wouldAnswer(message: NormalizedMessage): boolean;
 }
 
+/** The core's pipeline: it answers one message end to end through a channel's reply target. */
+export interface MessageHandler extends MessageRules {
+  /**
+   * Answers one message. A failure that may pass (LLM or platform down) is thrown so it is retried
+   * later, unless `finalAttempt`: then the user hears about it instead.
+   */
+  handle(message: NormalizedMessage, target: ReplyTarget, options?: HandleOptions): Promise<void>;
+}
+
+/**
+ * A channel's messages between its two halves (structured-cloneable values), e.g. the growing
+ * text of an AI bot stream, written where the answer is made and read where WeCom polls for it.
+ */
+export interface ChannelLink {
+  post(message: unknown): void;
+  onMessage(handler: (message: unknown) => void): void;
+}
+
+/**
+ * The receiving half of a channel, on the main thread: owns the transport, checks and stores what
+ * arrives, acknowledges it, and hands it to the answer worker through its MessageIntake.
+ */
+export interface Channel {
+  readonly name: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The answering half, on the answer worker thread with the pipeline: rebuilds stored messages,
+ * delivers replies and notices. Slow platform calls (sending, uploading) happen here, never where
+ * callbacks are acknowledged.
+ */
+export interface Replier extends ReplyTarget {
+  /** Rebuilds a received message from its stored payload (NormalizedMessage.raw); undefined if it cannot. */
+  revive(raw: unknown): NormalizedMessage | undefined;
+  /** A short text to whoever sent the message stored as `raw` (a welcome, "busy, try again"). */
+  notify(raw: unknown, text: string): Promise<void>;
+  /**
+   * Runs the pipeline for one message; channels may wrap it (a stream to write partial answers
+   * into). `replayed`: received by an earlier run of the app. Default: `handle({})`.
+   */
+  answer?(message: NormalizedMessage, handle: (options: HandleOptions) => Promise<void>, job: { replayed: boolean; receivedAt: number }): Promise<void>;
+  /** false: a failure that may pass is answered at once, not retried later (someone is waiting at a terminal). */
+  readonly retriesFailures?: boolean;
+  /** For /readyz: whether replies can go out (e.g. an access token can be had). */
+  ready?(): Promise<{ ok: boolean; reason?: string }>;
+  close?(): Promise<void>;
+}
+
 export interface ChannelDeps {
   config: AppConfig;
   logger: Logger;
-  handler: MessageHandler;
-  /** Lets a channel end the app, e.g. the terminal channel when its input closes. */
-  requestShutdown: (reason: string) => void;
+  rules: MessageRules;
   /** Where received messages wait until answered (durable with inbox_store "sqlite"). */
   inbox: Inbox;
+  /** The answer worker: stored messages and notices go there. */
+  answers: AnswerDispatch;
+  /** Lets a channel end the app, e.g. the terminal channel when its input closes. */
+  requestShutdown: (reason: string) => void;
 }
 
-/** A channel module: its config section (if any) and a factory. Loaded lazily by channel_type. */
+export interface ReplierDeps {
+  config: AppConfig;
+  logger: Logger;
+  /** To the receiving half on the main thread. */
+  link: ChannelLink;
+}
+
+/** A channel module: its config section (if any) and its two halves. Loaded lazily by channel_type. */
 export interface ChannelModule {
   /** Convict schema of the channel's section, e.g. config.weworktop. */
   configSchema?: convict.Schema<unknown>;
   /** Root-level keys from other tools (e.g. CoW's wechatcomapp_token) mapped to section keys. */
   keyAliases?: Record<string, string>;
   createChannel(deps: ChannelDeps): Channel;
+  createReplier(deps: ReplierDeps): Replier;
 }

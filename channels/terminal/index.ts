@@ -1,7 +1,19 @@
 import { createInterface, type Interface } from 'node:readline';
-import type { Channel, ChannelDeps, ChannelModule } from '../../src/channel.js';
+import type { Channel, ChannelCapabilities, ChannelDeps, ChannelLink, ChannelModule, Replier } from '../../src/channel.js';
 import type { NormalizedMessage } from '../../src/message.js';
+import { MessageIntake } from '../../src/message-intake.js';
 import type { Reply } from '../../src/reply.js';
+
+/** What a typed line is stored as (NormalizedMessage.raw), enough to rebuild the message on the answer worker. */
+interface TypedLine {
+  route: 'terminal';
+  id: string;
+  text: string;
+  group?: string;
+  at: number;
+}
+
+const CAPABILITIES: ChannelCapabilities = { voice: false, image: false, file: false, streaming: false };
 
 /**
  * Type a message, get the bot's reply: the quickest way to try the pipeline locally. A line
@@ -9,59 +21,113 @@ import type { Reply } from '../../src/reply.js';
  */
 export class TerminalChannel implements Channel {
   readonly name = 'terminal';
-  readonly capabilities = { voice: false, image: false, file: false, streaming: false };
+  private readonly intake: MessageIntake;
   private readline?: Interface;
   private counter = 0;
-  private busy: Promise<void> = Promise.resolve();
+  /** Lines typed and not yet stored: input may close before they are. */
+  private storing: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly deps: ChannelDeps,
     private readonly input: NodeJS.ReadableStream = process.stdin,
     private readonly output: NodeJS.WritableStream = process.stdout,
-  ) {}
+  ) {
+    const notice = (message: NormalizedMessage, text: string) => this.intake.notify(deps.rules.sessionKey(message), message.raw, text);
+    this.intake = new MessageIntake({
+      channel: this.name,
+      rules: deps.rules,
+      logger: deps.logger,
+      inbox: deps.inbox,
+      answers: deps.answers,
+      maxOutstanding: deps.config.max_queue + deps.config.concurrency,
+      // One person typing: no rate limit.
+      rateLimitPerMinute: 0,
+      onBusy: (message) => notice(message, 'busy, try again'),
+      onRateLimited: () => {},
+    });
+    deps.answers.link.onMessage((message) => {
+      if (isSaid(message)) this.output.write(`bot> ${message.text}\n`);
+    });
+  }
 
   async start(): Promise<void> {
     this.output.write('weworktop terminal: type a message and press Enter ("group:NAME text" for a group message, Ctrl+D to quit).\n');
     this.output.write('To serve WeCom, copy config.json.example to config.json, set channel_type "weworktop" and your app credentials.\n');
+    this.intake.replay();
     this.readline = createInterface({ input: this.input, terminal: false });
+    // One user: the answer worker keeps the lines in order.
     this.readline.on('line', (line) => {
-      const message = this.toMessage(line);
-      // One line at a time, in order, like one user typing.
-      if (message) this.busy = this.busy.then(() => this.deps.handler.handle(message, this)).catch((error: Error) => this.deps.logger.error({ err: error.message }, 'terminal message failed'));
+      if (!line.trim()) return;
+      this.counter += 1;
+      const group = /^group:(\S+)\s+(.*)$/.exec(line);
+      const typed: TypedLine = { route: 'terminal', id: `terminal-${Date.now()}-${this.counter}`, text: group ? (group[2] ?? '') : line, ...(group ? { group: group[1] } : {}), at: Date.now() };
+      const stored = this.intake.submit(toMessage(typed)).catch((error: Error) => this.deps.logger.error({ err: error.message }, 'terminal message failed'));
+      this.storing = Promise.all([this.storing, stored]);
     });
+    // Ctrl+D (or the end of piped input): answer everything typed, then end the app.
     this.readline.on('close', () => {
-      void this.busy.then(() => this.deps.requestShutdown('terminal input closed'));
+      void this.storing.then(() => this.deps.answers.whenIdle()).then(() => this.deps.requestShutdown('terminal input closed'));
     });
   }
 
   async stop(): Promise<void> {
     this.readline?.close();
-    await this.busy;
-  }
-
-  async send(reply: Reply): Promise<void> {
-    const text = reply.type === 'text' || reply.type === 'error' ? reply.text : `[${reply.type} reply, ${reply.data.length} bytes]`;
-    this.output.write(`bot> ${text}\n`);
-  }
-
-  private toMessage(line: string): NormalizedMessage | undefined {
-    if (!line.trim()) return undefined;
-    const group = /^group:(\S+)\s+(.*)$/.exec(line);
-    this.counter += 1;
-    return {
-      id: `terminal-${Date.now()}-${this.counter}`,
-      channel: 'terminal',
-      chatType: group ? 'group' : 'single',
-      senderId: 'terminal-user',
-      senderName: 'you',
-      ...(group ? { groupId: group[1], groupName: group[1] } : {}),
-      isAt: false,
-      kind: 'text',
-      text: group ? (group[2] ?? '') : line,
-      time: new Date(),
-      raw: line,
-    };
+    await this.intake.drain(this.deps.config.shutdown_timeout * 1000);
   }
 }
 
+/** A reply for the terminal, from the answer worker to the main thread, which prints it. */
+interface Said {
+  type: 'terminal-said';
+  text: string;
+}
+
+const isSaid = (message: unknown): message is Said => (message as Said | null)?.type === 'terminal-said';
+
+/** The answering half, on the answer worker: replies go to the main thread to be printed in order. */
+export class TerminalReplier implements Replier {
+  readonly name = 'terminal';
+  readonly retriesFailures = false;
+
+  constructor(private readonly link: ChannelLink) {}
+
+  capabilitiesFor(): ChannelCapabilities {
+    return CAPABILITIES;
+  }
+
+  revive(raw: unknown): NormalizedMessage | undefined {
+    const typed = raw as TypedLine | null;
+    return typed?.route === 'terminal' ? toMessage(typed) : undefined;
+  }
+
+  async send(reply: Reply): Promise<void> {
+    this.say(reply.type === 'text' || reply.type === 'error' ? reply.text : `[${reply.type} reply, ${reply.data.length} bytes]`);
+  }
+
+  async notify(_raw: unknown, text: string): Promise<void> {
+    this.say(text);
+  }
+
+  private say(text: string): void {
+    this.link.post({ type: 'terminal-said', text } satisfies Said);
+  }
+}
+
+function toMessage(typed: TypedLine): NormalizedMessage {
+  return {
+    id: typed.id,
+    channel: 'terminal',
+    chatType: typed.group ? 'group' : 'single',
+    senderId: 'terminal-user',
+    senderName: 'you',
+    ...(typed.group ? { groupId: typed.group, groupName: typed.group } : {}),
+    isAt: false,
+    kind: 'text',
+    text: typed.text,
+    time: new Date(typed.at),
+    raw: typed,
+  };
+}
+
 export const createChannel: ChannelModule['createChannel'] = (deps) => new TerminalChannel(deps);
+export const createReplier: ChannelModule['createReplier'] = (deps) => new TerminalReplier(deps.link);

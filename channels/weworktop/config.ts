@@ -1,5 +1,6 @@
 import type convict from 'convict';
 import { requiredText, FormatError } from '../../src/config/formats.js';
+import { ConfigError } from '../../src/config/config-error.js';
 
 /** One self-built app (自建应用) served by this process. */
 export interface AppCredentials {
@@ -121,4 +122,14 @@ export function appsOf(config: WeworktopConfig): AppCredentials[] {
   const primary: AppCredentials = { agent_id: String(config.agent_id), corp_secret: config.corp_secret, token: config.token, aes_key: config.aes_key, callback_path: config.callback_path };
   const extra = config.agents.map((agent) => ({ ...agent, agent_id: String(agent.agent_id), callback_path: agent.callback_path ?? `/wework_callback/${agent.agent_id}` }));
   return [primary, ...extra];
+}
+
+/** Whether the AI bot is on: it needs both token and aes_key (one alone is a ConfigError), neither means off. */
+export function checkAiBotKeys(bot: AiBotConfig): boolean {
+  if (!bot.token && !bot.aes_key) return false;
+  if (!bot.token || !bot.aes_key) {
+    const missing = bot.token ? 'aes_key' : 'token';
+    throw new ConfigError(`weworktop.bot.${missing}`, 'a value (the AI bot needs both token and aes_key)', 'nothing');
+  }
+  return true;
 }

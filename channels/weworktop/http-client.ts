@@ -19,3 +19,8 @@ export function createWeComHttp(options: { baseURL?: string; timeoutMs: number; 
     validateStatus: () => true,
   });
 }
+
+/** Closes the kept-alive connections of a client made by createWeComHttp (on stop). */
+export function closeWeComHttp(http: AxiosInstance): void {
+  for (const agent of [http.defaults.httpAgent, http.defaults.httpsAgent] as Array<{ destroy?: () => void } | undefined>) agent?.destroy?.();
+}

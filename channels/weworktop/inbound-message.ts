@@ -9,6 +9,9 @@ export interface AppMessageRaw {
 
 export type MediaLoader = (mediaId: string, kind: 'image' | 'voice' | 'video' | 'file') => MediaHandle['load'];
 
+/** For the receiving half, which never reads media: the replier rebuilds the message with a real loader. */
+export const loadedByTheReplier: MediaLoader = () => () => Promise.reject(new Error('media is loaded by the replier, on the answer worker'));
+
 const MIME_BY_KIND = { image: 'image/jpeg', voice: 'audio/amr', video: 'video/mp4', file: 'application/octet-stream' } as const;
 
 /**

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import axios, { type AxiosInstance, type AxiosRequestConfig, type AxiosResponse } from 'axios';
 import type { Logger } from '../../src/logger.js';
 import { AccessTokenCache } from './access-token-cache.js';
-import { createWeComHttp } from './http-client.js';
+import { closeWeComHttp, createWeComHttp } from './http-client.js';
 import { MEDIA_TOO_LARGE, TOKEN_ERRCODES, TRANSIENT_ERRCODES, UNTRUSTED_IP_ERRCODE, WeComApiError, ipFromErrmsg } from './wecom-api-error.js';
 
 export interface WeComApiOptions {
@@ -95,6 +95,7 @@ export class WeComApiClient {
 
   close(): void {
     this.tokens.close();
+    closeWeComHttp(this.http);
   }
 
   private async call<T>(

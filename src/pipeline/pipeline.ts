@@ -1,5 +1,5 @@
 import type { ChatBot, ChatMessage, ContentPart } from '../bot/chat-bot.js';
-import type { Channel, HandleOptions, MessageHandler } from '../channel.js';
+import type { HandleOptions, MessageHandler, ReplyTarget } from '../channel.js';
 import type { CoreConfig } from '../config/schema.js';
 import type { Logger } from '../logger.js';
 import type { ImageGenerator, SpeechRecognizer, SpeechSynthesizer } from '../media/media-engines.js';
@@ -13,7 +13,8 @@ import { isTransient } from '../transient.js';
 import { UserFacingError } from '../user-facing-error.js';
 import { decorateText } from './decorate-reply.js';
 import type { PipelineContext } from './pipeline-context.js';
-import { applyTriggerRules, groupAllowed, groupSharesSession } from './trigger-rules.js';
+import { CHAT_ID_COMMAND, ConfiguredRules } from './message-rules.js';
+import { applyTriggerRules, groupAllowed } from './trigger-rules.js';
 import { userMessages } from './user-messages.js';
 
 export interface PipelineDeps {
@@ -30,7 +31,6 @@ export interface PipelineDeps {
 
 /** CoW keeps a sent image for the next question for 3 minutes (USER_IMAGE_CACHE). */
 const PENDING_IMAGE_MS = 3 * 60 * 1000;
-const CHAT_ID_COMMAND = '#chatid';
 
 type Partial = ((textSoFar: string) => void) | undefined;
 
@@ -40,34 +40,23 @@ type Partial = ((textSoFar: string) => void) | undefined;
  */
 export class Pipeline implements MessageHandler {
   private readonly systemTurn: Turn | undefined;
+  private readonly rules: ConfiguredRules;
 
   constructor(private readonly deps: PipelineDeps) {
+    this.rules = new ConfiguredRules(deps.config);
     const prompt = deps.config.character_desc;
     this.systemTurn = prompt ? this.turn({ role: 'system', content: prompt }) : undefined;
   }
 
-  /** Private chats: the user. Groups: the group when it shares one session, else the member within the group. */
   sessionKey(message: NormalizedMessage): string {
-    if (message.chatType === 'single') return message.senderId;
-    const group = { id: message.groupId, name: message.groupName };
-    if (groupSharesSession(group, this.deps.config.group_chat_in_one_session)) return `group:${message.groupId}`;
-    return `group:${message.groupId}:${message.senderId}`;
+    return this.rules.sessionKey(message);
   }
 
   wouldAnswer(message: NormalizedMessage): boolean {
-    const { config } = this.deps;
-    if (message.chatType === 'group') {
-      if (message.kind === 'text' && message.text.trim() === CHAT_ID_COMMAND) return true;
-      if (!groupAllowed({ id: message.groupId, name: message.groupName }, config.group_name_white_list, config.group_name_keyword_white_list)) return false;
-    }
-    if (message.kind === 'event') return false;
-    if (message.kind === 'voice' && !(message.chatType === 'group' ? config.group_speech_recognition : config.speech_recognition)) return false;
-    // Media kinds are answered (or politely declined) whenever the chat passes the whitelist.
-    if (message.kind !== 'text' && !(message.kind === 'voice' && message.text)) return message.chatType === 'single' || message.isAt;
-    return applyTriggerRules({ ...message, fromVoice: message.kind === 'voice' }, config).triggered;
+    return this.rules.wouldAnswer(message);
   }
 
-  async handle(message: NormalizedMessage, channel: Channel, options: HandleOptions = {}): Promise<void> {
+  async handle(message: NormalizedMessage, channel: ReplyTarget, options: HandleOptions = {}): Promise<void> {
     const { config, plugins } = this.deps;
     const log = this.deps.logger.child({ module: 'pipeline', id: message.id, from: message.senderId, ...(message.groupId ? { group: message.groupId } : {}) });
     const isGroup = message.chatType === 'group';
@@ -242,7 +231,7 @@ export class Pipeline implements MessageHandler {
   }
 
   /** Default decoration (after plugins had their say), then plugins' send hook, then the channel. */
-  private async deliver(reply: Reply, context: PipelineContext, channel: Channel, log: Logger, onPartial: Partial): Promise<void> {
+  private async deliver(reply: Reply, context: PipelineContext, channel: ReplyTarget, log: Logger, onPartial: Partial): Promise<void> {
     const { plugins } = this.deps;
     const decorated = await plugins.emit('decorate_reply', context, reply);
     let final = decorated.reply;
@@ -253,11 +242,11 @@ export class Pipeline implements MessageHandler {
     await channel.send(sending.reply, { message: context.message, sessionId: context.sessionId, ...(onPartial ? { onPartial } : {}) });
   }
 
-  private async decorate(reply: Reply, context: PipelineContext, channel: Channel, log: Logger): Promise<Reply> {
+  private async decorate(reply: Reply, context: PipelineContext, channel: ReplyTarget, log: Logger): Promise<Reply> {
     if (reply.type === 'error') return { ...reply, text: decorateText(reply.text, context.message, this.deps.config) };
     if (reply.type !== 'text') return reply;
     const text = this.answerText(reply.text, context);
-    const capabilities = channel.capabilitiesFor?.(context.message) ?? channel.capabilities;
+    const capabilities = channel.capabilitiesFor(context.message);
     if (context.wantsVoice && capabilities.voice && this.deps.synthesizer) {
       try {
         const speech = await this.deps.synthesizer.synthesize(reply.text);

@@ -4,38 +4,72 @@ import Database from 'better-sqlite3';
 
 export type SqliteDatabase = Database.Database;
 
+/** Acknowledged messages (and recently settled ids, for dedupe), written by the main thread. */
+export const INBOX_DB = 'weworktop.db';
+/** Conversations, written by the answer worker: a file of its own, so the two threads never wait for each other's write lock. */
+export const SESSIONS_DB = 'sessions.db';
+
+const INBOX_SCHEMA = `
+  CREATE TABLE IF NOT EXISTS inbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    channel TEXT NOT NULL,
+    session_key TEXT NOT NULL,
+    raw TEXT NOT NULL,
+    received_at INTEGER NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'done', 'failed')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    reason TEXT,
+    settled_at INTEGER
+  );
+  CREATE INDEX IF NOT EXISTS inbox_pending ON inbox (status, channel, seq);
+  CREATE INDEX IF NOT EXISTS inbox_settled ON inbox (settled_at);
+`;
+
+const SESSIONS_SCHEMA = `
+  CREATE TABLE IF NOT EXISTS sessions (
+    id TEXT PRIMARY KEY,
+    turns TEXT NOT NULL,
+    last_active INTEGER NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS sessions_last_active ON sessions (last_active);
+`;
+
 /**
- * The embedded store (data_dir/weworktop.db). WAL lets the callback's insert commit without
- * waiting for readers; synchronous=NORMAL keeps a committed row through a process crash (the
- * case we guard against) at a fraction of FULL's fsync cost; a power cut may lose the last commits.
+ * An embedded store in data_dir. WAL lets a commit go through without waiting for readers;
+ * synchronous=NORMAL keeps a committed row through a process crash (the case we guard against) at
+ * a fraction of FULL's fsync cost; a power cut may lose the last commits. Checkpoints run on a
+ * thread of their own (wal-checkpointer.ts), so the connection's own are off.
  */
-export function openDatabase(dataDir: string): SqliteDatabase {
+function openStore(dataDir: string, file: string, schema: string): SqliteDatabase {
   mkdirSync(dataDir, { recursive: true });
-  const db = new Database(path.join(dataDir, 'weworktop.db'));
+  const db = new Database(path.join(dataDir, file));
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
-  db.exec(`
-    CREATE TABLE IF NOT EXISTS inbox (
-      seq INTEGER PRIMARY KEY AUTOINCREMENT,
-      id TEXT NOT NULL UNIQUE,
-      channel TEXT NOT NULL,
-      session_key TEXT NOT NULL,
-      raw TEXT NOT NULL,
-      received_at INTEGER NOT NULL,
-      status TEXT NOT NULL CHECK (status IN ('pending', 'done', 'failed')),
-      attempts INTEGER NOT NULL DEFAULT 0,
-      reason TEXT,
-      settled_at INTEGER
-    );
-    CREATE INDEX IF NOT EXISTS inbox_pending ON inbox (status, channel, seq);
-    CREATE INDEX IF NOT EXISTS inbox_settled ON inbox (settled_at);
-    CREATE TABLE IF NOT EXISTS sessions (
-      id TEXT PRIMARY KEY,
-      turns TEXT NOT NULL,
-      last_active INTEGER NOT NULL
-    );
-    CREATE INDEX IF NOT EXISTS sessions_last_active ON sessions (last_active);
-  `);
+  db.pragma('wal_autocheckpoint = 0');
+  db.exec(schema);
   return db;
+}
+
+export function openInboxDatabase(dataDir: string): SqliteDatabase {
+  const db = openStore(dataDir, INBOX_DB, INBOX_SCHEMA);
+  moveOldSessions(db, path.join(dataDir, SESSIONS_DB));
+  return db;
+}
+
+export function openSessionsDatabase(dataDir: string): SqliteDatabase {
+  return openStore(dataDir, SESSIONS_DB, SESSIONS_SCHEMA);
+}
+
+/** Conversations saved before they had a file of their own move there once (idempotent if interrupted). */
+function moveOldSessions(db: SqliteDatabase, sessionsFile: string): void {
+  if (!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sessions'").get()) return;
+  openSessionsDatabase(path.dirname(sessionsFile)).close();
+  db.prepare('ATTACH DATABASE ? AS moved').run(sessionsFile);
+  try {
+    db.exec('INSERT OR IGNORE INTO moved.sessions SELECT id, turns, last_active FROM main.sessions; DROP TABLE main.sessions;');
+  } finally {
+    db.exec('DETACH DATABASE moved');
+  }
 }

@@ -1,16 +1,18 @@
-import type { Channel, ReplyContext } from '../../src/channel.js';
+import type { ChannelCapabilities, ReplyContext, ReplyTarget } from '../../src/channel.js';
 import type { NormalizedMessage } from '../../src/message.js';
 import type { Reply } from '../../src/reply.js';
 
-/** A channel that keeps what the pipeline sends, for pipeline tests that need no platform. */
-export class RecordingChannel implements Channel {
+/** A reply target that keeps what the pipeline sends, for pipeline tests that need no platform. */
+export class RecordingChannel implements ReplyTarget {
   readonly name = 'recording';
   readonly sent: Array<{ reply: Reply; context: ReplyContext }> = [];
 
-  constructor(readonly capabilities = { voice: false, image: true, file: true, streaming: false }) {}
+  constructor(readonly capabilities: ChannelCapabilities = { voice: false, image: true, file: true, streaming: false }) {}
 
-  async start(): Promise<void> {}
-  async stop(): Promise<void> {}
+  capabilitiesFor(): ChannelCapabilities {
+    return this.capabilities;
+  }
+
   async send(reply: Reply, context: ReplyContext): Promise<void> {
     this.sent.push({ reply, context });
   }

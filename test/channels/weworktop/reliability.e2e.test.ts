@@ -209,10 +209,8 @@ describe('shutdown and health', () => {
     assert.deepEqual(await (await fetch(`${h.baseUrl}/healthz`)).json(), { status: 'ok' });
     const ready = await fetch(`${h.baseUrl}/readyz`);
     assert.equal(ready.status, 200);
-    h.wecom.expireTokens();
-    h.channel['apps'].get(AGENT_ID)!.api.tokens.invalidate(await h.channel['apps'].get(AGENT_ID)!.api.tokens.get());
-    h.wecom.injectError('gettoken', { errcode: 40013, errmsg: 'invalid corpid', times: 10 });
-    const notReady = await fetch(`${h.baseUrl}/readyz`);
+    const wrongSecret = await start({ weworktop: { corp_secret: 'not-the-app-secret' } });
+    const notReady = await fetch(`${wrongSecret.baseUrl}/readyz`);
     assert.equal(notReady.status, 503);
     assert.match(((await notReady.json()) as { reason: string }).reason, /no access token/);
   });

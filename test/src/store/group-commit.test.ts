@@ -4,10 +4,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { GroupCommit } from '../../../src/store/group-commit.js';
-import { openDatabase } from '../../../src/store/sqlite-database.js';
+import { openInboxDatabase } from '../../../src/store/sqlite-database.js';
 
 function setUp() {
-  const db = openDatabase(mkdtempSync(path.join(tmpdir(), 'group-commit-')));
+  const db = openInboxDatabase(mkdtempSync(path.join(tmpdir(), 'group-commit-')));
   db.exec('CREATE TABLE t (v TEXT UNIQUE)');
   const errors: unknown[] = [];
   const writes = new GroupCommit(db, (error) => errors.push(error));

@@ -6,13 +6,13 @@ import path from 'node:path';
 import { GroupCommit } from '../../../src/store/group-commit.js';
 import { SETTLED_RETENTION_MS, type Inbox } from '../../../src/store/inbox.js';
 import { MemoryInbox } from '../../../src/store/memory-inbox.js';
-import { openDatabase } from '../../../src/store/sqlite-database.js';
+import { openInboxDatabase } from '../../../src/store/sqlite-database.js';
 import { SqliteInbox } from '../../../src/store/sqlite-inbox.js';
 
 const entry = (id: string, sessionKey = 'u1') => ({ id, channel: 'weworktop', sessionKey, raw: { route: 'app', n: id }, receivedAt: 1 });
 
 function sqliteInbox(now: () => number): SqliteInbox {
-  const db = openDatabase(mkdtempSync(path.join(tmpdir(), 'inbox-')));
+  const db = openInboxDatabase(mkdtempSync(path.join(tmpdir(), 'inbox-')));
   return new SqliteInbox(db, new GroupCommit(db, (error) => assert.fail(String(error))), now);
 }
 
@@ -70,7 +70,7 @@ for (const [name, make] of stores) {
 describe('sqlite inbox pruning', () => {
   test('expired settled rows go a bounded number per commit, and all of them as writes go on', async () => {
     let now = 1_000_000;
-    const db = openDatabase(mkdtempSync(path.join(tmpdir(), 'inbox-')));
+    const db = openInboxDatabase(mkdtempSync(path.join(tmpdir(), 'inbox-')));
     const inbox = new SqliteInbox(db, new GroupCommit(db, (error) => assert.fail(String(error))), () => now);
     const count = () => (db.prepare('SELECT count(*) AS n FROM inbox').get() as { n: number }).n;
     await Promise.all(Array.from({ length: 500 }, (_, i) => inbox.addSettled(`old-${i}`, 'weworktop', now)));

@@ -1,0 +1,140 @@
+import type { AxiosInstance } from 'axios';
+import type { ChannelLink, HandleOptions, ReplyContext } from '../../../src/channel.js';
+import type { Logger } from '../../../src/logger.js';
+import type { NormalizedMessage } from '../../../src/message.js';
+import { userMessages } from '../../../src/pipeline/user-messages.js';
+import type { Reply } from '../../../src/reply.js';
+import { UserFacingError } from '../../../src/user-facing-error.js';
+import type { AiBotConfig } from '../config.js';
+import { WeComCrypto } from '../crypto.js';
+import { closeWeComHttp } from '../http-client.js';
+import { splitUtf8 } from '../split-utf8.js';
+import { markdownMessage, MAX_STREAM_BYTES, MAX_STREAM_IMAGE_BYTES, streamImage } from './aibot-answers.js';
+import { toNormalizedMessage, type AiBotCallback, type AiBotMessageRaw } from './aibot-message.js';
+import { postToResponseUrl } from './response-url.js';
+import type { StreamImage } from './reply-streams.js';
+import { STREAM_TTL_MS, type StreamUpdate } from './stream-link.js';
+
+/** Media URLs in callbacks; files may be up to 100 MB, we take up to 20 MB. */
+const MAX_MEDIA_BYTES = 20 * 1024 * 1024;
+
+export interface AiBotReplierOptions {
+  config: AiBotConfig;
+  groupNames: Record<string, string>;
+  /** To the AI bot receiver, which shows the stream to WeCom's polls. */
+  link: ChannelLink;
+  http: AxiosInstance;
+  logger: Logger;
+}
+
+/** What the replier knows of a message's stream (the stream itself lives with the receiver). */
+interface StreamState {
+  openedAt: number;
+  finished: boolean;
+  /** The message's response_url was spent (it takes one call). */
+  responseUrlUsed: boolean;
+}
+
+/**
+ * The AI bot route's answering half, on the answer worker: writes the growing answer into the
+ * message's stream (through the link to the receiver), finishes it with the reply, and sends what
+ * does not fit, or what has no stream (a message replayed after a restart), through response_url.
+ */
+export class AiBotReplier {
+  private readonly crypto: WeComCrypto;
+  private readonly streams = new Map<string, StreamState>();
+  private readonly log: Logger;
+
+  constructor(private readonly options: AiBotReplierOptions) {
+    this.crypto = new WeComCrypto({ token: options.config.token, encodingAesKey: options.config.aes_key, receiveId: '' });
+    this.log = options.logger.child({ module: 'aibot', ...(options.config.bot_id ? { bot: options.config.bot_id } : {}) });
+  }
+
+  revive(callback: AiBotCallback): NormalizedMessage | undefined {
+    return toNormalizedMessage(callback, this.options.groupNames, (url) => this.loadMedia(url));
+  }
+
+  /** A message the receiver opened a stream for (not a replayed one) streams its answer as it is written. */
+  async answer(message: NormalizedMessage, handle: (options: HandleOptions) => Promise<void>, job: { replayed: boolean; receivedAt: number }): Promise<void> {
+    const { msgid } = callbackOf(message);
+    const streaming = this.options.config.stream && !job.replayed && Date.now() - job.receivedAt < STREAM_TTL_MS;
+    if (streaming) this.track(msgid);
+    const write = streaming ? { onPartial: (text: string) => this.post({ type: 'aibot-stream', msgid, content: splitUtf8(text, MAX_STREAM_BYTES)[0] ?? '' }) } : {};
+    // A failure leaves the stream open: the message is retried, or the apology goes into it.
+    await handle(write);
+    // The pipeline may decide to say nothing (a plugin, an empty answer): close the stream anyway.
+    this.finish(msgid);
+  }
+
+  /** Delivers a pipeline reply to the message's stream, or its response_url. */
+  async deliver(reply: Reply, context: ReplyContext): Promise<void> {
+    const callback = callbackOf(context.message);
+    const stream = this.streams.get(callback.msgid);
+    const text = reply.type === 'text' || reply.type === 'error' ? reply.text : reply.type === 'image' ? '' : userMessages.cannotSendKind;
+    if (reply.type === 'voice' || reply.type === 'file') this.log.warn({ type: reply.type }, 'the AI bot cannot send this reply type; a note is sent instead');
+    const images = reply.type === 'image' && reply.data.length <= MAX_STREAM_IMAGE_BYTES ? [streamImage(reply.data)] : [];
+    if (this.options.config.stream && stream && !stream.finished) {
+      const [first, ...rest] = text ? splitUtf8(text, MAX_STREAM_BYTES) : [undefined];
+      this.finish(callback.msgid, first, images);
+      if (rest.length > 0) await this.viaResponseUrl(callback, rest.join('\n'), stream);
+      return;
+    }
+    if (reply.type === 'image') this.log.warn('image replies need bot.stream (response_url takes markdown only); sending a note');
+    await this.viaResponseUrl(callback, text || userMessages.cannotSendKind, stream);
+  }
+
+  close(): void {
+    closeWeComHttp(this.options.http);
+  }
+
+  private track(msgid: string): void {
+    const now = Date.now();
+    for (const [id, state] of this.streams) {
+      if (state.openedAt > now - STREAM_TTL_MS) break;
+      this.streams.delete(id);
+    }
+    if (!this.streams.has(msgid)) this.streams.set(msgid, { openedAt: now, finished: false, responseUrlUsed: false });
+  }
+
+  private finish(msgid: string, content?: string, images?: StreamImage[]): void {
+    const stream = this.streams.get(msgid);
+    if (!stream || stream.finished) return;
+    stream.finished = true;
+    this.post({ type: 'aibot-finish', msgid, ...(content === undefined ? {} : { content }), ...(images?.length ? { images } : {}) });
+  }
+
+  private post(update: StreamUpdate): void {
+    this.options.link.post(update);
+  }
+
+  private async viaResponseUrl(callback: AiBotCallback, text: string, stream: StreamState | undefined): Promise<void> {
+    if (!callback.response_url) throw new Error('the callback has no response_url to reply through');
+    if (stream?.responseUrlUsed) {
+      this.log.warn({ id: callback.msgid, chars: text.length }, 'response_url already used (one call per message); this reply part is dropped');
+      return;
+    }
+    if (stream) stream.responseUrlUsed = true;
+    const parts = splitUtf8(text, MAX_STREAM_BYTES - Buffer.byteLength(userMessages.answerTruncated));
+    const content = parts.length > 1 ? `${parts[0]}${userMessages.answerTruncated}` : (parts[0] ?? '');
+    await postToResponseUrl(this.options.http, callback.response_url, markdownMessage(content));
+    this.log.info({ id: callback.msgid, bytes: Buffer.byteLength(content) }, 'replied through response_url');
+  }
+
+  /** Media URLs are valid 5 minutes and AES-encrypted with the bot's key (spec §4c). */
+  private loadMedia(url: string): () => Promise<Buffer> {
+    return async () => {
+      try {
+        const response = await this.options.http.get(url, { responseType: 'arraybuffer', maxContentLength: MAX_MEDIA_BYTES });
+        if (response.status !== 200) throw new Error(`HTTP ${response.status}`);
+        return this.crypto.decryptBuffer(Buffer.from(response.data as ArrayBuffer));
+      } catch (error) {
+        this.log.warn({ err: (error as Error).message }, 'AI bot media download failed');
+        throw new UserFacingError('没能取到这个文件，请再发一次。', { cause: error });
+      }
+    };
+  }
+}
+
+function callbackOf(message: NormalizedMessage): AiBotCallback {
+  return (message.raw as AiBotMessageRaw).callback;
+}

@@ -1,0 +1,46 @@
+import type { ChannelLink } from '../channel.js';
+
+/** A stored message for the answer worker: enough to rebuild it there (its channel's raw payload). */
+export interface AnswerJob {
+  kind: 'answer';
+  id: string;
+  sessionKey: string;
+  raw: unknown;
+  receivedAt: number;
+  /** Failed attempts so far (a replayed message keeps its count). */
+  attempts: number;
+  /** Received by an earlier run of the app (replayed from the inbox after a restart). */
+  replayed: boolean;
+}
+
+/** A short text for whoever sent `raw`, in that conversation's order: a welcome, a "busy" notice. */
+export interface NoticeJob {
+  kind: 'notice';
+  sessionKey: string;
+  raw: unknown;
+  text: string;
+}
+
+export type Job = AnswerJob | NoticeJob;
+
+/**
+ * The main thread's handle on the answer worker, where the pipeline runs. It settles what it was
+ * given in the inbox (done, failed, attempts) as the worker reports back.
+ */
+export interface AnswerDispatch {
+  answer(job: Omit<AnswerJob, 'kind'>): void;
+  notify(job: Omit<NoticeJob, 'kind'>): void;
+  /** Messages given and not settled yet. */
+  readonly outstanding: number;
+  /** Resolves when every message given so far is settled. */
+  whenIdle(): Promise<void>;
+  /**
+   * Shutdown: messages not started stay pending (for the next start), retry waits end, running
+   * ones get up to `timeoutMs`. Resolves true when everything running finished.
+   */
+  drain(timeoutMs: number): Promise<boolean>;
+  /** The replier's readiness (e.g. access tokens), for /readyz. */
+  ready(): Promise<{ ok: boolean; reason?: string }>;
+  /** The channel's own messages to and from its replier. */
+  readonly link: ChannelLink;
+}

@@ -1,0 +1,116 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { MessageHandler, Replier } from '../channel.js';
+import { KeyedWorkQueue } from '../keyed-work-queue.js';
+import type { Logger } from '../logger.js';
+import type { NormalizedMessage } from '../message.js';
+import { userMessages } from '../pipeline/user-messages.js';
+import { isTransient } from '../transient.js';
+import type { AnswerJob, NoticeJob } from './answer-dispatch.js';
+
+export interface RetryPolicy {
+  /** Tries per message before it is given up (and the user gets one apology). */
+  maxAttempts: number;
+  /** Delay before the second try; doubles each time, up to maxDelayMs. */
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+/** What the runner tells the inbox's owner (the main thread). */
+export interface Settlement {
+  settled(id: string, failedReason?: string): void;
+  attempted(id: string): void;
+}
+
+export interface AnswerRunnerOptions {
+  handler: MessageHandler;
+  replier: Replier;
+  concurrency: number;
+  retry: RetryPolicy;
+  settlement: Settlement;
+  logger: Logger;
+}
+
+/**
+ * The answer worker's queue: one conversation at a time in arrival order, different ones in
+ * parallel (`concurrency`). A failure that may pass is retried with backoff; a message is settled
+ * only answered or given up (with one apology to the user).
+ */
+export class AnswerRunner {
+  private readonly queue: KeyedWorkQueue;
+  private readonly log: Logger;
+  /** Set on shutdown: queued messages stay pending, retry waits end, running ones may finish. */
+  private draining = false;
+  private readonly drainSignal = new AbortController();
+
+  constructor(private readonly options: AnswerRunnerOptions) {
+    this.log = options.logger.child({ module: 'answers' });
+    this.queue = new KeyedWorkQueue({
+      concurrency: options.concurrency,
+      // The main thread bounds what it hands over (max_queue); nothing is refused here.
+      maxWaiting: Number.POSITIVE_INFINITY,
+      onError: (error, key) => this.log.error({ session: key, err: (error as Error)?.stack ?? String(error) }, 'message handling failed'),
+    });
+  }
+
+  answer(job: AnswerJob): void {
+    const message = this.revive(job);
+    if (!message) return;
+    this.queue.enqueue(job.sessionKey, () => this.process(message, job));
+  }
+
+  notify(job: NoticeJob): void {
+    this.queue.enqueue(job.sessionKey, () => this.options.replier.notify(job.raw, job.text).catch((error: Error) => this.log.warn({ err: error.message }, 'notice could not be sent')));
+  }
+
+  /** Resolves true when everything running finished within `timeoutMs`; what did not start stays pending. */
+  async drain(timeoutMs: number): Promise<boolean> {
+    this.draining = true;
+    this.drainSignal.abort();
+    const timeout = new AbortController();
+    const finished = await Promise.race([this.queue.onIdle().then(() => true), sleep(timeoutMs, false, { signal: timeout.signal }).catch(() => false)]);
+    timeout.abort();
+    return finished;
+  }
+
+  private revive(job: AnswerJob): NormalizedMessage | undefined {
+    try {
+      const message = this.options.replier.revive(job.raw);
+      if (message) return message;
+    } catch (error) {
+      this.log.warn({ id: job.id, err: (error as Error).message }, 'stored message cannot be rebuilt');
+    }
+    this.log.warn({ id: job.id }, 'message cannot be rebuilt from its stored form; dropped');
+    this.options.settlement.settled(job.id, 'cannot be rebuilt');
+    return undefined;
+  }
+
+  private async process(message: NormalizedMessage, job: AnswerJob): Promise<void> {
+    const { handler, replier, settlement } = this.options;
+    const retry = replier.retriesFailures === false ? { ...this.options.retry, maxAttempts: 1 } : this.options.retry;
+    let attempts = job.attempts;
+    for (;;) {
+      if (this.draining) return;
+      const finalAttempt = attempts + 1 >= retry.maxAttempts;
+      const handle = (options: { onPartial?: (text: string) => void }) => handler.handle(message, replier, { ...options, finalAttempt });
+      try {
+        await (replier.answer ? replier.answer(message, handle, job) : handle({}));
+        settlement.settled(message.id);
+        return;
+      } catch (error) {
+        if (this.draining) return;
+        attempts += 1;
+        settlement.attempted(message.id);
+        const reason = (error as Error)?.message ?? String(error);
+        if (!isTransient(error) || attempts >= retry.maxAttempts) {
+          settlement.settled(message.id, reason);
+          this.log.error({ id: message.id, from: message.senderId, attempts, err: (error as Error)?.stack ?? reason }, 'message given up; telling the user');
+          await replier.send({ type: 'error', text: userMessages.gaveUp }, { message, sessionId: message.senderId }).catch((notice: Error) => this.log.warn({ err: notice.message }, 'apology could not be sent'));
+          return;
+        }
+        const delay = Math.min(retry.baseDelayMs * 2 ** (attempts - 1), retry.maxDelayMs);
+        this.log.warn({ id: message.id, attempt: attempts, max_attempts: retry.maxAttempts, retry_in_ms: delay, err: reason }, 'message handling failed; will retry');
+        await sleep(delay, undefined, { signal: this.drainSignal.signal }).catch(() => undefined);
+      }
+    }
+  }
+}

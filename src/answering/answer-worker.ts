@@ -1,0 +1,221 @@
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { ChannelLink } from '../channel.js';
+import type { AppConfig } from '../config/load-config.js';
+import { ConfigError } from '../config/config-error.js';
+import type { Logger, LogSink } from '../logger.js';
+import type { Inbox } from '../store/inbox.js';
+import type { AnswerDispatch, AnswerJob, NoticeJob } from './answer-dispatch.js';
+import { Outbox, type FromWorker, type SerializedError, type ToWorker } from './worker-protocol.js';
+
+export interface AnswerWorkerOptions {
+  /** The module the worker runs (the top-level answer-worker entry). */
+  entry: URL;
+  config: AppConfig;
+  cwd: string;
+  inbox: Inbox;
+  logger: Logger;
+  /** Where the worker's log lines go (already formatted and redacted there). */
+  logSink: LogSink;
+}
+
+/** What the worker is given at start: everything it needs to build the pipeline and the replier. */
+export interface AnswerWorkerData {
+  config: AppConfig;
+  cwd: string;
+}
+
+/** A worker that dies is started again after this long (doubling while it keeps dying, up to 30 s). */
+const RESTART_DELAY_MS = 500;
+const MAX_RESTART_DELAY_MS = 30_000;
+/** /readyz waits this long for the worker's answer (it asks for access tokens, which may take a while). */
+const READY_TIMEOUT_MS = 10_000;
+
+/**
+ * The main thread's side of the answer worker: the thread where the pipeline, the LLM calls and
+ * the platform sends run, so that no answer being written ever delays a callback's ack (and on a
+ * machine with two cores, acks and answers run at once). Jobs go over in per-turn batches; the
+ * worker's reports come back the same way and are applied to the inbox here, its only writer.
+ * If the worker dies, it is started again and given back every message it had not settled.
+ */
+export class AnswerWorker implements AnswerDispatch {
+  private worker!: Worker;
+  private outbox!: Outbox<ToWorker>;
+  /** Given and not settled, in the order given: handed over again if the worker dies. */
+  private readonly unsettled = new Map<string, Omit<AnswerJob, 'kind'>>();
+  private readonly idleWaiters: Array<() => void> = [];
+  private readonly readyAsks = new Map<number, (answer: { ok: boolean; reason?: string }) => void>();
+  private readonly linkHandlers: Array<(message: unknown) => void> = [];
+  private drained?: (finished: boolean) => void;
+  private stopped?: () => void;
+  private asks = 0;
+  private stopping = false;
+  private restartDelayMs = RESTART_DELAY_MS;
+  private readonly log: Logger;
+
+  readonly link: ChannelLink = {
+    post: (message) => this.outbox.post({ type: 'link', message }),
+    onMessage: (handler) => void this.linkHandlers.push(handler),
+  };
+
+  private constructor(private readonly options: AnswerWorkerOptions) {
+    this.log = options.logger.child({ module: 'answer-worker' });
+  }
+
+  /** Starts the worker; rejects (a ConfigError included) if it cannot build the pipeline. */
+  static async start(options: AnswerWorkerOptions): Promise<AnswerWorker> {
+    const answers = new AnswerWorker(options);
+    await answers.spawn();
+    return answers;
+  }
+
+  answer(job: Omit<AnswerJob, 'kind'>): void {
+    this.unsettled.set(job.id, job);
+    this.outbox.post({ type: 'job', job: { kind: 'answer', ...job } });
+  }
+
+  notify(job: Omit<NoticeJob, 'kind'>): void {
+    this.outbox.post({ type: 'job', job: { kind: 'notice', ...job } });
+  }
+
+  get outstanding(): number {
+    return this.unsettled.size;
+  }
+
+  whenIdle(): Promise<void> {
+    if (this.unsettled.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  async drain(timeoutMs: number): Promise<boolean> {
+    const finished = new Promise<boolean>((resolve) => {
+      this.drained = resolve;
+      // A worker that does not answer (dead, stuck) cannot hold up the shutdown.
+      setTimeout(() => resolve(false), timeoutMs + 1000).unref();
+    });
+    this.outbox.post({ type: 'drain', timeoutMs });
+    return finished;
+  }
+
+  ready(): Promise<{ ok: boolean; reason?: string }> {
+    const ask = ++this.asks;
+    const answer = new Promise<{ ok: boolean; reason?: string }>((resolve) => {
+      this.readyAsks.set(ask, resolve);
+      setTimeout(() => {
+        if (this.readyAsks.delete(ask)) resolve({ ok: false, reason: 'the answer worker does not answer' });
+      }, READY_TIMEOUT_MS).unref();
+    });
+    this.outbox.post({ type: 'ready?', ask });
+    return answer;
+  }
+
+  /** Lets the worker close its stores and connections, then ends it. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    const stopped = new Promise<void>((resolve) => (this.stopped = resolve));
+    this.outbox.post({ type: 'stop' });
+    this.outbox.flush();
+    const timer = setTimeout(() => this.stopped?.(), 5000);
+    await stopped;
+    clearTimeout(timer);
+    await this.worker.terminate();
+  }
+
+  private spawn(): Promise<void> {
+    const data: AnswerWorkerData = { config: this.options.config, cwd: this.options.cwd };
+    const worker = startWorkerThread(this.options.entry, data);
+    this.worker = worker;
+    this.outbox = new Outbox((items) => worker.postMessage(items));
+    return new Promise<void>((resolve, reject) => {
+      let started = false;
+      worker.on('message', (reports: FromWorker[]) => {
+        for (const report of reports) {
+          if (report.type === 'started') {
+            started = true;
+            resolve();
+          } else if (report.type === 'failed') {
+            reject(revive(report.error));
+          } else {
+            this.onReport(report);
+          }
+        }
+      });
+      worker.on('error', (error) => {
+        if (!started) reject(error);
+        else this.log.error({ err: error.stack ?? error.message }, 'answer worker failed');
+      });
+      worker.on('exit', (code) => {
+        if (!started) return reject(new Error(`the answer worker exited with code ${code} while starting`));
+        if (this.stopping) return this.stopped?.();
+        this.restart(code);
+      });
+    });
+  }
+
+  /** A dead worker: every message it held goes to a new one (each counted as one more attempt). */
+  private restart(code: number): void {
+    const delay = this.restartDelayMs;
+    this.restartDelayMs = Math.min(MAX_RESTART_DELAY_MS, delay * 2);
+    this.log.error({ code, unsettled: this.unsettled.size, restart_in_ms: delay }, 'answer worker stopped unexpectedly; starting a new one, unsettled messages go to it');
+    setTimeout(() => {
+      this.spawn().then(
+        () => {
+          this.restartDelayMs = RESTART_DELAY_MS;
+          for (const job of [...this.unsettled.values()]) this.answer({ ...job, attempts: job.attempts + 1 });
+        },
+        (error: Error) => {
+          this.log.error({ err: error.message }, 'answer worker could not be started again');
+          this.restart(-1);
+        },
+      );
+    }, delay).unref();
+  }
+
+  private onReport(report: Exclude<FromWorker, { type: 'started' | 'failed' }>): void {
+    const { inbox, logSink } = this.options;
+    switch (report.type) {
+      case 'log':
+        logSink.write(report.line);
+        return;
+      case 'settled':
+        if (report.failed === undefined) inbox.markDone(report.id);
+        else inbox.markFailed(report.id, report.failed);
+        this.unsettled.delete(report.id);
+        if (this.unsettled.size === 0) this.idleWaiters.splice(0).forEach((wake) => wake());
+        return;
+      case 'attempt':
+        inbox.recordAttempt(report.id);
+        return;
+      case 'link':
+        for (const handler of this.linkHandlers) handler(report.message);
+        return;
+      case 'ready':
+        this.readyAsks.get(report.ask)?.({ ok: report.ok, ...(report.reason ? { reason: report.reason } : {}) });
+        this.readyAsks.delete(report.ask);
+        return;
+      case 'drained':
+        this.drained?.(report.finished);
+        return;
+      case 'stopped':
+        this.stopped?.();
+        return;
+    }
+  }
+}
+
+/**
+ * A worker on `entry`. Under tsx (tests, `npm run bench` from source) the entry is TypeScript,
+ * which a worker thread cannot load by itself on Node 20: it is imported through tsx's API.
+ */
+function startWorkerThread(entry: URL, workerData: AnswerWorkerData): Worker {
+  if (!fileURLToPath(entry).endsWith('.ts')) return new Worker(entry, { workerData });
+  const source = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then(({ tsImport }) => tsImport(${JSON.stringify(entry.href)}, ${JSON.stringify(entry.href)}))`;
+  return new Worker(source, { eval: true, workerData });
+}
+
+function revive(error: SerializedError): Error {
+  if (error.config) return new ConfigError(error.config.key, error.config.expected, error.config.found);
+  const revived = new Error(error.message);
+  if (error.stack) revived.stack = error.stack;
+  return revived;
+}

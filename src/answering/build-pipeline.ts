@@ -1,0 +1,52 @@
+import { OfflineBot } from '../bot/offline-bot.js';
+import { createOpenAIClient } from '../bot/openai-client.js';
+import { OpenAIChatBot } from '../bot/openai-chat-bot.js';
+import { ConfigError, describeFound } from '../config/config-error.js';
+import type { AppConfig } from '../config/load-config.js';
+import type { Logger } from '../logger.js';
+import { createMediaEngines } from '../media/create-media-engines.js';
+import { Pipeline } from '../pipeline/pipeline.js';
+import { PluginBus, type Plugin } from '../plugins/plugin-bus.js';
+import type { PluginRegistry } from '../registries.js';
+import { ConversationStore } from '../session/conversation-store.js';
+import { TokenCounter } from '../session/token-counter.js';
+import type { SessionPersistence } from '../store/session-persistence.js';
+
+const DEFAULT_API_BASE = 'https://api.openai.com/v1';
+
+/** The pipeline the config describes: the LLM (or the offline responder), tokenizer, conversations, plugins, voice and image engines. */
+export async function buildPipeline(config: AppConfig, logger: Logger, plugins: PluginRegistry, sessions: SessionPersistence | undefined): Promise<Pipeline> {
+  const log = logger.child({ module: 'app' });
+  const tokens = new TokenCounter(config.model);
+  const client = createOpenAIClient(config);
+  const offline = !config.open_ai_api_key && config.open_ai_api_base === DEFAULT_API_BASE;
+  if (offline) log.warn('no open_ai_api_key set: answering in offline mode (set open_ai_api_key or open_ai_api_base in config.json)');
+  const bot = offline ? new OfflineBot((text) => tokens.count(text)) : new OpenAIChatBot({ client, model: config.model, temperature: config.temperature, logger });
+  const bus = new PluginBus(await loadPlugins(config, plugins, logger), logger);
+  if (bus.names.length) log.info({ plugins: bus.names.join(',') }, 'plugins enabled');
+  return new Pipeline({
+    config,
+    logger,
+    bot,
+    tokens,
+    conversations: new ConversationStore({ maxSessions: config.max_sessions, ttlSeconds: config.expires_in_seconds, ...(sessions ? { persistence: sessions } : {}) }),
+    plugins: bus,
+    ...createMediaEngines(config, client, logger),
+  });
+}
+
+/** Refuses an unknown plugin name with one line naming the known ones (also checked on the main thread, before the worker starts). */
+export function checkPluginNames(config: AppConfig, registry: PluginRegistry): void {
+  const unknown = config.plugins.find((name) => !registry.names.includes(name));
+  if (unknown !== undefined) throw new ConfigError('plugins', `names from ${registry.names.map((n) => `"${n}"`).join(', ')}`, describeFound(unknown));
+}
+
+async function loadPlugins(config: AppConfig, registry: PluginRegistry, logger: Logger): Promise<Plugin[]> {
+  checkPluginNames(config, registry);
+  return Promise.all(
+    config.plugins.map(async (name) => {
+      const module = await registry.load(name);
+      return module.createPlugin(config.plugin_config[name] ?? {}, { logger: logger.child({ module: `plugin:${name}` }) });
+    }),
+  );
+}

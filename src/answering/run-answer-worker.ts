@@ -1,0 +1,104 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import type { ChannelLink, Replier } from '../channel.js';
+import { ConfigError } from '../config/config-error.js';
+import { collectSecrets, createLogger, type Logger } from '../logger.js';
+import type { ChannelRegistry, PluginRegistry } from '../registries.js';
+import { openSessionStore, type SessionStore } from '../store/open-stores.js';
+import type { AnswerWorkerData } from './answer-worker.js';
+import { AnswerRunner } from './answer-runner.js';
+import { buildPipeline } from './build-pipeline.js';
+import { Outbox, type FromWorker, type SerializedError, type ToWorker } from './worker-protocol.js';
+
+/** Backoff between tries of a failing message stops growing here. */
+const MAX_RETRY_DELAY_MS = 5 * 60 * 1000;
+
+/**
+ * The answer worker thread: builds the pipeline and the channel's replier from the config it is
+ * given, answers the jobs the main thread sends, and reports settlements, attempts and log lines
+ * back. It owns the conversations' store; the inbox stays with the main thread.
+ */
+export async function runAnswerWorker(registries: { channels: ChannelRegistry; plugins: PluginRegistry }): Promise<void> {
+  const port = parentPort;
+  if (!port) throw new Error('runAnswerWorker runs in a worker thread');
+  const { config, cwd } = workerData as AnswerWorkerData;
+  const outbox = new Outbox<FromWorker>((reports) => port.postMessage(reports));
+  const logger = createLogger({ level: config.log_level, secrets: collectSecrets(config), sink: { write: (line) => outbox.post({ type: 'log', line }) } });
+  const linkHandlers: Array<(message: unknown) => void> = [];
+  const link: ChannelLink = { post: (message) => outbox.post({ type: 'link', message }), onMessage: (handler) => void linkHandlers.push(handler) };
+
+  let store: SessionStore | undefined;
+  let replier: Replier;
+  let runner: AnswerRunner;
+  try {
+    store = openSessionStore(config, cwd, logger);
+    const pipeline = await buildPipeline(config, logger, registries.plugins, store.sessions);
+    replier = (await registries.channels.load(config.channel_type)).createReplier({ config, logger, link });
+    runner = new AnswerRunner({
+      handler: pipeline,
+      replier,
+      concurrency: config.concurrency,
+      retry: { maxAttempts: config.max_attempts, baseDelayMs: config.retry_delay_ms, maxDelayMs: MAX_RETRY_DELAY_MS },
+      settlement: {
+        settled: (id, failed) => outbox.post({ type: 'settled', id, ...(failed === undefined ? {} : { failed }) }),
+        attempted: (id) => outbox.post({ type: 'attempt', id }),
+      },
+      logger,
+    });
+  } catch (error) {
+    store?.close();
+    outbox.post({ type: 'failed', error: serialize(error) });
+    outbox.flush();
+    return;
+  }
+
+  port.on('message', (messages: ToWorker[]) => {
+    for (const message of messages) {
+      switch (message.type) {
+        case 'job':
+          if (message.job.kind === 'answer') runner.answer(message.job);
+          else runner.notify(message.job);
+          break;
+        case 'link':
+          for (const handler of linkHandlers) handler(message.message);
+          break;
+        case 'ready?':
+          void readiness(replier, logger).then((answer) => outbox.post({ type: 'ready', ask: message.ask, ...answer }));
+          break;
+        case 'drain':
+          void runner.drain(message.timeoutMs).then((finished) => outbox.post({ type: 'drained', finished }));
+          break;
+        case 'stop':
+          void stop(replier, store, logger).finally(() => {
+            outbox.post({ type: 'stopped' });
+            outbox.flush();
+          });
+          break;
+      }
+    }
+  });
+  outbox.post({ type: 'started' });
+}
+
+async function readiness(replier: Replier, logger: Logger): Promise<{ ok: boolean; reason?: string }> {
+  try {
+    return (await replier.ready?.()) ?? { ok: true };
+  } catch (error) {
+    logger.warn({ err: (error as Error).message }, 'readiness check failed');
+    return { ok: false, reason: (error as Error).message };
+  }
+}
+
+async function stop(replier: Replier, store: SessionStore | undefined, logger: Logger): Promise<void> {
+  try {
+    await replier.close?.();
+  } catch (error) {
+    logger.warn({ err: (error as Error).message }, 'closing the replier failed');
+  }
+  store?.close();
+}
+
+function serialize(error: unknown): SerializedError {
+  if (error instanceof ConfigError) return { message: error.message, config: { key: error.key, expected: error.expected, found: error.found } };
+  const plain = error instanceof Error ? error : new Error(String(error));
+  return { message: plain.message, ...(plain.stack ? { stack: plain.stack } : {}) };
+}
