@@ -1,7 +1,6 @@
-import { startFakeOpenAI, type FakeOpenAI } from '../test/fakes/fake-openai.js';
-import { startFakeWeCom } from '../test/fakes/fake-wecom.js';
 import { startBareFastify } from './bare-fastify.js';
-import { AGENT_ID, benchConfig, CALLBACK_PATH, CORP_ID, FAKE_KEEP_ALIVE_MS, SECRET, startBenchApp } from './bench-app.js';
+import { benchConfig, CALLBACK_PATH, startBenchApp } from './bench-app.js';
+import { FakeCloud } from './fake-cloud-client.js';
 import { freshTextCallback, RequestPool, verificationRequest } from './callback-requests.js';
 import { runLoad, type LoadResult } from './load.js';
 
@@ -18,6 +17,8 @@ export interface AckRow {
   app: LoadResult;
   /** app requests/s ÷ bare requests/s. */
   ratio: number;
+  /** Answers the app sent (message/send at the fake WeCom) per second while it acked, warm-up included. */
+  answeredPerSec?: number;
   /** The app while the LLM has not answered yet: the ack path alone, as when real answers take seconds. */
   appLlmWaiting?: LoadResult;
   ratioLlmWaiting?: number;
@@ -46,10 +47,10 @@ const MAX_POOL = 40_000;
  * starts from an empty store and queue) and GET URL verifications.
  */
 export async function runAckBench(settings: AckSettings, progress: (line: string) => void): Promise<AckBenchResult> {
-  const wecom = await startFakeWeCom({ corpId: CORP_ID, apps: [{ agentId: AGENT_ID, secret: SECRET }], keepAliveMs: FAKE_KEEP_ALIVE_MS });
-  const openai = await startFakeOpenAI({ keepAliveMs: FAKE_KEEP_ALIVE_MS });
+  // The cloud (fake WeCom and OpenAI) in a process of its own: its work is not the app's.
+  const cloud = await FakeCloud.start();
   const bare = await startBareFastify(CALLBACK_PATH);
-  const fakes = { wecomUrl: wecom.url, openaiUrl: openai.url };
+  const fakes = { wecomUrl: cloud.wecomUrl, openaiUrl: cloud.openaiUrl };
   // Every acked message is kept (no "busy" replies), and stopping an app does not wait for its backlog.
   const config = benchConfig(fakes, { max_queue: 1_000_000, shutdown_timeout: 0 });
   const memoryConfig = benchConfig(fakes, { max_queue: 1_000_000, shutdown_timeout: 0, inbox_store: 'memory', session_store: 'memory' });
@@ -59,22 +60,32 @@ export async function runAckBench(settings: AckSettings, progress: (line: string
     result.logLines += logs.count;
     result.firstLogLines.push(...logs.first.slice(0, 3 - result.firstLogLines.length));
   };
+  const seconds = settings.warmupSeconds + settings.durationSeconds;
   try {
     const reused = new RequestPool(freshTextCallback, true);
     const fresh = new RequestPool(freshTextCallback, false);
     const checks = new RequestPool(verificationRequest, true);
     for (const connections of settings.connections) {
       const load = (url: string, pool: RequestPool) => runLoad({ ...settings, url, connections, next: () => pool.next() });
+      /** A run on a fresh app (empty store and queue); resolves with the load and the answers it sent meanwhile. */
       const onFreshApp = async (pool: RequestPool, appConfig = config) => {
         const app = await startBenchApp(appConfig);
         try {
-          return await load(app.url, pool);
+          const run = await load(app.url, pool);
+          return { run, answered: await cloud.reset() };
         } finally {
           // Before stop(): shutting down with a backlog logs warnings by design.
           noteLogs(app.logs);
           await app.stop();
-          wecom.reset();
-          openai.reset();
+          await cloud.reset();
+        }
+      };
+      const whileThinking = async (appConfig: Record<string, unknown>) => {
+        await cloud.holdAnswers();
+        try {
+          return (await onFreshApp(fresh, appConfig)).run;
+        } finally {
+          await cloud.releaseAnswers();
         }
       };
 
@@ -82,17 +93,15 @@ export async function runAckBench(settings: AckSettings, progress: (line: string
       const bareRun = await load(bare.url, reused);
       reused.release();
       // Sized from the ceiling, which the app does not reach.
-      const poolSize = Math.min(MAX_POOL, Math.ceil(bareRun.requestsPerSec * (settings.warmupSeconds + settings.durationSeconds) * 1.1));
+      const poolSize = Math.min(MAX_POOL, Math.ceil(bareRun.requestsPerSec * seconds * 1.1));
       fresh.fill(poolSize);
-      const appRun = await onFreshApp(fresh);
+      const { run: appRun, answered } = await onFreshApp(fresh);
       let builtDuringRun = fresh.builtDuringRun;
       fresh.fill(poolSize);
-      const release = holdAnswers(openai);
-      const waitingRun = await onFreshApp(fresh).finally(release);
+      const waitingRun = await whileThinking(config);
       builtDuringRun += fresh.builtDuringRun;
       fresh.fill(poolSize);
-      const releaseMemory = holdAnswers(openai);
-      const memoryRun = await onFreshApp(fresh, memoryConfig).finally(releaseMemory);
+      const memoryRun = await whileThinking(memoryConfig);
       builtDuringRun += fresh.builtDuringRun;
       fresh.release();
       result.post.push({
@@ -100,13 +109,14 @@ export async function runAckBench(settings: AckSettings, progress: (line: string
         bare: bareRun,
         app: appRun,
         ratio: appRun.requestsPerSec / bareRun.requestsPerSec,
+        answeredPerSec: answered / seconds,
         appLlmWaiting: waitingRun,
         ratioLlmWaiting: waitingRun.requestsPerSec / bareRun.requestsPerSec,
         appLlmWaitingMemory: memoryRun,
         ratioLlmWaitingMemory: memoryRun.requestsPerSec / bareRun.requestsPerSec,
         builtDuringRun,
       });
-      progress(`  POST, ${connections} connections: ${rate(appRun)} req/s with the LLM answering, ${rate(waitingRun)} while it thinks (bare fastify ${rate(bareRun)})`);
+      progress(`  POST, ${connections} connections: ${rate(appRun)} req/s with the LLM answering (${Math.round(answered / seconds)} answers/s), ${rate(waitingRun)} while it thinks (bare fastify ${rate(bareRun)})`);
 
       checks.fill(2000);
       const bareGet = await load(bare.url, checks);
@@ -120,20 +130,8 @@ export async function runAckBench(settings: AckSettings, progress: (line: string
     noteLogs(verifier.logs);
     await verifier.stop();
     await bare.close();
-    await wecom.close();
-    await openai.close();
+    await cloud.close();
   }
-}
-
-/** Chat answers wait until the returned function is called (an LLM that is still thinking). */
-function holdAnswers(openai: FakeOpenAI): () => void {
-  let release = () => {};
-  const gate = new Promise<void>((resolve) => (release = resolve));
-  openai.setChatResponder(async () => {
-    await gate;
-    return 'answered after the run';
-  });
-  return release;
 }
 
 const rate = (run: LoadResult) => Math.round(run.requestsPerSec);

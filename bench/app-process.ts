@@ -1,4 +1,5 @@
 // The app alone in a child process (pipeline benchmark): its RSS is then the app's, not the load generator's or the fakes'.
+import v8flags from 'node:v8'; if (process.env.V8FLAGS) v8flags.setFlagsFromString(process.env.V8FLAGS);
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startBenchApp } from './bench-app.js';
 
@@ -18,6 +19,8 @@ export interface AppStats {
 const SAMPLE_MS = 20;
 
 const send = (report: AppProcessReport) => process.send?.(report);
+// The benchmark ended (or died): nothing is left running.
+process.once('disconnect', () => process.exit(0));
 const running = await startBenchApp(JSON.parse(process.argv[2] ?? '{}') as Record<string, unknown>);
 let peakRss = process.memoryUsage.rss();
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), SAMPLE_MS);

@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
-import { startFakeOpenAI } from '../test/fakes/fake-openai.js';
-import { startFakeWeCom, type SentMessage } from '../test/fakes/fake-wecom.js';
 import { AppProcess } from './app-process-client.js';
-import { AGENT_ID, benchConfig, CORP_ID, FAKE_KEEP_ALIVE_MS, SECRET } from './bench-app.js';
+import { benchConfig } from './bench-app.js';
+import { FakeCloud } from './fake-cloud-client.js';
+import type { FakeSend } from './fake-cloud.js';
 import { nextMsgId, textCallback, type SignedRequest } from './callback-requests.js';
 import { checkReplies, type ReplyCheck } from './reply-check.js';
 import { MB, percentiles, type Percentiles } from './stats.js';
@@ -64,27 +64,26 @@ export async function runPipelineBench(settings: PipelineSettings, progress: (li
   const replies = new Map<string, number[]>();
   const stray: string[] = [];
   let dropped = 0;
-  const onSend = (message: SentMessage, wasDropped: boolean) => {
-    const at = performance.now();
-    if (wasDropped) dropped += 1;
-    const content = (message.body.text as { content?: string } | undefined)?.content ?? '';
-    const msgId = REPLY.exec(content)?.[1];
-    if (msgId === undefined) stray.push(`${message.touser}: ${content.slice(0, 80)}`);
-    else replies.set(msgId, [...(replies.get(msgId) ?? []), at]);
+  const onSends = (sends: FakeSend[]) => {
+    for (const { content, at, dropped: wasDropped } of sends) {
+      if (wasDropped) dropped += 1;
+      const msgId = REPLY.exec(content)?.[1];
+      if (msgId === undefined) stray.push(content.slice(0, 80));
+      else replies.set(msgId, [...(replies.get(msgId) ?? []), at]);
+    }
   };
-  const wecom = await startFakeWeCom({ corpId: CORP_ID, apps: [{ agentId: AGENT_ID, secret: SECRET }], keepAliveMs: FAKE_KEEP_ALIVE_MS, onSend });
-  const openai = await startFakeOpenAI({ keepAliveMs: FAKE_KEEP_ALIVE_MS });
-  openai.setLatency(settings.llmLatencyMs);
+  // The cloud in a process of its own, as for the ack benchmark; it reports each reply with the time it arrived.
+  const cloud = await FakeCloud.start({ llmLatencyMs: settings.llmLatencyMs, reportSends: true }, onSends);
   const total = settings.users * settings.messagesPerUser;
   const perUser = settings.messagesPerUser + settings.paced.reduce((sum, run) => sum + run.messagesPerUser, 0);
   // Each user sends perUser messages in a minute or two: the per-user limit (a policy, not a cost) must let them through.
-  const config = benchConfig({ wecomUrl: wecom.url, openaiUrl: openai.url }, { concurrency: settings.concurrency, max_queue: total, rate_limit_per_minute: 2 * perUser });
+  const config = benchConfig({ wecomUrl: cloud.wecomUrl, openaiUrl: cloud.openaiUrl }, { concurrency: settings.concurrency, max_queue: total, rate_limit_per_minute: 2 * perUser });
   const app = await AppProcess.start(config, cpuProfileDir ? { cpuProfileDir } : {});
   const pool = new Pool(app.url, { connections: settings.senders });
   const posted = new Map<string, number>();
   let ackFailures = 0;
   const post = async ({ msgId, request }: BenchMessage) => {
-    posted.set(msgId, performance.now());
+    posted.set(msgId, performance.timeOrigin + performance.now());
     const response = await pool.request({ method: 'POST', path: request.path, body: request.body ?? null, headers: { 'content-type': 'text/xml' } });
     await response.body.dump();
     if (response.statusCode !== 200) ackFailures += 1;
@@ -133,8 +132,7 @@ export async function runPipelineBench(settings: PipelineSettings, progress: (li
   } finally {
     await pool.close();
     await app.stop();
-    await wecom.close();
-    await openai.close();
+    await cloud.close();
   }
 }
 

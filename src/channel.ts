@@ -115,12 +115,16 @@ export interface ReplierDeps {
   link: ChannelLink;
 }
 
-/** A channel module: its config section (if any) and its two halves. Loaded lazily by channel_type. */
+/**
+ * A channel module: its config section (if any) and its two halves, each imported only by the
+ * thread it runs on (the main thread never loads the LLM SDK, the answer worker never loads the
+ * HTTP server). Loaded lazily by channel_type.
+ */
 export interface ChannelModule {
   /** Convict schema of the channel's section, e.g. config.weworktop. */
   configSchema?: convict.Schema<unknown>;
   /** Root-level keys from other tools (e.g. CoW's wechatcomapp_token) mapped to section keys. */
   keyAliases?: Record<string, string>;
-  createChannel(deps: ChannelDeps): Channel;
-  createReplier(deps: ReplierDeps): Replier;
+  createChannel(deps: ChannelDeps): Promise<Channel>;
+  createReplier(deps: ReplierDeps): Promise<Replier>;
 }

@@ -58,17 +58,18 @@ export class MessageIntake {
     }
     const sessionKey = rules.sessionKey(message);
     const receivedAt = Date.now();
+    const rawJson = JSON.stringify(message.raw);
     if (answers.outstanding >= this.options.maxOutstanding) {
       if (await this.seen(message.id)) return 'duplicate';
       this.log.warn({ id: message.id, from: message.senderId, max_queue: this.options.maxOutstanding }, 'queue full: message dropped, user told to retry');
       this.options.onBusy(message);
       return 'busy';
     }
-    if (!(await inbox.add({ id: message.id, channel: this.options.channel, sessionKey, raw: message.raw, receivedAt }))) {
+    if (!(await inbox.add({ id: message.id, channel: this.options.channel, sessionKey, rawJson, receivedAt }))) {
       this.log.debug({ id: message.id }, 'duplicate callback (platform retry) ignored');
       return 'duplicate';
     }
-    answers.answer({ id: message.id, sessionKey, raw: message.raw, receivedAt, attempts: 0, replayed: false });
+    answers.answer({ id: message.id, sessionKey, rawJson, receivedAt, attempts: 0, replayed: false });
     return 'accepted';
   }
 
@@ -83,7 +84,7 @@ export class MessageIntake {
    */
   replay(): number {
     const entries = this.options.inbox.pending(this.options.channel);
-    for (const entry of entries) this.options.answers.answer({ id: entry.id, sessionKey: entry.sessionKey, raw: entry.raw, receivedAt: entry.receivedAt, attempts: entry.attempts, replayed: true });
+    for (const entry of entries) this.options.answers.answer({ id: entry.id, sessionKey: entry.sessionKey, rawJson: entry.rawJson, receivedAt: entry.receivedAt, attempts: entry.attempts, replayed: true });
     if (entries.length > 0) this.log.info({ count: entries.length }, 'replaying messages left pending by the last run');
     return entries.length;
   }

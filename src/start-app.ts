@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AnswerWorker } from './answering/answer-worker.js';
-import { checkPluginNames } from './answering/build-pipeline.js';
+import { checkPluginNames } from './plugins/check-plugin-names.js';
 import type { Channel } from './channel.js';
 import { loadConfig, type AppConfig } from './config/load-config.js';
 import { collectSecrets, createLogger, type LogSink, type Logger } from './logger.js';
@@ -51,7 +51,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
   let channel: Channel;
   try {
     answers = await AnswerWorker.start({ entry: ANSWER_WORKER, config, cwd, inbox: store.inbox, logger, logSink: sink });
-    channel = channelModule.createChannel({
+    channel = await channelModule.createChannel({
       config,
       logger,
       rules: new ConfiguredRules(config),

@@ -129,5 +129,5 @@ function toMessage(typed: TypedLine): NormalizedMessage {
   };
 }
 
-export const createChannel: ChannelModule['createChannel'] = (deps) => new TerminalChannel(deps);
-export const createReplier: ChannelModule['createReplier'] = (deps) => new TerminalReplier(deps.link);
+export const createChannel: ChannelModule['createChannel'] = async (deps) => new TerminalChannel(deps);
+export const createReplier: ChannelModule['createReplier'] = async (deps) => new TerminalReplier(deps.link);

@@ -25,7 +25,7 @@ export function registerAppCallback(server: FastifyInstance, route: AppCallbackR
   server.get(route.path, async (request, reply) => {
     try {
       const query = requireQuery(request.query, ['msg_signature', 'timestamp', 'nonce', 'echostr']);
-      const plain = route.crypto.verifyUrl({ ...signed(query), echostr: query.echostr! });
+      const plain = route.crypto.verifyUrl(query);
       log.info('callback URL verified');
       return reply.type('text/plain').send(plain);
     } catch (error) {
@@ -38,19 +38,14 @@ export function registerAppCallback(server: FastifyInstance, route: AppCallbackR
       const query = requireQuery(request.query, ['msg_signature', 'timestamp', 'nonce']);
       if (typeof request.body !== 'string' || request.body === '') throw new CallbackRejection(400, 'empty body');
       const envelope = parseEnvelope(request.body);
-      const plaintext = route.crypto.openCallback(signed(query), envelope.encrypt);
-      requireFresh(query.timestamp!, route.maxClockSkew);
+      const plaintext = route.crypto.openCallback(query, envelope.encrypt);
+      requireFresh(query.timestamp, route.maxClockSkew);
       await route.accept(parseMessageXml(plaintext));
       return reply.status(200).send('');
     } catch (error) {
       return reject(reply, log, error, 'message callback');
     }
   });
-}
-
-/** The signature parameters, present after requireQuery. */
-export function signed(query: Record<string, string | undefined>): { msg_signature: string; timestamp: string; nonce: string } {
-  return { msg_signature: query.msg_signature!, timestamp: query.timestamp!, nonce: query.nonce! };
 }
 
 /** Maps every way a callback can be bad to a status and one log line; unknown errors are 500s. */

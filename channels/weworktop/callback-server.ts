@@ -11,10 +11,11 @@ export const MAX_CALLBACK_BYTES = 1024 * 1024;
 export function createCallbackServer(logger: Logger, isClosing: () => boolean = () => false): FastifyInstance {
   const server = Fastify({ bodyLimit: MAX_CALLBACK_BYTES, logger: false, return503OnClosing: true, forceCloseConnections: true });
   // While shutting down, callbacks are refused so WeCom keeps them and retries (it stops once we ack).
-  server.addHook('onRequest', async (request, reply) => {
-    if (!isClosing() || request.url.startsWith('/healthz')) return;
+  // A callback-style hook: no promise per request on the hot path.
+  server.addHook('onRequest', (request, reply, done) => {
+    if (!isClosing() || request.url.startsWith('/healthz')) return done();
     logger.warn({ method: request.method, path: request.url.split('?')[0] }, 'shutting down: callback refused with 503 (WeCom retries it)');
-    return reply.status(503).header('retry-after', '5').type('text/plain').send('shutting down');
+    void reply.status(503).header('retry-after', '5').type('text/plain').send('shutting down');
   });
   server.addContentTypeParser(['text/xml', 'application/xml', 'text/plain', '*'], { parseAs: 'string' }, (_request, body, done) => done(null, body));
   server.setErrorHandler((error: FastifyError, request, reply) => {
@@ -54,9 +55,9 @@ export function requireFresh(timestamp: string, maxSkewSeconds: number, nowMs = 
 }
 
 /** Query parameters WeCom always sends; a missing one is a 400, not a crash (CoW answered 500). */
-export function requireQuery(query: unknown, names: readonly string[]): Record<string, string> {
+export function requireQuery<Name extends string>(query: unknown, names: readonly Name[]): Record<Name, string> {
   const values = (query ?? {}) as Record<string, unknown>;
-  const missing = names.filter((name) => typeof values[name] !== 'string' || values[name] === '');
-  if (missing.length) throw new CallbackRejection(400, `missing query parameter(s) ${missing.join(', ')}`);
-  return Object.fromEntries(names.map((name) => [name, values[name] as string]));
+  const given = (name: string) => typeof values[name] === 'string' && values[name] !== '';
+  if (!names.every(given)) throw new CallbackRejection(400, `missing query parameter(s) ${names.filter((name) => !given(name)).join(', ')}`);
+  return values as Record<Name, string>;
 }

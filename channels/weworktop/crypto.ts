@@ -32,6 +32,7 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 export class WeComCrypto {
   private readonly key: Buffer;
   private readonly iv: Buffer;
+  private readonly receiveId: Buffer;
 
   constructor(private readonly options: WeComCryptoOptions) {
     // Not a strict Base64 check: real keys carry non-zero trailing bits (spec §1.5).
@@ -39,6 +40,7 @@ export class WeComCrypto {
     this.key = Buffer.from(options.encodingAesKey + '=', 'base64');
     if (this.key.length !== 32) throw new WeComCryptoError('bad_key', 'EncodingAESKey does not decode to 32 bytes');
     this.iv = this.key.subarray(0, 16);
+    this.receiveId = Buffer.from(options.receiveId, 'utf8');
   }
 
   /** hex(sha1(sort([token, timestamp, nonce, encrypt]).join(''))) */
@@ -87,7 +89,10 @@ export class WeComCrypto {
     }
     if (cipher.length === 0 || cipher.length % 16 !== 0) throw new WeComCryptoError('bad_ciphertext', `ciphertext length ${cipher.length} is not a positive multiple of 16`);
     const decipher = createDecipheriv('aes-256-cbc', this.key, this.iv).setAutoPadding(false);
-    const padded = Buffer.concat([decipher.update(cipher), decipher.final()]);
+    const body = decipher.update(cipher);
+    // Without auto padding, a whole number of blocks leaves nothing for final().
+    const rest = decipher.final();
+    const padded = rest.length === 0 ? body : Buffer.concat([body, rest]);
     const pad = padded[padded.length - 1]!;
     if (pad < 1 || pad > PAD_BLOCK || pad > padded.length) throw new WeComCryptoError('bad_padding', `PKCS#7 pad ${pad} out of range 1..32 (wrong aes_key?)`);
     for (let i = padded.length - pad; i < padded.length; i++) {
@@ -119,7 +124,7 @@ export class WeComCrypto {
     const length = plain.readUInt32BE(16);
     if (20 + length > plain.length) throw new WeComCryptoError('bad_length', `msg_len ${length} exceeds the decrypted payload`);
     const receiveId = plain.subarray(20 + length);
-    if (!receiveId.equals(Buffer.from(this.options.receiveId, 'utf8'))) {
+    if (!receiveId.equals(this.receiveId)) {
       throw new WeComCryptoError('receive_id_mismatch', `receive id "${receiveId.toString('utf8')}" is not the configured "${this.options.receiveId}" (wrong corp_id, or another corp's callback)`);
     }
     try {

@@ -20,26 +20,25 @@ const MIME_BY_KIND = { image: 'image/jpeg', voice: 'audio/amr', video: 'video/mp
  */
 export function toNormalizedMessage(fields: Record<string, string>, agentId: string, loadMedia: MediaLoader): NormalizedMessage | undefined {
   const msgType = (fields.MsgType ?? '').toLowerCase();
-  const base = {
+  // Built whole in one literal (no spreads): this runs inside every callback.
+  const message = (kind: MessageKind, text: string, media?: MediaHandle): NormalizedMessage => ({
     id: dedupeKey(fields, agentId),
     channel: 'weworktop',
-    chatType: 'single' as const,
+    chatType: 'single',
     senderId: fields.FromUserName ?? '',
     isAt: false,
+    kind,
+    text,
+    ...(media ? { media } : {}),
     time: new Date(Number(fields.CreateTime ?? 0) * 1000),
     raw: { route: 'app', agentId, fields } satisfies AppMessageRaw,
-  };
-  const withMedia = (kind: 'image' | 'voice' | 'video' | 'file', extra: Partial<MediaHandle> = {}): NormalizedMessage => ({
-    ...base,
-    kind,
-    text: '',
-    media: { mimeType: MIME_BY_KIND[kind], ...extra, load: loadMedia(fields.MediaId ?? '', kind) },
   });
-  const text = (kind: MessageKind, content: string): NormalizedMessage => ({ ...base, kind, text: content });
+  const withMedia = (kind: 'image' | 'voice' | 'video' | 'file', extra: Partial<MediaHandle> = {}): NormalizedMessage =>
+    message(kind, '', { mimeType: MIME_BY_KIND[kind], ...extra, load: loadMedia(fields.MediaId ?? '', kind) });
 
   switch (msgType) {
     case 'text':
-      return text('text', fields.Content ?? '');
+      return message('text', fields.Content ?? '');
     case 'image':
       return withMedia('image');
     case 'voice':
@@ -50,12 +49,12 @@ export function toNormalizedMessage(fields: Record<string, string>, agentId: str
       // Undocumented for self-built apps but seen in the wild (spec §2): MediaId + FileName.
       return withMedia('file', { ...(fields.FileName ? { fileName: fields.FileName } : {}) });
     case 'location':
-      return text('location', `[位置] ${fields.Label ?? ''} (${fields.Location_X ?? '?'}, ${fields.Location_Y ?? '?'})`.trim());
+      return message('location', `[位置] ${fields.Label ?? ''} (${fields.Location_X ?? '?'}, ${fields.Location_Y ?? '?'})`.trim());
     case 'link':
-      return text('link', ['[链接] ' + (fields.Title ?? ''), fields.Description ?? '', fields.Url ?? ''].filter(Boolean).join('\n'));
+      return message('link', ['[链接] ' + (fields.Title ?? ''), fields.Description ?? '', fields.Url ?? ''].filter(Boolean).join('\n'));
     case 'event':
       // Event names vary in case (LOCATION vs enter_agent), so they are compared lower-cased.
-      return text('event', (fields.Event ?? '').toLowerCase());
+      return message('event', (fields.Event ?? '').toLowerCase());
     default:
       return undefined;
   }

@@ -12,7 +12,6 @@ import { createCallbackServer } from './callback-server.js';
 import { appsOf, checkAiBotKeys, type AppCredentials, type WeworktopConfig } from './config.js';
 import { WeComCrypto } from './crypto.js';
 import { registerHealthRoutes } from './health-routes.js';
-import { createWeComHttp } from './http-client.js';
 import { loadedByTheReplier, toNormalizedMessage } from './inbound-message.js';
 
 interface ReceivedApp {
@@ -64,7 +63,6 @@ export class WeworktopChannel implements Channel {
           intake: this.intake,
           rules: deps.rules,
           link: deps.answers.link,
-          http: createWeComHttp({ timeoutMs: this.section.api_timeout * 1000, proxy: this.section.proxy }),
           logger: this.log,
         })
       : undefined;
@@ -104,7 +102,6 @@ export class WeworktopChannel implements Channel {
     const finished = await this.intake.drain(this.deps.config.shutdown_timeout * 1000);
     if (!finished) this.log.warn({ shutdown_timeout: this.deps.config.shutdown_timeout }, 'shutdown: answers still running are left pending for the next start');
     await this.server.close();
-    this.aibot?.close();
   }
 
   /** For /readyz: not shutting down, the inbox answers, and the replier can send (every app can get an access token). */
@@ -132,7 +129,7 @@ export class WeworktopChannel implements Channel {
       return;
     }
     if ((await this.intake.submit(message)) !== 'accepted') return;
-    this.log.info({ id: message.id, from: user, kind: message.kind }, 'message received');
+    if (this.log.isLevelEnabled('info')) this.log.info({ id: message.id, from: user, kind: message.kind }, 'message received');
     if (message.kind === 'event') this.onEvent(message);
   }
 

@@ -89,10 +89,9 @@ export class WeworktopReplier implements Replier {
     await this.appOf(raw).sender.send(reply, context.message.senderId);
   }
 
-  /** Notices are only given for app messages: the AI bot's go into the callback's own answer. */
   async notify(raw: unknown, text: string): Promise<void> {
     const stored = raw as StoredRaw;
-    if (stored.route !== 'app') return;
+    if (stored.route === 'aibot') return this.aibot?.notify(stored.callback, text);
     await this.appOf(stored).sender.sendText(text, stored.fields.FromUserName ?? '');
   }
 

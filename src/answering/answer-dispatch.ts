@@ -5,7 +5,8 @@ export interface AnswerJob {
   kind: 'answer';
   id: string;
   sessionKey: string;
-  raw: unknown;
+  /** NormalizedMessage.raw as JSON text (a string crosses threads for the price of a copy). */
+  rawJson: string;
   receivedAt: number;
   /** Failed attempts so far (a replayed message keeps its count). */
   attempts: number;

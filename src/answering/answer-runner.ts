@@ -52,10 +52,12 @@ export class AnswerRunner {
     });
   }
 
+  /** Queued in its stored form: a backlog of thousands costs their JSON text, not rebuilt messages. */
   answer(job: AnswerJob): void {
-    const message = this.revive(job);
-    if (!message) return;
-    this.queue.enqueue(job.sessionKey, () => this.process(message, job));
+    this.queue.enqueue(job.sessionKey, async () => {
+      const message = this.revive(job);
+      if (message) await this.process(message, job);
+    });
   }
 
   notify(job: NoticeJob): void {
@@ -74,7 +76,7 @@ export class AnswerRunner {
 
   private revive(job: AnswerJob): NormalizedMessage | undefined {
     try {
-      const message = this.options.replier.revive(job.raw);
+      const message = this.options.replier.revive(JSON.parse(job.rawJson));
       if (message) return message;
     } catch (error) {
       this.log.warn({ id: job.id, err: (error as Error).message }, 'stored message cannot be rebuilt');

@@ -42,7 +42,7 @@ export class AnswerWorker implements AnswerDispatch {
   private worker!: Worker;
   private outbox!: Outbox<ToWorker>;
   /** Given and not settled, in the order given: handed over again if the worker dies. */
-  private readonly unsettled = new Map<string, Omit<AnswerJob, 'kind'>>();
+  private readonly unsettled = new Map<string, AnswerJob>();
   private readonly idleWaiters: Array<() => void> = [];
   private readonly readyAsks = new Map<number, (answer: { ok: boolean; reason?: string }) => void>();
   private readonly linkHandlers: Array<(message: unknown) => void> = [];
@@ -70,8 +70,9 @@ export class AnswerWorker implements AnswerDispatch {
   }
 
   answer(job: Omit<AnswerJob, 'kind'>): void {
-    this.unsettled.set(job.id, job);
-    this.outbox.post({ type: 'job', job: { kind: 'answer', ...job } });
+    const answer: AnswerJob = { kind: 'answer', id: job.id, sessionKey: job.sessionKey, rawJson: job.rawJson, receivedAt: job.receivedAt, attempts: job.attempts, replayed: job.replayed };
+    this.unsettled.set(job.id, answer);
+    this.outbox.post({ type: 'job', job: answer });
   }
 
   notify(job: Omit<NoticeJob, 'kind'>): void {

@@ -1,11 +1,11 @@
 import { OfflineBot } from '../bot/offline-bot.js';
 import { createOpenAIClient } from '../bot/openai-client.js';
 import { OpenAIChatBot } from '../bot/openai-chat-bot.js';
-import { ConfigError, describeFound } from '../config/config-error.js';
 import type { AppConfig } from '../config/load-config.js';
 import type { Logger } from '../logger.js';
 import { createMediaEngines } from '../media/create-media-engines.js';
 import { Pipeline } from '../pipeline/pipeline.js';
+import { checkPluginNames } from '../plugins/check-plugin-names.js';
 import { PluginBus, type Plugin } from '../plugins/plugin-bus.js';
 import type { PluginRegistry } from '../registries.js';
 import { ConversationStore } from '../session/conversation-store.js';
@@ -33,12 +33,6 @@ export async function buildPipeline(config: AppConfig, logger: Logger, plugins: 
     plugins: bus,
     ...createMediaEngines(config, client, logger),
   });
-}
-
-/** Refuses an unknown plugin name with one line naming the known ones (also checked on the main thread, before the worker starts). */
-export function checkPluginNames(config: AppConfig, registry: PluginRegistry): void {
-  const unknown = config.plugins.find((name) => !registry.names.includes(name));
-  if (unknown !== undefined) throw new ConfigError('plugins', `names from ${registry.names.map((n) => `"${n}"`).join(', ')}`, describeFound(unknown));
 }
 
 async function loadPlugins(config: AppConfig, registry: PluginRegistry, logger: Logger): Promise<Plugin[]> {

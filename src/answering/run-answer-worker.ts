@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ChannelLink, Replier } from '../channel.js';
 import { ConfigError } from '../config/config-error.js';
@@ -9,6 +10,8 @@ import { AnswerRunner } from './answer-runner.js';
 import { buildPipeline } from './build-pipeline.js';
 import { Outbox, type FromWorker, type SerializedError, type ToWorker } from './worker-protocol.js';
 
+/** The answer worker's nice value on Linux (0 is the default, 19 the lowest priority). */
+const ANSWER_WORKER_NICE = 10;
 /** Backoff between tries of a failing message stops growing here. */
 const MAX_RETRY_DELAY_MS = 5 * 60 * 1000;
 
@@ -20,6 +23,7 @@ const MAX_RETRY_DELAY_MS = 5 * 60 * 1000;
 export async function runAnswerWorker(registries: { channels: ChannelRegistry; plugins: PluginRegistry }): Promise<void> {
   const port = parentPort;
   if (!port) throw new Error('runAnswerWorker runs in a worker thread');
+  yieldToAcks();
   const { config, cwd } = workerData as AnswerWorkerData;
   const outbox = new Outbox<FromWorker>((reports) => port.postMessage(reports));
   const logger = createLogger({ level: config.log_level, secrets: collectSecrets(config), sink: { write: (line) => outbox.post({ type: 'log', line }) } });
@@ -32,7 +36,7 @@ export async function runAnswerWorker(registries: { channels: ChannelRegistry; p
   try {
     store = openSessionStore(config, cwd, logger);
     const pipeline = await buildPipeline(config, logger, registries.plugins, store.sessions);
-    replier = (await registries.channels.load(config.channel_type)).createReplier({ config, logger, link });
+    replier = await (await registries.channels.load(config.channel_type)).createReplier({ config, logger, link });
     runner = new AnswerRunner({
       handler: pipeline,
       replier,
@@ -95,6 +99,22 @@ async function stop(replier: Replier, store: SessionStore | undefined, logger: L
     logger.warn({ err: (error as Error).message }, 'closing the replier failed');
   }
   store?.close();
+}
+
+/**
+ * When the machine is saturated the acks must win: WeCom retries a callback not answered within
+ * 5 s (and the retry is more load), while an answer may take a little longer. On Linux each thread
+ * has its own nice value, so this lowers the answer worker's priority and nothing else's
+ * (elsewhere it would be the whole process's, so it is left alone). With a core to spare, it
+ * costs the answers nothing.
+ */
+function yieldToAcks(): void {
+  if (process.platform !== 'linux') return;
+  try {
+    os.setPriority(ANSWER_WORKER_NICE);
+  } catch {
+    // Not allowed here: the worker runs at the main thread's priority.
+  }
 }
 
 function serialize(error: unknown): SerializedError {

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type { ChatMessage } from '../bot/chat-bot.js';
+import { readBpeRanks, type BpeRanks } from './bpe-ranks.js';
 
 type EncodingName = 'o200k_base' | 'cl100k_base';
 interface Encoding {
@@ -10,6 +11,7 @@ interface Encoding {
 const PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
 
 const require = createRequire(import.meta.url);
+const { GptEncoding } = require('gpt-tokenizer/GptEncoding') as { GptEncoding: { getEncodingApi(name: EncodingName, ranks: () => BpeRanks): Encoding } };
 const encodings = new Map<EncodingName, Encoding>();
 
 /**
@@ -20,7 +22,7 @@ const encodings = new Map<EncodingName, Encoding>();
 function encodingFor(name: EncodingName): Encoding {
   let encoding = encodings.get(name);
   if (!encoding) {
-    encoding = require(`gpt-tokenizer/encoding/${name}`) as Encoding;
+    encoding = GptEncoding.getEncodingApi(name, () => readBpeRanks(name));
     encodings.set(name, encoding);
   }
   return encoding;

@@ -5,8 +5,8 @@ export interface InboxEntry {
   channel: string;
   /** The conversation key: replayed messages keep their per-session order. */
   sessionKey: string;
-  /** The channel's own payload (NormalizedMessage.raw), JSON-serializable. */
-  raw: unknown;
+  /** The channel's own payload (NormalizedMessage.raw) as JSON text: stored, and handed to the answer worker, as it is. */
+  rawJson: string;
   receivedAt: number;
   /** Failed attempts so far. */
   attempts: number;

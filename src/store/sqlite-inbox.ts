@@ -41,8 +41,7 @@ export class SqliteInbox implements Inbox {
   }
 
   add(entry: Omit<InboxEntry, 'attempts'>): Promise<boolean> {
-    const raw = JSON.stringify(entry.raw);
-    return this.writes.write(() => this.insert.run(entry.id, entry.channel, entry.sessionKey, raw, entry.receivedAt, 'pending', null).changes === 1);
+    return this.writes.write(() => this.insert.run(entry.id, entry.channel, entry.sessionKey, entry.rawJson, entry.receivedAt, 'pending', null).changes === 1);
   }
 
   addSettled(id: string, channel: string, at: number): Promise<boolean> {
@@ -69,7 +68,7 @@ export class SqliteInbox implements Inbox {
       id: row.id,
       channel: row.channel,
       sessionKey: row.session_key,
-      raw: JSON.parse(row.raw) as unknown,
+      rawJson: row.raw,
       receivedAt: row.received_at,
       attempts: row.attempts,
     }));

@@ -94,7 +94,7 @@ export async function startFakeOpenAI(options: FakeServerOptions = {}): Promise<
 
   async function chat(request: FakeRequest): Promise<FakeResponse> {
     const body = JSON.parse(request.body.toString('utf8')) as ChatRequest;
-    chats.push(body);
+    if (options.record !== false) chats.push(body);
     const failure = state.failures.shift();
     if (failure !== undefined) return apiError(failure, `fake failure ${failure}`);
     if (state.latencyMs) await sleep(state.latencyMs);

@@ -88,6 +88,7 @@ export async function startFakeWeCom(options: FakeWeComOptions): Promise<FakeWeC
   // Send times per user inside the last minute: the rate check stays O(1) when benchmarks send tens of thousands.
   const recentByUser = new Map<string, number[]>();
   const waiters = new Set<() => void>();
+  let sendCount = 0;
   const notify = () => waiters.forEach((wake) => wake());
   const ttl = options.tokenTtlSeconds ?? 7200;
 
@@ -156,15 +157,15 @@ export async function startFakeWeCom(options: FakeWeComOptions): Promise<FakeWeC
     // WeCom answers ok and drops the message: the fake records it apart so tests see the loss.
     const isDropped = recent.length >= PER_USER_PER_MINUTE;
     if (isDropped) {
-      dropped.push(message);
+      if (options.record !== false) dropped.push(message);
     } else {
-      sent.push(message);
+      if (options.record !== false) sent.push(message);
       recent.push(message.at);
       recentByUser.set(message.touser, recent);
     }
     options.onSend?.(message, isDropped);
     notify();
-    return json({ errcode: 0, errmsg: 'ok', msgid: `msg-${sent.length}` });
+    return json({ errcode: 0, errmsg: 'ok', msgid: `msg-${++sendCount}` });
   }
 
   async function upload(request: FakeRequest): Promise<FakeResponse> {

@@ -26,6 +26,8 @@ export interface FakeServerOptions {
    * keep connections open as real API servers do.
    */
   keepAliveMs?: number;
+  /** Keep every request for tests to inspect (default); benchmarks turn it off, so the fakes' memory and GC stay flat. */
+  record?: boolean;
 }
 
 export interface FakeServer {

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import type { AxiosInstance } from 'axios';
 import type { FastifyInstance } from 'fastify';
 import type { ChannelLink, MessageRules } from '../../../src/channel.js';
 import type { Logger } from '../../../src/logger.js';
@@ -8,11 +7,9 @@ import type { NormalizedMessage } from '../../../src/message.js';
 import { userMessages } from '../../../src/pipeline/user-messages.js';
 import type { AiBotConfig } from '../config.js';
 import { WeComCrypto } from '../crypto.js';
-import { closeWeComHttp } from '../http-client.js';
-import { finishedStreamAnswer, markdownMessage, streamAnswer } from './aibot-answers.js';
+import { finishedStreamAnswer, streamAnswer } from './aibot-answers.js';
 import { toNormalizedMessage, type AiBotCallback } from './aibot-message.js';
 import { registerAiBotCallback } from './aibot-route.js';
-import { postToResponseUrl } from './response-url.js';
 import { ReplyStreams } from './reply-streams.js';
 import { isStreamUpdate, STREAM_TTL_MS, type StreamUpdate } from './stream-link.js';
 
@@ -28,7 +25,6 @@ export interface AiBotReceiverOptions {
   rules: MessageRules;
   /** From the AI bot replier: the streams' text as the answers are written. */
   link: ChannelLink;
-  http: AxiosInstance;
   logger: Logger;
 }
 
@@ -57,10 +53,6 @@ export class AiBotReceiver {
 
   register(server: FastifyInstance): void {
     registerAiBotCallback(server, { path: this.path, crypto: this.crypto, maxClockSkew: this.options.maxClockSkew, logger: this.log, answer: (callback) => this.answer(callback) });
-  }
-
-  close(): void {
-    closeWeComHttp(this.options.http);
   }
 
   /** Runs inside the HTTP request: the passive answer (or nothing), as soon as the message is stored. */
@@ -122,8 +114,11 @@ export class AiBotReceiver {
       return undefined;
     }
     this.log.info({ ...log, kind: message.kind, stream: stream.id }, 'AI bot message received');
-    if (outcome === 'busy') this.streams.finish(stream.id, userMessages.busy);
-    if (outcome === 'limited') this.streams.finish(stream.id, userMessages.rateLimited(intake.rateLimitPerMinute));
+    const refusal = outcome === 'busy' ? userMessages.busy : outcome === 'limited' ? userMessages.rateLimited(intake.rateLimitPerMinute) : undefined;
+    if (refusal !== undefined) {
+      this.streams.finish(stream.id, refusal);
+      if (!config.stream) this.notice(callback, refusal);
+    }
     return config.stream ? streamAnswer(stream) : undefined;
   }
 
@@ -132,14 +127,10 @@ export class AiBotReceiver {
     return toNormalizedMessage(callback, this.options.groupNames, () => () => Promise.reject(new Error('media is loaded by the replier, on the answer worker')));
   }
 
-  /** A short answer no worker is needed for: a finished stream, or a response_url post. */
+  /** A short answer: a finished stream in the callback's own answer, or (without streaming) a response_url post by the replier. */
   private notice(callback: AiBotCallback, text: string): object | undefined {
     if (this.options.config.stream) return finishedStreamAnswer(randomBytes(12).toString('hex'), text);
-    if (!callback.response_url) {
-      this.log.warn({ id: callback.msgid }, 'the callback has no response_url to send a notice through');
-      return undefined;
-    }
-    void postToResponseUrl(this.options.http, callback.response_url, markdownMessage(text)).catch((error: Error) => this.log.warn({ err: error.message }, 'notice through response_url failed'));
+    this.options.intake.notify(callback.from?.userid ?? '', { route: 'aibot', callback }, text);
     return undefined;
   }
 }

@@ -83,6 +83,11 @@ export class AiBotReplier {
     await this.viaResponseUrl(callback, text || userMessages.cannotSendKind, stream);
   }
 
+  /** A notice without a stream (bot.stream off): through the message's response_url. */
+  async notify(callback: AiBotCallback, text: string): Promise<void> {
+    await this.viaResponseUrl(callback, text, this.streams.get(callback.msgid));
+  }
+
   close(): void {
     closeWeComHttp(this.options.http);
   }

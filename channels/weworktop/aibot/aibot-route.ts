@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../../../src/logger.js';
-import { reject, signed } from '../app-callback-route.js';
+import { reject } from '../app-callback-route.js';
 import { CallbackRejection, requireFresh, requireQuery } from '../callback-server.js';
 import type { WeComCrypto } from '../crypto.js';
 import { isAiBotCallback, MAX_CALLBACK_CHARS, type AiBotCallback } from './aibot-message.js';
@@ -26,7 +26,7 @@ export function registerAiBotCallback(server: FastifyInstance, route: AiBotRoute
   server.get(route.path, async (request, reply) => {
     try {
       const query = requireQuery(request.query, ['msg_signature', 'timestamp', 'nonce', 'echostr']);
-      const plain = route.crypto.verifyUrl({ ...signed(query), echostr: query.echostr! });
+      const plain = route.crypto.verifyUrl(query);
       log.info('AI bot callback URL verified');
       return reply.type('text/plain').send(plain);
     } catch (error) {
@@ -38,15 +38,15 @@ export function registerAiBotCallback(server: FastifyInstance, route: AiBotRoute
     try {
       const query = requireQuery(request.query, ['msg_signature', 'timestamp', 'nonce']);
       const encrypt = envelopeOf(request.body);
-      const plaintext = route.crypto.openCallback(signed(query), encrypt);
-      requireFresh(query.timestamp!, route.maxClockSkew);
+      const plaintext = route.crypto.openCallback(query, encrypt);
+      requireFresh(query.timestamp, route.maxClockSkew);
       const callback = parseCallback(plaintext);
       const answer = await route.answer(callback);
       if (!answer) return reply.status(200).send('');
       const timestamp = String(Math.floor(Date.now() / 1000));
       const encrypted = route.crypto.encrypt(JSON.stringify(answer));
       // The doc requires the callback's own nonce in the answer.
-      const body = { encrypt: encrypted, msgsignature: route.crypto.signature(timestamp, query.nonce!, encrypted), timestamp: Number(timestamp), nonce: query.nonce };
+      const body = { encrypt: encrypted, msgsignature: route.crypto.signature(timestamp, query.nonce, encrypted), timestamp: Number(timestamp), nonce: query.nonce };
       return reply.status(200).type('application/json').send(JSON.stringify(body));
     } catch (error) {
       return reject(reply, log, error, 'AI bot callback');

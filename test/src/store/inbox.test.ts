@@ -9,7 +9,7 @@ import { MemoryInbox } from '../../../src/store/memory-inbox.js';
 import { openInboxDatabase } from '../../../src/store/sqlite-database.js';
 import { SqliteInbox } from '../../../src/store/sqlite-inbox.js';
 
-const entry = (id: string, sessionKey = 'u1') => ({ id, channel: 'weworktop', sessionKey, raw: { route: 'app', n: id }, receivedAt: 1 });
+const entry = (id: string, sessionKey = 'u1') => ({ id, channel: 'weworktop', sessionKey, rawJson: JSON.stringify({ route: 'app', n: id }), receivedAt: 1 });
 
 function sqliteInbox(now: () => number): SqliteInbox {
   const db = openInboxDatabase(mkdtempSync(path.join(tmpdir(), 'inbox-')));
@@ -46,7 +46,7 @@ for (const [name, make] of stores) {
       inbox.recordAttempt('m2');
       inbox.markFailed('m3', 'gave up');
       assert.deepEqual(
-        inbox.pending('weworktop').map((e) => [e.id, e.attempts, (e.raw as { n: string }).n]),
+        inbox.pending('weworktop').map((e) => [e.id, e.attempts, (JSON.parse(e.rawJson) as { n: string }).n]),
         [['m1', 0, 'm1'], ['m2', 2, 'm2']],
       );
       assert.deepEqual(inbox.pending('terminal'), []);

@@ -1,0 +1,38 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+/** A BPE rank decoder as gpt-tokenizer takes it: index = rank, value = the token as text, or its bytes when it is not text. */
+export type BpeRanks = Array<string | number[]>;
+
+const require = createRequire(import.meta.url);
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Reads an encoding's ranks from the `.tiktoken` file gpt-tokenizer ships (the format OpenAI
+ * publishes: a Base64 token and its rank per line). gpt-tokenizer's own ranks module is a 2.4 MB
+ * JavaScript array literal, and parsing it left the process 25 MB larger for good (bench/); this
+ * builds the same array (a test compares them) from a plain read. A token is text when its bytes
+ * are UTF-8 that decodes back to the same bytes (not so for the ones starting with a BOM).
+ */
+export function readBpeRanks(encoding: 'o200k_base' | 'cl100k_base'): BpeRanks {
+  const text = readFileSync(require.resolve(`gpt-tokenizer/data/${encoding}.tiktoken`), 'latin1');
+  const ranks: BpeRanks = [];
+  for (let at = 0; at < text.length; ) {
+    const space = text.indexOf(' ', at);
+    const newline = text.indexOf('\n', space);
+    const end = newline < 0 ? text.length : newline;
+    const bytes = Buffer.from(text.slice(at, space), 'base64');
+    ranks[Number(text.slice(space + 1, end))] = asText(bytes) ?? Array.from(bytes);
+    at = end + 1;
+  }
+  return ranks;
+}
+
+function asText(bytes: Buffer): string | undefined {
+  try {
+    const text = UTF8.decode(bytes);
+    return Buffer.byteLength(text) === bytes.length ? text : undefined;
+  } catch {
+    return undefined;
+  }
+}
