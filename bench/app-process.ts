@@ -1,7 +1,7 @@
 // The app alone in a child process (pipeline benchmark): its RSS is then the app's, not the load generator's or the fakes'.
-import v8flags from 'node:v8'; if (process.env.V8FLAGS) v8flags.setFlagsFromString(process.env.V8FLAGS);
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startBenchApp } from './bench-app.js';
+import { percentiles, type Percentiles } from './stats.js';
 
 /** `stats` reports the event-loop delay since the last `stats` (one figure per run). */
 export type AppProcessRequest = { type: 'stats' } | { type: 'stop' };
@@ -13,6 +13,8 @@ export interface AppStats {
   loopDelayMs: { p99: number; max: number };
   logLines: number;
   firstLogLines: string[];
+  /** Each answer's framework_ms since the last stats (the app's own measure, needs log_level "info"). */
+  frameworkMs: Percentiles;
 }
 
 /** Often enough to catch the peak of a run of a few seconds; a sample costs microseconds. */
@@ -34,7 +36,7 @@ process.on('message', (request: AppProcessRequest) => {
     const rss = process.memoryUsage.rss();
     const loopDelayMs = { p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 };
     loopDelay.reset();
-    send({ type: 'stats', rss, peakRss: Math.max(peakRss, rss), loopDelayMs, logLines: running.logs.count, firstLogLines: running.logs.first });
+    send({ type: 'stats', rss, peakRss: Math.max(peakRss, rss), loopDelayMs, logLines: running.logs.count, firstLogLines: running.logs.first, frameworkMs: percentiles(running.logs.takeFrameworkMs()) });
   } else {
     clearInterval(sampler);
     void running.stop().finally(() => process.exit(0));

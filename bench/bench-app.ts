@@ -33,14 +33,31 @@ export function benchConfig(fakes: { wecomUrl: string; openaiUrl: string }, core
   };
 }
 
-/** Counts log lines (warn and above at the bench's level) and keeps the first few to show why. */
+const WARNING = / (WARN|ERROR|FATAL) /;
+const FRAMEWORK_MS = / answered .*framework_ms=([\d.]+)/;
+
+/**
+ * Counts warn and error lines and keeps the first few to show why (a run that warns measures
+ * something else). At log_level "info" it also collects each answer's framework_ms, the time the
+ * app itself took (see AnswerRunner's "answered" line), until `takeFrameworkMs` empties them.
+ */
 export class LogCounter {
   count = 0;
   readonly first: string[] = [];
+  private frameworkMs: number[] = [];
 
   write(line: string): void {
+    const framework = FRAMEWORK_MS.exec(line);
+    if (framework) this.frameworkMs.push(Number(framework[1]));
+    if (!WARNING.test(line)) return;
     this.count += 1;
     if (this.first.length < 3) this.first.push(line.trim());
+  }
+
+  takeFrameworkMs(): number[] {
+    const taken = this.frameworkMs;
+    this.frameworkMs = [];
+    return taken;
   }
 }
 

@@ -60,6 +60,12 @@ export class RequestPool {
     return this.make();
   }
 
+  /** From the first request again: the same messages for the next server (new to it, as each app run starts empty). */
+  rewind(): void {
+    this.cursor = 0;
+    this.builtDuringRun = 0;
+  }
+
   release(): void {
     this.pool = [];
     this.cursor = 0;

@@ -30,17 +30,20 @@ export interface PacedResult extends PacedRun {
   messages: number;
   offeredPerSec: number;
   endToEnd: Percentiles;
-  /** End to end minus the LLM's latency: what the framework adds. */
+  /** End to end minus the LLM's latency, as the load generator sees it (its own and the fakes' delays included). */
   overhead: Percentiles;
+  /** The app's own measure of each answer: callback in to reply handed to the channel, minus the time waiting on the LLM. */
+  framework: Percentiles;
   loopDelayMs: { p99: number; max: number };
 }
 
 export interface PipelineResult {
   settings: PipelineSettings;
   /** Every message posted as fast as `senders` connections allow. */
-  burst: { messages: number; seconds: number; messagesPerSec: number; endToEnd: Percentiles; loopDelayMs: { p99: number; max: number } };
+  burst: { messages: number; seconds: number; messagesPerSec: number; endToEnd: Percentiles; framework: Percentiles; loopDelayMs: { p99: number; max: number } };
   paced: PacedResult[];
-  rss: { startMb: number; peakMb: number; endMb: number };
+  /** end: right after the last run; settled: after the app sat idle SETTLE_MS (V8 gives memory back once allocation stops). */
+  rss: { startMb: number; peakMb: number; endMb: number; settledMb: number };
   check: ReplyCheck;
   logLines: number;
   firstLogLines: string[];
@@ -54,6 +57,8 @@ interface BenchMessage {
 // A short question as WeCom users write it: Chinese costs more to tokenize than ASCII.
 const QUESTION = '明天下午三点的会议还开吗？';
 const REPLY = /^echo: bench (\d+) /;
+/** V8's memory reducer starts 8 s after allocation slows down. */
+export const SETTLE_MS = 12_000;
 
 /**
  * callback → queue → fake LLM → fake WeCom message/send for `users` users: a burst for the
@@ -77,7 +82,7 @@ export async function runPipelineBench(settings: PipelineSettings, progress: (li
   const total = settings.users * settings.messagesPerUser;
   const perUser = settings.messagesPerUser + settings.paced.reduce((sum, run) => sum + run.messagesPerUser, 0);
   // Each user sends perUser messages in a minute or two: the per-user limit (a policy, not a cost) must let them through.
-  const config = benchConfig({ wecomUrl: cloud.wecomUrl, openaiUrl: cloud.openaiUrl }, { concurrency: settings.concurrency, max_queue: total, rate_limit_per_minute: 2 * perUser });
+  const config = benchConfig({ wecomUrl: cloud.wecomUrl, openaiUrl: cloud.openaiUrl }, { concurrency: settings.concurrency, max_queue: total, rate_limit_per_minute: 2 * perUser, log_level: 'info' });
   const app = await AppProcess.start(config, cpuProfileDir ? { cpuProfileDir } : {});
   const pool = new Pool(app.url, { connections: settings.senders });
   const posted = new Map<string, number>();
@@ -116,15 +121,18 @@ export async function runPipelineBench(settings: PipelineSettings, progress: (li
       await postPaced(messages, offered, post);
       await waitForReplies(messages, replies);
       const times = endToEnd(messages);
-      paced.push({ ...run, messages: messages.length, offeredPerSec: offered, endToEnd: percentiles(times), overhead: percentiles(times.map((ms) => ms - settings.llmLatencyMs)), loopDelayMs: (await app.stats()).loopDelayMs });
+      const stats = await app.stats();
+      paced.push({ ...run, messages: messages.length, offeredPerSec: offered, endToEnd: percentiles(times), overhead: percentiles(times.map((ms) => ms - settings.llmLatencyMs)), framework: stats.frameworkMs, loopDelayMs: stats.loopDelayMs });
     }
 
     const stats = await app.stats();
+    await sleep(SETTLE_MS);
+    const settled = await app.stats();
     return {
       settings,
-      burst: { messages: total, seconds: burstSeconds, messagesPerSec: burstRate, endToEnd: percentiles(endToEnd(burst)), loopDelayMs: burstStats.loopDelayMs },
+      burst: { messages: total, seconds: burstSeconds, messagesPerSec: burstRate, endToEnd: percentiles(endToEnd(burst)), framework: burstStats.frameworkMs, loopDelayMs: burstStats.loopDelayMs },
       paced,
-      rss: { startMb: app.startRss / MB, peakMb: stats.peakRss / MB, endMb: stats.rss / MB },
+      rss: { startMb: app.startRss / MB, peakMb: stats.peakRss / MB, endMb: stats.rss / MB, settledMb: settled.rss / MB },
       check: checkReplies(everyMessage.map((m) => m.msgId), replies, stray, dropped, ackFailures),
       logLines: stats.logLines,
       firstLogLines: stats.firstLogLines,

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AckBenchResult, AckRow } from './ack-bench.js';
 import type { LoadResult } from './load.js';
-import type { PipelineResult } from './pipeline-bench.js';
+import { SETTLE_MS, type PipelineResult } from './pipeline-bench.js';
 import { MB } from './stats.js';
 import type { TokenResult } from './token-bench.js';
 
@@ -39,10 +39,11 @@ export function machineInfo(): BenchReport['machine'] {
 export function evaluateTargets(ack: AckBenchResult, pipeline: PipelineResult): Target[] {
   const top = ack.post.at(-1)!;
   const light = pipeline.paced[0]!;
+  const p99 = median(top.p99s);
   return [
-    { kind: 'target', what: `callback ack throughput vs bare fastify, ${top.connections} connections`, target: '>= 50%', measured: percent(top.ratio), pass: top.ratio >= 0.5 },
-    { kind: 'target', what: `callback ack p99 latency, ${top.connections} connections`, target: '<= 20 ms', measured: `${ms(top.app.latency.p99)} ms`, pass: top.app.latency.p99 <= 20 },
-    { kind: 'target', what: `framework overhead per message, p99 (${light.name} run)`, target: '<= 5 ms', measured: `${ms(light.overhead.p99)} ms`, pass: light.overhead.p99 <= 5 },
+    { kind: 'target', what: `callback ack throughput vs bare fastify, ${top.connections} connections (median of ${top.rounds} rounds)`, target: '>= 50%', measured: percent(top.ratio), pass: top.ratio >= 0.5 },
+    { kind: 'target', what: `callback ack p99 latency, ${top.connections} connections (median of ${top.rounds} rounds)`, target: '<= 20 ms', measured: `${ms(p99)} ms`, pass: p99 <= 20 },
+    { kind: 'target', what: `framework overhead per message, p99 (${light.name} run, measured by the app)`, target: '<= 5 ms', measured: `${ms(light.framework.p99)} ms`, pass: light.framework.p99 <= 5 },
     { kind: 'target', what: `peak RSS, ${pipeline.settings.users} active sessions`, target: '<= 200 MB', measured: `${Math.round(pipeline.rss.peakMb)} MB`, pass: pipeline.rss.peakMb <= 200 },
     ...durableAckTarget(top),
     { kind: 'check', what: 'every message answered exactly once', target: `${pipeline.check.messages}`, measured: `${pipeline.check.answeredOnce}`, pass: pipeline.check.ok },
@@ -53,7 +54,6 @@ export function evaluateTargets(ack: AckBenchResult, pipeline: PipelineResult): 
 function durableAckTarget(row: AckRow): Target[] {
   const durable = row.appLlmWaiting;
   const memory = row.appLlmWaitingMemory;
-  if (!durable || !memory) return [];
   const slower = Math.max(memory.requestsPerSec / durable.requestsPerSec, durable.latency.p99 / memory.latency.p99);
   return [{ kind: 'target', what: `durable ack vs memory stores, ${row.connections} connections (worse of req/s and p99)`, target: '<= 2x', measured: `${slower.toFixed(2)}x`, pass: slower <= 2 }];
 }
@@ -64,12 +64,15 @@ export function formatReport(report: BenchReport): string {
   const lines = [
     `weworktop benchmarks, ${report.at}, ${Math.round(report.seconds)} s`,
     `machine: ${machine.cpus} x ${machine.cpuModel}, ${machine.totalMemMb} MB RAM, Node ${machine.node}, ${machine.platform}`,
-    'app: the real server (startApp) on 127.0.0.1, default stores (SQLite in a temp dir), log_level "warn" (lines counted, not written)',
+    'app: the real server (startApp, compiled) on 127.0.0.1, default stores (SQLite in a temp dir), logs counted, not written ("warn" for the ack runs, "info" for the pipeline)',
     '',
-    `Callback ack: POST of an encrypted, signed text message, each a new MsgId and user; autocannon in the same process; ${ack.settings.warmupSeconds} s warm-up + ${ack.settings.durationSeconds} s per row`,
+    `Callback ack: POST of an encrypted, signed text message, each a new MsgId and user; ${ack.settings.warmupSeconds} s warm-up + ${ack.settings.durationSeconds} s per run`,
+    '  autocannon shares the main thread with the server it measures (bare fastify, or the app\'s receiving half); the app\'s answer',
+    '  worker runs on its own thread, the fake WeCom and OpenAI in a process of their own (nice 10: a remote cloud takes no CPU here)',
     table(['conn', 'server', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'err', 'non-2xx', 'vs bare'], ack.post.flatMap(postRows)),
-    '  (LLM answering: the fake LLM answers at once, so every acked message is also answered during the run;',
+    '  (LLM answering: the fake LLM answers at once, and the app answers while it acks (answers/s below);',
     '   LLM thinking: no answer before the run ends, so the app only acks, as while a real LLM takes seconds)',
+    ...ack.post.map((row) => `  ${row.connections} connections: ${Math.round(row.answeredPerSec)} answers/s sent while acking${row.rounds > 1 ? `; ${row.rounds} rounds, medians shown, ratios ${row.ratios.map(percent).join(' ')}, p99 ${row.p99s.map(ms).join(' ')} ms` : ''}`),
     ...builtDuringRun(ack),
     '',
     'URL verification: GET with msg_signature, timestamp, nonce and an encrypted echostr',
@@ -82,12 +85,15 @@ export function formatReport(report: BenchReport): string {
         [`burst: ${p.users} users x ${p.messagesPerUser}, ${p.senders} connections`, `${pipeline.burst.messages}`, `${Math.round(pipeline.burst.messagesPerSec)}`, ...percentiles(pipeline.burst.endToEnd), ...loop(pipeline.burst.loopDelayMs)],
         ...pipeline.paced.flatMap((run) => [
           [`${run.name}: ${p.users} users x ${run.messagesPerUser}, paced at ${percent(run.share)} of the burst`, `${run.messages}`, `${run.offeredPerSec}`, ...percentiles(run.endToEnd), ...loop(run.loopDelayMs)],
-          [`  framework overhead (minus the LLM's ${p.llmLatencyMs} ms)`, '', '', ...percentiles(run.overhead), '', ''],
+          [`  end to end minus the LLM's ${p.llmLatencyMs} ms`, '', '', ...percentiles(run.overhead), '', ''],
+          ['  framework overhead, measured by the app', '', '', ...percentiles(run.framework), '', ''],
         ]),
       ],
     ),
-    '  (latency: callback POST to message/send at the fake WeCom; loop: event-loop delay in the app, ms)',
-    `app RSS: ${Math.round(pipeline.rss.startMb)} MB idle after start, ${Math.round(pipeline.rss.peakMb)} MB peak, ${Math.round(pipeline.rss.endMb)} MB at the end`,
+    '  (latency: callback POST to message/send at the fake WeCom, as the load generator sees it, delays of its own and of the fakes\' process',
+    '   included; framework overhead: each answer\'s framework_ms, callback taken in to reply handed to the channel minus the time',
+    '   waiting on the LLM, from the app\'s "answered" log line; loop: event-loop delay of the app\'s main thread, ms)',
+    `app RSS: ${Math.round(pipeline.rss.startMb)} MB idle after start, ${Math.round(pipeline.rss.peakMb)} MB peak, ${Math.round(pipeline.rss.endMb)} MB at the end, ${Math.round(pipeline.rss.settledMb)} MB after ${SETTLE_MS / 1000} s idle (${pipeline.settings.users} conversations in memory)`,
     `replies: ${pipeline.check.answeredOnce}/${pipeline.check.messages} answered exactly once; missing ${pipeline.check.missing}, duplicated ${pipeline.check.duplicated}, unexpected sends ${pipeline.check.unexpected}, dropped by WeCom's 30/min/user ${pipeline.check.dropped}, failed acks ${pipeline.check.ackFailures}`,
     ...pipeline.check.examples.map((example) => `  ${example}`),
     '',
@@ -127,8 +133,8 @@ function postRows(row: AckRow): string[][] {
   return [
     loadRow(row.connections, 'bare fastify', row.bare),
     loadRow(row.connections, 'weworktop, LLM answering', row.app, row.ratio),
-    ...(row.appLlmWaiting ? [loadRow(row.connections, 'weworktop, LLM thinking', row.appLlmWaiting, row.ratioLlmWaiting)] : []),
-    ...(row.appLlmWaitingMemory ? [loadRow(row.connections, '  the same, memory stores', row.appLlmWaitingMemory, row.ratioLlmWaitingMemory)] : []),
+    loadRow(row.connections, 'weworktop, LLM thinking', row.appLlmWaiting, row.ratioLlmWaiting),
+    loadRow(row.connections, '  the same, memory stores', row.appLlmWaitingMemory, row.ratioLlmWaitingMemory),
   ];
 }
 
@@ -141,6 +147,7 @@ const percentiles = (values: { p50: number; p99: number; max: number }) => [ms(v
 const ms = (value: number) => (value < 10 ? value.toFixed(2) : value.toFixed(0));
 const us = (value: number) => (value < 10 ? value.toFixed(2) : value < 100 ? value.toFixed(1) : value.toFixed(0));
 const percent = (ratio: number) => `${Math.round(ratio * 100)}%`;
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 /** Columns padded to their widest cell; text left-aligned, numbers right-aligned. */
 function table(header: string[], rows: string[][]): string {

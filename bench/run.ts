@@ -30,7 +30,7 @@ const pipeline = await runPipelineBench(
   cpuProfileDir,
 );
 progress('callback ack and URL verification...');
-const ack = await runAckBench({ connections: [1, 10, 100], warmupSeconds: 1, durationSeconds: 5 }, progress);
+const ack = await runAckBench({ connections: [1, 10, 100], warmupSeconds: 1, durationSeconds: 5, rounds: 3 }, progress);
 progress('tokens...');
 const tokens = runTokenBench({ model: 'gpt-4o-mini', historyTokens: 4000, budget: 2500 });
 

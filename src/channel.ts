@@ -1,5 +1,6 @@
 import type convict from 'convict';
 import type { AnswerDispatch } from './answering/answer-dispatch.js';
+import type { AnswerTiming } from './answering/answer-timing.js';
 import type { AppConfig } from './config/load-config.js';
 import type { Logger } from './logger.js';
 import type { NormalizedMessage } from './message.js';
@@ -26,6 +27,8 @@ export interface ChannelCapabilities {
 export interface HandleOptions {
   onPartial?: (textSoFar: string) => void;
   finalAttempt?: boolean;
+  /** Filled in while answering: time waited on outside services, and when the reply went out. */
+  timing?: AnswerTiming;
 }
 
 /** What the pipeline asks of a channel: what it can show, and delivery of a reply. */

@@ -1,4 +1,5 @@
 import type { AnswerDispatch } from './answering/answer-dispatch.js';
+import { wallClockMs } from './answering/answer-timing.js';
 import type { MessageRules } from './channel.js';
 import type { Logger } from './logger.js';
 import type { NormalizedMessage } from './message.js';
@@ -48,6 +49,7 @@ export class MessageIntake {
    * good: the channel acks after it.
    */
   async submit(message: NormalizedMessage): Promise<IntakeResult> {
+    const receivedHr = wallClockMs();
     const { inbox, answers, rules } = this.options;
     const rate = message.kind === 'event' ? 'ok' : this.limiter.take(message.senderId);
     if (rate !== 'ok') {
@@ -69,7 +71,7 @@ export class MessageIntake {
       this.log.debug({ id: message.id }, 'duplicate callback (platform retry) ignored');
       return 'duplicate';
     }
-    answers.answer({ id: message.id, sessionKey, rawJson, receivedAt, attempts: 0, replayed: false });
+    answers.answer({ id: message.id, sessionKey, rawJson, receivedAt, receivedHr, attempts: 0, replayed: false });
     return 'accepted';
   }
 
@@ -84,7 +86,7 @@ export class MessageIntake {
    */
   replay(): number {
     const entries = this.options.inbox.pending(this.options.channel);
-    for (const entry of entries) this.options.answers.answer({ id: entry.id, sessionKey: entry.sessionKey, rawJson: entry.rawJson, receivedAt: entry.receivedAt, attempts: entry.attempts, replayed: true });
+    for (const entry of entries) this.options.answers.answer({ id: entry.id, sessionKey: entry.sessionKey, rawJson: entry.rawJson, receivedAt: entry.receivedAt, receivedHr: entry.receivedAt, attempts: entry.attempts, replayed: true });
     if (entries.length > 0) this.log.info({ count: entries.length }, 'replaying messages left pending by the last run');
     return entries.length;
   }

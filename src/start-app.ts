@@ -4,6 +4,7 @@ import { AnswerWorker } from './answering/answer-worker.js';
 import { checkPluginNames } from './plugins/check-plugin-names.js';
 import type { Channel } from './channel.js';
 import { loadConfig, type AppConfig } from './config/load-config.js';
+import { boundHeapGrowth } from './memory-policy.js';
 import { collectSecrets, createLogger, type LogSink, type Logger } from './logger.js';
 import { ConfiguredRules } from './pipeline/message-rules.js';
 import type { ChannelRegistry, PluginRegistry } from './registries.js';
@@ -35,6 +36,7 @@ const ANSWER_WORKER = new URL(`../answer-worker${path.extname(fileURLToPath(impo
  * thread) and then the chosen channel, which receives on this thread.
  */
 export async function startApp(options: StartAppOptions): Promise<RunningApp> {
+  boundHeapGrowth();
   const cwd = options.cwd ?? process.cwd();
   const { config, source, warnings } = await loadConfig({ argv: options.argv, env: options.env, cwd, channels: options.channels });
   const sink = options.logSink ?? process.stdout;

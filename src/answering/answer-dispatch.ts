@@ -8,6 +8,8 @@ export interface AnswerJob {
   /** NormalizedMessage.raw as JSON text (a string crosses threads for the price of a copy). */
   rawJson: string;
   receivedAt: number;
+  /** When the callback was taken in, to the microsecond (wallClockMs), for the answer's timing. */
+  receivedHr: number;
   /** Failed attempts so far (a replayed message keeps its count). */
   attempts: number;
   /** Received by an earlier run of the app (replayed from the inbox after a restart). */

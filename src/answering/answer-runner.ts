@@ -6,6 +6,7 @@ import type { NormalizedMessage } from '../message.js';
 import { userMessages } from '../pipeline/user-messages.js';
 import { isTransient } from '../transient.js';
 import type { AnswerJob, NoticeJob } from './answer-dispatch.js';
+import { AnswerTiming } from './answer-timing.js';
 
 export interface RetryPolicy {
   /** Tries per message before it is given up (and the user gets one apology). */
@@ -86,6 +87,17 @@ export class AnswerRunner {
     return undefined;
   }
 
+  /**
+   * One line per answer with where its time went: total (callback in → reply handed to the channel),
+   * waited (LLM, speech, images, media), and the rest, the framework's own (queueing included).
+   */
+  private logAnswered(job: AnswerJob, timing: AnswerTiming, retries: number): void {
+    if (timing.repliedAt === undefined || !this.log.isLevelEnabled('info')) return;
+    const total = timing.repliedAt - job.receivedHr;
+    const fields = { id: job.id, total_ms: round(total), waited_ms: round(timing.waitedMs), ...(job.replayed || retries > 0 ? { replayed: job.replayed, retries } : { framework_ms: round(total - timing.waitedMs) }) };
+    this.log.info(fields, 'answered');
+  }
+
   private async process(message: NormalizedMessage, job: AnswerJob): Promise<void> {
     const { handler, replier, settlement } = this.options;
     const retry = replier.retriesFailures === false ? { ...this.options.retry, maxAttempts: 1 } : this.options.retry;
@@ -93,10 +105,12 @@ export class AnswerRunner {
     for (;;) {
       if (this.draining) return;
       const finalAttempt = attempts + 1 >= retry.maxAttempts;
-      const handle = (options: { onPartial?: (text: string) => void }) => handler.handle(message, replier, { ...options, finalAttempt });
+      const timing = new AnswerTiming();
+      const handle = (options: { onPartial?: (text: string) => void }) => handler.handle(message, replier, { ...options, finalAttempt, timing });
       try {
         await (replier.answer ? replier.answer(message, handle, job) : handle({}));
         settlement.settled(message.id);
+        this.logAnswered(job, timing, attempts);
         return;
       } catch (error) {
         if (this.draining) return;
@@ -116,3 +130,5 @@ export class AnswerRunner {
     }
   }
 }
+
+const round = (ms: number) => Math.round(ms * 100) / 100;

@@ -1,4 +1,5 @@
 import type { ChatBot, ChatMessage, ContentPart } from '../bot/chat-bot.js';
+import { AnswerTiming } from '../answering/answer-timing.js';
 import type { HandleOptions, MessageHandler, ReplyTarget } from '../channel.js';
 import type { CoreConfig } from '../config/schema.js';
 import type { Logger } from '../logger.js';
@@ -61,11 +62,13 @@ export class Pipeline implements MessageHandler {
     const log = this.deps.logger.child({ module: 'pipeline', id: message.id, from: message.senderId, ...(message.groupId ? { group: message.groupId } : {}) });
     const isGroup = message.chatType === 'group';
     const sessionId = this.sessionKey(message);
-    const send = (reply: Reply, context: PipelineContext) => this.deliver(reply, context, channel, log, options.onPartial);
+    const timing = options.timing ?? new AnswerTiming();
+    const send = (reply: Reply, context: PipelineContext) => this.deliver(reply, context, channel, log, options.onPartial, timing);
 
     let context: PipelineContext = { type: 'other', content: message.text, message, sessionId, isGroup, fromVoice: false, wantsVoice: false };
     // Answered in any group, so admins can fill group_name_white_list without reading logs.
     if (isGroup && message.kind === 'text' && message.text.trim() === CHAT_ID_COMMAND) {
+      timing.replied();
       await channel.send(textReply(userMessages.chatId(message.groupId ?? '')), { message, sessionId });
       return;
     }
@@ -94,7 +97,7 @@ export class Pipeline implements MessageHandler {
           return;
         }
         try {
-          text = await this.transcribe(message, log);
+          text = await this.transcribe(message, log, timing);
         } catch (error) {
           await send(errorReply(this.userMessageOf(error, log)), context);
           return;
@@ -103,7 +106,7 @@ export class Pipeline implements MessageHandler {
         break;
       }
       case 'image':
-        await this.receiveImage(context, send, log);
+        await this.receiveImage(context, send, log, timing);
         return;
       case 'event':
         return;
@@ -139,22 +142,22 @@ export class Pipeline implements MessageHandler {
     const handled = await plugins.emit('handle_context', context);
     context = handled.context;
     let reply = handled.reply;
-    if (handled.action !== 'BREAK_PASS') reply = await this.generate(context, this.decoratedPartial(context, options.onPartial), log, options.finalAttempt ?? true);
+    if (handled.action !== 'BREAK_PASS') reply = await this.generate(context, this.decoratedPartial(context, options.onPartial), log, timing, options.finalAttempt ?? true);
     if (reply) await send(reply, context);
   }
 
   /** `finalAttempt` false: a transient failure is thrown, so the message is retried later instead of answered with an excuse. */
-  private async generate(context: PipelineContext, onPartial: Partial, log: Logger, finalAttempt = true): Promise<Reply | undefined> {
+  private async generate(context: PipelineContext, onPartial: Partial, log: Logger, timing: AnswerTiming, finalAttempt = true): Promise<Reply | undefined> {
     try {
-      if (context.type === 'image_create') return await this.createImage(context.content, log);
-      return await this.chat(context, onPartial, log);
+      if (context.type === 'image_create') return await this.createImage(context.content, log, timing);
+      return await this.chat(context, onPartial, log, timing);
     } catch (error) {
       if (!finalAttempt && isTransient(error)) throw error;
       return errorReply(this.userMessageOf(error, log));
     }
   }
 
-  private async chat(context: PipelineContext, onPartial: Partial, log: Logger): Promise<Reply> {
+  private async chat(context: PipelineContext, onPartial: Partial, log: Logger, timing: AnswerTiming): Promise<Reply> {
     const { config, conversations, bot } = this.deps;
     const conversation = conversations.get(context.sessionId);
     const userTurn = this.turn({ role: 'user', content: context.content });
@@ -170,7 +173,7 @@ export class Pipeline implements MessageHandler {
     const question = this.withPendingImage(userTurn.message, conversation.pendingImage);
     conversation.pendingImage = undefined;
     const messages: ChatMessage[] = [...(this.systemTurn ? [this.systemTurn.message] : []), ...fitted.kept.map((turn) => turn.message), question];
-    const completion = await bot.complete(messages, onPartial ? { onPartial } : {});
+    const completion = await timing.wait(() => bot.complete(messages, onPartial ? { onPartial } : {}));
     const answer = completion.text.trim();
     if (!answer) return errorReply(userMessages.emptyAnswer);
     // Only a completed exchange enters the history, so a failed call leaves no half turn behind.
@@ -188,26 +191,29 @@ export class Pipeline implements MessageHandler {
     return { role: 'user', content: parts };
   }
 
-  private async createImage(prompt: string, log: Logger): Promise<Reply> {
+  private async createImage(prompt: string, log: Logger, timing: AnswerTiming): Promise<Reply> {
     if (!this.deps.images) return errorReply(userMessages.imagesOff);
-    const image = await this.deps.images.generate(prompt);
+    const images = this.deps.images;
+    const image = await timing.wait(() => images.generate(prompt));
     log.info({ bytes: image.data.length }, 'image generated');
     return { type: 'image', data: image.data, mimeType: image.mimeType };
   }
 
-  private async transcribe(message: NormalizedMessage, log: Logger): Promise<string> {
+  private async transcribe(message: NormalizedMessage, log: Logger, timing: AnswerTiming): Promise<string> {
     // Platforms that transcribe themselves (WeCom's AI bot) put the text on the message.
     if (message.text.trim()) return message.text.trim();
     if (!this.deps.speech) throw new UserFacingError(userMessages.speechOff);
     if (!message.media) throw new UserFacingError(userMessages.voiceMissing);
-    const audio = await message.media.load();
-    const transcript = (await this.deps.speech.transcribe(audio, message.media.format ?? 'amr')).trim();
+    const { media } = message;
+    const speech = this.deps.speech;
+    const audio = await timing.wait(() => media.load());
+    const transcript = (await timing.wait(() => speech.transcribe(audio, media.format ?? 'amr'))).trim();
     if (!transcript) throw new UserFacingError(userMessages.voiceEmpty);
     log.info({ chars: transcript.length }, 'voice transcribed');
     return transcript;
   }
 
-  private async receiveImage(context: PipelineContext, send: (reply: Reply, context: PipelineContext) => Promise<void>, log: Logger): Promise<void> {
+  private async receiveImage(context: PipelineContext, send: (reply: Reply, context: PipelineContext) => Promise<void>, log: Logger, timing: AnswerTiming): Promise<void> {
     const { message } = context;
     if (!this.deps.config.image_understanding) {
       if (!context.isGroup) await send(textReply(userMessages.cannotSeeImages), context);
@@ -216,7 +222,8 @@ export class Pipeline implements MessageHandler {
     if (!message.media) return;
     let dataUrl: string;
     try {
-      const data = await message.media.load();
+      const { media } = message;
+      const data = await timing.wait(() => media.load());
       dataUrl = `data:${message.media.mimeType ?? 'image/jpeg'};base64,${data.toString('base64')}`;
     } catch (error) {
       await send(errorReply(this.userMessageOf(error, log)), context);
@@ -225,31 +232,33 @@ export class Pipeline implements MessageHandler {
     this.deps.conversations.get(context.sessionId).pendingImage = { dataUrl, at: Date.now() };
     // In a private chat the image alone is a question; in groups it waits for the next trigger.
     if (!context.isGroup) {
-      const reply = await this.generate({ ...context, type: 'text', content: userMessages.describeImagePrompt }, undefined, log);
+      const reply = await this.generate({ ...context, type: 'text', content: userMessages.describeImagePrompt }, undefined, log, timing);
       if (reply) await send(reply, context);
     }
   }
 
   /** Default decoration (after plugins had their say), then plugins' send hook, then the channel. */
-  private async deliver(reply: Reply, context: PipelineContext, channel: ReplyTarget, log: Logger, onPartial: Partial): Promise<void> {
+  private async deliver(reply: Reply, context: PipelineContext, channel: ReplyTarget, log: Logger, onPartial: Partial, timing: AnswerTiming): Promise<void> {
     const { plugins } = this.deps;
     const decorated = await plugins.emit('decorate_reply', context, reply);
     let final = decorated.reply;
     if (!final) return;
-    if (decorated.action !== 'BREAK_PASS') final = await this.decorate(final, context, channel, log);
+    if (decorated.action !== 'BREAK_PASS') final = await this.decorate(final, context, channel, log, timing);
     const sending = await plugins.emit('send_reply', context, final);
     if (sending.action === 'BREAK_PASS' || !sending.reply) return;
+    timing.replied();
     await channel.send(sending.reply, { message: context.message, sessionId: context.sessionId, ...(onPartial ? { onPartial } : {}) });
   }
 
-  private async decorate(reply: Reply, context: PipelineContext, channel: ReplyTarget, log: Logger): Promise<Reply> {
+  private async decorate(reply: Reply, context: PipelineContext, channel: ReplyTarget, log: Logger, timing: AnswerTiming): Promise<Reply> {
     if (reply.type === 'error') return { ...reply, text: decorateText(reply.text, context.message, this.deps.config) };
     if (reply.type !== 'text') return reply;
     const text = this.answerText(reply.text, context);
     const capabilities = channel.capabilitiesFor(context.message);
     if (context.wantsVoice && capabilities.voice && this.deps.synthesizer) {
       try {
-        const speech = await this.deps.synthesizer.synthesize(reply.text);
+        const synthesizer = this.deps.synthesizer;
+        const speech = await timing.wait(() => synthesizer.synthesize(reply.text));
         return { type: 'voice', data: speech.data, format: speech.format, text };
       } catch (error) {
         log.warn({ err: (error as Error).message }, 'text-to-speech failed; replying with text');

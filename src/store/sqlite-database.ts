@@ -22,8 +22,10 @@ const INBOX_SCHEMA = `
     reason TEXT,
     settled_at INTEGER
   );
-  CREATE INDEX IF NOT EXISTS inbox_pending ON inbox (status, channel, seq);
-  CREATE INDEX IF NOT EXISTS inbox_settled ON inbox (settled_at);
+  -- No index but id's: each one is pages written on every callback's commit. Rows are found by
+  -- seq (the insertion order) instead; earlier versions had two more indexes.
+  DROP INDEX IF EXISTS inbox_pending;
+  DROP INDEX IF EXISTS inbox_settled;
 `;
 
 const SESSIONS_SCHEMA = `

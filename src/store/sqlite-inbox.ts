@@ -1,4 +1,4 @@
-import type { Statement } from 'better-sqlite3';
+import type { RunResult, Statement } from 'better-sqlite3';
 import type { GroupCommit } from './group-commit.js';
 import { SETTLED_RETENTION_MS, type Inbox, type InboxEntry } from './inbox.js';
 import type { SqliteDatabase } from './sqlite-database.js';
@@ -18,6 +18,8 @@ interface InboxRow {
  */
 const PRUNED_PER_WRITE = 2;
 const MIN_PRUNED_PER_COMMIT = 16;
+/** How often the seq reached is noted with the time, to know which rows are old enough to go. */
+const MARK_EVERY_MS = 1000;
 
 /** `inbox_store: "sqlite"` (the default): pending messages survive a crash and are replayed. */
 export class SqliteInbox implements Inbox {
@@ -25,7 +27,17 @@ export class SqliteInbox implements Inbox {
   private readonly settle: Statement<[string, string | null, number, string]>;
   private readonly attempt: Statement<[string]>;
   private readonly select: Statement<[string], InboxRow>;
-  private readonly prune: Statement<[number, number]>;
+  private readonly prune: Statement<[number, number, number]>;
+  /**
+   * Rows are written in time order, so seq tells age: every second the last seq is noted with the
+   * time, and rows up to a mark older than the retention may go. Pruning walks seq from `pruneFrom`.
+   */
+  private readonly marks: Array<{ seq: number; at: number }> = [];
+  private pruneFrom: number;
+  private lastSeq: number;
+  private previousCommit: { seq: number; at: number };
+  /** Rows up to this seq were written before the retention window. */
+  private pruneUpTo = 0;
 
   constructor(
     private readonly db: SqliteDatabase,
@@ -36,16 +48,21 @@ export class SqliteInbox implements Inbox {
     this.settle = db.prepare("UPDATE inbox SET status = ?, reason = ?, settled_at = ? WHERE id = ? AND status = 'pending'");
     this.attempt = db.prepare('UPDATE inbox SET attempts = attempts + 1 WHERE id = ?');
     this.select = db.prepare("SELECT id, channel, session_key, raw, received_at, attempts FROM inbox WHERE status = 'pending' AND channel = ? ORDER BY seq");
-    this.prune = db.prepare("DELETE FROM inbox WHERE seq IN (SELECT seq FROM inbox WHERE settled_at < ? AND status != 'pending' ORDER BY settled_at LIMIT ?)");
-    writes.afterEachCommit((count) => this.prune.run(this.now() - SETTLED_RETENTION_MS, Math.max(MIN_PRUNED_PER_COMMIT, count * PRUNED_PER_WRITE)));
+    this.prune = db.prepare("DELETE FROM inbox WHERE seq IN (SELECT seq FROM inbox WHERE seq BETWEEN ? AND ? AND status != 'pending' LIMIT ?)");
+    // What the last run left: expired rows go now (one scan at start), the rest 15 minutes from now.
+    db.prepare("DELETE FROM inbox WHERE received_at < ? AND status != 'pending'").run(this.now() - SETTLED_RETENTION_MS);
+    this.lastSeq = (db.prepare('SELECT max(seq) AS seq FROM inbox').get() as { seq: number | null }).seq ?? 0;
+    this.previousCommit = { seq: this.lastSeq, at: this.now() };
+    this.pruneFrom = this.lastSeq + 1;
+    writes.afterEachCommit((count) => this.pruneSome(count));
   }
 
   add(entry: Omit<InboxEntry, 'attempts'>): Promise<boolean> {
-    return this.writes.write(() => this.insert.run(entry.id, entry.channel, entry.sessionKey, entry.rawJson, entry.receivedAt, 'pending', null).changes === 1);
+    return this.writes.write(() => this.inserted(this.insert.run(entry.id, entry.channel, entry.sessionKey, entry.rawJson, entry.receivedAt, 'pending', null)));
   }
 
   addSettled(id: string, channel: string, at: number): Promise<boolean> {
-    return this.writes.write(() => this.insert.run(id, channel, '', 'null', at, 'done', at).changes === 1);
+    return this.writes.write(() => this.inserted(this.insert.run(id, channel, '', 'null', at, 'done', at)));
   }
 
   markDone(id: string): void {
@@ -80,5 +97,27 @@ export class SqliteInbox implements Inbox {
     } catch {
       return false;
     }
+  }
+
+  private inserted(result: RunResult): boolean {
+    if (result.changes !== 1) return false;
+    this.lastSeq = Number(result.lastInsertRowid);
+    return true;
+  }
+
+  /**
+   * Inside a commit: at most once a second it notes how far the rows went at the previous commit
+   * (all of them written by then), and deletes a few settled rows up to the newest expired mark.
+   */
+  private pruneSome(written: number): void {
+    const now = this.now();
+    const last = this.marks.at(-1);
+    if (!last || (now - last.at >= MARK_EVERY_MS && this.previousCommit.seq > last.seq)) this.marks.push(this.previousCommit);
+    this.previousCommit = { seq: this.lastSeq, at: now };
+    while (this.marks.length > 0 && this.marks[0]!.at < now - SETTLED_RETENTION_MS) this.pruneUpTo = this.marks.shift()!.seq;
+    if (this.pruneUpTo < this.pruneFrom) return;
+    const limit = Math.max(MIN_PRUNED_PER_COMMIT, written * PRUNED_PER_WRITE);
+    // Fewer than asked: the range is done (a row still pending in it goes at the next start's scan).
+    if (this.prune.run(this.pruneFrom, this.pruneUpTo, limit).changes < limit) this.pruneFrom = this.pruneUpTo + 1;
   }
 }

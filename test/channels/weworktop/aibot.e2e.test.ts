@@ -178,6 +178,16 @@ describe('AI bot without streaming, DMs, events and bad input', () => {
     assert.equal(h.openai.chatRequests()[0]!.stream, undefined, 'no streaming request when nobody watches');
   });
 
+  test('bot.stream false: a message over the rate limit is told so through its response_url, not dropped silently', async () => {
+    const { h, bot } = await startWithBot({ bot: { stream: false }, config: { rate_limit_per_minute: 1 } });
+    await bot.sendText('zhangsan', '@bot 一', { chatId: GROUP, responseUrl: h.wecom.responseUrl() });
+    await bot.sendText('zhangsan', '@bot 二', { chatId: GROUP, responseUrl: h.wecom.responseUrl() });
+    const replies = await h.wecom.waitForBotResponses(2);
+    const contents = replies.map((reply) => (reply.body.markdown as { content: string }).content);
+    assert.ok(contents.some((content) => content.includes('echo: 一')), contents.join(' | '));
+    assert.ok(contents.some((content) => /太快|稍后/.test(content)), contents.join(' | '));
+  });
+
   test('a private chat with the bot follows the single-chat rules', async () => {
     const { bot } = await startWithBot();
     const first = streamOf(await bot.sendText('zhangsan', '私聊你好'));

@@ -68,6 +68,21 @@ describe('receiving messages (POST)', () => {
     assert.deepEqual(sentTexts(harness), ['echo: 慢慢想']);
   });
 
+  test('each answer is logged with where its time went: the LLM\'s wait, and the rest, the framework\'s own', async () => {
+    harness = await startWeworktop();
+    harness.openai.setLatency(300);
+    await harness.client.sendText('zhangsan', '计时');
+    await harness.wecom.waitForSent(1, 5000);
+    const h = harness;
+    await eventually(() => assert.ok(h.logs.some((line) => line.includes(' answered ')), 'an answered line'));
+    const line = harness.logs.find((entry) => entry.includes(' answered '))!;
+    const field = (name: string) => Number(new RegExp(`${name}=([\\d.]+)`).exec(line)?.[1]);
+    assert.ok(field('waited_ms') >= 300, line);
+    assert.ok(field('total_ms') >= field('waited_ms'), line);
+    assert.ok(Math.abs(field('total_ms') - field('waited_ms') - field('framework_ms')) < 0.05, line);
+    assert.ok(field('framework_ms') < 250, `the framework's own time is milliseconds, not the LLM's: ${line}`);
+  });
+
   test('three WeCom retries of one MsgId make one LLM call and one send', async () => {
     harness = await startWeworktop();
     for (let i = 0; i < 3; i++) assert.equal((await harness.client.sendText('zhangsan', 'once', '4561255354251345929')).status, 200);

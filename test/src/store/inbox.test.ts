@@ -74,14 +74,32 @@ describe('sqlite inbox pruning', () => {
     const inbox = new SqliteInbox(db, new GroupCommit(db, (error) => assert.fail(String(error))), () => now);
     const count = () => (db.prepare('SELECT count(*) AS n FROM inbox').get() as { n: number }).n;
     await Promise.all(Array.from({ length: 500 }, (_, i) => inbox.addSettled(`old-${i}`, 'weworktop', now)));
-    now += SETTLED_RETENTION_MS + 1;
+    await inbox.add(entry('pending-old'));
+    // A second later a commit notes how far the rows go (ages are known per second).
+    now += 1000;
     await inbox.add(entry('one'));
+    now += SETTLED_RETENTION_MS + 1;
+    await inbox.add(entry('two'));
     // One row written: this commit deleted 16 (the minimum), not all 500 in one long stall.
-    assert.equal(count(), 500 - 16 + 1);
+    assert.equal(count(), 500 - 16 + 3);
     await Promise.all(Array.from({ length: 100 }, (_, i) => inbox.add(entry(`new-${i}`))));
-    assert.equal(count(), 500 - 16 - 200 + 1 + 100, '2 expired rows pruned per row written');
+    assert.equal(count(), 500 - 16 - 200 + 3 + 100, '2 expired rows pruned per row written');
     for (let i = 0; i < 20; i++) await inbox.add(entry(`more-${i}`));
     await Promise.all(Array.from({ length: 200 }, (_, i) => inbox.add(entry(`last-${i}`))));
-    assert.equal(count(), 1 + 100 + 20 + 200, 'every expired row is gone, no pending one');
+    assert.equal(count(), 3 + 100 + 20 + 200, 'every expired settled row is gone; pending ones stay');
+    assert.equal(await inbox.add(entry('old-7')), true, 'an id settled long ago is new again');
+  });
+
+  test('rows left by the last run go at the next start once expired, and the rest 15 minutes later', async () => {
+    let now = 1_000_000;
+    const dir = mkdtempSync(path.join(tmpdir(), 'inbox-'));
+    const first = openInboxDatabase(dir);
+    const before = new SqliteInbox(first, new GroupCommit(first, (error) => assert.fail(String(error))), () => now);
+    await before.addSettled('from-last-run', 'weworktop', now);
+    first.close();
+    now += SETTLED_RETENTION_MS + 1;
+    const db = openInboxDatabase(dir);
+    const after = new SqliteInbox(db, new GroupCommit(db, (error) => assert.fail(String(error))), () => now);
+    assert.equal(await after.add(entry('from-last-run')), true);
   });
 });

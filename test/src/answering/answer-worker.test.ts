@@ -1,0 +1,62 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { AnswerWorker } from '../../../src/answering/answer-worker.js';
+import { loadConfig } from '../../../src/config/load-config.js';
+import { createLogger } from '../../../src/logger.js';
+import { MemoryInbox } from '../../../src/store/memory-inbox.js';
+import { channelRegistry } from '../../../channels/registry.js';
+import { eventually } from '../../support/weworktop-harness.js';
+
+async function start(): Promise<{ answers: AnswerWorker; inbox: MemoryInbox; logs: string[]; said: Array<{ said: string; to: string }> }> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'answer-worker-'));
+  writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ channel_type: 'terminal', inbox_store: 'memory', session_store: 'memory', character_desc: '' }));
+  const { config } = await loadConfig({ argv: [], env: {}, cwd: dir, channels: channelRegistry });
+  const logs: string[] = [];
+  const logSink = { write: (line: string) => void logs.push(line) };
+  const inbox = new MemoryInbox();
+  const answers = await AnswerWorker.start({
+    entry: new URL('../../support/crash-once-worker.ts', import.meta.url),
+    config: { ...config, channel_type: 'crash-once', crash_marker: path.join(dir, 'crashed') },
+    cwd: dir,
+    inbox,
+    logger: createLogger({ level: 'info', sink: logSink }),
+    logSink,
+  });
+  const said: Array<{ said: string; to: string }> = [];
+  answers.link.onMessage((message) => said.push(message as { said: string; to: string }));
+  return { answers, inbox, logs, said };
+}
+
+async function give(answers: AnswerWorker, inbox: MemoryInbox, id: string, text: string): Promise<void> {
+  const rawJson = JSON.stringify({ id, text });
+  await inbox.add({ id, channel: 'crash-once', sessionKey: id, rawJson, receivedAt: Date.now() });
+  answers.answer({ id, sessionKey: id, rawJson, receivedAt: Date.now(), receivedHr: Date.now(), attempts: 0, replayed: false });
+}
+
+describe('AnswerWorker', () => {
+  test('answers what it is given and settles it in the inbox', async () => {
+    const { answers, inbox, said } = await start();
+    await give(answers, inbox, 'm1', '你好');
+    await answers.whenIdle();
+    assert.equal(said.length, 1);
+    assert.match(said[0]!.said, /你好/);
+    assert.deepEqual(inbox.pending('crash-once'), []);
+    await answers.stop();
+  });
+
+  test('a worker that dies is started again, and the messages it held are answered by the new one', async () => {
+    const { answers, inbox, logs, said } = await start();
+    await give(answers, inbox, 'before', '先来的');
+    await answers.whenIdle();
+    await give(answers, inbox, 'doomed', 'crash');
+    await give(answers, inbox, 'queued', '后来的');
+    await eventually(() => assert.ok(said.some((line) => line.to === 'doomed') && said.some((line) => line.to === 'queued'), 'both answered after the restart'), 10_000);
+    assert.ok(logs.some((line) => line.includes('answer worker stopped unexpectedly')), 'the crash is logged');
+    await answers.whenIdle();
+    assert.deepEqual(inbox.pending('crash-once'), [], 'nothing is left unsettled');
+    await answers.stop();
+  });
+});
