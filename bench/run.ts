@@ -5,7 +5,8 @@ import { runPipelineBench } from './pipeline-bench.js';
 import { evaluateTargets, formatReport, machineInfo, writeReport, type BenchReport } from './report.js';
 import { runTokenBench } from './token-bench.js';
 
-const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
+// bench/results/ of the source tree, whether this runs from bench/ (tsx) or compiled from dist/bench/.
+const RESULTS = fileURLToPath(new URL(import.meta.url.includes('/dist/bench/') ? '../../bench/results/' : './results/', import.meta.url));
 // `npm run bench -- --cpu-prof`: the pipeline app's CPU profile goes to bench/results/ (open it in Chrome DevTools).
 const cpuProfileDir = process.argv.includes('--cpu-prof') ? RESULTS : undefined;
 const progress = (line: string) => console.error(line);
@@ -30,7 +31,7 @@ const pipeline = await runPipelineBench(
   cpuProfileDir,
 );
 progress('callback ack and URL verification...');
-const ack = await runAckBench({ connections: [1, 10, 100], warmupSeconds: 1, durationSeconds: 5, rounds: 3 }, progress);
+const ack = await runAckBench({ connections: [1, 10, 100], warmupSeconds: 1, durationSeconds: 5, rounds: 5 }, progress);
 progress('tokens...');
 const tokens = runTokenBench({ model: 'gpt-4o-mini', historyTokens: 4000, budget: 2500 });
 
