@@ -50,6 +50,8 @@ export class AnswerWorker implements AnswerDispatch {
   private stopped?: () => void;
   private asks = 0;
   private stopping = false;
+  /** False from a worker's death until its successor has been given the unsettled messages. */
+  private live = false;
   private restartDelayMs = RESTART_DELAY_MS;
   private readonly log: Logger;
 
@@ -66,13 +68,15 @@ export class AnswerWorker implements AnswerDispatch {
   static async start(options: AnswerWorkerOptions): Promise<AnswerWorker> {
     const answers = new AnswerWorker(options);
     await answers.spawn();
+    answers.live = true;
     return answers;
   }
 
   answer(job: Omit<AnswerJob, 'kind'>): void {
     const answer: AnswerJob = { kind: 'answer', id: job.id, sessionKey: job.sessionKey, rawJson: job.rawJson, receivedAt: job.receivedAt, receivedHr: job.receivedHr, attempts: job.attempts, replayed: job.replayed };
     this.unsettled.set(job.id, answer);
-    this.outbox.post({ type: 'job', job: answer });
+    // While a new worker starts, the message waits with the others it will be given.
+    if (this.live) this.outbox.post({ type: 'job', job: answer });
   }
 
   notify(job: Omit<NoticeJob, 'kind'>): void {
@@ -148,6 +152,7 @@ export class AnswerWorker implements AnswerDispatch {
       worker.on('exit', (code) => {
         if (!started) return reject(new Error(`the answer worker exited with code ${code} while starting`));
         if (this.stopping) return this.stopped?.();
+        this.live = false;
         this.restart(code);
       });
     });
@@ -159,9 +164,11 @@ export class AnswerWorker implements AnswerDispatch {
     this.restartDelayMs = Math.min(MAX_RESTART_DELAY_MS, delay * 2);
     this.log.error({ code, unsettled: this.unsettled.size, restart_in_ms: delay }, 'answer worker stopped unexpectedly; starting a new one, unsettled messages go to it');
     setTimeout(() => {
+      if (this.stopping) return;
       this.spawn().then(
         () => {
           this.restartDelayMs = RESTART_DELAY_MS;
+          this.live = true;
           for (const job of [...this.unsettled.values()]) this.answer({ ...job, attempts: job.attempts + 1 });
         },
         (error: Error) => {
