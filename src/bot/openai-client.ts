@@ -1,5 +1,4 @@
 import OpenAI from 'openai';
-import { fetch as undiciFetch, ProxyAgent } from 'undici';
 import type { CoreConfig } from '../config/schema.js';
 
 type OpenAIConnection = Pick<CoreConfig, 'open_ai_api_key' | 'open_ai_api_base' | 'proxy' | 'request_timeout' | 'max_retries'>;
@@ -19,11 +18,15 @@ export function createOpenAIClient(config: OpenAIConnection): OpenAI {
 
 /**
  * A proxy needs undici's own fetch: Node's bundled fetch may not accept a dispatcher from the
- * npm undici (different versions). The cast bridges the two packages' identical RequestInit types.
+ * npm undici (different versions). undici is loaded on the first call (only proxied set-ups need
+ * it); the casts bridge the two packages' identical Request and Response types.
  */
-function proxied(proxy: string): Pick<OpenAI['_options'], 'fetch' | 'fetchOptions'> {
-  return {
-    fetch: undiciFetch as unknown as typeof fetch,
-    fetchOptions: { dispatcher: new ProxyAgent(proxy) } as unknown as OpenAI['_options']['fetchOptions'],
+function proxied(proxy: string): Pick<OpenAI['_options'], 'fetch'> {
+  let loaded: Promise<{ fetch: (input: unknown, init?: unknown) => Promise<unknown>; dispatcher: unknown }> | undefined;
+  const load = () => (loaded ??= import('undici').then((undici) => ({ fetch: undici.fetch as (input: unknown, init?: unknown) => Promise<unknown>, dispatcher: new undici.ProxyAgent(proxy) })));
+  const viaProxy = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const undici = await load();
+    return (await undici.fetch(input, { ...init, dispatcher: undici.dispatcher })) as Response;
   };
+  return { fetch: viaProxy as typeof fetch };
 }

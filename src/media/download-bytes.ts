@@ -1,4 +1,3 @@
-import { fetch, ProxyAgent } from 'undici';
 
 export interface DownloadOptions {
   timeoutMs: number;
@@ -9,6 +8,8 @@ export interface DownloadOptions {
 
 /** GETs a URL into memory, refusing error statuses and bodies over `maxBytes`. */
 export async function downloadBytes(url: string, options: DownloadOptions): Promise<Buffer> {
+  // Loaded on first use: only image answers given as URLs need it.
+  const { fetch, ProxyAgent } = await import('undici');
   const response = await fetch(url, {
     signal: AbortSignal.timeout(options.timeoutMs),
     ...(options.proxy ? { dispatcher: new ProxyAgent(options.proxy) } : {}),
