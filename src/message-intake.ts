@@ -49,7 +49,7 @@ export class MessageIntake {
    * good: the channel acks after it.
    */
   async submit(message: NormalizedMessage): Promise<IntakeResult> {
-    const receivedHr = wallClockMs();
+    const receivedAt = wallClockMs();
     const { inbox, answers, rules } = this.options;
     const rate = message.kind === 'event' ? 'ok' : this.limiter.take(message.senderId);
     if (rate !== 'ok') {
@@ -59,7 +59,6 @@ export class MessageIntake {
       return 'limited';
     }
     const sessionKey = rules.sessionKey(message);
-    const receivedAt = Date.now();
     const rawJson = JSON.stringify(message.raw);
     if (answers.outstanding >= this.options.maxOutstanding) {
       if (await this.seen(message.id)) return 'duplicate';
@@ -67,11 +66,11 @@ export class MessageIntake {
       this.options.onBusy(message);
       return 'busy';
     }
-    if (!(await inbox.add({ id: message.id, channel: this.options.channel, sessionKey, rawJson, receivedAt }))) {
+    if (!(await inbox.add({ id: message.id, channel: this.options.channel, sessionKey, rawJson, receivedAt: Math.floor(receivedAt) }))) {
       this.log.debug({ id: message.id }, 'duplicate callback (platform retry) ignored');
       return 'duplicate';
     }
-    answers.answer({ id: message.id, sessionKey, rawJson, receivedAt, receivedHr, attempts: 0, replayed: false });
+    answers.answer({ id: message.id, sessionKey, rawJson, receivedAt, attempts: 0, replayed: false });
     return 'accepted';
   }
 
@@ -86,7 +85,7 @@ export class MessageIntake {
    */
   replay(): number {
     const entries = this.options.inbox.pending(this.options.channel);
-    for (const entry of entries) this.options.answers.answer({ id: entry.id, sessionKey: entry.sessionKey, rawJson: entry.rawJson, receivedAt: entry.receivedAt, receivedHr: entry.receivedAt, attempts: entry.attempts, replayed: true });
+    for (const entry of entries) this.options.answers.answer({ id: entry.id, sessionKey: entry.sessionKey, rawJson: entry.rawJson, receivedAt: entry.receivedAt, attempts: entry.attempts, replayed: true });
     if (entries.length > 0) this.log.info({ count: entries.length }, 'replaying messages left pending by the last run');
     return entries.length;
   }

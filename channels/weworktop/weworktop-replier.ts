@@ -5,7 +5,7 @@ import type { NormalizedMessage } from '../../src/message.js';
 import type { Reply } from '../../src/reply.js';
 import { UserFacingError } from '../../src/user-facing-error.js';
 import { AiBotReplier } from './aibot/aibot-replier.js';
-import type { AiBotMessageRaw } from './aibot/aibot-message.js';
+import { isAiBotMessage, type AiBotMessageRaw } from './aibot/aibot-message.js';
 import { appsOf, checkAiBotKeys, type AppCredentials, type WeworktopConfig } from './config.js';
 import { createWeComHttp } from './http-client.js';
 import { toNormalizedMessage, type AppMessageRaw, type MediaLoader } from './inbound-message.js';
@@ -64,7 +64,7 @@ export class WeworktopReplier implements Replier {
   }
 
   capabilitiesFor(message: NormalizedMessage): ChannelCapabilities {
-    return (message.raw as StoredRaw).route === 'aibot' ? AIBOT_CAPABILITIES : APP_CAPABILITIES;
+    return isAiBotMessage(message) ? AIBOT_CAPABILITIES : APP_CAPABILITIES;
   }
 
   revive(raw: unknown): NormalizedMessage | undefined {

@@ -7,9 +7,8 @@ export interface AnswerJob {
   sessionKey: string;
   /** NormalizedMessage.raw as JSON text (a string crosses threads for the price of a copy). */
   rawJson: string;
+  /** When the callback was taken in (ms since the epoch, to the microsecond for new messages: the answer's timing starts here). */
   receivedAt: number;
-  /** When the callback was taken in, to the microsecond (wallClockMs), for the answer's timing. */
-  receivedHr: number;
   /** Failed attempts so far (a replayed message keeps its count). */
   attempts: number;
   /** Received by an earlier run of the app (replayed from the inbox after a restart). */

@@ -93,7 +93,7 @@ export class AnswerRunner {
    */
   private logAnswered(job: AnswerJob, timing: AnswerTiming, retries: number): void {
     if (timing.repliedAt === undefined || !this.log.isLevelEnabled('info')) return;
-    const total = timing.repliedAt - job.receivedHr;
+    const total = timing.repliedAt - job.receivedAt;
     const fields = { id: job.id, total_ms: round(total), waited_ms: round(timing.waitedMs), ...(job.replayed || retries > 0 ? { replayed: job.replayed, retries } : { framework_ms: round(total - timing.waitedMs) }) };
     this.log.info(fields, 'answered');
   }

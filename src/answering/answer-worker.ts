@@ -73,7 +73,7 @@ export class AnswerWorker implements AnswerDispatch {
   }
 
   answer(job: Omit<AnswerJob, 'kind'>): void {
-    const answer: AnswerJob = { kind: 'answer', id: job.id, sessionKey: job.sessionKey, rawJson: job.rawJson, receivedAt: job.receivedAt, receivedHr: job.receivedHr, attempts: job.attempts, replayed: job.replayed };
+    const answer: AnswerJob = { kind: 'answer', id: job.id, sessionKey: job.sessionKey, rawJson: job.rawJson, receivedAt: job.receivedAt, attempts: job.attempts, replayed: job.replayed };
     this.unsettled.set(job.id, answer);
     // While a new worker starts, the message waits with the others it will be given.
     if (this.live) this.outbox.post({ type: 'job', job: answer });

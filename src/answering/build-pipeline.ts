@@ -5,7 +5,6 @@ import type { AppConfig } from '../config/load-config.js';
 import type { Logger } from '../logger.js';
 import { createMediaEngines } from '../media/create-media-engines.js';
 import { Pipeline } from '../pipeline/pipeline.js';
-import { checkPluginNames } from '../plugins/check-plugin-names.js';
 import { PluginBus, type Plugin } from '../plugins/plugin-bus.js';
 import type { PluginRegistry } from '../registries.js';
 import { ConversationStore } from '../session/conversation-store.js';
@@ -35,8 +34,8 @@ export async function buildPipeline(config: AppConfig, logger: Logger, plugins: 
   });
 }
 
+/** Plugin names were checked on the main thread (checkPluginNames) before this worker started. */
 async function loadPlugins(config: AppConfig, registry: PluginRegistry, logger: Logger): Promise<Plugin[]> {
-  checkPluginNames(config, registry);
   return Promise.all(
     config.plugins.map(async (name) => {
       const module = await registry.load(name);

@@ -4,6 +4,9 @@ import { createRequire } from 'node:module';
 /** A BPE rank decoder as gpt-tokenizer takes it: index = rank, value = the token as text, or its bytes when it is not text. */
 export type BpeRanks = Array<string | number[]>;
 
+/** The encodings OpenAI's chat models use (gpt-3.5/gpt-4: cl100k_base; newer ones: o200k_base). */
+export type EncodingName = 'o200k_base' | 'cl100k_base';
+
 const require = createRequire(import.meta.url);
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -14,7 +17,7 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
  * builds the same array (a test compares them) from a plain read. A token is text when its bytes
  * are UTF-8 that decodes back to the same bytes (not so for the ones starting with a BOM).
  */
-export function readBpeRanks(encoding: 'o200k_base' | 'cl100k_base'): BpeRanks {
+export function readBpeRanks(encoding: EncodingName): BpeRanks {
   const text = readFileSync(require.resolve(`gpt-tokenizer/data/${encoding}.tiktoken`), 'latin1');
   const ranks: BpeRanks = [];
   for (let at = 0; at < text.length; ) {

@@ -1,8 +1,7 @@
 import { createRequire } from 'node:module';
 import type { ChatMessage } from '../bot/chat-bot.js';
-import { readBpeRanks, type BpeRanks } from './bpe-ranks.js';
+import { readBpeRanks, type BpeRanks, type EncodingName } from './bpe-ranks.js';
 
-type EncodingName = 'o200k_base' | 'cl100k_base';
 interface Encoding {
   countTokens(text: string, options?: { disallowedSpecial?: Set<string> }): number;
 }

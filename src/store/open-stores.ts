@@ -5,7 +5,7 @@ import { GroupCommit } from './group-commit.js';
 import type { Inbox } from './inbox.js';
 import { MemoryInbox } from './memory-inbox.js';
 import type { SessionPersistence } from './session-persistence.js';
-import { INBOX_DB, openInboxDatabase, openSessionsDatabase, SESSIONS_DB } from './sqlite-database.js';
+import { INBOX_DB, openInboxDatabase, openSessionsDatabase, SESSIONS_DB, type SqliteDatabase } from './sqlite-database.js';
 import { SqliteInbox } from './sqlite-inbox.js';
 import { SqliteSessions } from './sqlite-sessions.js';
 import { startWalCheckpointer } from './wal-checkpointer.js';
@@ -19,7 +19,17 @@ export interface InboxStore {
 
 type StoreConfig = Pick<CoreConfig, 'inbox_store' | 'session_store' | 'data_dir'>;
 
-const writeFailed = (logger: Logger, what: string) => (error: unknown) => logger.error({ err: (error as Error)?.message ?? String(error) }, `store write failed (${what} not saved)`);
+/** A database's group commit, and a close that commits what is queued first. */
+function withGroupCommit(db: SqliteDatabase, logger: Logger, what: string): { writes: GroupCommit; close(): void } {
+  const writes = new GroupCommit(db, (error) => logger.error({ err: (error as Error)?.message ?? String(error) }, `store write failed (${what} not saved)`));
+  return {
+    writes,
+    close: () => {
+      writes.flush();
+      db.close();
+    },
+  };
+}
 
 /**
  * The main thread's store: the inbox (inbox_store). It also prepares the conversations' file
@@ -34,12 +44,9 @@ export function openInboxStore(config: StoreConfig, cwd: string, logger: Logger)
   let close = () => {};
   if (config.inbox_store === 'sqlite') {
     const db = openInboxDatabase(dataDir);
-    const writes = new GroupCommit(db, writeFailed(logger, 'settled marks'));
-    inbox = new SqliteInbox(db, writes);
-    close = () => {
-      writes.flush();
-      db.close();
-    };
+    const store = withGroupCommit(db, logger, 'settled marks');
+    inbox = new SqliteInbox(db, store.writes);
+    close = store.close;
   }
   const checkpointer = startWalCheckpointer(files);
   return {
@@ -62,12 +69,6 @@ export interface SessionStore {
 export function openSessionStore(config: StoreConfig, cwd: string, logger: Logger): SessionStore {
   if (config.session_store !== 'sqlite') return { close: () => {} };
   const db = openSessionsDatabase(path.resolve(cwd, config.data_dir));
-  const writes = new GroupCommit(db, writeFailed(logger, 'conversation turns'));
-  return {
-    sessions: new SqliteSessions(db, writes),
-    close: () => {
-      writes.flush();
-      db.close();
-    },
-  };
+  const store = withGroupCommit(db, logger, 'conversation turns');
+  return { sessions: new SqliteSessions(db, store.writes), close: store.close };
 }

@@ -7,6 +7,7 @@ import type { NormalizedMessage } from '../../../src/message.js';
 import { userMessages } from '../../../src/pipeline/user-messages.js';
 import type { AiBotConfig } from '../config.js';
 import { WeComCrypto } from '../crypto.js';
+import { loadedByTheReplier } from '../inbound-message.js';
 import { finishedStreamAnswer, streamAnswer } from './aibot-answers.js';
 import { toNormalizedMessage, type AiBotCallback } from './aibot-message.js';
 import { registerAiBotCallback } from './aibot-route.js';
@@ -124,7 +125,7 @@ export class AiBotReceiver {
 
   /** Media is only ever loaded by the replier, which rebuilds the message with its own loader. */
   private toMessage(callback: AiBotCallback): NormalizedMessage | undefined {
-    return toNormalizedMessage(callback, this.options.groupNames, () => () => Promise.reject(new Error('media is loaded by the replier, on the answer worker')));
+    return toNormalizedMessage(callback, this.options.groupNames, loadedByTheReplier);
   }
 
   /** A short answer: a finished stream in the callback's own answer, or (without streaming) a response_url post by the replier. */

@@ -34,7 +34,7 @@ async function start(): Promise<{ answers: AnswerWorker; inbox: MemoryInbox; log
 async function give(answers: AnswerWorker, inbox: MemoryInbox, id: string, text: string): Promise<void> {
   const rawJson = JSON.stringify({ id, text });
   await inbox.add({ id, channel: 'crash-once', sessionKey: id, rawJson, receivedAt: Date.now() });
-  answers.answer({ id, sessionKey: id, rawJson, receivedAt: Date.now(), receivedHr: Date.now(), attempts: 0, replayed: false });
+  answers.answer({ id, sessionKey: id, rawJson, receivedAt: Date.now(), attempts: 0, replayed: false });
 }
 
 describe('AnswerWorker', () => {
