@@ -30,6 +30,12 @@ const pipeline = await runPipelineBench(
   progress,
   cpuProfileDir,
 );
+// `npm run bench -- --pipeline-only`: the pipeline alone (about a minute), its figures as JSON, nothing written.
+if (process.argv.includes('--pipeline-only')) {
+  const { burst, paced, rss, check } = pipeline;
+  console.log(JSON.stringify({ burstPerSec: Math.round(burst.messagesPerSec), framework: paced.map((run) => ({ run: run.name, ...run.framework })), rss, answeredOnce: `${check.answeredOnce}/${check.messages}` }, null, 2));
+  process.exit(check.ok ? 0 : 1);
+}
 progress('callback ack and URL verification...');
 const ack = await runAckBench({ connections: [1, 10, 100], warmupSeconds: 1, durationSeconds: 5, rounds: 5 }, progress);
 progress('tokens...');

@@ -4,8 +4,10 @@ import type { ChannelLink } from '../channel.js';
 import type { AppConfig } from '../config/load-config.js';
 import { ConfigError } from '../config/config-error.js';
 import type { Logger, LogSink } from '../logger.js';
+import { ANSWER_WORKER_LIMITS } from '../memory-policy.js';
 import type { Inbox } from '../store/inbox.js';
 import type { AnswerDispatch, AnswerJob, NoticeJob } from './answer-dispatch.js';
+import { Backlog } from './backlog.js';
 import { Outbox, type FromWorker, type SerializedError, type ToWorker } from './worker-protocol.js';
 
 export interface AnswerWorkerOptions {
@@ -17,6 +19,8 @@ export interface AnswerWorkerOptions {
   logger: Logger;
   /** Where the worker's log lines go (already formatted and redacted there). */
   logSink: LogSink;
+  /** Messages the worker holds at once (default: from `concurrency`); the rest wait in the backlog. */
+  maxInWorker?: number;
 }
 
 /** What the worker is given at start: everything it needs to build the pipeline and the replier. */
@@ -25,6 +29,12 @@ export interface AnswerWorkerData {
   cwd: string;
 }
 
+/**
+ * Messages the worker holds at once, at most: `concurrency` running, the rest ready to start
+ * (with room for chatty users, whose messages run one at a time). Beyond it they wait here as ids.
+ */
+const MIN_IN_WORKER = 256;
+const IN_WORKER_PER_SLOT = 4;
 /** A worker that dies is started again after this long (doubling while it keeps dying, up to 30 s). */
 const RESTART_DELAY_MS = 500;
 const MAX_RESTART_DELAY_MS = 30_000;
@@ -41,8 +51,13 @@ const READY_TIMEOUT_MS = 10_000;
 export class AnswerWorker implements AnswerDispatch {
   private worker!: Worker;
   private outbox!: Outbox<ToWorker>;
-  /** Given and not settled, in the order given: handed over again if the worker dies. */
+  /** Given to the worker and not settled, in the order given: handed over again if it dies. */
   private readonly unsettled = new Map<string, AnswerJob>();
+  /** Accepted while the worker holds its fill: their texts stay in the inbox until there is room. */
+  private readonly backlog = new Backlog();
+  private readonly maxInWorker: number;
+  /** Set by a drain: what waits stays pending in the inbox, for the next start. */
+  private draining = false;
   private readonly idleWaiters: Array<() => void> = [];
   private readonly readyAsks = new Map<number, (answer: { ok: boolean; reason?: string }) => void>();
   private readonly linkHandlers: Array<(message: unknown) => void> = [];
@@ -62,6 +77,7 @@ export class AnswerWorker implements AnswerDispatch {
 
   private constructor(private readonly options: AnswerWorkerOptions) {
     this.log = options.logger.child({ module: 'answer-worker' });
+    this.maxInWorker = options.maxInWorker ?? Math.max(MIN_IN_WORKER, IN_WORKER_PER_SLOT * options.config.concurrency);
   }
 
   /** Starts the worker; rejects (a ConfigError included) if it cannot build the pipeline. */
@@ -73,10 +89,8 @@ export class AnswerWorker implements AnswerDispatch {
   }
 
   answer(job: Omit<AnswerJob, 'kind'>): void {
-    const answer: AnswerJob = { kind: 'answer', id: job.id, sessionKey: job.sessionKey, rawJson: job.rawJson, receivedAt: job.receivedAt, attempts: job.attempts, replayed: job.replayed };
-    this.unsettled.set(job.id, answer);
-    // While a new worker starts, the message waits with the others it will be given.
-    if (this.live) this.outbox.post({ type: 'job', job: answer });
+    if (this.unsettled.size < this.maxInWorker && this.backlog.size === 0) this.give(job);
+    else this.backlog.push({ id: job.id, receivedAt: job.receivedAt, replayed: job.replayed });
   }
 
   notify(job: Omit<NoticeJob, 'kind'>): void {
@@ -84,15 +98,16 @@ export class AnswerWorker implements AnswerDispatch {
   }
 
   get outstanding(): number {
-    return this.unsettled.size;
+    return this.unsettled.size + this.backlog.size;
   }
 
   whenIdle(): Promise<void> {
-    if (this.unsettled.size === 0) return Promise.resolve();
+    if (this.outstanding === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   async drain(timeoutMs: number): Promise<boolean> {
+    this.draining = true;
     const finished = new Promise<boolean>((resolve) => {
       this.drained = resolve;
       // A worker that does not answer (dead, stuck) cannot hold up the shutdown.
@@ -169,7 +184,7 @@ export class AnswerWorker implements AnswerDispatch {
         () => {
           this.restartDelayMs = RESTART_DELAY_MS;
           this.live = true;
-          for (const job of [...this.unsettled.values()]) this.answer({ ...job, attempts: job.attempts + 1 });
+          for (const job of [...this.unsettled.values()]) this.give({ ...job, attempts: job.attempts + 1 });
         },
         (error: Error) => {
           this.log.error({ err: error.message }, 'answer worker could not be started again');
@@ -177,6 +192,27 @@ export class AnswerWorker implements AnswerDispatch {
         },
       );
     }, delay).unref();
+  }
+
+  private give(job: Omit<AnswerJob, 'kind'>): void {
+    const answer: AnswerJob = { kind: 'answer', id: job.id, sessionKey: job.sessionKey, rawJson: job.rawJson, receivedAt: job.receivedAt, attempts: job.attempts, replayed: job.replayed };
+    this.unsettled.set(job.id, answer);
+    // While a new worker starts, the message waits with the others it will be given.
+    if (this.live) this.outbox.post({ type: 'job', job: answer });
+  }
+
+  /** Tops the worker up from the backlog, oldest first, each message read back from the inbox. */
+  private giveFromBacklog(): void {
+    while (this.unsettled.size < this.maxInWorker && !this.draining) {
+      const waiting = this.backlog.shift();
+      if (!waiting) return;
+      const entry = this.options.inbox.entry(waiting.id);
+      if (!entry) {
+        this.log.error({ id: waiting.id }, 'a waiting message is no longer pending in the inbox; skipped');
+        continue;
+      }
+      this.give({ id: entry.id, sessionKey: entry.sessionKey, rawJson: entry.rawJson, receivedAt: waiting.receivedAt, attempts: entry.attempts, replayed: waiting.replayed });
+    }
   }
 
   private onReport(report: Exclude<FromWorker, { type: 'started' | 'failed' }>): void {
@@ -189,7 +225,8 @@ export class AnswerWorker implements AnswerDispatch {
         if (report.failed === undefined) inbox.markDone(report.id);
         else inbox.markFailed(report.id, report.failed);
         this.unsettled.delete(report.id);
-        if (this.unsettled.size === 0) this.idleWaiters.splice(0).forEach((wake) => wake());
+        this.giveFromBacklog();
+        if (this.outstanding === 0) this.idleWaiters.splice(0).forEach((wake) => wake());
         return;
       case 'attempt':
         inbox.recordAttempt(report.id);
@@ -216,9 +253,10 @@ export class AnswerWorker implements AnswerDispatch {
  * which a worker thread cannot load by itself on Node 20: it is imported through tsx's API.
  */
 function startWorkerThread(entry: URL, workerData: AnswerWorkerData): Worker {
-  if (!fileURLToPath(entry).endsWith('.ts')) return new Worker(entry, { workerData });
+  const options = { workerData, resourceLimits: ANSWER_WORKER_LIMITS };
+  if (!fileURLToPath(entry).endsWith('.ts')) return new Worker(entry, options);
   const source = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then(({ tsImport }) => tsImport(${JSON.stringify(entry.href)}, ${JSON.stringify(entry.href)}))`;
-  return new Worker(source, { eval: true, workerData });
+  return new Worker(source, { eval: true, ...options });
 }
 
 function revive(error: SerializedError): Error {

@@ -170,7 +170,7 @@ export const coreSchema: convict.Schema<CoreConfig> = {
   image_understanding: { doc: 'Let the model see images users send (vision models only).', format: 'flag', default: false, env: 'IMAGE_UNDERSTANDING' },
 
   concurrency: { doc: 'Messages processed in parallel (different users; one user is always handled in order).', format: 'positive-int', default: 8, env: 'CONCURRENCY' },
-  max_queue: { doc: 'Messages waiting at most; past it users get a "busy, try again" reply.', format: 'positive-int', default: 1000, env: 'MAX_QUEUE' },
+  max_queue: { doc: 'Messages waiting at most (past the answer worker\'s fill they wait in the inbox, not in memory); past it users get a "busy, try again" reply.', format: 'positive-int', default: 1000, env: 'MAX_QUEUE' },
   data_dir: { doc: 'Folder of the embedded database (weworktop.db), relative to the working directory.', format: 'text', default: './data', env: 'DATA_DIR' },
   inbox_store: {
     doc: '"sqlite": every acknowledged message is on disk until answered and replayed after a crash or restart. "memory": lost on restart.',

@@ -32,6 +32,11 @@ export interface Inbox {
   recordAttempt(id: string): void;
   /** Pending messages of a channel, oldest first. */
   pending(channel: string): InboxEntry[];
+  /**
+   * One pending message, for the answer worker's backlog (which keeps only ids); undefined once
+   * settled. Its attempts may miss the last turn's: the backlog reads only messages not tried yet.
+   */
+  entry(id: string): InboxEntry | undefined;
   /** True when the store answers (for /readyz). */
   healthy(): boolean;
 }

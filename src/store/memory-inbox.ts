@@ -40,6 +40,10 @@ export class MemoryInbox implements Inbox {
     return [...this.pendingEntries.values()].filter((entry) => entry.channel === channel);
   }
 
+  entry(id: string): InboxEntry | undefined {
+    return this.pendingEntries.get(id);
+  }
+
   healthy(): boolean {
     return true;
   }

@@ -8,7 +8,7 @@ import type { SessionPersistence } from './session-persistence.js';
 import { INBOX_DB, openInboxDatabase, openSessionsDatabase, SESSIONS_DB, type SqliteDatabase } from './sqlite-database.js';
 import { SqliteInbox } from './sqlite-inbox.js';
 import { SqliteSessions } from './sqlite-sessions.js';
-import { startWalCheckpointer } from './wal-checkpointer.js';
+import { checkpointWals } from './wal-checkpoints.js';
 
 export interface InboxStore {
   inbox: Inbox;
@@ -31,13 +31,19 @@ function withGroupCommit(db: SqliteDatabase, logger: Logger, what: string): { wr
   };
 }
 
+/** The database files the config asks for. */
+function databaseFiles(config: StoreConfig, cwd: string): string[] {
+  const dataDir = path.resolve(cwd, config.data_dir);
+  return [...(config.inbox_store === 'sqlite' ? [INBOX_DB] : []), ...(config.session_store === 'sqlite' ? [SESSIONS_DB] : [])].map((file) => path.join(dataDir, file));
+}
+
 /**
  * The main thread's store: the inbox (inbox_store). It also prepares the conversations' file
- * (session_store "sqlite"), which the answer worker then writes, and checkpoints both files' WALs.
+ * (session_store "sqlite"), which the answer worker then writes.
  */
 export function openInboxStore(config: StoreConfig, cwd: string, logger: Logger): InboxStore {
   const dataDir = path.resolve(cwd, config.data_dir);
-  const files = [...(config.inbox_store === 'sqlite' ? [INBOX_DB] : []), ...(config.session_store === 'sqlite' ? [SESSIONS_DB] : [])].map((file) => path.join(dataDir, file));
+  const files = databaseFiles(config, cwd);
   if (files.length === 0) return { inbox: new MemoryInbox(), files, close: async () => {} };
   if (config.session_store === 'sqlite') openSessionsDatabase(dataDir).close();
   let inbox: Inbox = new MemoryInbox();
@@ -48,15 +54,7 @@ export function openInboxStore(config: StoreConfig, cwd: string, logger: Logger)
     inbox = new SqliteInbox(db, store.writes);
     close = store.close;
   }
-  const checkpointer = startWalCheckpointer(files);
-  return {
-    inbox,
-    files,
-    close: async () => {
-      close();
-      await checkpointer.stop();
-    },
-  };
+  return { inbox, files, close: async () => close() };
 }
 
 export interface SessionStore {
@@ -65,10 +63,20 @@ export interface SessionStore {
   close(): void;
 }
 
-/** The answer worker's store: conversations (session_store "sqlite"), in a file of their own. */
+/**
+ * The answer worker's store: conversations (session_store "sqlite"), in a file of their own. It
+ * also checkpoints both files' WALs (the inbox's over a connection of its own).
+ */
 export function openSessionStore(config: StoreConfig, cwd: string, logger: Logger): SessionStore {
-  if (config.session_store !== 'sqlite') return { close: () => {} };
+  const checkpoints = checkpointWals(databaseFiles(config, cwd));
+  if (config.session_store !== 'sqlite') return { close: checkpoints.stop };
   const db = openSessionsDatabase(path.resolve(cwd, config.data_dir));
   const store = withGroupCommit(db, logger, 'conversation turns');
-  return { sessions: new SqliteSessions(db, store.writes), close: store.close };
+  return {
+    sessions: new SqliteSessions(db, store.writes),
+    close: () => {
+      checkpoints.stop();
+      store.close();
+    },
+  };
 }

@@ -40,8 +40,8 @@ const SESSIONS_SCHEMA = `
 /**
  * An embedded store in data_dir. WAL lets a commit go through without waiting for readers;
  * synchronous=NORMAL keeps a committed row through a process crash (the case we guard against) at
- * a fraction of FULL's fsync cost; a power cut may lose the last commits. Checkpoints run on a
- * thread of their own (wal-checkpointer.ts), so the connection's own are off.
+ * a fraction of FULL's fsync cost; a power cut may lose the last commits. Checkpoints run on the
+ * answer worker (wal-checkpoints.ts), off the main thread's event loop, so the connection's own are off.
  */
 function openStore(dataDir: string, file: string, schema: string): SqliteDatabase {
   mkdirSync(dataDir, { recursive: true });

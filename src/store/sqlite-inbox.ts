@@ -21,12 +21,15 @@ const MIN_PRUNED_PER_COMMIT = 16;
 /** How often the seq reached is noted with the time, to know which rows are old enough to go. */
 const MARK_EVERY_MS = 1000;
 
+const toEntry = (row: InboxRow): InboxEntry => ({ id: row.id, channel: row.channel, sessionKey: row.session_key, rawJson: row.raw, receivedAt: row.received_at, attempts: row.attempts });
+
 /** `inbox_store: "sqlite"` (the default): pending messages survive a crash and are replayed. */
 export class SqliteInbox implements Inbox {
   private readonly insert: Statement<[string, string, string, string, number, string, number | null]>;
   private readonly settle: Statement<[string, string | null, number, string]>;
   private readonly attempt: Statement<[string]>;
   private readonly select: Statement<[string], InboxRow>;
+  private readonly selectOne: Statement<[string], InboxRow>;
   private readonly prune: Statement<[number, number, number]>;
   /**
    * Rows are written in time order, so seq tells age: every second the last seq is noted with the
@@ -48,6 +51,7 @@ export class SqliteInbox implements Inbox {
     this.settle = db.prepare("UPDATE inbox SET status = ?, reason = ?, settled_at = ? WHERE id = ? AND status = 'pending'");
     this.attempt = db.prepare('UPDATE inbox SET attempts = attempts + 1 WHERE id = ?');
     this.select = db.prepare("SELECT id, channel, session_key, raw, received_at, attempts FROM inbox WHERE status = 'pending' AND channel = ? ORDER BY seq");
+    this.selectOne = db.prepare("SELECT id, channel, session_key, raw, received_at, attempts FROM inbox WHERE id = ? AND status = 'pending'");
     this.prune = db.prepare("DELETE FROM inbox WHERE seq IN (SELECT seq FROM inbox WHERE seq BETWEEN ? AND ? AND status != 'pending' LIMIT ?)");
     // What the last run left: expired rows go now (one scan at start), the rest 15 minutes from now.
     db.prepare("DELETE FROM inbox WHERE received_at < ? AND status != 'pending'").run(this.now() - SETTLED_RETENTION_MS);
@@ -81,14 +85,12 @@ export class SqliteInbox implements Inbox {
 
   pending(channel: string): InboxEntry[] {
     this.writes.flush();
-    return this.select.all(channel).map((row) => ({
-      id: row.id,
-      channel: row.channel,
-      sessionKey: row.session_key,
-      rawJson: row.raw,
-      receivedAt: row.received_at,
-      attempts: row.attempts,
-    }));
+    return this.select.all(channel).map(toEntry);
+  }
+
+  entry(id: string): InboxEntry | undefined {
+    const row = this.selectOne.get(id);
+    return row && toEntry(row);
   }
 
   healthy(): boolean {

@@ -1,5 +1,6 @@
 // An answer worker entry for tests: a channel whose replier ends its thread the first time it is
-// asked to answer "crash" (as an out-of-memory or a native crash would), and answers anything else.
+// asked to answer "crash" (as an out-of-memory or a native crash would), and answers anything else
+// (a text starting with "slow" after 300 ms).
 import { existsSync, writeFileSync } from 'node:fs';
 import { workerData } from 'node:worker_threads';
 import type { ChannelModule, Replier } from '../../src/channel.js';
@@ -25,7 +26,10 @@ const crashOnce: ChannelModule = {
       }
       return message;
     },
-    send: async (reply, context) => link.post({ said: reply.type === 'text' || reply.type === 'error' ? reply.text : reply.type, to: context.message.id }),
+    send: async (reply, context) => {
+      if ((context.message.text ?? '').startsWith('slow')) await new Promise((resolve) => setTimeout(resolve, 300));
+      link.post({ said: reply.type === 'text' || reply.type === 'error' ? reply.text : reply.type, to: context.message.id });
+    },
     notify: async () => {},
   }),
 };

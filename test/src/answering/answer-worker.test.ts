@@ -11,7 +11,7 @@ import { MemoryInbox } from '../../../src/store/memory-inbox.js';
 import { channelRegistry } from '../../../channels/registry.js';
 import { eventually } from '../../support/weworktop-harness.js';
 
-async function start(): Promise<{ answers: AnswerWorker; inbox: MemoryInbox; logs: string[]; said: Array<{ said: string; to: string }> }> {
+async function start(maxInWorker?: number): Promise<{ answers: AnswerWorker; inbox: MemoryInbox; logs: string[]; said: Array<{ said: string; to: string }> }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'answer-worker-'));
   writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ channel_type: 'terminal', inbox_store: 'memory', session_store: 'memory', character_desc: '' }));
   const { config } = await loadConfig({ argv: [], env: {}, cwd: dir, channels: channelRegistry });
@@ -25,16 +25,16 @@ async function start(): Promise<{ answers: AnswerWorker; inbox: MemoryInbox; log
     inbox,
     logger: createLogger({ level: 'info', sink: logSink }),
     logSink,
+    ...(maxInWorker === undefined ? {} : { maxInWorker }),
   });
   const said: Array<{ said: string; to: string }> = [];
   answers.link.onMessage((message) => said.push(message as { said: string; to: string }));
   return { answers, inbox, logs, said };
 }
 
-async function give(answers: AnswerWorker, inbox: MemoryInbox, id: string, text: string): Promise<void> {
-  const rawJson = JSON.stringify({ id, text });
-  await inbox.add({ id, channel: 'crash-once', sessionKey: id, rawJson, receivedAt: Date.now() });
-  answers.answer({ id, sessionKey: id, rawJson, receivedAt: Date.now(), attempts: 0, replayed: false });
+async function give(answers: AnswerWorker, inbox: MemoryInbox, id: string, text: string, handed = text): Promise<void> {
+  await inbox.add({ id, channel: 'crash-once', sessionKey: id, rawJson: JSON.stringify({ id, text }), receivedAt: Date.now() });
+  answers.answer({ id, sessionKey: id, rawJson: JSON.stringify({ id, text: handed }), receivedAt: Date.now(), attempts: 0, replayed: false });
 }
 
 describe('AnswerWorker', () => {
@@ -65,6 +65,30 @@ describe('AnswerWorker', () => {
     // A second answer would come right after the first.
     await sleep(500);
     assert.deepEqual(['before', 'doomed', 'queued', 'meanwhile'].map((id) => said.filter((line) => line.to === id).length), [1, 1, 1, 1], 'each answered exactly once');
+    await answers.stop();
+  });
+
+  test('past its fill the worker is given no more: the rest wait as ids, each read back from the inbox when there is room', async () => {
+    const { answers, inbox, said } = await start(2);
+    // What the inbox holds is what gets answered for a waiting message: only its id stayed in memory.
+    for (let i = 1; i <= 6; i++) await give(answers, inbox, `m${i}`, `slow 第${i}条`, 'held in memory');
+    assert.equal(answers.outstanding, 6, 'waiting messages count as outstanding (for max_queue)');
+    await answers.whenIdle();
+    assert.deepEqual(said.map((line) => line.to), ['m1', 'm2', 'm3', 'm4', 'm5', 'm6'], 'oldest first, each once');
+    assert.deepEqual(said.slice(0, 2).map((line) => /held in memory/.test(line.said)), [true, true], 'the first two went over as given');
+    assert.ok(said.slice(2).every((line) => new RegExp(`第${line.to.slice(1)}条`).test(line.said)), 'the others were read from the inbox');
+    assert.deepEqual(inbox.pending('crash-once'), []);
+    await answers.stop();
+  });
+
+  test('a drain leaves what waits in the backlog pending in the inbox, for the next start', async () => {
+    const { answers, inbox, said } = await start(1);
+    await give(answers, inbox, 'running', 'slow 在回答');
+    await give(answers, inbox, 'next', '还在等');
+    await give(answers, inbox, 'last', '也在等');
+    assert.equal(await answers.drain(2000), true, 'the running answer finished');
+    assert.deepEqual(said.map((line) => line.to), ['running']);
+    assert.deepEqual(inbox.pending('crash-once').map((entry) => entry.id), ['next', 'last']);
     await answers.stop();
   });
 });

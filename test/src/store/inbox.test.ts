@@ -53,6 +53,18 @@ for (const [name, make] of stores) {
       assert.equal(inbox.healthy(), true);
     });
 
+    test('entry reads back one pending message, and nothing once it is settled', async () => {
+      const inbox = make(() => 1000);
+      await inbox.add(entry('m1', 'u7'));
+      await inbox.add(entry('m2'));
+      assert.deepEqual(inbox.entry('m1'), { ...entry('m1', 'u7'), attempts: 0 });
+      inbox.markDone('m1');
+      inbox.pending('weworktop');
+      assert.equal(inbox.entry('m1'), undefined);
+      assert.equal(inbox.entry('never'), undefined);
+      assert.equal((JSON.parse(inbox.entry('m2')!.rawJson) as { n: string }).n, 'm2');
+    });
+
     test('settled ids are forgotten after the retention window, pending ones never', async () => {
       let now = 1_000_000;
       const inbox = make(() => now);
