@@ -58,15 +58,19 @@ export class MessageIntake {
       if (rate === 'limited-first') this.options.onRateLimited(message);
       return 'limited';
     }
+    // A retry of a message already taken, or a message refused, does not count against its sender.
+    const giveBack = () => message.kind !== 'event' && this.limiter.giveBack(message.senderId);
     const sessionKey = rules.sessionKey(message);
     const rawJson = JSON.stringify(message.raw);
     if (answers.outstanding >= this.options.maxOutstanding) {
+      giveBack();
       if (await this.seen(message.id)) return 'duplicate';
       this.log.warn({ id: message.id, from: message.senderId, max_queue: this.options.maxOutstanding }, 'queue full: message dropped, user told to retry');
       this.options.onBusy(message);
       return 'busy';
     }
     if (!(await inbox.add({ id: message.id, channel: this.options.channel, sessionKey, rawJson, receivedAt: Math.floor(receivedAt) }))) {
+      giveBack();
       this.log.debug({ id: message.id }, 'duplicate callback (platform retry) ignored');
       return 'duplicate';
     }

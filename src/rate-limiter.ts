@@ -33,6 +33,11 @@ export class RateLimiter {
     return 'limited-first';
   }
 
+  /** Returns the slot the last `take` of `key` used: that message was a platform retry, or refused. */
+  giveBack(key: string): void {
+    this.hits.get(key)?.times.pop();
+  }
+
   private sweep(now: number): void {
     if (now - this.lastSweep < this.windowMs) return;
     this.lastSweep = now;

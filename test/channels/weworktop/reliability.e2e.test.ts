@@ -168,6 +168,18 @@ describe('faults', () => {
     await eventually(() => assert.ok(h.wecom.sent.map(textOf).includes('echo: 我没超'), 'another user is not limited'));
   });
 
+  test("rate limit: WeCom's retries of a message do not use up the sender's messages", async () => {
+    const h = await start({ config: { rate_limit_per_minute: 2 } });
+    const id = '7100000000000000001';
+    // WeCom retries a callback up to three times when the ack is late; each retry is the same MsgId.
+    for (let i = 0; i < 4; i++) assert.equal((await h.client.sendText('chenqi', '第一条', id)).status, 200);
+    assert.equal((await h.client.sendText('chenqi', '第二条')).status, 200);
+    await h.wecom.waitForSent(2, 5000);
+    await sleep(300);
+    assert.deepEqual(h.wecom.sent.map(textOf).sort(), ['echo: 第一条', 'echo: 第二条'], 'both answered, once each, and no "too fast" notice');
+    assert.ok(!h.logs.some((line) => line.includes('rate limit: message refused')), h.logs.join(''));
+  });
+
   test('a callback older than max_clock_skew is refused as a replay, once the signature checks out', async () => {
     const h = await start({ weworktop: { max_clock_skew: 300 } });
     const now = Math.floor(Date.now() / 1000);
