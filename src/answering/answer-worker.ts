@@ -35,6 +35,8 @@ export interface AnswerWorkerData {
  */
 const MIN_IN_WORKER = 256;
 const IN_WORKER_PER_SLOT = 4;
+/** A waiting message that could not be read from the inbox is tried again after this long. */
+const BACKLOG_RETRY_MS = 1000;
 /** A worker that dies is started again after this long (doubling while it keeps dying, up to 30 s). */
 const RESTART_DELAY_MS = 500;
 const MAX_RESTART_DELAY_MS = 30_000;
@@ -204,9 +206,18 @@ export class AnswerWorker implements AnswerDispatch {
   /** Tops the worker up from the backlog, oldest first, each message read back from the inbox. */
   private giveFromBacklog(): void {
     while (this.unsettled.size < this.maxInWorker && !this.draining) {
-      const waiting = this.backlog.shift();
+      const waiting = this.backlog.peek();
       if (!waiting) return;
-      const entry = this.options.inbox.entry(waiting.id);
+      let entry;
+      try {
+        entry = this.options.inbox.entry(waiting.id);
+      } catch (error) {
+        // The store failed (disk, lock): the message keeps its place and is tried again shortly.
+        this.log.error({ id: waiting.id, err: (error as Error).message, retry_in_ms: BACKLOG_RETRY_MS }, 'could not read a waiting message from the inbox');
+        setTimeout(() => this.giveFromBacklog(), BACKLOG_RETRY_MS).unref();
+        return;
+      }
+      this.backlog.shift();
       if (!entry) {
         this.log.error({ id: waiting.id }, 'a waiting message is no longer pending in the inbox; skipped');
         continue;

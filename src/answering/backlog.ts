@@ -25,6 +25,10 @@ export class Backlog {
     this.items.push(message);
   }
 
+  peek(): WaitingMessage | undefined {
+    return this.items[this.head];
+  }
+
   shift(): WaitingMessage | undefined {
     if (this.head === this.items.length) return undefined;
     const next = this.items[this.head++];

@@ -11,13 +11,12 @@ import { MemoryInbox } from '../../../src/store/memory-inbox.js';
 import { channelRegistry } from '../../../channels/registry.js';
 import { eventually } from '../../support/weworktop-harness.js';
 
-async function start(maxInWorker?: number): Promise<{ answers: AnswerWorker; inbox: MemoryInbox; logs: string[]; said: Array<{ said: string; to: string }> }> {
+async function start(maxInWorker?: number, inbox = new MemoryInbox()): Promise<{ answers: AnswerWorker; inbox: MemoryInbox; logs: string[]; said: Array<{ said: string; to: string }> }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'answer-worker-'));
   writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ channel_type: 'terminal', inbox_store: 'memory', session_store: 'memory', character_desc: '' }));
   const { config } = await loadConfig({ argv: [], env: {}, cwd: dir, channels: channelRegistry });
   const logs: string[] = [];
   const logSink = { write: (line: string) => void logs.push(line) };
-  const inbox = new MemoryInbox();
   const answers = await AnswerWorker.start({
     entry: new URL('../../support/crash-once-worker.ts', import.meta.url),
     config: { ...config, channel_type: 'crash-once', crash_marker: path.join(dir, 'crashed') },
@@ -89,6 +88,23 @@ describe('AnswerWorker', () => {
     assert.equal(await answers.drain(2000), true, 'the running answer finished');
     assert.deepEqual(said.map((line) => line.to), ['running']);
     assert.deepEqual(inbox.pending('crash-once').map((entry) => entry.id), ['next', 'last']);
+    await answers.stop();
+  });
+
+  test('a waiting message the inbox fails to give back keeps its place and is tried again', async () => {
+    let failures = 1;
+    const inbox = new (class extends MemoryInbox {
+      override entry(id: string) {
+        if (failures-- > 0) throw new Error('SQLITE_IOERR: disk I/O error');
+        return super.entry(id);
+      }
+    })();
+    const { answers, logs, said } = await start(1, inbox);
+    await give(answers, inbox, 'first', 'slow 第一条');
+    await give(answers, inbox, 'second', '第二条');
+    await answers.whenIdle();
+    assert.deepEqual(said.map((line) => line.to), ['first', 'second']);
+    assert.ok(logs.some((line) => line.includes('could not read a waiting message from the inbox') && line.includes('SQLITE_IOERR')), logs.join(''));
     await answers.stop();
   });
 });
