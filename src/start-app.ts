@@ -64,7 +64,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
     await channel.start();
   } catch (error) {
     await answers?.stop();
-    await store.close();
+    store.close();
     throw error;
   }
   const running = answers;
@@ -75,7 +75,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
     async stop() {
       await channel.stop();
       await running.stop();
-      await store.close();
+      store.close();
       log.info('stopped');
     },
   };

@@ -1,4 +1,3 @@
-
 export interface DownloadOptions {
   timeoutMs: number;
   maxBytes: number;

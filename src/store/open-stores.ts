@@ -14,7 +14,7 @@ export interface InboxStore {
   inbox: Inbox;
   /** The database files, when any are open. */
   files: string[];
-  close(): Promise<void>;
+  close(): void;
 }
 
 type StoreConfig = Pick<CoreConfig, 'inbox_store' | 'session_store' | 'data_dir'>;
@@ -44,17 +44,11 @@ function databaseFiles(config: StoreConfig, cwd: string): string[] {
 export function openInboxStore(config: StoreConfig, cwd: string, logger: Logger): InboxStore {
   const dataDir = path.resolve(cwd, config.data_dir);
   const files = databaseFiles(config, cwd);
-  if (files.length === 0) return { inbox: new MemoryInbox(), files, close: async () => {} };
   if (config.session_store === 'sqlite') openSessionsDatabase(dataDir).close();
-  let inbox: Inbox = new MemoryInbox();
-  let close = () => {};
-  if (config.inbox_store === 'sqlite') {
-    const db = openInboxDatabase(dataDir);
-    const store = withGroupCommit(db, logger, 'settled marks');
-    inbox = new SqliteInbox(db, store.writes);
-    close = store.close;
-  }
-  return { inbox, files, close: async () => close() };
+  if (config.inbox_store !== 'sqlite') return { inbox: new MemoryInbox(), files, close: () => {} };
+  const db = openInboxDatabase(dataDir);
+  const store = withGroupCommit(db, logger, 'settled marks');
+  return { inbox: new SqliteInbox(db, store.writes), files, close: store.close };
 }
 
 export interface SessionStore {
