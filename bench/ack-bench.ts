@@ -108,7 +108,7 @@ export async function runAckBench(settings: AckSettings, progress: (line: string
       };
 
       // Enough for bare fastify, the fastest of the runs, at this connection count.
-      messages.fill(Math.min(MAX_POOL, Math.ceil((connections === 1 ? 30_000 : 35_000) * seconds)));
+      await messages.fill(Math.min(MAX_POOL, Math.ceil((connections === 1 ? 30_000 : 35_000) * seconds)));
       const rounds = connections === Math.max(...settings.connections) ? settings.rounds : 1;
       const runs: Array<{ bare: LoadResult; app: LoadResult; answered: number; waiting: LoadResult; memory: LoadResult }> = [];
       for (let round = 0; round < rounds; round++) {
@@ -137,7 +137,7 @@ export async function runAckBench(settings: AckSettings, progress: (line: string
       result.post.push(row);
       progress(`  POST, ${connections} connections: ${rate(row.app)} req/s with the LLM answering (${Math.round(row.answeredPerSec)} answers/s), ${rate(row.appLlmWaiting)} while it thinks (bare fastify ${rate(row.bare)})`);
 
-      checks.fill(2000);
+      await checks.fill(2000);
       const bareGet = await load(bare.url, checks);
       const appGet = await load(verifier.url, checks);
       checks.release();

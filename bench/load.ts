@@ -1,5 +1,5 @@
 import autocannon from 'autocannon';
-import type { SignedRequest } from './callback-requests.js';
+import type { PooledRequest } from './callback-requests.js';
 import { percentiles, type Percentiles } from './stats.js';
 
 export interface LoadOptions {
@@ -8,7 +8,7 @@ export interface LoadOptions {
   connections: number;
   warmupSeconds: number;
   durationSeconds: number;
-  next: () => SignedRequest;
+  next: () => PooledRequest;
 }
 
 export interface LoadResult {

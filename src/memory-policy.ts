@@ -1,3 +1,4 @@
+import { PerformanceObserver } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import type { ResourceLimits } from 'node:worker_threads';
 
@@ -17,7 +18,52 @@ export function boundHeapGrowth(): void {
  * The answer worker's young generation: V8 lets it grow to two 16 MB semi-spaces, 32 MB that stay
  * committed while answers flow. A worker that waits on the LLM most of the time does well with
  * 4 MB ones (bench/: 25 MB less at the peak; shorter, more frequent scavenges, and framework
- * overhead no worse). The main thread keeps V8's default, which only node's command line can
- * change: its acks allocate fast, and 4 MB semi-spaces cost them about 4% of their throughput.
+ * overhead no worse).
  */
 export const ANSWER_WORKER_LIMITS: ResourceLimits = { maxYoungGenerationSizeMb: 12 };
+
+/** The main thread's semi-spaces stop growing at this size (V8's default lets them reach 16 MB). */
+export const MAIN_SEMI_SPACE_MB = 4;
+
+/**
+ * The main thread's young generation, held at two MAIN_SEMI_SPACE_MB semi-spaces: left to V8, a
+ * burst of callbacks grows it to 32 MB that stay committed (bench/: peak RSS 231 MB, 199-207
+ * with this, and shorter scavenges for the acks). Its maximum is fixed when the isolate is
+ * created, before any of our code runs, but V8 reads the growth factor each time a semi-space
+ * grows. So after each of this thread's GCs the factor is set to 2 (grow) below the size and to 1
+ * (stay) at it, and again once a new isolate runs (the answer worker, a restart of it), because
+ * creating one puts it back to 2. A GC's report comes between tasks: one long synchronous stretch
+ * (loading modules) can still grow it, at most to V8's default. The flag is per process, so while
+ * it is 1 the worker cannot grow either; it has its own limit by then, or stays smaller. Held
+ * while anyone holds it (an app, the benchmark); returns the release.
+ */
+export function holdMainYoungGeneration(): () => void {
+  if (holders++ === 0) {
+    youngGenerationObserver = new PerformanceObserver(adjustYoungGenerationGrowth);
+    youngGenerationObserver.observe({ entryTypes: ['gc'] });
+    adjustYoungGenerationGrowth();
+  }
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    if (--holders > 0) return;
+    youngGenerationObserver?.disconnect();
+    youngGenerationObserver = undefined;
+    v8.setFlagsFromString('--semi-space-growth-factor=2');
+  };
+}
+
+/** A new isolate (a Worker) puts the growth factor back to 2: call this once it runs. */
+export function keepYoungGenerationHeld(): void {
+  if (holders > 0) adjustYoungGenerationGrowth();
+}
+
+let holders = 0;
+let youngGenerationObserver: PerformanceObserver | undefined;
+
+function adjustYoungGenerationGrowth(): void {
+  const young = v8.getHeapSpaceStatistics().find((space) => space.space_name === 'new_space');
+  const full = young !== undefined && young.space_size >= 2 * MAIN_SEMI_SPACE_MB * 1024 * 1024;
+  v8.setFlagsFromString(`--semi-space-growth-factor=${full ? 1 : 2}`);
+}

@@ -1,3 +1,5 @@
+import { detached } from './detached.js';
+
 export type RateDecision = 'ok' | 'limited' | 'limited-first';
 
 /**
@@ -20,8 +22,13 @@ export class RateLimiter {
     const now = this.now();
     this.sweep(now);
     const cutoff = now - this.windowMs;
-    let entry = this.hits.get(key);
-    if (!entry) this.hits.set(key, (entry = { times: [], told: false }));
+    const entry = this.hits.get(key);
+    if (!entry) {
+      // Kept for a window: a copy of the key (a user id cut from a callback's XML would keep all
+      // of that XML alive), and a one-slot array (an empty one grows to 17 slots on its first push).
+      this.hits.set(detached(key), { times: [now], told: false });
+      return 'ok';
+    }
     while (entry.times.length > 0 && entry.times[0]! <= cutoff) entry.times.shift();
     if (entry.times.length === 0) entry.told = false;
     if (entry.times.length < this.perMinute) {

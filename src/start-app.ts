@@ -4,7 +4,7 @@ import { AnswerWorker } from './answering/answer-worker.js';
 import { checkPluginNames } from './plugins/check-plugin-names.js';
 import type { Channel } from './channel.js';
 import { loadConfig, type AppConfig } from './config/load-config.js';
-import { boundHeapGrowth } from './memory-policy.js';
+import { boundHeapGrowth, holdMainYoungGeneration } from './memory-policy.js';
 import { collectSecrets, createLogger, type LogSink, type Logger } from './logger.js';
 import { ConfiguredRules } from './pipeline/message-rules.js';
 import type { ChannelRegistry, PluginRegistry } from './registries.js';
@@ -49,6 +49,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
 
   const store = openInboxStore(config, cwd, log);
   if (store.files.length) log.info({ inbox: config.inbox_store, sessions: config.session_store, files: store.files.join(',') }, 'store opened');
+  const releaseYoungGeneration = holdMainYoungGeneration();
   let answers: AnswerWorker | undefined;
   let channel: Channel;
   try {
@@ -65,6 +66,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
   } catch (error) {
     await answers?.stop();
     store.close();
+    releaseYoungGeneration();
     throw error;
   }
   const running = answers;
@@ -76,6 +78,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
       await channel.stop();
       await running.stop();
       store.close();
+      releaseYoungGeneration();
       log.info('stopped');
     },
   };

@@ -1,0 +1,23 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { test } from 'node:test';
+import { promisify } from 'node:util';
+import { MAIN_SEMI_SPACE_MB } from '../../src/memory-policy.js';
+
+const PROBE = fileURLToPath(new URL('../support/young-generation-probe.ts', import.meta.url));
+
+async function largestNewSpaceMb(...mode: string[]): Promise<number> {
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', import.meta.resolve('tsx'), PROBE, ...mode]);
+  return (JSON.parse(stdout) as { largestMb: number }).largestMb;
+}
+
+test('the main thread young generation stays at two MAIN_SEMI_SPACE_MB semi-spaces under a load that grows it, a new worker included', async () => {
+  const [free, notReasserted, held] = await Promise.all([largestNewSpaceMb('free'), largestNewSpaceMb('hold', 'no-reassert'), largestNewSpaceMb('hold')]);
+  // The load would grow it past the limit (so the held figure means something), and so would the
+  // worker's isolate if the hold were not set again once it runs...
+  assert.ok(free > 2 * MAIN_SEMI_SPACE_MB, `without the hold the new space reached only ${free} MB`);
+  assert.ok(notReasserted > 2 * MAIN_SEMI_SPACE_MB, `without keepYoungGenerationHeld the new space reached only ${notReasserted} MB`);
+  // ...and held, it stays within it.
+  assert.ok(held <= 2 * MAIN_SEMI_SPACE_MB, `held, the new space reached ${held} MB`);
+});
