@@ -14,13 +14,23 @@ export function boundHeapGrowth(): void {
   v8.setFlagsFromString('--heap-growing-percent=30');
 }
 
+/** The answer worker's semi-spaces (V8's default lets them reach 16 MB). */
+const ANSWER_WORKER_SEMI_SPACE_MB = 2;
+
 /**
- * The answer worker's young generation: V8 lets it grow to two 16 MB semi-spaces, 32 MB that stay
- * committed while answers flow. A worker that waits on the LLM most of the time does well with
- * 4 MB ones (bench/: 25 MB less at the peak; shorter, more frequent scavenges, and framework
- * overhead no worse).
+ * The answer worker's heap limits, for starting it; call right before. Its young generation is
+ * two ANSWER_WORKER_SEMI_SPACE_MB semi-spaces (V8 would let them take 32 MB that stay committed
+ * while answers flow), and it starts at that size: with the main thread's young generation held
+ * (below), the growth factor is 1 most of the time, and a worker starting at V8's 1 MB stayed
+ * there and scavenged every 3 ms, 17% of its time in a burst (bench/: with 4 MB, 10% and 5 MB
+ * more RSS at the peak; 2 MB sits between). V8 reads the minimum when it creates an isolate; the
+ * main thread's has been created by then.
  */
-export const ANSWER_WORKER_LIMITS: ResourceLimits = { maxYoungGenerationSizeMb: 12 };
+export function answerWorkerResourceLimits(): ResourceLimits {
+  v8.setFlagsFromString(`--min-semi-space-size=${ANSWER_WORKER_SEMI_SPACE_MB}`);
+  // V8's young generation is its two semi-spaces and a large-object space of the same size.
+  return { maxYoungGenerationSizeMb: 3 * ANSWER_WORKER_SEMI_SPACE_MB };
+}
 
 /** The main thread's semi-spaces stop growing at this size (V8's default lets them reach 16 MB). */
 export const MAIN_SEMI_SPACE_MB = 4;

@@ -4,7 +4,7 @@ import type { ChannelLink } from '../channel.js';
 import type { AppConfig } from '../config/load-config.js';
 import { ConfigError } from '../config/config-error.js';
 import type { Logger, LogSink } from '../logger.js';
-import { ANSWER_WORKER_LIMITS, keepYoungGenerationHeld } from '../memory-policy.js';
+import { answerWorkerResourceLimits, keepYoungGenerationHeld } from '../memory-policy.js';
 import type { Inbox } from '../store/inbox.js';
 import type { AnswerDispatch, AnswerJob, NoticeJob } from './answer-dispatch.js';
 import { Backlog } from './backlog.js';
@@ -264,7 +264,7 @@ export class AnswerWorker implements AnswerDispatch {
  * which a worker thread cannot load by itself on Node 20: it is imported through tsx's API.
  */
 function startWorkerThread(entry: URL, workerData: AnswerWorkerData): Worker {
-  const options = { workerData, resourceLimits: ANSWER_WORKER_LIMITS };
+  const options = { workerData, resourceLimits: answerWorkerResourceLimits() };
   const source = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then(({ tsImport }) => tsImport(${JSON.stringify(entry.href)}, ${JSON.stringify(entry.href)}))`;
   const worker = fileURLToPath(entry).endsWith('.ts') ? new Worker(source, { eval: true, ...options }) : new Worker(entry, options);
   // Its isolate, once created, has let the main thread's young generation grow again.
