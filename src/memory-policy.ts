@@ -15,15 +15,16 @@ export function boundHeapGrowth(): void {
 }
 
 /** The answer worker's semi-spaces (V8's default lets them reach 16 MB). */
-const ANSWER_WORKER_SEMI_SPACE_MB = 2;
+const ANSWER_WORKER_SEMI_SPACE_MB = 4;
 
 /**
  * The answer worker's heap limits, for starting it; call right before. Its young generation is
  * two ANSWER_WORKER_SEMI_SPACE_MB semi-spaces (V8 would let them take 32 MB that stay committed
  * while answers flow), and it starts at that size: with the main thread's young generation held
  * (below), the growth factor is 1 most of the time, and a worker starting at V8's 1 MB stayed
- * there and scavenged every 3 ms, 17% of its time in a burst (bench/: with 4 MB, 10% and 5 MB
- * more RSS at the peak; 2 MB sits between). V8 reads the minimum when it creates an isolate; the
+ * there and scavenged every 3 ms, 17% of its time in a burst (10% with 4 MB; bench/). 2 MB ones
+ * gave no lower peak within this VM's noise and a worse framework overhead p99 (7.0-9.0 ms in
+ * four runs, 4.0-8.3 ms in five with 4 MB). V8 reads the minimum when it creates an isolate; the
  * main thread's has been created by then.
  */
 export function answerWorkerResourceLimits(): ResourceLimits {

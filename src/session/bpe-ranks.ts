@@ -18,17 +18,22 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
  * are UTF-8 that decodes back to the same bytes (not so for the ones starting with a BOM).
  */
 export function readBpeRanks(encoding: EncodingName): BpeRanks {
-  const text = readFileSync(require.resolve(`gpt-tokenizer/data/${encoding}.tiktoken`), 'latin1');
   const ranks: BpeRanks = [];
+  forEachBpeToken(encoding, (rank, bytes, text) => (ranks[rank] = text ?? Array.from(bytes)));
+  return ranks;
+}
+
+/** Visits each token of an encoding's `.tiktoken` file: its rank, its bytes, and its text when it is text. */
+export function forEachBpeToken(encoding: EncodingName, visit: (rank: number, bytes: Buffer, text: string | undefined) => void): void {
+  const text = readFileSync(require.resolve(`gpt-tokenizer/data/${encoding}.tiktoken`), 'latin1');
   for (let at = 0; at < text.length; ) {
     const space = text.indexOf(' ', at);
     const newline = text.indexOf('\n', space);
     const end = newline < 0 ? text.length : newline;
     const bytes = Buffer.from(text.slice(at, space), 'base64');
-    ranks[Number(text.slice(space + 1, end))] = asText(bytes) ?? Array.from(bytes);
+    visit(Number(text.slice(space + 1, end)), bytes, asText(bytes));
     at = end + 1;
   }
-  return ranks;
 }
 
 function asText(bytes: Buffer): string | undefined {
