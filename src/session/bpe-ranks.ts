@@ -11,11 +11,8 @@ const require = createRequire(import.meta.url);
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * Reads an encoding's ranks from the `.tiktoken` file gpt-tokenizer ships (the format OpenAI
- * publishes: a Base64 token and its rank per line). gpt-tokenizer's own ranks module is a 2.4 MB
- * JavaScript array literal, and parsing it left the process 25 MB larger for good (bench/); this
- * builds the same array (a test compares them) from a plain read. A token is text when its bytes
- * are UTF-8 that decodes back to the same bytes (not so for the ones starting with a BOM).
+ * An encoding's whole decoder, as gpt-tokenizer's own ranks module has it (a test compares them):
+ * the reference the tests hold TextRanks to. The app reads the same file with forEachBpeToken.
  */
 export function readBpeRanks(encoding: EncodingName): BpeRanks {
   const ranks: BpeRanks = [];
@@ -23,7 +20,13 @@ export function readBpeRanks(encoding: EncodingName): BpeRanks {
   return ranks;
 }
 
-/** Visits each token of an encoding's `.tiktoken` file: its rank, its bytes, and its text when it is text. */
+/**
+ * Visits each token of an encoding's `.tiktoken` file, which gpt-tokenizer ships (the format
+ * OpenAI publishes: a Base64 token and its rank per line): its rank, its bytes, and its text when
+ * it is text. gpt-tokenizer's own ranks module is a 2.4 MB JavaScript array literal, and parsing it
+ * left the process 25 MB larger for good (bench/). A token is text when its bytes are UTF-8 that
+ * decodes back to the same bytes (not so for the ones starting with a BOM).
+ */
 export function forEachBpeToken(encoding: EncodingName, visit: (rank: number, bytes: Buffer, text: string | undefined) => void): void {
   const text = readFileSync(require.resolve(`gpt-tokenizer/data/${encoding}.tiktoken`), 'latin1');
   for (let at = 0; at < text.length; ) {

@@ -28,7 +28,10 @@ function encodingFor(name: EncodingName): Encoding {
   if (!encoding) {
     const ranks = TextRanks.read(name);
     encoding = GptEncoding.getEncodingApi(name, () => ranks.bytes);
-    encoding.bytePairEncodingCoreProcessor.bytePairStringRankEncoder = ranks.text;
+    const core = encoding.bytePairEncodingCoreProcessor;
+    // An internal of gpt-tokenizer 4: if a release moves it, stop here rather than miscount.
+    if (!(core?.bytePairStringRankEncoder instanceof Map)) throw new Error('gpt-tokenizer: bytePairEncodingCoreProcessor.bytePairStringRankEncoder is not where TokenCounter expects it');
+    core.bytePairStringRankEncoder = ranks.text;
     encodings.set(name, encoding);
   }
   return encoding;
