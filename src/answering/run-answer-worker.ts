@@ -13,8 +13,9 @@ import { Outbox, type FromWorker, type SerializedError, type ToWorker } from './
 /**
  * The answer worker's nice value on Linux (0 is the default, 19 the lowest priority): when the CPU
  * is short the acks win, but not by so much that a woken worker waits out other threads' time
- * slices (bench/: framework overhead p99 at light load 3.7-3.8 ms at 0, 3.8-4.2 at 5, 5.2-8.4 at
- * 10; acks while answering at full speed 40%, 51% and 50% of bare fastify).
+ * slices (bench/, pipeline alone: framework overhead p99 at light load 3.8-7.7 ms, median 4.9, in
+ * five runs at 5; 5.2-8.4, median 7.5, in four at 10; 3.7 and 3.8 at 0. Acks while answering at
+ * full speed: 51%, 50% and 40% of bare fastify at 5, 10 and 0).
  */
 const ANSWER_WORKER_NICE = 5;
 /** Backoff between tries of a failing message stops growing here. */
