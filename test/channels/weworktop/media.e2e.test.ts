@@ -74,7 +74,8 @@ describe('voice notes in', () => {
       await sendVoiceNote(harness, 'wangwu', 1, data);
       const [reply] = await harness.wecom.waitForSent(1, 8000);
       assert.equal(textOf(reply!), failure.says);
-      assert.ok(harness.logs.some((line) => failure.logs.test(line)), harness.logs.join(''));
+      // The answer worker's log lines reach the main thread in batches, possibly after its send.
+      await eventually(() => assert.ok(harness!.logs.some((line) => failure.logs.test(line)), harness!.logs.join('')));
       assert.equal(harness.openai.chatRequests().length, 0);
     });
   }
@@ -127,7 +128,7 @@ describe('voice replies out', () => {
     const [reply] = await harness.wecom.waitForSent(1, 5000);
     assert.equal(textOf(reply!), 'echo: 你好');
     assert.equal(harness.wecom.uploads.length, 0);
-    assert.ok(harness.logs.some((line) => line.includes('text-to-speech failed; replying with text')));
+    await eventually(() => assert.ok(harness!.logs.some((line) => line.includes('text-to-speech failed; replying with text'))));
   });
 
   test('speech that ffmpeg cannot turn into AMR falls back to the text answer with the transcript echoed', async () => {
@@ -141,7 +142,7 @@ describe('voice replies out', () => {
     const [reply] = await harness.wecom.waitForSent(1, 8000);
     assert.equal(textOf(reply!), '「讲个笑话」\n\necho: 讲个笑话');
     assert.equal(harness.wecom.uploads.length, 0);
-    assert.ok(harness.logs.some((line) => line.includes('could not be encoded as AMR; sending text')), harness.logs.join(''));
+    await eventually(() => assert.ok(harness!.logs.some((line) => line.includes('could not be encoded as AMR; sending text')), harness!.logs.join('')));
   });
 });
 
