@@ -117,8 +117,8 @@ export class RequestPool {
   private read(index: number): PooledRequest {
     const at = index * 4;
     const chunk = this.chunks[this.where[at]!]!;
-    const [pathAt, bodyAt, end] = [this.where[at + 1]!, this.where[at + 2]!, this.where[at + 3]!];
+    const bodyAt = this.where[at + 2]!;
     const method = this.methods[index]!;
-    return { method, path: chunk.toString('utf8', pathAt, bodyAt), body: method === 'POST' ? chunk.subarray(bodyAt, end) : undefined };
+    return { method, path: chunk.toString('utf8', this.where[at + 1], bodyAt), body: method === 'POST' ? chunk.subarray(bodyAt, this.where[at + 3]) : undefined };
   }
 }

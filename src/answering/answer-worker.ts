@@ -60,6 +60,8 @@ export class AnswerWorker implements AnswerDispatch {
   private readonly maxInWorker: number;
   /** Set by a drain: what waits stays pending in the inbox, for the next start. */
   private draining = false;
+  /** Set while a read of the backlog that failed waits to be tried again: one retry, not one per settled message. */
+  private backlogRetry: NodeJS.Timeout | undefined;
   private readonly idleWaiters: Array<() => void> = [];
   private readonly readyAsks = new Map<number, (answer: { ok: boolean; reason?: string }) => void>();
   private readonly linkHandlers: Array<(message: unknown) => void> = [];
@@ -205,6 +207,7 @@ export class AnswerWorker implements AnswerDispatch {
 
   /** Tops the worker up from the backlog, oldest first, each message read back from the inbox. */
   private giveFromBacklog(): void {
+    if (this.backlogRetry) return;
     while (this.unsettled.size < this.maxInWorker && !this.draining) {
       const waiting = this.backlog.peek();
       if (!waiting) return;
@@ -214,7 +217,10 @@ export class AnswerWorker implements AnswerDispatch {
       } catch (error) {
         // The store failed (disk, lock): the message keeps its place and is tried again shortly.
         this.log.error({ id: waiting.id, err: (error as Error).message, retry_in_ms: BACKLOG_RETRY_MS }, 'could not read a waiting message from the inbox');
-        setTimeout(() => this.giveFromBacklog(), BACKLOG_RETRY_MS).unref();
+        this.backlogRetry = setTimeout(() => {
+          this.backlogRetry = undefined;
+          this.giveFromBacklog();
+        }, BACKLOG_RETRY_MS).unref();
         return;
       }
       this.backlog.shift();

@@ -11,6 +11,8 @@ const CHECKPOINT_EVERY_MS = 1000;
  * isolate that cost 15-20 MB of RSS for a timer. PASSIVE never blocks writers.
  */
 export function checkpointWals(files: string[]): { stop(): void } {
+  // Memory stores only: no file, no timer.
+  if (files.length === 0) return { stop: () => {} };
   const dbs = files.map((file) => {
     const db = new Database(file);
     db.pragma('busy_timeout = 1000');
