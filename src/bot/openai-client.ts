@@ -1,5 +1,7 @@
 import OpenAI from 'openai';
 import type { CoreConfig } from '../config/schema.js';
+import { createDispatcher } from '../http-dispatcher.js';
+import { createUndiciFetch } from './undici-fetch.js';
 
 type OpenAIConnection = Pick<CoreConfig, 'open_ai_api_key' | 'open_ai_api_base' | 'proxy' | 'request_timeout' | 'max_retries'>;
 
@@ -12,21 +14,7 @@ export function createOpenAIClient(config: OpenAIConnection): OpenAI {
     timeout: config.request_timeout * 1000,
     // The SDK retries 408/409/429/5xx and connection errors with exponential backoff.
     maxRetries: config.max_retries,
-    ...(config.proxy ? proxied(config.proxy) : {}),
+    // A lean fetch on undici's connection pool, through `proxy` when one is set.
+    fetch: createUndiciFetch(createDispatcher(config.proxy)),
   });
-}
-
-/**
- * A proxy needs undici's own fetch: Node's bundled fetch may not accept a dispatcher from the
- * npm undici (different versions). undici is loaded on the first call (only proxied set-ups need
- * it); the casts bridge the two packages' identical Request and Response types.
- */
-function proxied(proxy: string): Pick<OpenAI['_options'], 'fetch'> {
-  let loaded: Promise<{ fetch: (input: unknown, init?: unknown) => Promise<unknown>; dispatcher: unknown }> | undefined;
-  const load = () => (loaded ??= import('undici').then((undici) => ({ fetch: undici.fetch as (input: unknown, init?: unknown) => Promise<unknown>, dispatcher: new undici.ProxyAgent(proxy) })));
-  const viaProxy = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
-    const undici = await load();
-    return (await undici.fetch(input, { ...init, dispatcher: undici.dispatcher })) as Response;
-  };
-  return { fetch: viaProxy as typeof fetch };
 }

@@ -1,0 +1,75 @@
+import { after, before, beforeEach, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createOpenAIClient } from '../../../src/bot/openai-client.js';
+import { OpenAIChatBot } from '../../../src/bot/openai-chat-bot.js';
+import { createLogger } from '../../../src/logger.js';
+import { UserFacingError } from '../../../src/user-facing-error.js';
+import { startFakeOpenAI, type FakeOpenAI } from '../../fakes/fake-openai.js';
+import { closedPort } from '../../support/closed-port.js';
+
+const logs: string[] = [];
+const logger = createLogger({ level: 'debug', secrets: [], sink: { write: (line) => logs.push(line) } });
+const botFor = (base: string, options: { request_timeout?: number; max_retries?: number } = {}) =>
+  new OpenAIChatBot({
+    client: createOpenAIClient({ open_ai_api_key: 'sk-test', open_ai_api_base: base, proxy: '', request_timeout: options.request_timeout ?? 10, max_retries: options.max_retries ?? 0 }),
+    model: 'gpt-4o-mini',
+    temperature: 0.9,
+    logger,
+  });
+const ask = [{ role: 'user' as const, content: '你好' }];
+
+async function userFacing(promise: Promise<unknown>): Promise<UserFacingError> {
+  const error = await promise.then(() => assert.fail('expected a failure'), (caught: unknown) => caught);
+  assert.ok(error instanceof UserFacingError, `a UserFacingError, got ${String(error)}`);
+  return error;
+}
+
+describe('OpenAIChatBot over the SDK and its undici fetch, against a fake OpenAI server', () => {
+  let openai: FakeOpenAI;
+  before(async () => (openai = await startFakeOpenAI()));
+  beforeEach(() => openai.reset());
+  after(() => openai.close());
+
+  test('answers with the completion and its token usage; the request carries the model, temperature and messages', async () => {
+    const completion = await botFor(openai.url).complete(ask);
+    assert.deepEqual(completion, { text: 'echo: 你好', totalTokens: 2 });
+    assert.deepEqual(openai.chatRequests().map(({ model, temperature, messages }) => ({ model, temperature, messages })), [{ model: 'gpt-4o-mini', temperature: 0.9, messages: ask }]);
+  });
+
+  test('streams: each partial is the whole text so far', async () => {
+    openai.setStreaming({ chunkChars: 3, chunkDelayMs: 5 });
+    const partials: string[] = [];
+    const completion = await botFor(openai.url).complete(ask, { onPartial: (text) => partials.push(text) });
+    assert.equal(completion.text, 'echo: 你好');
+    assert.deepEqual(partials, ['ech', 'echo: ', 'echo: 你好']);
+  });
+
+  test('a 5xx is retried by the SDK (max_retries) and the retry answers', async () => {
+    openai.failNext(500, 1);
+    const completion = await botFor(openai.url, { max_retries: 1 }).complete(ask);
+    assert.equal(completion.text, 'echo: 你好');
+    assert.equal(openai.chatRequests().length, 2);
+  });
+
+  test('a 429 after the retries is a transient "too fast" message', async () => {
+    openai.failNext(429, 1);
+    const error = await userFacing(botFor(openai.url).complete(ask));
+    assert.match(error.userMessage, /提问太快/);
+    assert.equal(error.transient, true);
+  });
+
+  test('an LLM slower than request_timeout is a transient timeout message', async () => {
+    openai.setLatency(1500);
+    const error = await userFacing(botFor(openai.url, { request_timeout: 0.2 }).complete(ask));
+    assert.match(error.userMessage, /响应超时/);
+    assert.equal(error.transient, true);
+    assert.ok(logs.some((line) => line.includes('LLM call timed out')));
+  });
+
+  test('a server that is not there is a transient "cannot connect" message, and the log says what to check', async () => {
+    const error = await userFacing(botFor(`http://127.0.0.1:${await closedPort()}/v1`).complete(ask));
+    assert.match(error.userMessage, /连接不上/);
+    assert.equal(error.transient, true);
+    assert.ok(logs.some((line) => line.includes('cannot reach the LLM server')));
+  });
+});
