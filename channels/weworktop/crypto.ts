@@ -24,7 +24,6 @@ export interface WeComCryptoOptions {
 /** WeCom pads to 32-byte blocks (not AES's 16), so Node's auto padding must stay off. */
 const PAD_BLOCK = 32;
 const ENCODING_AES_KEY = /^[A-Za-z0-9]{43}$/;
-const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 /** WeCom's plaintexts are UTF-8; bytes that are not were corrupted or forged, so they are refused, not replaced with U+FFFD. */
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -82,8 +81,10 @@ export class WeComCrypto {
   decryptBuffer(data: string | Buffer): Buffer {
     let cipher: Buffer;
     if (typeof data === 'string') {
-      if (!BASE64.test(data)) throw new WeComCryptoError('bad_base64', 'Encrypt is not Base64');
       cipher = Buffer.from(data, 'base64');
+      // Node's decoder skips what is not Base64; WeCom's encoders write canonical Base64, so it must
+      // encode back to the same text. A third of the cost of a regular expression over it (bench/).
+      if (data === '' || cipher.toString('base64') !== data) throw new WeComCryptoError('bad_base64', 'Encrypt is not Base64');
     } else {
       cipher = data;
     }

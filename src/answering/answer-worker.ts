@@ -149,7 +149,7 @@ export class AnswerWorker implements AnswerDispatch {
     const data: AnswerWorkerData = { config: this.options.config, cwd: this.options.cwd };
     const worker = startWorkerThread(this.options.entry, data);
     this.worker = worker;
-    this.outbox = new Outbox((items) => worker.postMessage(items));
+    this.outbox = new Outbox((items) => worker.postMessage(items), 'tick');
     return new Promise<void>((resolve, reject) => {
       let started = false;
       worker.on('message', (reports: FromWorker[]) => {

@@ -31,7 +31,7 @@ export async function runAnswerWorker(registries: { channels: ChannelRegistry; p
   if (!port) throw new Error('runAnswerWorker runs in a worker thread');
   yieldToAcks();
   const { config, cwd } = workerData as AnswerWorkerData;
-  const outbox = new Outbox<FromWorker>((reports) => port.postMessage(reports));
+  const outbox = new Outbox<FromWorker>((reports) => port.postMessage(reports), 'turn');
   const logger = createLogger({ level: config.log_level, secrets: collectSecrets(config), sink: { write: (line) => outbox.post({ type: 'log', line }) } });
   const linkHandlers: Array<(message: unknown) => void> = [];
   const link: ChannelLink = { post: (message) => outbox.post({ type: 'link', message }), onMessage: (handler) => void linkHandlers.push(handler) };

@@ -92,6 +92,9 @@ describe('WeComCrypto rejects bad input with a code', () => {
     assert.equal(codeOf(() => v1.decrypt('not base64 !!')), 'bad_base64');
     assert.equal(codeOf(() => v1.decrypt(Buffer.alloc(20).toString('base64'))), 'bad_ciphertext');
     assert.equal(codeOf(() => v1.decrypt('')), 'bad_base64');
+    // Node's Base64 decoder would skip these characters and decrypt the rest.
+    const valid = v1.encrypt('hello');
+    for (const odd of ['*', '\n', ' ', '-']) assert.equal(codeOf(() => v1.decrypt(valid.slice(0, 12) + odd + valid.slice(12))), 'bad_base64', JSON.stringify(odd));
     assert.equal(codeOf(() => wechatpy.decrypt(V2_ENCRYPT)), 'bad_padding');
     // A valid pad around a payload shorter than its header.
     assert.equal(codeOf(() => v1.decrypt(v1.encryptBuffer(Buffer.from('short')).toString('base64'))), 'bad_length');
