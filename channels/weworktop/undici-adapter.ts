@@ -4,7 +4,7 @@ import { request, type Dispatcher } from 'undici';
 
 /**
  * axios's transport on undici's `request` instead of Node's http client: a message/send costs
- * 90 µs of CPU instead of 147, with a third of the garbage (measured against a local server).
+ * 90 µs of CPU instead of 147, and a quarter of the GC time (20,000 calls to a local server).
  * axios keeps its part (config, params, JSON both ways, validateStatus); this adapter sends what
  * WeCom's calls send (JSON, form data for media/upload) and reads what they answer (JSON, or bytes
  * with `responseType: 'arraybuffer'` up to `maxContentLength`). `timeout` bounds the wait for
