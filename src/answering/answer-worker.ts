@@ -5,6 +5,7 @@ import type { AppConfig } from '../config/load-config.js';
 import { ConfigError } from '../config/config-error.js';
 import type { Logger, LogSink } from '../logger.js';
 import { answerWorkerResourceLimits, keepYoungGenerationHeld } from '../memory-policy.js';
+import { runHelperThreadsInBackground } from '../thread-priority.js';
 import type { Inbox } from '../store/inbox.js';
 import type { AnswerDispatch, AnswerJob, NoticeJob } from './answer-dispatch.js';
 import { Backlog } from './backlog.js';
@@ -273,8 +274,11 @@ function startWorkerThread(entry: URL, workerData: AnswerWorkerData): Worker {
   const options = { workerData, resourceLimits: answerWorkerResourceLimits() };
   const source = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then(({ tsImport }) => tsImport(${JSON.stringify(entry.href)}, ${JSON.stringify(entry.href)}))`;
   const worker = fileURLToPath(entry).endsWith('.ts') ? new Worker(source, { eval: true, ...options }) : new Worker(entry, options);
-  // Its isolate, once created, has let the main thread's young generation grow again.
-  worker.once('online', keepYoungGenerationHeld);
+  worker.once('online', () => {
+    // Its isolate, once created, has let the main thread's young generation grow again.
+    keepYoungGenerationHeld();
+    runHelperThreadsInBackground();
+  });
   return worker;
 }
 

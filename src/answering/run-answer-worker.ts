@@ -1,23 +1,15 @@
-import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ChannelLink, Replier } from '../channel.js';
 import { ConfigError } from '../config/config-error.js';
 import { collectSecrets, createLogger, type Logger } from '../logger.js';
 import type { ChannelRegistry, PluginRegistry } from '../registries.js';
 import { openSessionStore, type SessionStore } from '../store/open-stores.js';
+import { runThisThreadInBackground } from '../thread-priority.js';
 import type { AnswerWorkerData } from './answer-worker.js';
 import { AnswerRunner } from './answer-runner.js';
 import { buildPipeline } from './build-pipeline.js';
 import { Outbox, type FromWorker, type SerializedError, type ToWorker } from './worker-protocol.js';
 
-/**
- * The answer worker's nice value on Linux (0 is the default, 19 the lowest priority): when the CPU
- * is short the acks win, but not by so much that a woken worker waits out other threads' time
- * slices (bench/, pipeline alone: framework overhead p99 at light load 3.8-7.7 ms, median 4.9, in
- * five runs at 5; 5.2-8.4, median 7.5, in four at 10; 3.7 and 3.8 at 0. Acks while answering at
- * full speed: 51%, 50% and 40% of bare fastify at 5, 10 and 0).
- */
-const ANSWER_WORKER_NICE = 5;
 /** Backoff between tries of a failing message stops growing here. */
 const MAX_RETRY_DELAY_MS = 5 * 60 * 1000;
 
@@ -29,7 +21,8 @@ const MAX_RETRY_DELAY_MS = 5 * 60 * 1000;
 export async function runAnswerWorker(registries: { channels: ChannelRegistry; plugins: PluginRegistry }): Promise<void> {
   const port = parentPort;
   if (!port) throw new Error('runAnswerWorker runs in a worker thread');
-  yieldToAcks();
+  // When the CPU is short, the acks win (thread-priority.ts).
+  runThisThreadInBackground();
   const { config, cwd } = workerData as AnswerWorkerData;
   const outbox = new Outbox<FromWorker>((reports) => port.postMessage(reports), 'turn');
   const logger = createLogger({ level: config.log_level, secrets: collectSecrets(config), sink: { write: (line) => outbox.post({ type: 'log', line }) } });
@@ -105,22 +98,6 @@ async function stop(replier: Replier, store: SessionStore | undefined, logger: L
     logger.warn({ err: (error as Error).message }, 'closing the replier failed');
   }
   store?.close();
-}
-
-/**
- * When the machine is saturated the acks must win: WeCom retries a callback not answered within
- * 5 s (and the retry is more load), while an answer may take a little longer. On Linux each thread
- * has its own nice value, so this lowers the answer worker's priority and nothing else's
- * (elsewhere it would be the whole process's, so it is left alone). With a core to spare, it
- * costs the answers nothing.
- */
-function yieldToAcks(): void {
-  if (process.platform !== 'linux') return;
-  try {
-    os.setPriority(ANSWER_WORKER_NICE);
-  } catch {
-    // Not allowed here: the worker runs at the main thread's priority.
-  }
 }
 
 function serialize(error: unknown): SerializedError {
