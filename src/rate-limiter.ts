@@ -2,13 +2,24 @@ import { detached } from './detached.js';
 
 export type RateDecision = 'ok' | 'limited' | 'limited-first';
 
+/** A user with more than one message in the window: their times, and whether they were told. */
+interface Hits {
+  times: number[];
+  told: boolean;
+}
+
 /**
  * A sliding one-minute window per user (rate_limit_per_minute). `limited-first` marks the first
  * refusal in a window, so the user is told once instead of once per message. Bounded: users idle
  * for a window are forgotten on the next sweep.
  */
 export class RateLimiter {
-  private readonly hits = new Map<string, { times: number[]; told: boolean }>();
+  /**
+   * Most users send one message a minute: for them only its time is kept, not an object and an
+   * array. In the ack bench (every message from a new user) the main thread's heap kept 280 bytes
+   * per message instead of 327, all of it promoted to the old generation.
+   */
+  private readonly hits = new Map<string, number | Hits>();
   private lastSweep = 0;
 
   constructor(
@@ -23,33 +34,42 @@ export class RateLimiter {
     this.sweep(now);
     const cutoff = now - this.windowMs;
     const entry = this.hits.get(key);
-    if (!entry) {
-      // Kept for a window: a copy of the key (a user id cut from a callback's XML would keep all
-      // of that XML alive), and a one-slot array (an empty one grows to 17 slots on its first push).
-      this.hits.set(detached(key), { times: [now], told: false });
+    if (entry === undefined || (typeof entry === 'number' && entry <= cutoff)) {
+      // A copy of the key: a user id cut from a callback's XML would keep all of that XML alive.
+      this.hits.set(entry === undefined ? detached(key) : key, now);
       return 'ok';
     }
-    while (entry.times.length > 0 && entry.times[0]! <= cutoff) entry.times.shift();
-    if (entry.times.length === 0) entry.told = false;
-    if (entry.times.length < this.perMinute) {
-      entry.times.push(now);
+    const hits = typeof entry === 'number' ? this.upgrade(key, entry) : entry;
+    while (hits.times.length > 0 && hits.times[0]! <= cutoff) hits.times.shift();
+    if (hits.times.length === 0) hits.told = false;
+    if (hits.times.length < this.perMinute) {
+      hits.times.push(now);
       return 'ok';
     }
-    if (entry.told) return 'limited';
-    entry.told = true;
+    if (hits.told) return 'limited';
+    hits.told = true;
     return 'limited-first';
   }
 
   /** Returns the slot the last `take` of `key` used: that message was a platform retry, or refused. */
   giveBack(key: string): void {
-    this.hits.get(key)?.times.pop();
+    const entry = this.hits.get(key);
+    if (typeof entry === 'number') this.hits.delete(key);
+    else entry?.times.pop();
+  }
+
+  private upgrade(key: string, time: number): Hits {
+    const hits = { times: [time], told: false };
+    this.hits.set(key, hits);
+    return hits;
   }
 
   private sweep(now: number): void {
     if (now - this.lastSweep < this.windowMs) return;
     this.lastSweep = now;
     for (const [key, entry] of this.hits) {
-      if ((entry.times.at(-1) ?? 0) <= now - this.windowMs) this.hits.delete(key);
+      const last = typeof entry === 'number' ? entry : (entry.times.at(-1) ?? 0);
+      if (last <= now - this.windowMs) this.hits.delete(key);
     }
   }
 }
