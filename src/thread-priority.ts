@@ -15,12 +15,12 @@ export const BACKGROUND_NICE_STEPS = 5;
 
 /**
  * Lowers the calling thread (the answer worker, as it starts) to BACKGROUND_NICE_STEPS below the
- * main thread, whose thread id is the process id. Relative to the main thread, not to itself: the
+ * main thread. Relative to the main thread, not to itself: the
  * main thread may have lowered it already (runHelperThreadsInBackground runs once it is online).
  */
 export function runThisThreadInBackground(): void {
   if (process.platform !== 'linux') return;
-  lower(0, os.getPriority(process.pid));
+  lower(0, backgroundNice());
 }
 
 /**
@@ -38,14 +38,18 @@ export function runHelperThreadsInBackground(): void {
   } catch {
     return;
   }
-  const main = os.getPriority(0);
-  for (const thread of threads) if (Number(thread) !== process.pid) lower(Number(thread), main);
+  const target = backgroundNice();
+  for (const thread of threads) if (Number(thread) !== process.pid) lower(Number(thread), target);
 }
 
-/** To BACKGROUND_NICE_STEPS below `base` (`thread` 0: the calling one); never raises a priority. */
-function lower(thread: number, base: number): void {
+/** BACKGROUND_NICE_STEPS below the main thread, whose thread id is the process id (19 at most). */
+function backgroundNice(): number {
+  return Math.min(19, os.getPriority(process.pid) + BACKGROUND_NICE_STEPS);
+}
+
+/** To `target` (`thread` 0: the calling one); never raises a priority. */
+function lower(thread: number, target: number): void {
   try {
-    const target = Math.min(19, base + BACKGROUND_NICE_STEPS);
     if (os.getPriority(thread) < target) os.setPriority(thread, target);
   } catch {
     // Not allowed here, or the thread has ended: it keeps its priority.

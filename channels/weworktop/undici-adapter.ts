@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import axios, { AxiosError, AxiosHeaders, type AxiosAdapter, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
 import { request, type Dispatcher } from 'undici';
+import { encodedBody } from '../../src/encoded-body.js';
 
 /**
  * axios's transport on undici's `request` instead of Node's http client: a message/send costs
@@ -15,7 +16,8 @@ export function undiciAdapter(dispatcher: Dispatcher): AxiosAdapter {
     if (config.responseType && !['json', 'text', 'arraybuffer'].includes(config.responseType)) {
       throw new AxiosError(`undiciAdapter: responseType ${config.responseType} is not supported`, AxiosError.ERR_BAD_OPTION, config);
     }
-    const headers = AxiosHeaders.from(config.headers);
+    // axios builds these headers for this request; a form's content type joins them.
+    const { headers } = config;
     let answer: Dispatcher.ResponseData;
     try {
       answer = await request(axios.getUri(config), {
@@ -47,14 +49,14 @@ export function undiciAdapter(dispatcher: Dispatcher): AxiosAdapter {
   };
 }
 
-/** A string or bytes as they are; form data encoded by the global Response, which sets its boundary. */
+/** A string or bytes as they are; form data as bytes, with its content type (and boundary). */
 async function bodyOf(data: unknown, headers: AxiosHeaders): Promise<string | Buffer | null> {
   if (data == null) return null;
   if (typeof data === 'string' || Buffer.isBuffer(data)) return data;
   if (data instanceof FormData) {
-    const encoding = new Response(data);
-    headers.setContentType(encoding.headers.get('content-type'));
-    return Buffer.from(await encoding.arrayBuffer());
+    const { bytes, contentType } = await encodedBody(data);
+    headers.setContentType(contentType);
+    return bytes;
   }
   throw new TypeError(`undiciAdapter: cannot send a body of type ${Object.prototype.toString.call(data)}`);
 }
@@ -62,14 +64,13 @@ async function bodyOf(data: unknown, headers: AxiosHeaders): Promise<string | Bu
 /** The whole body, refusing one over `maxContentLength` (as axios words it) before reading it all. */
 async function readBody(body: Readable, config: InternalAxiosRequestConfig): Promise<Buffer> {
   const max = config.maxContentLength ?? -1;
-  const tooLarge = () => new AxiosError(`maxContentLength size of ${max} exceeded`, AxiosError.ERR_BAD_RESPONSE, config);
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const chunk of body as AsyncIterable<Buffer>) {
     total += chunk.length;
     if (max > -1 && total > max) {
       body.destroy();
-      throw tooLarge();
+      throw new AxiosError(`maxContentLength size of ${max} exceeded`, AxiosError.ERR_BAD_RESPONSE, config);
     }
     chunks.push(chunk);
   }

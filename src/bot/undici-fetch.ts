@@ -1,4 +1,5 @@
 import { request, type Dispatcher } from 'undici';
+import { encodedBody } from '../encoded-body.js';
 
 type Fetch = typeof globalThis.fetch;
 
@@ -27,16 +28,12 @@ export function createUndiciFetch(dispatcher: Dispatcher): Fetch {
   }) as Fetch;
 }
 
-/**
- * Form data and other bodies as bytes with their content type, encoded by the global Response:
- * npm undici's own fetch does not recognise Node's global FormData and would send it as text.
- */
+/** A body that is not a string as bytes, with its content type unless the SDK set one. */
 async function encoded(body: NonNullable<RequestInit['body']>, headersInit: RequestInit['headers']): Promise<{ body: Buffer; headers: Headers }> {
-  const encoding = new Response(body);
+  const { bytes, contentType } = await encodedBody(body);
   const headers = new Headers(headersInit);
-  const contentType = encoding.headers.get('content-type');
   if (contentType && !headers.has('content-type')) headers.set('content-type', contentType);
-  return { body: Buffer.from(await encoding.arrayBuffer()), headers };
+  return { body: bytes, headers };
 }
 
 /** The part of a fetch Response the OpenAI SDK reads, over undici's answer to `request`. */
