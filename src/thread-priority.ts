@@ -1,57 +1,117 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 
 /**
  * How much lower than the main thread (the acks) everything else runs, in nice steps (Linux, where
  * each thread has its own nice value; elsewhere it would be the whole process's, so nothing is
  * changed). When the CPU is short the acks win: WeCom retries a callback not answered within 5 s,
- * and the retry is more load, while an answer may take a little longer. Not by more: a woken
- * answer worker would wait out other threads' time slices (bench/, pipeline alone: framework
- * overhead p99 at light load 3.8-7.7 ms, median 4.9, in five runs at 5; 5.2-8.4, median 7.5, in
- * four at 10; 3.7 and 3.8 at 0. Acks while answering at full speed: 51%, 50% and 40% of bare
- * fastify at 5, 10 and 0).
+ * and the retry is more load, while an answer may take a little longer. Not by more while the
+ * acks keep up: a woken answer worker would wait out other threads' time slices (bench/, pipeline
+ * alone: framework overhead p99 at light load 3.8-7.7 ms, median 4.9, in five runs at 5; 5.2-8.4,
+ * median 7.5, in four at 10; 3.7 and 3.8 at 0).
  */
 export const BACKGROUND_NICE_STEPS = 5;
 
 /**
+ * How much lower they run while the main thread is saturated, if the process may raise them back
+ * afterwards (see AckPriority). Acks at 100 connections with the LLM answering, three alternating
+ * pairs: 55% to 56% of bare fastify at 15, 52% to 54% at 5, answers as fast.
+ */
+export const BUSY_NICE_STEPS = 15;
+
+/** The main thread counts as saturated from this share of a sample spent running, and calm again below the second. */
+const BUSY_UTILIZATION = 0.9;
+const CALM_UTILIZATION = 0.6;
+const SAMPLE_MS = 250;
+
+/**
  * Lowers the calling thread (the answer worker, as it starts) to BACKGROUND_NICE_STEPS below the
- * main thread. Relative to the main thread, not to itself: the
- * main thread may have lowered it already (runHelperThreadsInBackground runs once it is online).
+ * main thread. Relative to the main thread, not to itself: the main thread may have lowered it
+ * already (AckPriority sets every thread once it is online).
  */
 export function runThisThreadInBackground(): void {
   if (process.platform !== 'linux') return;
-  lower(0, backgroundNice());
+  const target = niceBelowMain(BACKGROUND_NICE_STEPS);
+  try {
+    if (os.getPriority(0) < target) os.setPriority(0, target);
+  } catch {
+    // Not allowed here: it keeps its priority.
+  }
 }
 
 /**
- * Lowers every other thread of the process by BACKGROUND_NICE_STEPS below the main thread, from
- * the main thread once the answer worker runs. V8's helper threads do the garbage collection (and
- * compiling) of both threads' heaps, and ran at the main thread's priority: with the LLM
- * answering at full speed, the answer worker's garbage took the CPU from the acks through them.
- * The main thread waited for a CPU 15% of the time; with the helpers lowered, about 10%.
+ * Every thread but the main one, from the main thread: the answer worker, and V8's helper threads,
+ * which do the garbage collection (and compiling) of both threads' heaps and ran at the main
+ * thread's priority; with the LLM answering at full speed, the answer worker's garbage took the
+ * CPU from the acks through them (the main thread waited for a CPU 15% of the time; with the
+ * helpers lowered, about 10%). They run BACKGROUND_NICE_STEPS below it, and BUSY_NICE_STEPS below
+ * while its event loop is saturated (a burst of callbacks): then every ack it delays is a retry in
+ * 5 s, and the answers wait for the inbox anyway. Going back up needs the right to raise a
+ * priority (root with CAP_SYS_NICE, or an RLIMIT_NICE such as systemd's LimitNICE); without it
+ * they stay at BACKGROUND_NICE_STEPS, for a burst must not slow the answers at light load for good.
  */
-export function runHelperThreadsInBackground(): void {
-  if (process.platform !== 'linux') return;
-  let threads: string[];
-  try {
-    threads = readdirSync('/proc/self/task');
-  } catch {
-    return;
+export class AckPriority {
+  private steps = BACKGROUND_NICE_STEPS;
+  private last: EventLoopUtilization = performance.eventLoopUtilization();
+  private readonly timer: NodeJS.Timeout | undefined;
+
+  constructor(sampleMs = SAMPLE_MS) {
+    if (process.platform === 'linux' && mayRaiseTo(niceBelowMain(BACKGROUND_NICE_STEPS))) this.timer = setInterval(() => this.sample(), sampleMs).unref();
   }
-  const target = backgroundNice();
-  for (const thread of threads) if (Number(thread) !== process.pid) lower(Number(thread), target);
+
+  /** Sets every other thread to the current level: call once a new thread runs (a new answer worker). */
+  apply(): void {
+    if (process.platform !== 'linux') return;
+    let threads: string[];
+    try {
+      threads = readdirSync('/proc/self/task');
+    } catch {
+      return;
+    }
+    const target = niceBelowMain(this.steps);
+    for (const thread of threads) {
+      if (Number(thread) === process.pid) continue;
+      try {
+        if (os.getPriority(Number(thread)) !== target) os.setPriority(Number(thread), target);
+      } catch {
+        // Not allowed, or the thread has ended: it keeps its priority.
+      }
+    }
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  private sample(): void {
+    const now = performance.eventLoopUtilization();
+    const { utilization } = performance.eventLoopUtilization(now, this.last);
+    this.last = now;
+    const steps = utilization >= BUSY_UTILIZATION ? BUSY_NICE_STEPS : utilization < CALM_UTILIZATION ? BACKGROUND_NICE_STEPS : this.steps;
+    if (steps === this.steps) return;
+    this.steps = steps;
+    this.apply();
+  }
 }
 
-/** BACKGROUND_NICE_STEPS below the main thread, whose thread id is the process id (19 at most). */
-function backgroundNice(): number {
-  return Math.min(19, os.getPriority(process.pid) + BACKGROUND_NICE_STEPS);
+/** `steps` below the main thread, whose thread id is the process id (19 at most). */
+function niceBelowMain(steps: number): number {
+  return Math.min(19, os.getPriority(process.pid) + steps);
 }
 
-/** To `target` (`thread` 0: the calling one); never raises a priority. */
-function lower(thread: number, target: number): void {
+/**
+ * Whether this process may set a thread's nice value back up to `nice` after lowering it: with
+ * CAP_SYS_NICE, or down to 20 - RLIMIT_NICE (0 by default: never).
+ */
+export function mayRaiseTo(nice: number): boolean {
   try {
-    if (os.getPriority(thread) < target) os.setPriority(thread, target);
+    const capabilities = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    const CAP_SYS_NICE = 23n;
+    if (capabilities !== undefined && (BigInt(`0x${capabilities}`) >> CAP_SYS_NICE) & 1n) return true;
+    const limit = /^Max nice priority\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1];
+    return limit !== undefined && nice >= 20 - Number(limit);
   } catch {
-    // Not allowed here, or the thread has ended: it keeps its priority.
+    return false;
   }
 }

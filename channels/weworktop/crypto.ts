@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hash, randomBytes, timingSafeEqual, type Decipher } from 'node:crypto';
 
 /** Why a callback failed the WeCom crypto checks; the route maps each code to a status. */
 export type WeComCryptoErrorCode = 'bad_signature' | 'bad_key' | 'bad_base64' | 'bad_ciphertext' | 'bad_padding' | 'bad_length' | 'bad_utf8' | 'receive_id_mismatch';
@@ -21,6 +21,21 @@ export interface WeComCryptoOptions {
   receiveId: string;
 }
 
+/**
+ * The four strings in code-unit order (as Array.prototype.sort orders strings), joined: the
+ * signature's input. An in-place sort of four, as the callback's hot path must not copy arrays.
+ */
+function sortedConcat(a: string, b: string, c: string, d: string): string {
+  const parts = [a, b, c, d];
+  for (let i = 1; i < 4; i++) {
+    const part = parts[i]!;
+    let j = i - 1;
+    for (; j >= 0 && parts[j]! > part; j--) parts[j + 1] = parts[j]!;
+    parts[j + 1] = part;
+  }
+  return parts[0]! + parts[1]! + parts[2]! + parts[3]!;
+}
+
 /** WeCom pads to 32-byte blocks (not AES's 16), so Node's auto padding must stay off. */
 const PAD_BLOCK = 32;
 const ENCODING_AES_KEY = /^[A-Za-z0-9]{43}$/;
@@ -32,6 +47,9 @@ export class WeComCrypto {
   private readonly key: Buffer;
   private readonly iv: Buffer;
   private readonly receiveId: Buffer;
+  /** See decipher(). */
+  private chain: Decipher | undefined;
+  private readonly chainedTo = Buffer.alloc(16);
 
   constructor(private readonly options: WeComCryptoOptions) {
     // Not a strict Base64 check: real keys carry non-zero trailing bits (spec §1.5).
@@ -44,8 +62,7 @@ export class WeComCrypto {
 
   /** hex(sha1(sort([token, timestamp, nonce, encrypt]).join(''))) */
   signature(timestamp: string, nonce: string, encrypt: string): string {
-    const parts = [this.options.token, timestamp, nonce, encrypt].sort();
-    return createHash('sha1').update(parts.join('')).digest('hex');
+    return hash('sha1', sortedConcat(this.options.token, timestamp, nonce, encrypt), 'hex');
   }
 
   verifySignature(signature: string, timestamp: string, nonce: string, encrypt: string): boolean {
@@ -89,17 +106,37 @@ export class WeComCrypto {
       cipher = data;
     }
     if (cipher.length === 0 || cipher.length % 16 !== 0) throw new WeComCryptoError('bad_ciphertext', `ciphertext length ${cipher.length} is not a positive multiple of 16`);
-    const decipher = createDecipheriv('aes-256-cbc', this.key, this.iv).setAutoPadding(false);
-    const body = decipher.update(cipher);
-    // Without auto padding, a whole number of blocks leaves nothing for final().
-    const rest = decipher.final();
-    const padded = rest.length === 0 ? body : Buffer.concat([body, rest]);
+    const padded = this.decipher(cipher);
     const pad = padded[padded.length - 1]!;
     if (pad < 1 || pad > PAD_BLOCK || pad > padded.length) throw new WeComCryptoError('bad_padding', `PKCS#7 pad ${pad} out of range 1..32 (wrong aes_key?)`);
     for (let i = padded.length - pad; i < padded.length; i++) {
       if (padded[i] !== pad) throw new WeComCryptoError('bad_padding', 'PKCS#7 padding bytes differ (wrong aes_key?)');
     }
     return padded.subarray(0, padded.length - pad);
+  }
+
+  /**
+   * AES-256-CBC decryption of whole blocks with WeCom's fixed IV, through one long-lived decipher:
+   * setting one up costs more than decrypting a callback (2.6 µs of 4.3, bench/). CBC chains each
+   * block to the ciphertext block before it, so the stream's first block of this message comes out
+   * chained to the last message's last block instead of the IV; XOR-ing both back in corrects it.
+   * Without auto padding the decipher hands back every block at once and never needs final().
+   */
+  private decipher(cipher: Buffer): Buffer {
+    if (!this.chain) {
+      this.chain = createDecipheriv('aes-256-cbc', this.key, this.iv).setAutoPadding(false);
+      this.iv.copy(this.chainedTo);
+    }
+    let plain: Buffer;
+    try {
+      plain = this.chain.update(cipher);
+    } catch (error) {
+      this.chain = undefined;
+      throw error;
+    }
+    for (let i = 0; i < 16; i++) plain[i] = plain[i]! ^ this.chainedTo[i]! ^ this.iv[i]!;
+    cipher.copy(this.chainedTo, 0, cipher.length - 16);
+    return plain;
   }
 
   /** Encrypts a reply or test message: random16 + msg_len + msg + receiveId. */

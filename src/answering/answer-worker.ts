@@ -5,7 +5,7 @@ import type { AppConfig } from '../config/load-config.js';
 import { ConfigError } from '../config/config-error.js';
 import type { Logger, LogSink } from '../logger.js';
 import { answerWorkerResourceLimits, keepYoungGenerationHeld } from '../memory-policy.js';
-import { runHelperThreadsInBackground } from '../thread-priority.js';
+import { AckPriority } from '../thread-priority.js';
 import type { Inbox } from '../store/inbox.js';
 import type { AnswerDispatch, AnswerJob, NoticeJob } from './answer-dispatch.js';
 import { Backlog } from './backlog.js';
@@ -74,6 +74,8 @@ export class AnswerWorker implements AnswerDispatch {
   private live = false;
   private restartDelayMs = RESTART_DELAY_MS;
   private readonly log: Logger;
+  /** Keeps every thread but this one (the worker, V8's helpers) below the acks. */
+  private readonly priority = new AckPriority();
 
   readonly link: ChannelLink = {
     post: (message) => this.outbox.post({ type: 'link', message }),
@@ -88,7 +90,12 @@ export class AnswerWorker implements AnswerDispatch {
   /** Starts the worker; rejects (a ConfigError included) if it cannot build the pipeline. */
   static async start(options: AnswerWorkerOptions): Promise<AnswerWorker> {
     const answers = new AnswerWorker(options);
-    await answers.spawn();
+    try {
+      await answers.spawn();
+    } catch (error) {
+      answers.priority.stop();
+      throw error;
+    }
     answers.live = true;
     return answers;
   }
@@ -143,12 +150,13 @@ export class AnswerWorker implements AnswerDispatch {
     const timer = setTimeout(() => this.stopped?.(), 5000);
     await stopped;
     clearTimeout(timer);
+    this.priority.stop();
     await this.worker.terminate();
   }
 
   private spawn(): Promise<void> {
     const data: AnswerWorkerData = { config: this.options.config, cwd: this.options.cwd };
-    const worker = startWorkerThread(this.options.entry, data);
+    const worker = startWorkerThread(this.options.entry, data, () => this.priority.apply());
     this.worker = worker;
     this.outbox = new Outbox((items) => worker.postMessage(items), 'tick');
     return new Promise<void>((resolve, reject) => {
@@ -270,14 +278,14 @@ export class AnswerWorker implements AnswerDispatch {
  * A worker on `entry`. Under tsx (tests, `npm run bench` from source) the entry is TypeScript,
  * which a worker thread cannot load by itself on Node 20: it is imported through tsx's API.
  */
-function startWorkerThread(entry: URL, workerData: AnswerWorkerData): Worker {
+function startWorkerThread(entry: URL, workerData: AnswerWorkerData, lowerThreads: () => void): Worker {
   const options = { workerData, resourceLimits: answerWorkerResourceLimits() };
   const source = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then(({ tsImport }) => tsImport(${JSON.stringify(entry.href)}, ${JSON.stringify(entry.href)}))`;
   const worker = fileURLToPath(entry).endsWith('.ts') ? new Worker(source, { eval: true, ...options }) : new Worker(entry, options);
   worker.once('online', () => {
     // Its isolate, once created, has let the main thread's young generation grow again.
     keepYoungGenerationHeld();
-    runHelperThreadsInBackground();
+    lowerThreads();
   });
   return worker;
 }

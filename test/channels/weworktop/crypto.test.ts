@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createDecipheriv } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { WeComCrypto } from '../../../channels/weworktop/crypto.js';
 import { cryptoErrorCode } from '../../support/corrupt-callbacks.js';
 
@@ -108,5 +108,26 @@ describe('WeComCrypto rejects bad input with a code', () => {
       const text = '中'.repeat(length % 7) + 'x'.repeat(length);
       assert.equal(v1.decrypt(v1.encrypt(text)), text);
     }
+  });
+
+  test('one long-lived decipher: each message of a run decrypts as a fresh AES-CBC decipher does, after refused ones too', () => {
+    const crypto = new WeComCrypto({ token: 't', encodingAesKey: KEY1, receiveId: '' });
+    const key = Buffer.from(`${KEY1}=`, 'base64');
+    const fresh = (cipher: Buffer) => {
+      const decipher = createDecipheriv('aes-256-cbc', key, key.subarray(0, 16)).setAutoPadding(false);
+      const padded = Buffer.concat([decipher.update(cipher), decipher.final()]);
+      return padded.subarray(0, padded.length - padded[padded.length - 1]!);
+    };
+    for (let i = 0; i < 300; i++) {
+      if (i % 7 === 3) {
+        // Blocks whose last byte is 0, not a pad: refused, and the chain moves on past them.
+        const unpadded = createCipheriv('aes-256-cbc', key, key.subarray(0, 16)).setAutoPadding(false).update(Buffer.concat([randomBytes(16 * (i % 5) + 15), Buffer.alloc(1)]));
+        assert.equal(codeOf(() => crypto.decryptBuffer(unpadded)), 'bad_padding');
+        continue;
+      }
+      const cipher = crypto.encryptBuffer(randomBytes(i % 97));
+      assert.deepEqual(crypto.decryptBuffer(cipher), fresh(cipher), `message ${i}`);
+    }
+    assert.equal(crypto.decrypt(crypto.encrypt('还在')), '还在');
   });
 });
