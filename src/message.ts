@@ -23,6 +23,8 @@ export interface NormalizedMessage {
   /** Group chat id (group chats only). */
   groupId?: string;
   groupName?: string;
+  /** The platform shows the reply as an answer to this message, quoting its sender (WeCom's AI bot in groups): no "@name" line then. */
+  replyQuotesSender?: boolean;
   /** The bot was @-mentioned (the mention text is already stripped from `text`). */
   isAt: boolean;
   kind: MessageKind;

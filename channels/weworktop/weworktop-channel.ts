@@ -4,6 +4,7 @@ import type { Channel, ChannelDeps } from '../../src/channel.js';
 import type { Logger } from '../../src/logger.js';
 import type { NormalizedMessage } from '../../src/message.js';
 import { MessageIntake } from '../../src/message-intake.js';
+import { OncePerWindow } from '../../src/once-per-window.js';
 import { userMessages } from '../../src/pipeline/user-messages.js';
 import { AiBotReceiver } from './aibot/aibot-receiver.js';
 import { isAiBotMessage } from './aibot/aibot-message.js';
@@ -25,6 +26,10 @@ interface ReceivedApp {
  * chats) on a second route. Everything here is fast and in memory or the inbox; answers are
  * written and sent by the replier (weworktop-replier.ts) on the answer worker.
  */
+/** welcome_message goes to a user at most once in this long; the memory of who got it is bounded. */
+const WELCOME_EVERY_MS = 24 * 60 * 60 * 1000;
+const WELCOMED_USERS_KEPT = 10_000;
+
 export class WeworktopChannel implements Channel {
   readonly name = 'weworktop';
   readonly server: FastifyInstance;
@@ -34,6 +39,8 @@ export class WeworktopChannel implements Channel {
   private readonly log: Logger;
   private readonly aibot: AiBotReceiver | undefined;
   private closing = false;
+  /** Users greeted with welcome_message in the last day (enter_agent comes with every opening of the app). */
+  private readonly welcomed = new OncePerWindow(WELCOME_EVERY_MS, WELCOMED_USERS_KEPT);
 
   constructor(private readonly deps: ChannelDeps) {
     this.section = deps.config.weworktop as WeworktopConfig;
@@ -136,6 +143,7 @@ export class WeworktopChannel implements Channel {
   private onEvent(message: NormalizedMessage): void {
     const user = message.senderId;
     if (message.text === 'subscribe' || message.text === 'unsubscribe') this.log.info({ user, event: message.text }, 'membership event');
-    if (message.text === 'enter_agent' && this.section.welcome_message) this.intake.notify(this.deps.rules.sessionKey(message), message.raw, this.section.welcome_message);
+    // WeCom sends enter_agent every time the app is opened: the welcome goes once a day per user.
+    if (message.text === 'enter_agent' && this.section.welcome_message && this.welcomed.take(user)) this.intake.notify(this.deps.rules.sessionKey(message), message.raw, this.section.welcome_message);
   }
 }

@@ -12,11 +12,16 @@ export interface DecorationTarget {
   chatType: ChatType;
   senderId: string;
   senderName?: string;
+  replyQuotesSender?: boolean;
 }
 
-/** CoW's text decoration: private prefix/suffix; in groups "@name\n" first, then the group prefix/suffix. */
+/**
+ * CoW's text decoration: private prefix/suffix; in groups the group prefix, "@name\n", the text,
+ * the group suffix. No "@name" where the platform already shows whom the reply answers: there it
+ * would be a bare user id, not a mention (CoW's own wecom_bot channel sets no_need_at for this).
+ */
 export function decorateText(text: string, target: DecorationTarget, rules: DecorationRules): string {
   if (target.chatType === 'single') return rules.single_chat_reply_prefix + text + rules.single_chat_reply_suffix;
-  const mention = rules.no_need_at ? '' : `@${target.senderName ?? target.senderId}\n`;
+  const mention = rules.no_need_at || target.replyQuotesSender ? '' : `@${target.senderName ?? target.senderId}\n`;
   return rules.group_chat_reply_prefix + mention + text.trim() + rules.group_chat_reply_suffix;
 }

@@ -33,6 +33,8 @@ export class ConfiguredRules implements MessageRules {
     if (message.kind === 'voice' && !(message.chatType === 'group' ? config.group_speech_recognition : config.speech_recognition)) return false;
     // Media kinds are answered (or politely declined) whenever the chat passes the whitelist.
     if (message.kind !== 'text' && !(message.kind === 'voice' && message.text)) return message.chatType === 'single' || message.isAt;
-    return applyTriggerRules({ ...message, fromVoice: message.kind === 'voice' }, config).triggered;
+    // A bare "@bot" (nothing left to answer) is ignored by the pipeline: no answer is promised for it.
+    const decision = applyTriggerRules({ ...message, fromVoice: message.kind === 'voice' }, config);
+    return decision.triggered && decision.content !== '';
   }
 }

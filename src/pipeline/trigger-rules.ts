@@ -10,6 +10,19 @@ export function matchPrefix(content: string, prefixes: readonly string[]): strin
   return prefixes.find((prefix) => content.startsWith(prefix));
 }
 
+const ASCII_WORD = /[A-Za-z0-9]/;
+
+/**
+ * `content` starts with `prefix`, and a prefix ending in a Latin letter or digit is a whole word
+ * there: "draw a cat" and "draw:猫" are image requests, "drawbacks of…" is not (CoW matches without a
+ * boundary, so the default ["画", "draw"] made a DALL·E call of it).
+ */
+export function startsWithWord(content: string, prefix: string): boolean {
+  if (!content.startsWith(prefix)) return false;
+  const next = content[prefix.length];
+  return next === undefined || !ASCII_WORD.test(prefix.at(-1)!) || !ASCII_WORD.test(next);
+}
+
 export function containsKeyword(content: string, keywords: readonly string[]): boolean {
   return keywords.some((keyword) => content.includes(keyword));
 }
@@ -90,7 +103,7 @@ export function applyTriggerRules(input: TriggerInput, rules: TriggerRules): Tri
   }
   content = content.trim();
   // "" never marks an image request: with CoW's [""] default nothing is an image (check_prefix returns a falsy "").
-  const imagePrefix = matchPrefix(content, rules.image_create_prefix.filter((prefix) => prefix !== ''));
+  const imagePrefix = rules.image_create_prefix.find((prefix) => prefix !== '' && startsWithWord(content, prefix));
   if (imagePrefix !== undefined) return { triggered: true, content: stripPrefix(content, imagePrefix), imageRequest: true };
   return { triggered: true, content, imageRequest: false };
 }

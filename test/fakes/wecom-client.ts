@@ -148,9 +148,9 @@ export class AiBotClient {
     return { status: response.status, body: text, answer: JSON.parse(this.crypto.decrypt(envelope.encrypt)) as Record<string, unknown> };
   }
 
-  /** A text message; `chatId` makes it a group message (the text should start with the @mention). */
-  sendText(from: string, content: string, options: { chatId?: string; msgId?: string; responseUrl?: string } = {}, post: PostOptions = {}): Promise<AiBotResponse> {
-    return this.post({ ...this.base(from, options), msgtype: 'text', text: { content } }, post);
+  /** A text message; `chatId` makes it a group message (the text should start with the @mention); `quote`: the message replied to. */
+  sendText(from: string, content: string, options: { chatId?: string; msgId?: string; responseUrl?: string; quote?: Record<string, unknown> } = {}, post: PostOptions = {}): Promise<AiBotResponse> {
+    return this.post({ ...this.base(from, options), msgtype: 'text', text: { content }, ...(options.quote ? { quote: options.quote } : {}) }, post);
   }
 
   sendVoice(from: string, transcript: string, options: { chatId?: string; msgId?: string; responseUrl?: string } = {}): Promise<AiBotResponse> {

@@ -13,9 +13,23 @@ export interface AiBotCallback {
   image?: { url?: string };
   voice?: { content?: string };
   file?: { url?: string };
-  mixed?: { msg_item?: Array<{ msgtype: string; text?: { content?: string }; image?: { url?: string } }> };
+  mixed?: AiBotMixed;
+  /** The message the user replied to (引用), on text and mixed messages. */
+  quote?: AiBotQuote;
   stream?: { id?: string };
   event?: { eventtype?: string };
+}
+
+/** 图文混排: text and image items in order. */
+export interface AiBotMixed {
+  msg_item?: Array<{ msgtype: string; text?: { content?: string }; image?: { url?: string } }>;
+}
+
+/** A quoted message: msgtype text, image, mixed, voice or file, with the field of that name (only those read here are typed). */
+export interface AiBotQuote {
+  msgtype?: string;
+  text?: { content?: string };
+  mixed?: AiBotMixed;
 }
 
 /** Opaque to the core: how to answer this message on the AI bot route. */
@@ -54,6 +68,7 @@ const objectWith =
   (value) =>
     typeof value === 'object' && value !== null && !Array.isArray(value) && Object.entries(fields).every(([name, check]) => !Object.hasOwn(value, name) || check((value as Record<string, unknown>)[name]));
 const mixedItem = objectWith({ msgtype: isString, text: objectWith({ content: isString }), image: objectWith({ url: isString }) });
+const mixed = objectWith({ msg_item: (items) => Array.isArray(items) && items.every(mixedItem) });
 
 /**
  * Every field the route and toNormalizedMessage read, with its type: a decrypted payload of another
@@ -71,7 +86,8 @@ const callbackShape = objectWith({
   image: objectWith({ url: isString }),
   voice: objectWith({ content: isString }),
   file: objectWith({ url: isString }),
-  mixed: objectWith({ msg_item: (items) => Array.isArray(items) && items.every(mixedItem) }),
+  mixed,
+  quote: objectWith({ msgtype: isString, text: objectWith({ content: isString }), mixed }),
   stream: objectWith({ id: isString }),
   event: objectWith({ eventtype: isString }),
 });
@@ -80,6 +96,50 @@ export function isAiBotCallback(value: unknown): value is AiBotCallback {
   if (!callbackShape(value)) return false;
   const record = value as Record<string, unknown>;
   return typeof record.msgtype === 'string' && (record.msgtype === 'stream' || record.msgtype === 'event' || typeof record.msgid === 'string');
+}
+
+/**
+ * Set between the user's words and what they quoted: WeChat users know this dashed rule from
+ * copied quote replies ("「…」\n- - - - - - -\n…").
+ */
+const QUOTE_SEPARATOR = '\n- - - - - - -\n';
+
+/** The text parts of a 图文混排, in order. */
+function mixedText(mixed: AiBotMixed | undefined): string {
+  return (mixed?.msg_item ?? []).filter((item) => item.msgtype === 'text').map((item) => item.text?.content ?? '').join('\n');
+}
+
+/**
+ * The quoted message as text. Image and file quotes are left out: the LLM gets text only, and they
+ * would have to be downloaded and decrypted first. Voice quotes too: a transcript in them appears
+ * only in SDK types, not in the documented payloads (spec §4c).
+ */
+function quotedText(quote: AiBotQuote | undefined): string {
+  if (quote?.msgtype === 'text') return (quote.text?.content ?? '').trim();
+  if (quote?.msgtype === 'mixed') return mixedText(quote.mixed).trim();
+  return '';
+}
+
+/**
+ * The question, then 引用：「quote」, the label telling the LLM (and the conversation history) what
+ * the quoted part is. The quote comes last, unlike in WeChat's copied form, because the trigger
+ * rules match prefixes at the start of the text and the core has no field to add it after them.
+ */
+function withQuote(own: string, quoted: string): string {
+  if (!quoted) return own;
+  const quote = `引用：「${quoted}」`;
+  return own ? `${own}${QUOTE_SEPARATOR}${quote}` : quote;
+}
+
+/** What the user wrote (text, the text of a 图文混排, a voice transcript), without the @mention that leads it in a group. */
+function ownText(callback: AiBotCallback): string {
+  const text = callback.msgtype === 'text' ? callback.text?.content : callback.msgtype === 'mixed' ? mixedText(callback.mixed) : callback.msgtype === 'voice' ? callback.voice?.content : '';
+  return (callback.chattype === 'group' ? stripLeadingMention(text ?? '') : (text ?? '')).trim();
+}
+
+/** The message with the user's own words only: what the trigger rules judge, so that a keyword in a quote cannot call the bot. */
+export function withoutQuote(message: NormalizedMessage): NormalizedMessage {
+  return { ...message, text: ownText((message.raw as AiBotMessageRaw).callback) };
 }
 
 /** Normalizes a user message; undefined for a msgtype we do not know (answered politely). */
@@ -93,21 +153,20 @@ export function toNormalizedMessage(callback: AiBotCallback, groupNames: Record<
     senderId: callback.from?.userid ?? '',
     ...(group && chatId ? { groupId: chatId, ...(groupNames[chatId] ? { groupName: groupNames[chatId] } : {}) } : {}),
     isAt: group,
+    // WeCom shows a group answer (streamed, or through response_url) quoting the asker's message.
+    ...(group ? { replyQuotesSender: true } : {}),
     time: new Date(),
     raw: { route: 'aibot', callback } satisfies AiBotMessageRaw,
   };
-  const clean = (text: string) => (group ? stripLeadingMention(text) : text).trim();
+  const text = withQuote(ownText(callback), quotedText(callback.quote));
   switch (callback.msgtype) {
     case 'text':
-      return { ...base, kind: 'text', text: clean(callback.text?.content ?? '') };
-    case 'mixed': {
+    case 'mixed':
       // 图文混排: the text parts form the question; the images are not looked at.
-      const text = (callback.mixed?.msg_item ?? []).filter((item) => item.msgtype === 'text').map((item) => item.text?.content ?? '').join('\n');
-      return { ...base, kind: 'text', text: clean(text) };
-    }
+      return { ...base, kind: 'text', text };
     case 'voice':
       // WeCom transcribes voice for the bot: the text is already there.
-      return { ...base, kind: 'voice', text: clean(callback.voice?.content ?? '') };
+      return { ...base, kind: 'voice', text };
     case 'image':
       return { ...base, kind: 'image', text: '', media: { mimeType: 'image/jpeg', load: loadMedia(callback.image?.url ?? '') } };
     case 'file':

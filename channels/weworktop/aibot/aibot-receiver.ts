@@ -9,7 +9,7 @@ import type { AiBotConfig } from '../config.js';
 import { WeComCrypto } from '../crypto.js';
 import { loadedByTheReplier } from '../inbound-message.js';
 import { finishedStreamAnswer, streamAnswer } from './aibot-answers.js';
-import { toNormalizedMessage, type AiBotCallback } from './aibot-message.js';
+import { toNormalizedMessage, withoutQuote, type AiBotCallback } from './aibot-message.js';
 import { registerAiBotCallback } from './aibot-route.js';
 import { ReplyStreams } from './reply-streams.js';
 import { isStreamUpdate, STREAM_TTL_MS, type StreamUpdate } from './stream-link.js';
@@ -99,7 +99,7 @@ export class AiBotReceiver {
       return this.notice(callback, userMessages.unsupportedKind);
     }
     const log = { id: message.id, from: message.senderId, chat: callback.chatid, group: message.groupName };
-    if (!rules.wouldAnswer(message)) {
+    if (!rules.wouldAnswer(withoutQuote(message))) {
       if (!(await intake.seen(message.id))) this.log.info(log, 'AI bot message not for the bot (group white list or trigger rules); no answer');
       return undefined;
     }

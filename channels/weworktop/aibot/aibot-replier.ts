@@ -13,7 +13,7 @@ import { markdownMessage, MAX_STREAM_BYTES, MAX_STREAM_IMAGE_BYTES, streamImage 
 import { toNormalizedMessage, type AiBotCallback, type AiBotMessageRaw } from './aibot-message.js';
 import { postToResponseUrl } from './response-url.js';
 import type { StreamImage } from './reply-streams.js';
-import { STREAM_TTL_MS, type StreamUpdate } from './stream-link.js';
+import { STREAM_TTL_MS, STREAM_WINDOW_MS, type StreamUpdate } from './stream-link.js';
 
 /** Media URLs in callbacks; files may be up to 100 MB, we take up to 20 MB. */
 const MAX_MEDIA_BYTES = 20 * 1024 * 1024;
@@ -25,11 +25,16 @@ export interface AiBotReplierOptions {
   link: ChannelLink;
   http: AxiosInstance;
   logger: Logger;
+  /** The clock the stream window is measured on, against the job's receivedAt (tests move it). */
+  now?: () => number;
 }
 
 /** What the replier knows of a message's stream (the stream itself lives with the receiver). */
 interface StreamState {
+  /** When answering began: the order of the map, for the sweep. */
   openedAt: number;
+  /** When the user's message came in: WeCom's polling window runs from here. */
+  receivedAt: number;
   finished: boolean;
   /** The message's response_url was spent (it takes one call). */
   responseUrlUsed: boolean;
@@ -44,8 +49,10 @@ export class AiBotReplier {
   private readonly crypto: WeComCrypto;
   private readonly streams = new Map<string, StreamState>();
   private readonly log: Logger;
+  private readonly now: () => number;
 
   constructor(private readonly options: AiBotReplierOptions) {
+    this.now = options.now ?? Date.now;
     this.crypto = new WeComCrypto({ token: options.config.token, encodingAesKey: options.config.aes_key, receiveId: '' });
     this.log = options.logger.child({ module: 'aibot', ...(options.config.bot_id ? { bot: options.config.bot_id } : {}) });
   }
@@ -54,32 +61,37 @@ export class AiBotReplier {
     return toNormalizedMessage(callback, this.options.groupNames, (url) => this.loadMedia(url));
   }
 
-  /** A message the receiver opened a stream for (not a replayed one) streams its answer as it is written. */
+  /** A message the receiver opened a stream for (not a replayed one) streams its answer as it is written, inside WeCom's polling window. */
   async answer(message: NormalizedMessage, handle: (options: HandleOptions) => Promise<void>, job: { replayed: boolean; receivedAt: number }): Promise<void> {
     const { msgid } = callbackOf(message);
-    const streaming = this.options.config.stream && !job.replayed && Date.now() - job.receivedAt < STREAM_TTL_MS;
-    if (streaming) this.track(msgid);
-    const write = streaming ? { onPartial: (text: string) => this.post({ type: 'aibot-stream', msgid, content: splitUtf8(text, MAX_STREAM_BYTES)[0] ?? '' }) } : {};
+    // Tracked even when the window has passed: the receiver's stream must still be closed.
+    if (this.options.config.stream && !job.replayed) this.track(msgid, job.receivedAt);
+    const write = this.writable(msgid) ? { onPartial: (text: string) => this.writePartial(msgid, text) } : {};
     // A failure leaves the stream open: the message is retried, or the apology goes into it.
     await handle(write);
     // The pipeline may decide to say nothing (a plugin, an empty answer): close the stream anyway.
     this.finish(msgid);
   }
 
-  /** Delivers a pipeline reply to the message's stream, or its response_url. */
+  /** Delivers a pipeline reply to the message's stream while WeCom still polls it, else to its response_url. */
   async deliver(reply: Reply, context: ReplyContext): Promise<void> {
     const callback = callbackOf(context.message);
     const stream = this.streams.get(callback.msgid);
     const text = reply.type === 'text' || reply.type === 'error' ? reply.text : reply.type === 'image' ? '' : userMessages.cannotSendKind;
     if (reply.type === 'voice' || reply.type === 'file') this.log.warn({ type: reply.type }, 'the AI bot cannot send this reply type; a note is sent instead');
     const images = reply.type === 'image' && reply.data.length <= MAX_STREAM_IMAGE_BYTES ? [streamImage(reply.data)] : [];
-    if (this.options.config.stream && stream && !stream.finished) {
+    if (this.writable(callback.msgid)) {
       const [first, ...rest] = text ? splitUtf8(text, MAX_STREAM_BYTES) : [undefined];
       this.finish(callback.msgid, first, images);
       if (rest.length > 0) await this.viaResponseUrl(callback, rest.join('\n'), stream);
       return;
     }
-    if (reply.type === 'image') this.log.warn('image replies need bot.stream (response_url takes markdown only); sending a note');
+    if (stream && !stream.finished) {
+      this.log.info({ id: callback.msgid, age_ms: this.now() - stream.receivedAt }, 'WeCom no longer polls this stream; answering through response_url');
+      // Frees the receiver's stream (and the user's in-flight count); it keeps the text it showed.
+      this.finish(callback.msgid);
+    }
+    if (reply.type === 'image') this.log.warn('response_url takes markdown only (and images need bot.stream); sending a note');
     await this.viaResponseUrl(callback, text || userMessages.cannotSendKind, stream);
   }
 
@@ -92,13 +104,24 @@ export class AiBotReplier {
     closeWeComHttp(this.options.http);
   }
 
-  private track(msgid: string): void {
-    const now = Date.now();
+  private track(msgid: string, receivedAt: number): void {
+    const now = this.now();
     for (const [id, state] of this.streams) {
       if (state.openedAt > now - STREAM_TTL_MS) break;
       this.streams.delete(id);
     }
-    if (!this.streams.has(msgid)) this.streams.set(msgid, { openedAt: now, finished: false, responseUrlUsed: false });
+    if (!this.streams.has(msgid)) this.streams.set(msgid, { openedAt: now, receivedAt, finished: false, responseUrlUsed: false });
+  }
+
+  /** The stream is open and WeCom will still poll it after a write now. */
+  private writable(msgid: string): boolean {
+    const stream = this.streams.get(msgid);
+    return !!stream && !stream.finished && this.now() - stream.receivedAt < STREAM_WINDOW_MS;
+  }
+
+  /** The answer so far, while WeCom still polls: the window may pass while the LLM writes. */
+  private writePartial(msgid: string, text: string): void {
+    if (this.writable(msgid)) this.post({ type: 'aibot-stream', msgid, content: splitUtf8(text, MAX_STREAM_BYTES)[0] ?? '' });
   }
 
   private finish(msgid: string, content?: string, images?: StreamImage[]): void {
@@ -118,10 +141,11 @@ export class AiBotReplier {
       this.log.warn({ id: callback.msgid, chars: text.length }, 'response_url already used (one call per message); this reply part is dropped');
       return;
     }
-    if (stream) stream.responseUrlUsed = true;
     const parts = splitUtf8(text, MAX_STREAM_BYTES - Buffer.byteLength(userMessages.answerTruncated));
     const content = parts.length > 1 ? `${parts[0]}${userMessages.answerTruncated}` : (parts[0] ?? '');
     await postToResponseUrl(this.options.http, callback.response_url, markdownMessage(content));
+    // Spent only once WeCom took it: a post that failed leaves the apology (or a retry) a way out.
+    if (stream) stream.responseUrlUsed = true;
     this.log.info({ id: callback.msgid, bytes: Buffer.byteLength(content) }, 'replied through response_url');
   }
 

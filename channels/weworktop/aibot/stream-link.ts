@@ -15,5 +15,12 @@ export function isStreamUpdate(message: unknown): message is StreamUpdate {
   return type === 'aibot-stream' || type === 'aibot-finish';
 }
 
-/** WeCom polls a stream for 6 minutes at most; both halves keep its state a little longer. */
+/**
+ * WeCom polls a stream "从用户发消息开始最多等待6min，超过6min结束推送" (spec §4c): what is written
+ * later is never seen. A stream is written only while the message is younger than this, 30 s short
+ * of the 6 minutes so that WeCom still polls after the last write; later answers go to response_url.
+ */
+export const STREAM_WINDOW_MS = 5.5 * 60 * 1000;
+
+/** Both halves keep a stream's state a little longer than WeCom polls it, for retried callbacks. */
 export const STREAM_TTL_MS = 10 * 60 * 1000;

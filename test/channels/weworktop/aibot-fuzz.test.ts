@@ -125,6 +125,7 @@ const MIXED = { ...CALLBACK, msgtype: 'mixed', text: undefined, mixed: { msg_ite
 const STREAM = { msgtype: 'stream', msgid: 'fuzz-refresh', from: { userid: 'fuzzer' }, stream: { id: 'stream-1' } };
 const EVENT = { msgtype: 'event', msgid: 'fuzz-event', from: { userid: 'fuzzer' }, event: { eventtype: 'enter_chat' } };
 const VOICE = { ...CALLBACK, msgtype: 'voice', text: undefined, voice: { content: 'transcript' } };
+const QUOTING = { ...CALLBACK, quote: { msgtype: 'mixed', text: { content: 'quoted' }, mixed: { msg_item: [{ msgtype: 'text', text: { content: 'quoted' } }] } } };
 
 /** Every field the route reads, each with a value of the wrong type. */
 const wrongShape = fc.oneof(
@@ -145,6 +146,11 @@ const wrongShape = fc.oneof(
   mutated(MIXED, ['mixed', 'msg_item', 0, 'text', 'content'], notString),
   mutated(MIXED, ['mixed', 'msg_item', 1, 'image', 'url'], notString),
   mutated(VOICE, ['voice', 'content'], notString),
+  mutated(QUOTING, ['quote'], notObject),
+  mutated(QUOTING, ['quote', 'msgtype'], notString),
+  mutated(QUOTING, ['quote', 'text', 'content'], notString),
+  mutated(QUOTING, ['quote', 'mixed', 'msg_item'], notArray),
+  mutated(QUOTING, ['quote', 'mixed', 'msg_item', 0, 'text', 'content'], notString),
   mutated(STREAM, ['stream'], notObject),
   mutated(STREAM, ['stream', 'id'], notString),
   mutated(EVENT, ['event', 'eventtype'], notString),

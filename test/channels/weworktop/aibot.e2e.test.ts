@@ -71,7 +71,7 @@ describe('AI bot URL verification', () => {
     assert.equal(answer.msgtype, 'stream');
     assert.equal(answer.stream.finish, false);
     const { last } = await pollStream(bot.withUrl(`${h.baseUrl}/wework_bot_callback`), 'USERID', answer.stream.id, 'CHATID');
-    assert.equal(last.content, '@USERID\necho: hello robot');
+    assert.equal(last.content, 'echo: hello robot');
   });
 });
 
@@ -81,11 +81,11 @@ describe('AI bot group chats', () => {
     const answer = '你好！我是一个测试机器人，这是一段会被分成很多块慢慢流式输出的回答。';
     h.openai.setChatResponder(() => answer);
     h.openai.setStreaming({ chunkChars: 3, chunkDelayMs: 25 });
-    const first = streamOf(await bot.sendText('zhangsan', '@bot 你好', { chatId: GROUP }));
+    const first = streamOf(await bot.sendText('zhangsan', '@bot 你好', { chatId: GROUP, responseUrl: h.wecom.responseUrl() }));
     assert.equal(first.finish, false);
     assert.ok(first.id);
     const { contents, last } = await pollStream(bot, 'zhangsan', first.id, GROUP);
-    assert.equal(last.content, `@zhangsan\n${answer}`);
+    assert.equal(last.content, `${answer}`);
     const growing = contents.filter((content) => content !== '' && content !== last.content);
     assert.ok(growing.length >= 2, `saw the answer grow: ${JSON.stringify(contents)}`);
     for (let i = 1; i < contents.length; i++) assert.ok(contents[i]!.startsWith(contents[i - 1]!.replace(/\s+$/, '')), 'content only grows');
@@ -93,6 +93,37 @@ describe('AI bot group chats', () => {
     assert.equal(chat.stream, true);
     assert.deepEqual(chat.messages.at(-1), { role: 'user', content: '你好' }, 'the @mention is stripped');
     assert.equal(h.wecom.sent.length, 0, 'nothing goes through the app');
+    assert.equal(h.wecom.botResponses.length, 0, 'an answer inside the stream window uses no response_url');
+  });
+
+  test('"@bot 总结一下" quoting a message gives the LLM the question, then the quoted text', async () => {
+    const { h, bot } = await startWithBot();
+    const first = streamOf(await bot.sendText('zhangsan', '@bot 总结一下', { chatId: GROUP, quote: { msgtype: 'text', text: { content: '这是今日的测试情况' } } }));
+    const { last } = await pollStream(bot, 'zhangsan', first.id, GROUP);
+    const question = '总结一下\n- - - - - - -\n引用：「这是今日的测试情况」';
+    assert.deepEqual(h.openai.chatRequests()[0]!.messages.at(-1), { role: 'user', content: question });
+    assert.equal(last.content, `echo: ${question}`);
+  });
+
+  test('the text parts of a quoted 图文混排 are quoted; a quoted image is left out', async () => {
+    const { h, bot } = await startWithBot();
+    const items = [{ msgtype: 'text', text: { content: '第一段' } }, { msgtype: 'image', image: { url: 'http://127.0.0.1:9/i' } }, { msgtype: 'text', text: { content: '第二段' } }];
+    const mixed = streamOf(await bot.sendText('zhangsan', '@bot 对比一下', { chatId: GROUP, quote: { msgtype: 'mixed', mixed: { msg_item: items } } }));
+    await pollStream(bot, 'zhangsan', mixed.id, GROUP);
+    const image = streamOf(await bot.sendText('zhangsan', '@bot 这是什么', { chatId: GROUP, quote: { msgtype: 'image', image: { url: 'http://127.0.0.1:9/i' } } }));
+    await pollStream(bot, 'zhangsan', image.id, GROUP);
+    const questions = h.openai.chatRequests().map((request) => request.messages.at(-1)?.content);
+    assert.deepEqual(questions, ['对比一下\n- - - - - - -\n引用：「第一段\n第二段」', '这是什么']);
+  });
+
+  test('with group_at_off, a keyword or prefix in the quote does not trigger; the prefix is stripped from the user\'s own words', async () => {
+    const { h, bot } = await startWithBot({ config: { group_at_off: true, group_chat_keyword: ['天气'], group_chat_prefix: ['bot'] } });
+    const quote = { msgtype: 'text', text: { content: 'bot 今天天气不错' } };
+    assert.equal((await bot.sendText('zhangsan', '@RobotA 看看这个', { chatId: GROUP, quote })).body, '');
+    const prefixed = streamOf(await bot.sendText('lisi', '@RobotA bot 总结', { chatId: GROUP, quote }));
+    await pollStream(bot, 'lisi', prefixed.id, GROUP);
+    const questions = h.openai.chatRequests().map((request) => request.messages.at(-1)?.content);
+    assert.deepEqual(questions, ['总结\n- - - - - - -\n引用：「bot 今天天气不错」']);
   });
 
   test('a group not on the white list gets nothing, and the LLM is not asked', async () => {
@@ -116,8 +147,8 @@ describe('AI bot group chats', () => {
     assert.equal((await bot.sendText('zhangsan', '@RobotA hello', { chatId: GROUP })).body, '');
     const keyword = streamOf(await bot.sendText('zhangsan', '@RobotA 今天天气怎么样', { chatId: GROUP }));
     const prefix = streamOf(await bot.sendText('lisi', '@RobotA bot 讲个笑话', { chatId: GROUP }));
-    assert.equal((await pollStream(bot, 'zhangsan', keyword.id, GROUP)).last.content, '@zhangsan\necho: 今天天气怎么样');
-    assert.equal((await pollStream(bot, 'lisi', prefix.id, GROUP)).last.content, '@lisi\necho: 讲个笑话');
+    assert.equal((await pollStream(bot, 'zhangsan', keyword.id, GROUP)).last.content, 'echo: 今天天气怎么样');
+    assert.equal((await pollStream(bot, 'lisi', prefix.id, GROUP)).last.content, 'echo: 讲个笑话');
     assert.equal(h.openai.chatRequests().length, 2);
   });
 
@@ -164,7 +195,7 @@ describe('AI bot group chats', () => {
     const [followUp] = await h.wecom.waitForBotResponses(1);
     const rest = (followUp!.body.markdown as { content: string }).content;
     assert.equal(followUp!.body.msgtype, 'markdown');
-    assert.equal(`${last.content}\n${rest}`, `@zhangsan\n${long}`);
+    assert.equal(`${last.content}\n${rest}`, `${long}`);
   });
 });
 
@@ -174,7 +205,7 @@ describe('AI bot without streaming, DMs, events and bad input', () => {
     const response = await bot.sendText('zhangsan', '@bot 你好', { chatId: GROUP, responseUrl: h.wecom.responseUrl() });
     assert.deepEqual([response.status, response.body], [200, '']);
     const [reply] = await h.wecom.waitForBotResponses(1);
-    assert.deepEqual(reply!.body, { msgtype: 'markdown', markdown: { content: '@zhangsan\necho: 你好' } });
+    assert.deepEqual(reply!.body, { msgtype: 'markdown', markdown: { content: 'echo: 你好' } });
     assert.equal(h.openai.chatRequests()[0]!.stream, undefined, 'no streaming request when nobody watches');
   });
 

@@ -92,13 +92,18 @@ describe('receiving messages (POST)', () => {
     assert.equal(harness.wecom.sent.length, 1);
   });
 
-  test('events dedupe by FromUserName + CreateTime; enter_agent sends the welcome message', async () => {
+  test('events dedupe by FromUserName + CreateTime; enter_agent sends the welcome message, once a day per user', async () => {
     harness = await startWeworktop({ weworktop: { welcome_message: '欢迎使用 AI 助手' } });
     for (let i = 0; i < 2; i++) await harness.client.sendEvent('zhangsan', 'enter_agent', { CreateTime: 1700000000 });
     await harness.client.sendEvent('lisi', 'subscribe');
     await harness.wecom.waitForSent(1, 3000);
+    // Opening the app again later the same day (a new event, not a retry) is not greeted again; another user is.
+    await harness.client.sendEvent('zhangsan', 'enter_agent', { CreateTime: 1700000600 });
+    await harness.client.sendEvent('wangwu', 'enter_agent', { CreateTime: 1700000600 });
+    await harness.wecom.waitForSent(2, 3000);
     await sleep(200);
-    assert.deepEqual(sentTexts(harness), ['欢迎使用 AI 助手']);
+    assert.deepEqual(sentTexts(harness), ['欢迎使用 AI 助手', '欢迎使用 AI 助手']);
+    assert.deepEqual(harness.wecom.sent.map((sent) => (sent as Sent).touser), ['zhangsan', 'wangwu']);
     assert.equal(harness.openai.chatRequests().length, 0, 'events do not reach the LLM');
     assert.ok(harness.logs.some((line) => line.includes('membership event') && line.includes('subscribe')));
   });

@@ -134,6 +134,16 @@ describe('group chats', () => {
     assert.deepEqual(channel.texts, ['> @张三\necho: 你好 <']);
   });
 
+  test('no @name where the platform shows whom the reply answers (replyQuotesSender), nor with no_need_at', async () => {
+    const { pipeline } = await createHarness({ openaiUrl: openai.url, config: { ...groupConfig, group_chat_reply_prefix: '> ' } });
+    const channel = new RecordingChannel();
+    await pipeline.handle(groupMessage('@bot 你好', { replyQuotesSender: true }), channel);
+    assert.deepEqual(channel.texts, ['> echo: 你好']);
+    const withoutAt = await createHarness({ openaiUrl: openai.url, config: { ...groupConfig, no_need_at: true } });
+    await withoutAt.pipeline.handle(groupMessage('@bot 你好'), channel);
+    assert.deepEqual(channel.texts, ['> echo: 你好', 'echo: 你好']);
+  });
+
   test('nothing happens without a prefix, in other groups, or from black-listed senders', async () => {
     const { pipeline } = await createHarness({ openaiUrl: openai.url, config: { ...groupConfig, nick_name_black_list: ['王五'] } });
     const channel = new RecordingChannel();

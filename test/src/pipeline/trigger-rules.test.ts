@@ -1,5 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { ConfiguredRules } from '../../../src/pipeline/message-rules.js';
 import { applyTriggerRules, groupAllowed, groupSharesSession, matchPrefix, type TriggerInput, type TriggerRules } from '../../../src/pipeline/trigger-rules.js';
 
 const rules: TriggerRules = {
@@ -76,6 +77,14 @@ describe('image requests', () => {
     assert.deepEqual(applyTriggerRules(group('@bot 画一只猫'), rules), { triggered: true, content: '一只猫', imageRequest: true });
     assert.deepEqual(applyTriggerRules(single('draw a cat'), rules), { triggered: true, content: 'a cat', imageRequest: true });
   });
+  test('a Latin prefix is a whole word: "drawbacks" is a question, "draw:" and "draw" requests (CoW matched without a boundary)', () => {
+    assert.deepEqual(applyTriggerRules(single('drawbacks of SQLite?'), rules), { triggered: true, content: 'drawbacks of SQLite?', imageRequest: false });
+    assert.deepEqual(applyTriggerRules(single('draw:一只猫'), rules), { triggered: true, content: ':一只猫', imageRequest: true });
+    assert.deepEqual(applyTriggerRules(single('draw'), rules), { triggered: true, content: '', imageRequest: true });
+    // A prefix ending in anything else matches as before.
+    assert.deepEqual(applyTriggerRules(single('画猫'), rules), { triggered: true, content: '猫', imageRequest: true });
+    assert.deepEqual(applyTriggerRules(single('img:cat'), { ...rules, image_create_prefix: ['img:'] }), { triggered: true, content: 'cat', imageRequest: true });
+  });
   test('an empty image prefix never makes an image request', () => {
     assert.deepEqual(applyTriggerRules(single('画一只猫'), { ...rules, image_create_prefix: [''] }), { triggered: true, content: '画一只猫', imageRequest: false });
   });
@@ -95,5 +104,19 @@ describe('group white list', () => {
     assert.equal(groupSharesSession({ id: 'wrk1' }, ['wrk1']), true);
     assert.equal(groupSharesSession({ id: 'wrk1', name: 'n' }, ['ALL_GROUP']), true);
     assert.equal(groupSharesSession({ id: 'wrk1', name: 'n' }, []), false);
+  });
+});
+
+describe('wouldAnswer (the AI bot asks before it opens a stream)', () => {
+  const configured = new ConfiguredRules({ ...rules, group_chat_in_one_session: [], group_name_white_list: ['ALL_GROUP'], group_name_keyword_white_list: [], speech_recognition: false, group_speech_recognition: false });
+  const message = (text: string, isAt: boolean) => ({ id: 'm1', channel: 'weworktop', chatType: 'group' as const, senderId: 'zhangsan', groupId: 'wr1', isAt, kind: 'text' as const, text, time: new Date(), raw: {} });
+  test('a bare @-mention or prefix leaves nothing to answer: no', () => {
+    assert.equal(configured.wouldAnswer(message('', true)), false);
+    assert.equal(configured.wouldAnswer(message('@bot', false)), false);
+    assert.equal(configured.wouldAnswer(message('@bot   ', false)), false);
+  });
+  test('with a question after it: yes', () => {
+    assert.equal(configured.wouldAnswer(message('你好', true)), true);
+    assert.equal(configured.wouldAnswer(message('@bot 你好', false)), true);
   });
 });

@@ -96,7 +96,8 @@ describe('the local WeCom simulator, offline (no LLM configured)', () => {
       },
       'the finished stream',
     );
-    assert.match(reply.text, /^@lisi\n\[离线模式\]/);
+    // The AI bot shows whom it answers; no "@lisi" line in front.
+    assert.match(reply.text, /^\[离线模式\]/);
     assert.match(reply.text, /问题是：「群里好」/, 'the @-mention is stripped before the pipeline');
     assert.ok(seen.size >= 2, `saw the stream grow: ${[...seen].map((text) => text.length).join(' → ')}`);
     assert.match(label(reply, 'answer, decrypted'), /"finish": true/);
