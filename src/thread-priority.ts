@@ -32,12 +32,7 @@ const SAMPLE_MS = 250;
  */
 export function runThisThreadInBackground(): void {
   if (process.platform !== 'linux') return;
-  const target = niceBelowMain(BACKGROUND_NICE_STEPS);
-  try {
-    if (os.getPriority(0) < target) os.setPriority(0, target);
-  } catch {
-    // Not allowed here: it keeps its priority.
-  }
+  setNice(0, niceBelowMain(BACKGROUND_NICE_STEPS), { raise: false });
 }
 
 /**
@@ -70,14 +65,7 @@ export class AckPriority {
       return;
     }
     const target = niceBelowMain(this.steps);
-    for (const thread of threads) {
-      if (Number(thread) === process.pid) continue;
-      try {
-        if (os.getPriority(Number(thread)) !== target) os.setPriority(Number(thread), target);
-      } catch {
-        // Not allowed, or the thread has ended: it keeps its priority.
-      }
-    }
+    for (const thread of threads) if (Number(thread) !== process.pid) setNice(Number(thread), target, { raise: true });
   }
 
   stop(): void {
@@ -92,6 +80,16 @@ export class AckPriority {
     if (steps === this.steps) return;
     this.steps = steps;
     this.apply();
+  }
+}
+
+/** Sets `thread` (0: the calling one) to `target`; lowers only, unless `raise`. */
+function setNice(thread: number, target: number, { raise }: { raise: boolean }): void {
+  try {
+    const nice = os.getPriority(thread);
+    if (nice < target || (raise && nice > target)) os.setPriority(thread, target);
+  } catch {
+    // Not allowed, or the thread has ended: it keeps its priority.
   }
 }
 
