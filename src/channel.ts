@@ -3,17 +3,30 @@ import type { AnswerDispatch } from './answering/answer-dispatch.js';
 import type { AnswerTiming } from './answering/answer-timing.js';
 import type { AppConfig } from './config/load-config.js';
 import type { Logger } from './logger.js';
+import type { Outcome } from './answering/outcome.js';
 import type { NormalizedMessage } from './message.js';
 import type { Reply } from './reply.js';
 import type { Inbox } from './store/inbox.js';
 
-/** Where a reply goes and why: built by the pipeline from the message it answers. */
+/**
+ * The parts of an answer that went out already (on an earlier try, or before a restart): a channel
+ * that sends a reply in parts (split text, media) skips those and reports each part it sends, so a
+ * retry resumes at the first part not sent.
+ */
+export interface DeliveredParts {
+  /** True when the next part went out before (skip it); either way the count moves past it. */
+  alreadySent(): boolean;
+  /** The part just sent went out. */
+  sent(): void;
+}
+
+/** Where a reply goes and why: the message it answers. */
 export interface ReplyContext {
   message: NormalizedMessage;
   /** Conversation key: sender id, or group id for shared group sessions. */
   sessionId: string;
-  /** Streaming channels get the growing answer while the LLM writes it. */
-  onPartial?: (textSoFar: string) => void;
+  /** Absent for notices: they are sent whole. */
+  parts?: DeliveredParts;
 }
 
 export interface ChannelCapabilities {
@@ -24,10 +37,11 @@ export interface ChannelCapabilities {
   streaming: boolean;
 }
 
-export interface HandleOptions {
+export interface AnswerOptions {
+  /** Streaming channels get the growing answer while the LLM writes it. */
   onPartial?: (textSoFar: string) => void;
   finalAttempt?: boolean;
-  /** Filled in while answering: time waited on outside services, and when the reply went out. */
+  /** Filled in while answering: time waited on outside services. */
   timing?: AnswerTiming;
 }
 
@@ -49,13 +63,13 @@ export interface MessageRules {
   wouldAnswer(message: NormalizedMessage): boolean;
 }
 
-/** The core's pipeline: it answers one message end to end through a channel's reply target. */
+/** The core's pipeline: it makes the answer to one message, which the answer runner then delivers. */
 export interface MessageHandler extends MessageRules {
   /**
-   * Answers one message. A failure that may pass (LLM or platform down) is thrown so it is retried
-   * later, unless `finalAttempt`: then the user hears about it instead.
+   * The replies to one message, ready to go out (nothing is sent here). A failure that may pass
+   * (the LLM down) is thrown so it is retried later, unless `finalAttempt`: then the replies say so.
    */
-  handle(message: NormalizedMessage, target: ReplyTarget, options?: HandleOptions): Promise<void>;
+  answer(message: NormalizedMessage, target: ReplyTarget, options?: AnswerOptions): Promise<Outcome>;
 }
 
 /**
@@ -87,11 +101,16 @@ export interface Replier extends ReplyTarget {
   revive(raw: unknown): NormalizedMessage | undefined;
   /** A short text to whoever sent the message stored as `raw` (a welcome, "busy, try again"). */
   notify(raw: unknown, text: string): Promise<void>;
+  /** Before the answer is made: throws (transient) while its replies could not go out anyway (no access token), so the LLM is not asked in vain. */
+  prepare?(message: NormalizedMessage): Promise<void>;
+  /** Answering a message begins: where the growing answer goes, for channels that show it (an AI bot stream). */
+  begin?(message: NormalizedMessage, job: { replayed: boolean; receivedAt: number }): { onPartial?: (textSoFar: string) => void };
   /**
-   * Runs the pipeline for one message; channels may wrap it (a stream to write partial answers
-   * into). `replayed`: received by an earlier run of the app. Default: `handle({})`.
+   * Answering a message ended (answered, or given up after the apology). "receiver": the
+   * receiving half confirms the delivery later (WeCom fetched the finished stream); until then the
+   * message stays in the inbox. Default: delivered.
    */
-  answer?(message: NormalizedMessage, handle: (options: HandleOptions) => Promise<void>, job: { replayed: boolean; receivedAt: number }): Promise<void>;
+  end?(message: NormalizedMessage, result: 'answered' | 'given-up'): 'delivered' | 'receiver';
   /** false: a failure that may pass is answered at once, not retried later (someone is waiting at a terminal). */
   readonly retriesFailures?: boolean;
   /** For /readyz: whether replies can go out (e.g. an access token can be had). */

@@ -4,7 +4,7 @@ import type { MessageRules } from './channel.js';
 import type { Logger } from './logger.js';
 import type { NormalizedMessage } from './message.js';
 import { RateLimiter } from './rate-limiter.js';
-import type { Inbox } from './store/inbox.js';
+import type { Inbox, InboxEntry } from './store/inbox.js';
 
 export type IntakeResult = 'accepted' | 'duplicate' | 'busy' | 'limited';
 
@@ -78,6 +78,16 @@ export class MessageIntake {
     return 'accepted';
   }
 
+  /** See AnswerDispatch.confirm: the receiving half saw the answer reach the user. */
+  confirm(id: string): void {
+    this.options.answers.confirm(id);
+  }
+
+  /** See AnswerDispatch.redeliver. */
+  redeliver(id: string): void {
+    this.options.answers.redeliver(id);
+  }
+
   /** A short text to the sender of `raw` in `sessionKey`'s order (a welcome, an "unsupported" note). */
   notify(sessionKey: string, raw: unknown, text: string): void {
     this.options.answers.notify({ sessionKey, raw, text });
@@ -87,11 +97,14 @@ export class MessageIntake {
    * Gives the answer worker the messages left pending by the last run (crash or shutdown), oldest
    * first, so each conversation keeps its order. Call before new messages arrive.
    */
-  replay(): number {
+  replay(): InboxEntry[] {
     const entries = this.options.inbox.pending(this.options.channel);
-    for (const entry of entries) this.options.answers.answer({ id: entry.id, sessionKey: entry.sessionKey, rawJson: entry.rawJson, receivedAt: entry.receivedAt, attempts: entry.attempts, replayed: true });
-    if (entries.length > 0) this.log.info({ count: entries.length }, 'replaying messages left pending by the last run');
-    return entries.length;
+    for (const entry of entries) {
+      const answer = entry.outcomeJson === undefined ? {} : { outcomeJson: entry.outcomeJson, partsSent: entry.partsSent };
+      this.options.answers.answer({ id: entry.id, sessionKey: entry.sessionKey, rawJson: entry.rawJson, receivedAt: entry.receivedAt, attempts: entry.attempts, replayed: true, ...answer });
+    }
+    if (entries.length > 0) this.log.info({ count: entries.length, answered: entries.filter((entry) => entry.outcomeJson !== undefined).length }, 'replaying messages left pending by the last run');
+    return entries;
   }
 
   get rateLimitPerMinute(): number {

@@ -89,7 +89,8 @@ export class WeworktopChannel implements Channel {
     this.aibot?.register(this.server);
     registerHealthRoutes(this.server, { ready: () => this.ready() });
     // Before listening, so a user's new messages queue behind the ones left from the last run.
-    this.intake.replay();
+    const replayed = this.intake.replay();
+    this.aibot?.reopen(replayed);
     await this.server.listen({ host: this.section.host, port: this.section.port });
     const paths = [...[...this.apps.values()].map((app) => app.credentials.callback_path), ...(this.aibot ? [this.aibot.path] : [])].join(',');
     this.log.info(`weworktop: listening on ${this.section.host}:${this.port} ${paths} agents=${[...this.apps.keys()].join(',')}`);
@@ -106,6 +107,7 @@ export class WeworktopChannel implements Channel {
    */
   async stop(): Promise<void> {
     this.closing = true;
+    this.aibot?.stop();
     const finished = await this.intake.drain(this.deps.config.shutdown_timeout * 1000);
     if (!finished) this.log.warn({ shutdown_timeout: this.deps.config.shutdown_timeout }, 'shutdown: answers still running are left pending for the next start');
     await this.server.close();

@@ -1,4 +1,4 @@
-import type { ChannelCapabilities, HandleOptions, Replier, ReplierDeps, ReplyContext } from '../../src/channel.js';
+import type { ChannelCapabilities, Replier, ReplierDeps, ReplyContext } from '../../src/channel.js';
 import type { Logger } from '../../src/logger.js';
 import { createAmrEncoder } from '../../src/media/audio-codec.js';
 import type { NormalizedMessage } from '../../src/message.js';
@@ -69,15 +69,24 @@ export class WeworktopReplier implements Replier {
 
   revive(raw: unknown): NormalizedMessage | undefined {
     const stored = raw as StoredRaw | null;
-    if (stored?.route === 'aibot') return this.aibot?.revive(stored.callback);
+    if (stored?.route === 'aibot') return this.aibot?.revive(stored);
     if (stored?.route !== 'app') return undefined;
     const app = this.apps.get(stored.agentId);
     return app ? toNormalizedMessage(stored.fields, app.credentials.agent_id, this.mediaLoader(app)) : undefined;
   }
 
-  answer(message: NormalizedMessage, handle: (options: HandleOptions) => Promise<void>, job: { replayed: boolean; receivedAt: number }): Promise<void> {
+  /** An app's replies need its access token: without one the LLM is not asked yet. */
+  async prepare(message: NormalizedMessage): Promise<void> {
     const raw = message.raw as StoredRaw;
-    return raw.route === 'aibot' && this.aibot ? this.aibot.answer(message, handle, job) : handle({});
+    if (raw.route === 'app') await this.appOf(raw).api.tokens.get();
+  }
+
+  begin(message: NormalizedMessage, job: { replayed: boolean; receivedAt: number }): { onPartial?: (text: string) => void } {
+    return isAiBotMessage(message) && this.aibot ? this.aibot.begin(message, job) : {};
+  }
+
+  end(message: NormalizedMessage, result: 'answered' | 'given-up'): 'delivered' | 'receiver' {
+    return isAiBotMessage(message) && this.aibot ? this.aibot.end(message, result) : 'delivered';
   }
 
   async send(reply: Reply, context: ReplyContext): Promise<void> {
@@ -86,7 +95,7 @@ export class WeworktopReplier implements Replier {
       if (!this.aibot) throw new Error('AI bot reply without an AI bot configured');
       return this.aibot.deliver(reply, context);
     }
-    await this.appOf(raw).sender.send(reply, context.message.senderId);
+    await this.appOf(raw).sender.send(reply, context.message.senderId, context.parts);
   }
 
   async notify(raw: unknown, text: string): Promise<void> {

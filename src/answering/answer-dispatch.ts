@@ -13,6 +13,10 @@ export interface AnswerJob {
   attempts: number;
   /** Received by an earlier run of the app (replayed from the inbox after a restart). */
   replayed: boolean;
+  /** The answer, when it was made before (stored Outcome): only its delivery is left. */
+  outcomeJson?: string;
+  /** Parts of that answer already sent. */
+  partsSent?: number;
 }
 
 /** A short text for whoever sent `raw`, in that conversation's order: a welcome, a "busy" notice. */
@@ -41,6 +45,13 @@ export interface AnswerDispatch {
    * ones get up to `timeoutMs`. Resolves true when everything running finished.
    */
   drain(timeoutMs: number): Promise<boolean>;
+  /**
+   * The receiving half saw the answer reach the user (WeCom fetched the finished stream): the
+   * message, handed over with delivery left to confirm, is done.
+   */
+  confirm(id: string): void;
+  /** An answer whose delivery was not confirmed in time goes out again another way (the message is replayed). */
+  redeliver(id: string): void;
   /** The replier's readiness (e.g. access tokens), for /readyz. */
   ready(): Promise<{ ok: boolean; reason?: string }>;
   /** The channel's own messages to and from its replier. */

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { MessageHandler, Replier } from '../channel.js';
+import type { DeliveredParts, MessageHandler, Replier } from '../channel.js';
 import { KeyedWorkQueue } from '../keyed-work-queue.js';
 import type { Logger } from '../logger.js';
 import type { NormalizedMessage } from '../message.js';
@@ -7,6 +7,7 @@ import { userMessages } from '../pipeline/user-messages.js';
 import { isTransient } from '../transient.js';
 import type { AnswerJob, NoticeJob } from './answer-dispatch.js';
 import { AnswerTiming } from './answer-timing.js';
+import { decodeOutcome, encodeOutcome } from './outcome.js';
 
 export interface RetryPolicy {
   /** Tries per message before it is given up (and the user gets one apology). */
@@ -18,8 +19,13 @@ export interface RetryPolicy {
 
 /** What the runner tells the inbox's owner (the main thread). */
 export interface Settlement {
-  settled(id: string, failedReason?: string): void;
+  /** `confirmedBy: 'receiver'`: answered, and the receiving half confirms the delivery later. */
+  settled(id: string, failedReason?: string, confirmedBy?: 'receiver'): void;
   attempted(id: string): void;
+  /** Keeps the answer with the message; resolves once it is stored for good (rejects if it could not be). */
+  store(id: string, outcomeJson: string): Promise<void>;
+  /** How many parts of the answer went out. */
+  progress(id: string, partsSent: number): void;
 }
 
 export interface AnswerRunnerOptions {
@@ -98,18 +104,40 @@ export class AnswerRunner {
     this.log.info(fields, 'answered');
   }
 
+  /**
+   * Makes the answer once (after the replier says replies could go out), stores it with the
+   * message, then delivers it part by part; a failure that may pass is retried with backoff, from
+   * where it failed: the LLM is not asked again for a message whose answer is stored.
+   */
   private async process(message: NormalizedMessage, job: AnswerJob): Promise<void> {
     const { handler, replier, settlement } = this.options;
     const retry = replier.retriesFailures === false ? { ...this.options.retry, maxAttempts: 1 } : this.options.retry;
     let attempts = job.attempts;
+    let outcome = job.outcomeJson === undefined ? undefined : decodeOutcome(job.outcomeJson);
+    let stored = outcome !== undefined;
+    let partsSent = job.partsSent ?? 0;
+    const stream = replier.begin?.(message, job) ?? {};
     for (;;) {
       if (this.draining) return;
       const finalAttempt = attempts + 1 >= retry.maxAttempts;
       const timing = new AnswerTiming();
-      const handle = (options: { onPartial?: (text: string) => void }) => handler.handle(message, replier, { ...options, finalAttempt, timing });
       try {
-        await (replier.answer ? replier.answer(message, handle, job) : handle({}));
-        settlement.settled(message.id);
+        if (!outcome) {
+          await replier.prepare?.(message);
+          outcome = await handler.answer(message, replier, { ...stream, finalAttempt, timing });
+        }
+        if (!stored) {
+          await settlement.store(message.id, encodeOutcome(outcome));
+          stored = true;
+        }
+        if (outcome.replies.length > 0) timing.replied();
+        const parts = new PartCursor(partsSent, (sent) => {
+          partsSent = sent;
+          settlement.progress(message.id, sent);
+        });
+        for (const reply of outcome.replies) await replier.send(reply, { message, sessionId: outcome.sessionId, parts });
+        const delivery = replier.end?.(message, 'answered') ?? 'delivered';
+        settlement.settled(message.id, undefined, delivery === 'receiver' ? 'receiver' : undefined);
         this.logAnswered(job, timing, attempts);
         return;
       } catch (error) {
@@ -119,15 +147,35 @@ export class AnswerRunner {
         const reason = (error as Error)?.message ?? String(error);
         if (!isTransient(error) || attempts >= retry.maxAttempts) {
           settlement.settled(message.id, reason);
-          this.log.error({ id: message.id, from: message.senderId, attempts, err: (error as Error)?.stack ?? reason }, 'message given up; telling the user');
+          this.log.error({ id: message.id, from: message.senderId, attempts, err: reason }, 'message given up; telling the user');
           await replier.send({ type: 'error', text: userMessages.gaveUp }, { message, sessionId: message.senderId }).catch((notice: Error) => this.log.warn({ err: notice.message }, 'apology could not be sent'));
+          replier.end?.(message, 'given-up');
           return;
         }
         const delay = Math.min(retry.baseDelayMs * 2 ** (attempts - 1), retry.maxDelayMs);
-        this.log.warn({ id: message.id, attempt: attempts, max_attempts: retry.maxAttempts, retry_in_ms: delay, err: reason }, 'message handling failed; will retry');
+        this.log.warn({ id: message.id, attempt: attempts, max_attempts: retry.maxAttempts, retry_in_ms: delay, err: reason, left: outcome ? 'delivery' : 'answer' }, 'message handling failed; will retry');
         await sleep(delay, undefined, { signal: this.drainSignal.signal }).catch(() => undefined);
       }
     }
+  }
+}
+
+/** Counts an answer's parts as a channel sends them, skipping those sent before. */
+class PartCursor implements DeliveredParts {
+  private next = 0;
+
+  constructor(
+    private done: number,
+    private readonly onSent: (done: number) => void,
+  ) {}
+
+  alreadySent(): boolean {
+    return this.next++ < this.done;
+  }
+
+  sent(): void {
+    this.done = this.next;
+    this.onSent(this.done);
   }
 }
 

@@ -6,7 +6,7 @@ import { ConfigError } from '../config/config-error.js';
 import type { Logger, LogSink } from '../logger.js';
 import { answerWorkerResourceLimits, keepYoungGenerationHeld } from '../memory-policy.js';
 import { AckPriority } from '../thread-priority.js';
-import type { Inbox } from '../store/inbox.js';
+import type { Inbox, InboxEntry } from '../store/inbox.js';
 import type { AnswerDispatch, AnswerJob, NoticeJob } from './answer-dispatch.js';
 import { Backlog } from './backlog.js';
 import { Outbox, type FromWorker, type SerializedError, type ToWorker } from './worker-protocol.js';
@@ -58,6 +58,10 @@ export class AnswerWorker implements AnswerDispatch {
   private readonly unsettled = new Map<string, AnswerJob>();
   /** Accepted while the worker holds its fill: their texts stay in the inbox until there is room. */
   private readonly backlog = new Backlog();
+  /** Answered, with the delivery left for the receiving half to confirm: still pending in the inbox. */
+  private readonly awaitingConfirmation = new Set<string>();
+  /** Confirmed before the worker's report of the hand-over arrived. */
+  private readonly confirmedEarly = new Set<string>();
   private readonly maxInWorker: number;
   /** Set by a drain: what waits stays pending in the inbox, for the next start. */
   private draining = false;
@@ -101,8 +105,22 @@ export class AnswerWorker implements AnswerDispatch {
   }
 
   answer(job: Omit<AnswerJob, 'kind'>): void {
+    this.awaitingConfirmation.delete(job.id);
     if (this.unsettled.size < this.maxInWorker && this.backlog.size === 0) this.give(job);
     else this.backlog.push({ id: job.id, receivedAt: job.receivedAt, replayed: job.replayed });
+  }
+
+  confirm(id: string): void {
+    if (this.awaitingConfirmation.delete(id)) this.options.inbox.markDone(id);
+    else if (this.unsettled.has(id)) this.confirmedEarly.add(id);
+  }
+
+  redeliver(id: string): void {
+    if (!this.awaitingConfirmation.delete(id)) return;
+    const entry = this.options.inbox.entry(id);
+    if (!entry) return;
+    this.log.info({ id }, 'delivery not confirmed in time; the answer goes out again another way');
+    this.answer({ id: entry.id, sessionKey: entry.sessionKey, rawJson: entry.rawJson, receivedAt: entry.receivedAt, attempts: entry.attempts, replayed: true, ...answerOf(entry) });
   }
 
   notify(job: Omit<NoticeJob, 'kind'>): void {
@@ -208,7 +226,16 @@ export class AnswerWorker implements AnswerDispatch {
   }
 
   private give(job: Omit<AnswerJob, 'kind'>): void {
-    const answer: AnswerJob = { kind: 'answer', id: job.id, sessionKey: job.sessionKey, rawJson: job.rawJson, receivedAt: job.receivedAt, attempts: job.attempts, replayed: job.replayed };
+    const answer: AnswerJob = {
+      kind: 'answer',
+      id: job.id,
+      sessionKey: job.sessionKey,
+      rawJson: job.rawJson,
+      receivedAt: job.receivedAt,
+      attempts: job.attempts,
+      replayed: job.replayed,
+      ...(job.outcomeJson === undefined ? {} : { outcomeJson: job.outcomeJson, partsSent: job.partsSent ?? 0 }),
+    };
     this.unsettled.set(job.id, answer);
     // While a new worker starts, the message waits with the others it will be given.
     if (this.live) this.outbox.post({ type: 'job', job: answer });
@@ -237,7 +264,7 @@ export class AnswerWorker implements AnswerDispatch {
         this.log.error({ id: waiting.id }, 'a waiting message is no longer pending in the inbox; skipped');
         continue;
       }
-      this.give({ id: entry.id, sessionKey: entry.sessionKey, rawJson: entry.rawJson, receivedAt: waiting.receivedAt, attempts: entry.attempts, replayed: waiting.replayed });
+      this.give({ id: entry.id, sessionKey: entry.sessionKey, rawJson: entry.rawJson, receivedAt: waiting.receivedAt, attempts: entry.attempts, replayed: waiting.replayed, ...answerOf(entry) });
     }
   }
 
@@ -248,8 +275,10 @@ export class AnswerWorker implements AnswerDispatch {
         logSink.write(report.line);
         return;
       case 'settled':
-        if (report.failed === undefined) inbox.markDone(report.id);
-        else inbox.markFailed(report.id, report.failed);
+        if (report.failed !== undefined) inbox.markFailed(report.id, report.failed);
+        else if (report.confirmedBy !== 'receiver' || this.confirmedEarly.has(report.id)) inbox.markDone(report.id);
+        else this.awaitingConfirmation.add(report.id);
+        this.confirmedEarly.delete(report.id);
         this.unsettled.delete(report.id);
         this.giveFromBacklog();
         if (this.outstanding === 0) this.idleWaiters.splice(0).forEach((wake) => wake());
@@ -257,6 +286,23 @@ export class AnswerWorker implements AnswerDispatch {
       case 'attempt':
         inbox.recordAttempt(report.id);
         return;
+      case 'store': {
+        const id = report.id;
+        // The job keeps its answer too: a worker that dies is handed the job again with it.
+        const job = this.unsettled.get(id);
+        if (job) this.unsettled.set(id, { ...job, outcomeJson: report.outcomeJson, partsSent: 0 });
+        inbox.saveOutcome(id, report.outcomeJson).then(
+          () => this.outbox.post({ type: 'stored', id }),
+          (error: Error) => this.outbox.post({ type: 'stored', id, error: error.message }),
+        );
+        return;
+      }
+      case 'progress': {
+        inbox.recordProgress(report.id, report.partsSent);
+        const job = this.unsettled.get(report.id);
+        if (job) job.partsSent = report.partsSent;
+        return;
+      }
       case 'link':
         for (const handler of this.linkHandlers) handler(report.message);
         return;
@@ -288,6 +334,11 @@ function startWorkerThread(entry: URL, workerData: AnswerWorkerData, lowerThread
     lowerThreads();
   });
   return worker;
+}
+
+/** A stored answer, for a job that only has its delivery left. */
+function answerOf(entry: InboxEntry): Pick<AnswerJob, 'outcomeJson' | 'partsSent'> {
+  return entry.outcomeJson === undefined ? {} : { outcomeJson: entry.outcomeJson, partsSent: entry.partsSent };
 }
 
 function revive(error: SerializedError): Error {

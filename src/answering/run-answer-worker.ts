@@ -30,6 +30,7 @@ export async function runAnswerWorker(registries: { channels: ChannelRegistry; p
   const link: ChannelLink = { post: (message) => outbox.post({ type: 'link', message }), onMessage: (handler) => void linkHandlers.push(handler) };
 
   let store: SessionStore | undefined;
+  const stores = new PendingStores();
   let replier: Replier;
   let runner: AnswerRunner;
   try {
@@ -42,8 +43,10 @@ export async function runAnswerWorker(registries: { channels: ChannelRegistry; p
       concurrency: config.concurrency,
       retry: { maxAttempts: config.max_attempts, baseDelayMs: config.retry_delay_ms, maxDelayMs: MAX_RETRY_DELAY_MS },
       settlement: {
-        settled: (id, failed) => outbox.post({ type: 'settled', id, ...(failed === undefined ? {} : { failed }) }),
+        settled: (id, failed, confirmedBy) => outbox.post({ type: 'settled', id, ...(failed === undefined ? {} : { failed }), ...(confirmedBy ? { confirmedBy } : {}) }),
         attempted: (id) => outbox.post({ type: 'attempt', id }),
+        store: (id, outcomeJson) => stores.request(id, () => outbox.post({ type: 'store', id, outcomeJson })),
+        progress: (id, partsSent) => outbox.post({ type: 'progress', id, partsSent }),
       },
       logger,
     });
@@ -64,6 +67,9 @@ export async function runAnswerWorker(registries: { channels: ChannelRegistry; p
         case 'link':
           for (const handler of linkHandlers) handler(message.message);
           break;
+        case 'stored':
+          stores.answered(message.id, message.error);
+          break;
         case 'ready?':
           void readiness(replier, logger).then((answer) => outbox.post({ type: 'ready', ask: message.ask, ...answer }));
           break;
@@ -80,6 +86,26 @@ export async function runAnswerWorker(registries: { channels: ChannelRegistry; p
     }
   });
   outbox.post({ type: 'started' });
+}
+
+/** Answers waiting for the main thread to store them in the inbox, by message id. */
+class PendingStores {
+  private readonly waiting = new Map<string, { resolve(): void; reject(error: Error): void }>();
+
+  request(id: string, send: () => void): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      send();
+    });
+  }
+
+  answered(id: string, error: string | undefined): void {
+    const waiter = this.waiting.get(id);
+    this.waiting.delete(id);
+    // A store that failed may pass (the disk): the message is retried.
+    if (error === undefined) waiter?.resolve();
+    else waiter?.reject(Object.assign(new Error(`the answer could not be stored: ${error}`), { transient: true }));
+  }
 }
 
 async function readiness(replier: Replier, logger: Logger): Promise<{ ok: boolean; reason?: string }> {

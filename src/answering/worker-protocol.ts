@@ -4,6 +4,7 @@ import type { Job } from './answer-dispatch.js';
 export type ToWorker =
   | { type: 'job'; job: Job }
   | { type: 'link'; message: unknown }
+  | { type: 'stored'; id: string; error?: string }
   | { type: 'ready?'; ask: number }
   | { type: 'drain'; timeoutMs: number }
   | { type: 'stop' };
@@ -12,8 +13,11 @@ export type ToWorker =
 export type FromWorker =
   | { type: 'started' }
   | { type: 'failed'; error: SerializedError }
-  | { type: 'settled'; id: string; failed?: string }
+  /** `confirmedBy: 'receiver'`: answered, and the receiving half confirms the delivery later. */
+  | { type: 'settled'; id: string; failed?: string; confirmedBy?: 'receiver' }
   | { type: 'attempt'; id: string }
+  | { type: 'store'; id: string; outcomeJson: string }
+  | { type: 'progress'; id: string; partsSent: number }
   | { type: 'log'; line: string }
   | { type: 'link'; message: unknown }
   | { type: 'ready'; ask: number; ok: boolean; reason?: string }

@@ -1,6 +1,7 @@
 import type { ChatBot, ChatMessage, ContentPart } from '../bot/chat-bot.js';
 import { AnswerTiming } from '../answering/answer-timing.js';
-import type { HandleOptions, MessageHandler, ReplyTarget } from '../channel.js';
+import type { Outcome } from '../answering/outcome.js';
+import type { AnswerOptions, MessageHandler, ReplyTarget } from '../channel.js';
 import type { CoreConfig } from '../config/schema.js';
 import type { Logger } from '../logger.js';
 import type { ImageGenerator, SpeechRecognizer, SpeechSynthesizer } from '../media/media-engines.js';
@@ -37,7 +38,7 @@ type Partial = ((textSoFar: string) => void) | undefined;
 
 /**
  * The core: trigger rules, plugins, speech, sessions and token budgets, the LLM, decoration. One
- * call handles one message end to end and hands the reply to the channel.
+ * call makes the whole answer to one message; the answer runner stores and delivers it.
  */
 export class Pipeline implements MessageHandler {
   private readonly systemTurn: Turn | undefined;
@@ -57,21 +58,26 @@ export class Pipeline implements MessageHandler {
     return this.rules.wouldAnswer(message);
   }
 
-  async handle(message: NormalizedMessage, channel: ReplyTarget, options: HandleOptions = {}): Promise<void> {
-    const { config, plugins } = this.deps;
-    const log = this.deps.logger.child({ module: 'pipeline', id: message.id, from: message.senderId, ...(message.groupId ? { group: message.groupId } : {}) });
-    const isGroup = message.chatType === 'group';
+  async answer(message: NormalizedMessage, target: ReplyTarget, options: AnswerOptions = {}): Promise<Outcome> {
     const sessionId = this.sessionKey(message);
+    const outcome: Outcome = { sessionId, replies: [] };
+    const log = this.deps.logger.child({ module: 'pipeline', id: message.id, from: message.senderId, ...(message.groupId ? { group: message.groupId } : {}) });
     const timing = options.timing ?? new AnswerTiming();
-    const send = (reply: Reply, context: PipelineContext) => this.deliver(reply, context, channel, log, options.onPartial, timing);
+    const send = async (reply: Reply, context: PipelineContext) => {
+      const final = await this.finish(reply, context, target, log, timing);
+      if (final) outcome.replies.push(final);
+    };
+    const isGroup = message.chatType === 'group';
+    // Answered in any group, undecorated, so admins can fill group_name_white_list without reading logs.
+    if (isGroup && message.kind === 'text' && message.text.trim() === CHAT_ID_COMMAND) outcome.replies.push(textReply(userMessages.chatId(message.groupId ?? '')));
+    else await this.run(message, sessionId, send, log, timing, options);
+    return outcome;
+  }
 
+  private async run(message: NormalizedMessage, sessionId: string, send: (reply: Reply, context: PipelineContext) => Promise<void>, log: Logger, timing: AnswerTiming, options: AnswerOptions): Promise<void> {
+    const { config, plugins } = this.deps;
+    const isGroup = message.chatType === 'group';
     let context: PipelineContext = { type: 'other', content: message.text, message, sessionId, isGroup, fromVoice: false, wantsVoice: false };
-    // Answered in any group, so admins can fill group_name_white_list without reading logs.
-    if (isGroup && message.kind === 'text' && message.text.trim() === CHAT_ID_COMMAND) {
-      timing.replied();
-      await channel.send(textReply(userMessages.chatId(message.groupId ?? '')), { message, sessionId });
-      return;
-    }
     if (isGroup && !groupAllowed({ id: message.groupId, name: message.groupName }, config.group_name_white_list, config.group_name_keyword_white_list)) {
       log.info('ignored: group is not in group_name_white_list / group_name_keyword_white_list (send #chatid there to learn its id)');
       return;
@@ -160,7 +166,10 @@ export class Pipeline implements MessageHandler {
   private async chat(context: PipelineContext, onPartial: Partial, log: Logger, timing: AnswerTiming): Promise<Reply> {
     const { config, conversations, bot } = this.deps;
     const conversation = conversations.get(context.sessionId);
-    const userTurn = this.turn({ role: 'user', content: context.content });
+    // A message asked again (its answer was made but not stored before a crash) replaces its own turns.
+    const earlier = conversation.turns.findIndex((turn) => turn.messageId === context.message.id);
+    if (earlier >= 0) conversation.turns.splice(earlier);
+    const userTurn = this.turn({ role: 'user', content: context.content }, context.message.id);
     if (userTurn.tokens > config.max_single_msg_tokens) {
       log.info({ tokens: userTurn.tokens, max: config.max_single_msg_tokens }, 'refused: message over max_single_msg_tokens');
       return errorReply(userMessages.tooLong(userTurn.tokens, config.max_single_msg_tokens));
@@ -177,7 +186,7 @@ export class Pipeline implements MessageHandler {
     const answer = completion.text.trim();
     if (!answer) return errorReply(userMessages.emptyAnswer);
     // Only a completed exchange enters the history, so a failed call leaves no half turn behind.
-    conversation.turns.push(userTurn, this.turn({ role: 'assistant', content: answer }));
+    conversation.turns.push(userTurn, this.turn({ role: 'assistant', content: answer }, context.message.id));
     conversations.save(context.sessionId);
     return textReply(answer);
   }
@@ -237,24 +246,23 @@ export class Pipeline implements MessageHandler {
     }
   }
 
-  /** Default decoration (after plugins had their say), then plugins' send hook, then the channel. */
-  private async deliver(reply: Reply, context: PipelineContext, channel: ReplyTarget, log: Logger, onPartial: Partial, timing: AnswerTiming): Promise<void> {
+  /** Default decoration (after plugins had their say), then plugins' send hook: the reply as it goes out, or nothing. */
+  private async finish(reply: Reply, context: PipelineContext, target: ReplyTarget, log: Logger, timing: AnswerTiming): Promise<Reply | undefined> {
     const { plugins } = this.deps;
     const decorated = await plugins.emit('decorate_reply', context, reply);
     let final = decorated.reply;
-    if (!final) return;
-    if (decorated.action !== 'BREAK_PASS') final = await this.decorate(final, context, channel, log, timing);
+    if (!final) return undefined;
+    if (decorated.action !== 'BREAK_PASS') final = await this.decorate(final, context, target, log, timing);
     const sending = await plugins.emit('send_reply', context, final);
-    if (sending.action === 'BREAK_PASS' || !sending.reply) return;
-    timing.replied();
-    await channel.send(sending.reply, { message: context.message, sessionId: context.sessionId, ...(onPartial ? { onPartial } : {}) });
+    if (sending.action === 'BREAK_PASS' || !sending.reply) return undefined;
+    return sending.reply;
   }
 
-  private async decorate(reply: Reply, context: PipelineContext, channel: ReplyTarget, log: Logger, timing: AnswerTiming): Promise<Reply> {
+  private async decorate(reply: Reply, context: PipelineContext, target: ReplyTarget, log: Logger, timing: AnswerTiming): Promise<Reply> {
     if (reply.type === 'error') return { ...reply, text: decorateText(reply.text, context.message, this.deps.config) };
     if (reply.type !== 'text') return reply;
     const text = this.answerText(reply.text, context);
-    const capabilities = channel.capabilitiesFor(context.message);
+    const capabilities = target.capabilitiesFor(context.message);
     if (context.wantsVoice && capabilities.voice && this.deps.synthesizer) {
       try {
         const synthesizer = this.deps.synthesizer;
@@ -284,7 +292,7 @@ export class Pipeline implements MessageHandler {
     return userMessages.internalError;
   }
 
-  private turn(message: ChatMessage): Turn {
-    return { message, tokens: this.deps.tokens.countMessage(message) };
+  private turn(message: ChatMessage, messageId?: string): Turn {
+    return { message, tokens: this.deps.tokens.countMessage(message), ...(messageId ? { messageId } : {}) };
   }
 }

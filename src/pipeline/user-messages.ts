@@ -15,6 +15,7 @@ export const userMessages = {
   rateLimited: (perMinute: number) => `你发得太快了（每分钟最多 ${perMinute} 条），请稍等一分钟再发。`,
   stillAnswering: '我还在回答你前面的问题，请等我答完再发。',
   answerExpired: '（这条回答已过期，请重新提问。）',
+  answerFollows: '（回答稍后通过一条新消息发送。）',
   cannotSendKind: '（这类回复无法在群机器人里发送。）',
   answerTruncated: '\n\n…（回答太长，后面的内容被截断了）',
   tooLong: (tokens: number, max: number) => `消息太长了（${tokens} tokens），单条消息最多 ${max} tokens，请精简后再发。`,

@@ -5,6 +5,8 @@ import type { SessionPersistence } from '../store/session-persistence.js';
 export interface Turn {
   message: ChatMessage;
   tokens: number;
+  /** The message whose exchange this turn is part of (not on the system prompt). */
+  messageId?: string;
 }
 
 export class Conversation {

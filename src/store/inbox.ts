@@ -10,6 +10,10 @@ export interface InboxEntry {
   receivedAt: number;
   /** Failed attempts so far. */
   attempts: number;
+  /** The answer, once it was made (Outcome as JSON): a replay delivers it instead of making it again. */
+  outcomeJson?: string;
+  /** Parts of the answer that went out already. */
+  partsSent: number;
 }
 
 /**
@@ -22,7 +26,7 @@ export interface Inbox {
    * Records a new message as pending; resolves false when its id is already known (a platform
    * retry). Resolves once the entry is stored for good: the caller acks only then.
    */
-  add(entry: Omit<InboxEntry, 'attempts'>): Promise<boolean>;
+  add(entry: Omit<InboxEntry, 'attempts' | 'partsSent' | 'outcomeJson'>): Promise<boolean>;
   /** Records an id as handled without queueing it (a message refused on arrival), for dedupe. */
   addSettled(id: string, channel: string, at: number): Promise<boolean>;
   /** Settles a message (soon: a crash just before it is written only replays the message). */
@@ -30,6 +34,10 @@ export interface Inbox {
   markFailed(id: string, reason: string): void;
   /** Counts a failed attempt, so a replay after a restart knows how many tries are left. */
   recordAttempt(id: string): void;
+  /** Keeps a message's answer before any of it is sent; resolves once it is stored for good. */
+  saveOutcome(id: string, outcomeJson: string): Promise<void>;
+  /** How many parts of the answer went out (soon: a crash just before it is written repeats a part). */
+  recordProgress(id: string, partsSent: number): void;
   /** Pending messages of a channel, oldest first. */
   pending(channel: string): InboxEntry[];
   /**

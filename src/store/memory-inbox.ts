@@ -11,9 +11,9 @@ export class MemoryInbox implements Inbox {
     this.settled = new RecentKeys({ ttlMs: SETTLED_RETENTION_MS, maxEntries: 100_000, now });
   }
 
-  async add(entry: Omit<InboxEntry, 'attempts'>): Promise<boolean> {
+  async add(entry: Omit<InboxEntry, 'attempts' | 'partsSent' | 'outcomeJson'>): Promise<boolean> {
     if (this.known(entry.id)) return false;
-    this.pendingEntries.set(entry.id, { ...entry, attempts: 0 });
+    this.pendingEntries.set(entry.id, { ...entry, attempts: 0, partsSent: 0 });
     return true;
   }
 
@@ -34,6 +34,16 @@ export class MemoryInbox implements Inbox {
   recordAttempt(id: string): void {
     const entry = this.pendingEntries.get(id);
     if (entry) entry.attempts += 1;
+  }
+
+  async saveOutcome(id: string, outcomeJson: string): Promise<void> {
+    const entry = this.pendingEntries.get(id);
+    if (entry) entry.outcomeJson = outcomeJson;
+  }
+
+  recordProgress(id: string, partsSent: number): void {
+    const entry = this.pendingEntries.get(id);
+    if (entry) entry.partsSent = partsSent;
   }
 
   pending(channel: string): InboxEntry[] {

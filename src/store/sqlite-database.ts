@@ -20,7 +20,9 @@ const INBOX_SCHEMA = `
     status TEXT NOT NULL CHECK (status IN ('pending', 'done', 'failed')),
     attempts INTEGER NOT NULL DEFAULT 0,
     reason TEXT,
-    settled_at INTEGER
+    settled_at INTEGER,
+    outcome TEXT,
+    parts_sent INTEGER NOT NULL DEFAULT 0
   );
   -- No index but id's: each one is pages written on every callback's commit. Rows are found by
   -- seq (the insertion order) instead; earlier versions had two more indexes.
@@ -56,8 +58,16 @@ function openStore(dataDir: string, file: string, schema: string): SqliteDatabas
 
 export function openInboxDatabase(dataDir: string): SqliteDatabase {
   const db = openStore(dataDir, INBOX_DB, INBOX_SCHEMA);
+  addAnswerColumns(db);
   moveOldSessions(db, path.join(dataDir, SESSIONS_DB));
   return db;
+}
+
+/** Inboxes written before answers were kept with their messages get the two columns. */
+function addAnswerColumns(db: SqliteDatabase): void {
+  const columns = new Set((db.prepare('PRAGMA table_info(inbox)').all() as Array<{ name: string }>).map((column) => column.name));
+  if (!columns.has('outcome')) db.exec('ALTER TABLE inbox ADD COLUMN outcome TEXT');
+  if (!columns.has('parts_sent')) db.exec('ALTER TABLE inbox ADD COLUMN parts_sent INTEGER NOT NULL DEFAULT 0');
 }
 
 export function openSessionsDatabase(dataDir: string): SqliteDatabase {

@@ -10,6 +10,8 @@ interface InboxRow {
   raw: string;
   received_at: number;
   attempts: number;
+  outcome: string | null;
+  parts_sent: number;
 }
 
 /**
@@ -21,13 +23,25 @@ const MIN_PRUNED_PER_COMMIT = 16;
 /** How often the seq reached is noted with the time, to know which rows are old enough to go. */
 const MARK_EVERY_MS = 1000;
 
-const toEntry = (row: InboxRow): InboxEntry => ({ id: row.id, channel: row.channel, sessionKey: row.session_key, rawJson: row.raw, receivedAt: row.received_at, attempts: row.attempts });
+const toEntry = (row: InboxRow): InboxEntry => ({
+  id: row.id,
+  channel: row.channel,
+  sessionKey: row.session_key,
+  rawJson: row.raw,
+  receivedAt: row.received_at,
+  attempts: row.attempts,
+  ...(row.outcome === null ? {} : { outcomeJson: row.outcome }),
+  partsSent: row.parts_sent,
+});
+const COLUMNS = 'id, channel, session_key, raw, received_at, attempts, outcome, parts_sent';
 
 /** `inbox_store: "sqlite"` (the default): pending messages survive a crash and are replayed. */
 export class SqliteInbox implements Inbox {
   private readonly insert: Statement<[string, string, string, string, number, string, number | null]>;
   private readonly settle: Statement<[string, string | null, number, string]>;
   private readonly attempt: Statement<[string]>;
+  private readonly outcome: Statement<[string, string]>;
+  private readonly progress: Statement<[number, string]>;
   private readonly select: Statement<[string], InboxRow>;
   private readonly selectOne: Statement<[string], InboxRow>;
   private readonly prune: Statement<[number, number, number]>;
@@ -50,8 +64,10 @@ export class SqliteInbox implements Inbox {
     this.insert = db.prepare('INSERT OR IGNORE INTO inbox (id, channel, session_key, raw, received_at, status, settled_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
     this.settle = db.prepare("UPDATE inbox SET status = ?, reason = ?, settled_at = ? WHERE id = ? AND status = 'pending'");
     this.attempt = db.prepare('UPDATE inbox SET attempts = attempts + 1 WHERE id = ?');
-    this.select = db.prepare("SELECT id, channel, session_key, raw, received_at, attempts FROM inbox WHERE status = 'pending' AND channel = ? ORDER BY seq");
-    this.selectOne = db.prepare("SELECT id, channel, session_key, raw, received_at, attempts FROM inbox WHERE id = ? AND status = 'pending'");
+    this.outcome = db.prepare('UPDATE inbox SET outcome = ? WHERE id = ?');
+    this.progress = db.prepare('UPDATE inbox SET parts_sent = ? WHERE id = ?');
+    this.select = db.prepare(`SELECT ${COLUMNS} FROM inbox WHERE status = 'pending' AND channel = ? ORDER BY seq`);
+    this.selectOne = db.prepare(`SELECT ${COLUMNS} FROM inbox WHERE id = ? AND status = 'pending'`);
     this.prune = db.prepare("DELETE FROM inbox WHERE seq IN (SELECT seq FROM inbox WHERE seq BETWEEN ? AND ? AND status != 'pending' LIMIT ?)");
     // What the last run left: expired rows go now (one scan at start), the rest 15 minutes from now.
     db.prepare("DELETE FROM inbox WHERE received_at < ? AND status != 'pending'").run(this.now() - SETTLED_RETENTION_MS);
@@ -61,7 +77,7 @@ export class SqliteInbox implements Inbox {
     writes.afterEachCommit((count) => this.pruneSome(count));
   }
 
-  add(entry: Omit<InboxEntry, 'attempts'>): Promise<boolean> {
+  add(entry: Omit<InboxEntry, 'attempts' | 'partsSent' | 'outcomeJson'>): Promise<boolean> {
     return this.writes.write(() => this.inserted(this.insert.run(entry.id, entry.channel, entry.sessionKey, entry.rawJson, entry.receivedAt, 'pending', null)));
   }
 
@@ -81,6 +97,14 @@ export class SqliteInbox implements Inbox {
 
   recordAttempt(id: string): void {
     this.writes.defer(() => this.attempt.run(id));
+  }
+
+  async saveOutcome(id: string, outcomeJson: string): Promise<void> {
+    await this.writes.write(() => this.outcome.run(outcomeJson, id));
+  }
+
+  recordProgress(id: string, partsSent: number): void {
+    this.writes.defer(() => this.progress.run(partsSent, id));
   }
 
   pending(channel: string): InboxEntry[] {

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startFakeOpenAI } from '../fakes/fake-openai.js';
-import { startFakeWeCom, type SentMessage } from '../fakes/fake-wecom.js';
-import { WeComAppClient } from '../fakes/wecom-client.js';
+import { startFakeWeCom, type FakeWeCom, type SentMessage } from '../fakes/fake-wecom.js';
+import { AiBotClient, WeComAppClient } from '../fakes/wecom-client.js';
 import { AES_KEY, AGENT_ID, CORP_ID, SECRET, TOKEN } from '../support/weworktop-harness.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -35,8 +35,11 @@ function startApp(configPath: string): Promise<{ child: ChildProcess; port: numb
   });
 }
 
+const BOT = { token: TOKEN, aes_key: AES_KEY };
+const GROUP = 'wrkSFfCgAAkillgroup01';
+
 /** A weworktop config against the fakes, with its own data_dir. */
-function writeConfig(wecomUrl: string, openaiUrl: string): string {
+function writeConfig(wecomUrl: string, openaiUrl: string, weworktop: Record<string, unknown> = {}): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'weworktop-kill-'));
   const configPath = path.join(dir, 'config.json');
   writeFileSync(
@@ -49,7 +52,8 @@ function writeConfig(wecomUrl: string, openaiUrl: string): string {
       concurrency: CONCURRENCY,
       data_dir: path.join(dir, 'data'),
       log_level: 'info',
-      weworktop: { corp_id: CORP_ID, corp_secret: SECRET, agent_id: AGENT_ID, token: TOKEN, aes_key: AES_KEY, host: '127.0.0.1', port: 0, api_base: wecomUrl },
+      group_name_white_list: ['ALL_GROUP'],
+      weworktop: { corp_id: CORP_ID, corp_secret: SECRET, agent_id: AGENT_ID, token: TOKEN, aes_key: AES_KEY, host: '127.0.0.1', port: 0, api_base: wecomUrl, ...weworktop },
     }),
   );
   return configPath;
@@ -121,4 +125,121 @@ describe('kill -9 mid-flight', () => {
     assert.equal(app.child.exitCode, 0, app.output());
     assert.deepEqual(wecom.sent.map(textOf), ['echo: answer me before you go']);
   });
+
+  test('AI bot: an answer finished but not yet fetched by WeCom when the process dies reaches the user after the restart', async () => {
+    const wecom = await startFakeWeCom({ corpId: CORP_ID, apps: [{ agentId: AGENT_ID, secret: SECRET }], tokenTtlSeconds: 7200 });
+    const openai = await startFakeOpenAI();
+    cleanup.push(() => wecom.close(), () => openai.close());
+    const configPath = writeConfig(wecom.url, openai.url, { bot: BOT });
+    const first = await startApp(configPath);
+    cleanup.push(() => void first.child.kill('SIGKILL'));
+    let url = `http://127.0.0.1:${first.port}/wework_bot_callback`;
+    const bot = new AiBotClient({ url, token: TOKEN, encodingAesKey: AES_KEY });
+    const question = '答完就崩';
+    const opened = await bot.sendText('zhangsan', `@bot ${question}`, { chatId: GROUP, responseUrl: wecom.responseUrl() });
+    const stream = { from: 'zhangsan', streamId: (opened.answer!.stream as { id: string }).id, question };
+    // The answer is written (the log says so) but WeCom has not polled for it yet.
+    while (!/ answered id=aibot:/.test(first.output())) await new Promise((resolve) => setTimeout(resolve, 10));
+    first.child.kill('SIGKILL');
+    await exited(first.child);
+
+    const second = await startApp(configPath);
+    url = `http://127.0.0.1:${second.port}/wework_bot_callback`;
+    cleanup.push(async () => {
+      second.child.kill('SIGTERM');
+      await exited(second.child);
+    });
+    const { answers, notices } = await deliveredAnswers(bot, wecom, [stream], 10_000, () => url);
+    assert.deepEqual(answers.get(question), [`echo: ${question}`], `answered once: ${second.output()}`);
+    assert.deepEqual(notices, [], 'no "expired, ask again"');
+    assert.equal(openai.chatRequests().length, 1, 'the stored answer is delivered, not generated again');
+  });
+
+  test('AI bot: streams polled at the kill: every message is answered after the restart, duplicates only for those in flight', async () => {
+    const wecom = await startFakeWeCom({ corpId: CORP_ID, apps: [{ agentId: AGENT_ID, secret: SECRET }], tokenTtlSeconds: 7200 });
+    const openai = await startFakeOpenAI();
+    cleanup.push(() => wecom.close(), () => openai.close());
+    openai.setLatency(250);
+    const configPath = writeConfig(wecom.url, openai.url, { bot: BOT });
+    const first = await startApp(configPath);
+    cleanup.push(() => void first.child.kill('SIGKILL'));
+    let url = `http://127.0.0.1:${first.port}/wework_bot_callback`;
+    const bot = new AiBotClient({ url, token: TOKEN, encodingAesKey: AES_KEY });
+    const streams: Array<{ from: string; streamId: string; question: string }> = [];
+    // Three in flight per user at most (WeCom's rule).
+    await Promise.all(
+      USERS.map(async (user) => {
+        for (let i = 1; i <= 3; i++) {
+          const question = `${user}-${i}`;
+          const opened = await bot.withUrl(url).sendText(user, `@bot ${question}`, { chatId: GROUP, responseUrl: wecom.responseUrl() });
+          streams.push({ from: user, streamId: (opened.answer!.stream as { id: string }).id, question });
+        }
+      }),
+    );
+    const polling = deliveredAnswers(bot, wecom, streams, 30_000, () => url);
+    while (!/ answered id=aibot:/.test(first.output())) await new Promise((resolve) => setTimeout(resolve, 10));
+    first.child.kill('SIGKILL');
+    await exited(first.child);
+    openai.setLatency(0);
+    const second = await startApp(configPath);
+    url = `http://127.0.0.1:${second.port}/wework_bot_callback`;
+    cleanup.push(async () => {
+      second.child.kill('SIGTERM');
+      await exited(second.child);
+    });
+    const { answers, notices } = await polling;
+    let repeats = 0;
+    for (const { question } of streams) {
+      const got = answers.get(question) ?? [];
+      assert.ok(got.length >= 1, `${question} answered: ${second.output()}`);
+      assert.ok(got.every((answer) => answer === `echo: ${question}`), `${question}: ${got.join(' | ')}`);
+      repeats += got.length - 1;
+    }
+    assert.ok(repeats <= CONCURRENCY, `at most the in-flight answers repeat (${repeats})`);
+    assert.deepEqual(notices, [], 'no "expired, ask again"');
+  });
 });
+
+/**
+ * Polls the streams like WeCom does (a poll while the app is down fails, and WeCom polls again)
+ * and collects every answer each question got: its finished stream's content and response_url
+ * posts. Finished streams with other content are notices.
+ */
+async function deliveredAnswers(
+  bot: AiBotClient,
+  wecom: FakeWeCom,
+  streams: Array<{ from: string; streamId: string; question: string }>,
+  timeoutMs: number,
+  currentUrl: () => string,
+): Promise<{ answers: Map<string, string[]>; notices: string[] }> {
+  const answers = new Map<string, string[]>();
+  const notices: string[] = [];
+  const add = (question: string, content: string) => answers.set(question, [...(answers.get(question) ?? []), content]);
+  const open = new Set(streams);
+  const deadline = Date.now() + timeoutMs;
+  const answered = () => streams.every(({ question }) => answers.has(question) || wecom.botResponses.some((post) => contentOf(post.body) === `echo: ${question}`));
+  while (Date.now() < deadline && (open.size > 0 || !answered())) {
+    for (const stream of [...open]) {
+      try {
+        const response = await bot.withUrl(currentUrl()).refresh(stream.from, stream.streamId, { chatId: GROUP });
+        const state = response.answer?.stream as { finish: boolean; content: string } | undefined;
+        if (!state?.finish) continue;
+        open.delete(stream);
+        if (state.content === `echo: ${stream.question}`) add(stream.question, state.content);
+        else notices.push(state.content);
+      } catch {
+        // The app is down.
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  for (const post of wecom.botResponses) {
+    const content = contentOf(post.body);
+    const stream = streams.find(({ question }) => content === `echo: ${question}`);
+    if (stream) add(stream.question, content);
+    else notices.push(content);
+  }
+  return { answers, notices };
+}
+
+const contentOf = (body: Record<string, unknown>) => String((body.markdown as { content?: string } | undefined)?.content ?? '');

@@ -38,6 +38,8 @@ export interface InjectedError {
   times?: number;
   /** HTTP status for the failure (default 200, WeCom's way). */
   status?: number;
+  /** Calls that succeed before the failure starts (e.g. 2: the third message/send fails). */
+  after?: number;
 }
 
 export interface FakeWeCom {
@@ -96,6 +98,10 @@ export async function startFakeWeCom(options: FakeWeComOptions): Promise<FakeWeC
     const queue = errors.get(api);
     const next = queue?.[0];
     if (!next) return undefined;
+    if (next.after) {
+      next.after -= 1;
+      return undefined;
+    }
     next.times = (next.times ?? 1) - 1;
     if (next.times <= 0) queue!.shift();
     return json({ errcode: next.errcode, errmsg: next.errmsg }, next.status ?? 200);

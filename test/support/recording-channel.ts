@@ -1,4 +1,4 @@
-import type { ChannelCapabilities, ReplyContext, ReplyTarget } from '../../src/channel.js';
+import type { AnswerOptions, ChannelCapabilities, MessageHandler, ReplyContext, ReplyTarget } from '../../src/channel.js';
 import type { NormalizedMessage } from '../../src/message.js';
 import type { Reply } from '../../src/reply.js';
 
@@ -43,4 +43,10 @@ export function textMessage(text: string, extra: Partial<NormalizedMessage> = {}
 
 export function groupMessage(text: string, extra: Partial<NormalizedMessage> = {}): NormalizedMessage {
   return textMessage(text, { chatType: 'group', groupId: 'wrkGroup1', groupName: '测试群', senderName: '张三', ...extra });
+}
+
+/** What the answer runner does with a pipeline's answer, minus storage and retries: every reply to the target, in order. */
+export async function answerAndSend(pipeline: MessageHandler, message: NormalizedMessage, target: ReplyTarget, options: AnswerOptions = {}): Promise<void> {
+  const outcome = await pipeline.answer(message, target, options);
+  for (const reply of outcome.replies) await target.send(reply, { message, sessionId: outcome.sessionId });
 }

@@ -36,7 +36,12 @@ export interface AiBotQuote {
 export interface AiBotMessageRaw {
   route: 'aibot';
   callback: AiBotCallback;
+  /** The reply stream the receiver opened for it, opened again after a restart while WeCom still polls. */
+  streamId?: string;
 }
+
+/** The message's id in the inbox: WeCom's msgid, on this route. */
+export const aiBotMessageId = (msgid: string): string => `aibot:${msgid}`;
 
 /** The message came in on the AI bot route (its replies go back there). */
 export function isAiBotMessage(message: NormalizedMessage): boolean {
@@ -143,11 +148,11 @@ export function withoutQuote(message: NormalizedMessage): NormalizedMessage {
 }
 
 /** Normalizes a user message; undefined for a msgtype we do not know (answered politely). */
-export function toNormalizedMessage(callback: AiBotCallback, groupNames: Record<string, string>, loadMedia: AiBotMediaLoader): NormalizedMessage | undefined {
+export function toNormalizedMessage(callback: AiBotCallback, groupNames: Record<string, string>, loadMedia: AiBotMediaLoader, streamId?: string): NormalizedMessage | undefined {
   const group = callback.chattype === 'group';
   const chatId = callback.chatid;
   const base = {
-    id: `aibot:${callback.msgid}`,
+    id: aiBotMessageId(callback.msgid),
     channel: 'weworktop',
     chatType: group ? ('group' as const) : ('single' as const),
     senderId: callback.from?.userid ?? '',
@@ -156,7 +161,7 @@ export function toNormalizedMessage(callback: AiBotCallback, groupNames: Record<
     // WeCom shows a group answer (streamed, or through response_url) quoting the asker's message.
     ...(group ? { replyQuotesSender: true } : {}),
     time: new Date(),
-    raw: { route: 'aibot', callback } satisfies AiBotMessageRaw,
+    raw: { route: 'aibot', callback, ...(streamId === undefined ? {} : { streamId }) } satisfies AiBotMessageRaw,
   };
   const text = withQuote(ownText(callback), quotedText(callback.quote));
   switch (callback.msgtype) {

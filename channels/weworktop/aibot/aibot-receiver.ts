@@ -4,18 +4,25 @@ import type { ChannelLink, MessageRules } from '../../../src/channel.js';
 import type { Logger } from '../../../src/logger.js';
 import type { MessageIntake } from '../../../src/message-intake.js';
 import type { NormalizedMessage } from '../../../src/message.js';
+import type { InboxEntry } from '../../../src/store/inbox.js';
 import { userMessages } from '../../../src/pipeline/user-messages.js';
 import type { AiBotConfig } from '../config.js';
 import { WeComCrypto } from '../crypto.js';
 import { loadedByTheReplier } from '../inbound-message.js';
 import { finishedStreamAnswer, streamAnswer } from './aibot-answers.js';
-import { toNormalizedMessage, withoutQuote, type AiBotCallback } from './aibot-message.js';
+import { aiBotMessageId, toNormalizedMessage, withoutQuote, type AiBotCallback, type AiBotMessageRaw } from './aibot-message.js';
 import { registerAiBotCallback } from './aibot-route.js';
 import { ReplyStreams } from './reply-streams.js';
 import { isStreamUpdate, STREAM_TTL_MS, type StreamUpdate } from './stream-link.js';
 
 /** "用户跟同一个智能机器人最多同时有三条消息交互中" (spec §4c). */
 const MAX_IN_FLIGHT_PER_USER = 3;
+/**
+ * WeCom polls an open stream every second or two; a finished answer it has not fetched this long
+ * after is sent again through response_url (WeCom may have stopped polling, e.g. while we were down).
+ */
+const FETCH_GRACE_MS = 15_000;
+const UNFETCHED_CHECK_MS = 1_000;
 
 export interface AiBotReceiverOptions {
   config: AiBotConfig;
@@ -39,6 +46,7 @@ export class AiBotReceiver {
   private readonly crypto: WeComCrypto;
   private readonly streams = new ReplyStreams({ ttlMs: STREAM_TTL_MS });
   private readonly log: Logger;
+  private readonly unfetchedCheck: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: AiBotReceiverOptions) {
     this.crypto = new WeComCrypto({ token: options.config.token, encodingAesKey: options.config.aes_key, receiveId: '' });
@@ -46,6 +54,24 @@ export class AiBotReceiver {
     options.link.onMessage((message) => {
       if (isStreamUpdate(message)) this.onStreamUpdate(message);
     });
+    if (options.config.stream) this.unfetchedCheck = setInterval(() => this.redeliverUnfetched(), UNFETCHED_CHECK_MS).unref();
+  }
+
+  /**
+   * After a restart: the streams of messages still pending are opened again under their old ids,
+   * so WeCom's polls find them and get the answer when it is (again) written.
+   */
+  reopen(entries: readonly InboxEntry[]): void {
+    const oldest = Date.now() - STREAM_TTL_MS;
+    for (const entry of entries) {
+      const raw = JSON.parse(entry.rawJson) as AiBotMessageRaw | { route?: undefined };
+      if (raw.route !== 'aibot' || raw.streamId === undefined || entry.receivedAt < oldest) continue;
+      this.streams.reopen(raw.streamId, raw.callback.from?.userid ?? '', raw.callback.msgid, entry.receivedAt);
+    }
+  }
+
+  stop(): void {
+    clearInterval(this.unfetchedCheck);
   }
 
   get path(): string {
@@ -76,6 +102,10 @@ export class AiBotReceiver {
     if (!stream) {
       this.log.info({ stream: id }, 'refresh for an unknown or expired stream; closing it');
       return finishedStreamAnswer(id, userMessages.answerExpired);
+    }
+    if (stream.finished && !stream.fetched) {
+      stream.fetched = true;
+      this.options.intake.confirm(aiBotMessageId(stream.messageId));
     }
     return streamAnswer(stream);
   }
@@ -109,6 +139,7 @@ export class AiBotReceiver {
     }
     // Opened before the message is stored, so a retry arriving meanwhile gets this same stream.
     const stream = this.streams.open(message.senderId, callback.msgid);
+    (message.raw as AiBotMessageRaw).streamId = stream.id;
     const outcome = await intake.submit(message);
     if (outcome === 'duplicate') {
       this.streams.finish(stream.id, '');
@@ -121,6 +152,14 @@ export class AiBotReceiver {
       if (!config.stream) this.notice(callback, refusal);
     }
     return config.stream ? streamAnswer(stream) : undefined;
+  }
+
+  /** Answers WeCom did not fetch in time go out again, through response_url (the answer worker decides). */
+  private redeliverUnfetched(): void {
+    for (const stream of this.streams.unfetched(Date.now() - FETCH_GRACE_MS)) {
+      stream.fetched = true;
+      this.options.intake.redeliver(aiBotMessageId(stream.messageId));
+    }
   }
 
   /** Media is only ever loaded by the replier, which rebuilds the message with its own loader. */

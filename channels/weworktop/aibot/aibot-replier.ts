@@ -1,5 +1,5 @@
 import type { AxiosInstance } from 'axios';
-import type { ChannelLink, HandleOptions, ReplyContext } from '../../../src/channel.js';
+import type { ChannelLink, DeliveredParts, ReplyContext } from '../../../src/channel.js';
 import type { Logger } from '../../../src/logger.js';
 import type { NormalizedMessage } from '../../../src/message.js';
 import { userMessages } from '../../../src/pipeline/user-messages.js';
@@ -38,6 +38,8 @@ interface StreamState {
   finished: boolean;
   /** The message's response_url was spent (it takes one call). */
   responseUrlUsed: boolean;
+  /** The whole answer went into the stream: delivered once WeCom fetches it (the receiver confirms). */
+  answeredInStream: boolean;
 }
 
 /**
@@ -57,20 +59,33 @@ export class AiBotReplier {
     this.log = options.logger.child({ module: 'aibot', ...(options.config.bot_id ? { bot: options.config.bot_id } : {}) });
   }
 
-  revive(callback: AiBotCallback): NormalizedMessage | undefined {
-    return toNormalizedMessage(callback, this.options.groupNames, (url) => this.loadMedia(url));
+  revive(raw: AiBotMessageRaw): NormalizedMessage | undefined {
+    return toNormalizedMessage(raw.callback, this.options.groupNames, (url) => this.loadMedia(url), raw.streamId);
   }
 
-  /** A message the receiver opened a stream for (not a replayed one) streams its answer as it is written, inside WeCom's polling window. */
-  async answer(message: NormalizedMessage, handle: (options: HandleOptions) => Promise<void>, job: { replayed: boolean; receivedAt: number }): Promise<void> {
+  /**
+   * A message the receiver opened a stream for (after a restart it opens them again) streams its
+   * answer as it is written, inside WeCom's polling window. Tracked even when the window has
+   * passed: the receiver's stream must still be closed.
+   */
+  begin(message: NormalizedMessage, job: { replayed: boolean; receivedAt: number }): { onPartial?: (text: string) => void } {
+    const raw = message.raw as AiBotMessageRaw;
+    const { msgid } = raw.callback;
+    if (this.options.config.stream && (raw.streamId !== undefined || !job.replayed)) this.track(msgid, job.receivedAt);
+    return this.writable(msgid) ? { onPartial: (text: string) => this.writePartial(msgid, text) } : {};
+  }
+
+  /**
+   * Closes the stream if the pipeline said nothing (a plugin, an ignored message), and tells the
+   * receiver the message is no longer in flight (without streaming nothing else does). An answer
+   * that went whole into the stream is delivered once WeCom fetches it: the receiver confirms.
+   */
+  end(message: NormalizedMessage, result: 'answered' | 'given-up'): 'delivered' | 'receiver' {
     const { msgid } = callbackOf(message);
-    // Tracked even when the window has passed: the receiver's stream must still be closed.
-    if (this.options.config.stream && !job.replayed) this.track(msgid, job.receivedAt);
-    const write = this.writable(msgid) ? { onPartial: (text: string) => this.writePartial(msgid, text) } : {};
-    // A failure leaves the stream open: the message is retried, or the apology goes into it.
-    await handle(write);
-    // The pipeline may decide to say nothing (a plugin, an empty answer): close the stream anyway.
-    this.finish(msgid);
+    const stream = this.streams.get(msgid);
+    if (!stream) this.post({ type: 'aibot-finish', msgid });
+    else this.finish(msgid);
+    return result === 'answered' && stream?.answeredInStream ? 'receiver' : 'delivered';
   }
 
   /** Delivers a pipeline reply to the message's stream while WeCom still polls it, else to its response_url. */
@@ -83,16 +98,17 @@ export class AiBotReplier {
     if (this.writable(callback.msgid)) {
       const [first, ...rest] = text ? splitUtf8(text, MAX_STREAM_BYTES) : [undefined];
       this.finish(callback.msgid, first, images);
-      if (rest.length > 0) await this.viaResponseUrl(callback, rest.join('\n'), stream);
+      if (rest.length > 0) await this.viaResponseUrl(callback, rest.join('\n'), stream, context.parts);
+      else if (stream) stream.answeredInStream = true;
       return;
     }
     if (stream && !stream.finished) {
       this.log.info({ id: callback.msgid, age_ms: this.now() - stream.receivedAt }, 'WeCom no longer polls this stream; answering through response_url');
-      // Frees the receiver's stream (and the user's in-flight count); it keeps the text it showed.
-      this.finish(callback.msgid);
+      // Frees the receiver's stream (and the user's in-flight count), telling whoever still looks where the answer went.
+      this.finish(callback.msgid, userMessages.answerFollows);
     }
     if (reply.type === 'image') this.log.warn('response_url takes markdown only (and images need bot.stream); sending a note');
-    await this.viaResponseUrl(callback, text || userMessages.cannotSendKind, stream);
+    await this.viaResponseUrl(callback, text || userMessages.cannotSendKind, stream, context.parts);
   }
 
   /** A notice without a stream (bot.stream off): through the message's response_url. */
@@ -110,7 +126,7 @@ export class AiBotReplier {
       if (state.openedAt > now - STREAM_TTL_MS) break;
       this.streams.delete(id);
     }
-    if (!this.streams.has(msgid)) this.streams.set(msgid, { openedAt: now, receivedAt, finished: false, responseUrlUsed: false });
+    if (!this.streams.has(msgid)) this.streams.set(msgid, { openedAt: now, receivedAt, finished: false, responseUrlUsed: false, answeredInStream: false });
   }
 
   /** The stream is open and WeCom will still poll it after a write now. */
@@ -135,17 +151,19 @@ export class AiBotReplier {
     this.options.link.post(update);
   }
 
-  private async viaResponseUrl(callback: AiBotCallback, text: string, stream: StreamState | undefined): Promise<void> {
+  private async viaResponseUrl(callback: AiBotCallback, text: string, stream: StreamState | undefined, parts?: DeliveredParts): Promise<void> {
+    if (parts?.alreadySent()) return;
     if (!callback.response_url) throw new Error('the callback has no response_url to reply through');
     if (stream?.responseUrlUsed) {
       this.log.warn({ id: callback.msgid, chars: text.length }, 'response_url already used (one call per message); this reply part is dropped');
       return;
     }
-    const parts = splitUtf8(text, MAX_STREAM_BYTES - Buffer.byteLength(userMessages.answerTruncated));
-    const content = parts.length > 1 ? `${parts[0]}${userMessages.answerTruncated}` : (parts[0] ?? '');
+    const pieces = splitUtf8(text, MAX_STREAM_BYTES - Buffer.byteLength(userMessages.answerTruncated));
+    const content = pieces.length > 1 ? `${pieces[0]}${userMessages.answerTruncated}` : (pieces[0] ?? '');
     await postToResponseUrl(this.options.http, callback.response_url, markdownMessage(content));
     // Spent only once WeCom took it: a post that failed leaves the apology (or a retry) a way out.
     if (stream) stream.responseUrlUsed = true;
+    parts?.sent();
     this.log.info({ id: callback.msgid, bytes: Buffer.byteLength(content) }, 'replied through response_url');
   }
 

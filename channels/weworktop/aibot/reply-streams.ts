@@ -17,6 +17,10 @@ export interface ReplyStream {
   createdAt: number;
   /** The message's response_url was spent (it takes one call). */
   responseUrlUsed: boolean;
+  /** When it was finished; undefined while the answer is being written. */
+  finishedAt?: number;
+  /** WeCom polled it after it was finished: the user has the whole answer. */
+  fetched: boolean;
 }
 
 export interface ReplyStreamsOptions {
@@ -40,8 +44,13 @@ export class ReplyStreams {
   }
 
   open(userId: string, messageId: string): ReplyStream {
+    return this.reopen(randomBytes(12).toString('hex'), userId, messageId, this.now());
+  }
+
+  /** A stream opened by an earlier run (its id kept with the message), empty again: the answer is written into it anew. */
+  reopen(id: string, userId: string, messageId: string, createdAt: number): ReplyStream {
     this.sweep();
-    const stream: ReplyStream = { id: randomBytes(12).toString('hex'), userId, messageId, content: '', finished: false, images: [], createdAt: this.now(), responseUrlUsed: false };
+    const stream: ReplyStream = { id, userId, messageId, content: '', finished: false, images: [], createdAt, responseUrlUsed: false, fetched: false };
     this.streams.set(stream.id, stream);
     this.byMessage.set(messageId, stream);
     this.unfinished.set(userId, (this.unfinished.get(userId) ?? 0) + 1);
@@ -69,6 +78,13 @@ export class ReplyStreams {
     this.markFinished(stream);
   }
 
+  /** Finished streams WeCom has not polled since `before`: it may have stopped polling them. */
+  *unfetched(before: number): Iterable<ReplyStream> {
+    for (const stream of this.streams.values()) {
+      if (stream.finishedAt !== undefined && !stream.fetched && stream.finishedAt < before) yield stream;
+    }
+  }
+
   /** Answers still being written for this user (WeCom allows 3 at a time per user). */
   unfinishedFor(userId: string): number {
     return this.unfinished.get(userId) ?? 0;
@@ -91,6 +107,7 @@ export class ReplyStreams {
   private markFinished(stream: ReplyStream): void {
     if (stream.finished) return;
     stream.finished = true;
+    stream.finishedAt = this.now();
     const left = (this.unfinished.get(stream.userId) ?? 1) - 1;
     if (left > 0) this.unfinished.set(stream.userId, left);
     else this.unfinished.delete(stream.userId);

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { ReplyTarget } from '../../../src/channel.js';
 import type { NormalizedMessage } from '../../../src/message.js';
+import { userMessages } from '../../../src/pipeline/user-messages.js';
 import { AiBotReplier } from '../../../channels/weworktop/aibot/aibot-replier.js';
 import type { StreamUpdate } from '../../../channels/weworktop/aibot/stream-link.js';
 import { createWeComHttp } from '../../../channels/weworktop/http-client.js';
@@ -65,22 +66,25 @@ async function start(): Promise<Setup> {
 /** "@bot 总结一下" in a group, with a response_url at the fake WeCom. */
 function groupMessage({ wecom, replier }: Setup): NormalizedMessage {
   const callback = { msgid: randomBytes(16).toString('hex'), aibotid: 'AIBOTID', chatid: GROUP, chattype: 'group' as const, from: { userid: 'zhangsan' }, response_url: wecom.responseUrl(), msgtype: 'text', text: { content: '@bot 总结一下' } };
-  const message = replier.revive(callback);
+  const message = replier.revive({ route: 'aibot', callback, streamId: 'stream-1' });
   assert.ok(message, 'the callback revives');
   return message;
 }
 
-/** Answers as the answer worker does: the replier wraps the pipeline, which replies through it. */
+/** Answers as the answer runner does: the replier begins, the pipeline answers, the replier delivers and ends. */
 async function answer(s: Setup, message: NormalizedMessage, receivedAt: number): Promise<void> {
   const target: ReplyTarget = { name: 'weworktop', capabilitiesFor: () => ({ voice: false, image: true, file: false, streaming: true }), send: (reply, context) => s.replier.deliver(reply, context) };
-  await s.replier.answer(message, (options) => s.pipeline.pipeline.handle(message, target, options), { replayed: false, receivedAt });
+  const stream = s.replier.begin(message, { replayed: false, receivedAt });
+  const outcome = await s.pipeline.pipeline.answer(message, target, stream);
+  for (const reply of outcome.replies) await s.replier.deliver(reply, { message, sessionId: outcome.sessionId });
+  s.replier.end(message, 'answered');
 }
 
 const finishes = (updates: StreamUpdate[]) => updates.filter((update) => update.type === 'aibot-finish');
 const partials = (updates: StreamUpdate[]) => updates.filter((update) => update.type === 'aibot-stream');
 
 describe('AI bot stream window (6 minutes from the user message)', () => {
-  test('an answer that finishes after the window goes to response_url once, whole, and the stream is closed without it', async () => {
+  test('an answer that finishes after the window goes to response_url once, whole, and the stream is closed saying so', async () => {
     const s = await start();
     const receivedAt = s.clock.now;
     s.openai.setChatResponder(() => {
@@ -93,7 +97,7 @@ describe('AI bot stream window (6 minutes from the user message)', () => {
     assert.deepEqual(partials(s.updates), [], 'nothing written into a stream WeCom no longer polls');
     assert.deepEqual(
       finishes(s.updates).map((update) => update.content),
-      [undefined],
+      [userMessages.answerFollows],
       'closed once, without the answer',
     );
   });
@@ -110,7 +114,7 @@ describe('AI bot stream window (6 minutes from the user message)', () => {
     assert.equal(partials(s.updates).length, 1, JSON.stringify(s.updates));
     assert.deepEqual(
       finishes(s.updates).map((update) => update.content),
-      [undefined],
+      [userMessages.answerFollows],
     );
     assert.deepEqual(s.wecom.botResponses.map((response) => response.body), [{ msgtype: 'markdown', markdown: { content: `${ANSWER}` } }]);
   });

@@ -52,7 +52,7 @@ describe('durable inbox', () => {
     assert.ok(second.logs.some((line) => line.includes('replaying messages left pending by the last run') && line.includes('count=1')), second.logs.join(''));
   });
 
-  test('an AI bot group message cut off by a shutdown is answered after the restart through its response_url', async () => {
+  test('an AI bot group message cut off by a shutdown is answered after the restart in its stream, which WeCom still polls', async () => {
     const { wecom, openai } = await sharedFakes();
     const bot = { token: 'QDG6eK', aes_key: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C' };
     const options = { wecom, openai, config: { group_name_white_list: ['ALL_GROUP'], shutdown_timeout: 0 }, weworktop: { bot } };
@@ -65,9 +65,16 @@ describe('durable inbox', () => {
     await stopOne(first);
 
     openai.setLatency(0);
-    await start({ ...options, dataDir: first.dataDir });
-    const [posted] = await wecom.waitForBotResponses(1, 5000);
-    assert.match(JSON.stringify(posted!.body), /echo: 重启也要回答/);
+    const second = await start({ ...options, dataDir: first.dataDir });
+    const streamId = (response.answer!.stream as { id: string }).id;
+    const poll = client.withUrl(`${second.baseUrl}/wework_bot_callback`);
+    let stream: { finish: boolean; content: string } | undefined;
+    for (let i = 0; i < 200 && !stream?.finish; i++) {
+      stream = (await poll.refresh('zhangsan', streamId, { chatId: 'wrkSFfCgAAgroup0001' })).answer!.stream as { finish: boolean; content: string };
+      if (!stream.finish) await sleep(20);
+    }
+    assert.equal(stream?.content, 'echo: 重启也要回答');
+    assert.equal(wecom.botResponses.length, 0, 'answered in the stream, not also through response_url');
   });
 
   test('a WeCom retry of an answered message after a restart is still recognized', async () => {

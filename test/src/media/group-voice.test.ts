@@ -6,7 +6,7 @@ import { openAITranscriber } from '../../../src/media/openai-transcriber.js';
 import { WavSpeechRecognizer } from '../../../src/media/wav-speech-recognizer.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../../fakes/fake-openai.js';
 import { createHarness } from '../../support/pipeline-harness.js';
-import { RecordingChannel, textMessage } from '../../support/recording-channel.js';
+import { answerAndSend, RecordingChannel, textMessage } from '../../support/recording-channel.js';
 import { tone } from './media-fixtures.js';
 
 let openai: FakeOpenAI;
@@ -25,7 +25,7 @@ test('group voice (group_speech_recognition on): the transcript must pass the gr
   const transcripts = ['小助手 帮我订会议室', '大家中午吃什么', '明天天气如何'];
   openai.setTranscriber(() => transcripts.shift() ?? '');
   const voice = () => textMessage('', { kind: 'voice', chatType: 'group', groupId: 'g1', groupName: '产品群', media: { format: 'amr', load: async () => tone(1, 'amr') } });
-  for (let i = 0; i < 3; i++) await pipeline.handle(voice(), channel);
+  for (let i = 0; i < 3; i++) await answerAndSend(pipeline, voice(), channel);
   assert.deepEqual(channel.texts, ['@zhangsan\n「小助手 帮我订会议室」\n\necho: 帮我订会议室', '@zhangsan\n「明天天气如何」\n\necho: 明天天气如何']);
   assert.equal(openai.transcriptionRequests().length, 3, 'every group voice note is transcribed before the rules');
   assert.ok(logs.some((line) => line.includes('ignored:')), 'the untriggered one is logged');

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { GroupCommit } from '../../../src/store/group-commit.js';
 import { SETTLED_RETENTION_MS, type Inbox } from '../../../src/store/inbox.js';
 import { MemoryInbox } from '../../../src/store/memory-inbox.js';
@@ -57,12 +58,23 @@ for (const [name, make] of stores) {
       const inbox = make(() => 1000);
       await inbox.add(entry('m1', 'u7'));
       await inbox.add(entry('m2'));
-      assert.deepEqual(inbox.entry('m1'), { ...entry('m1', 'u7'), attempts: 0 });
+      assert.deepEqual(inbox.entry('m1'), { ...entry('m1', 'u7'), attempts: 0, partsSent: 0 });
       inbox.markDone('m1');
       inbox.pending('weworktop');
       assert.equal(inbox.entry('m1'), undefined);
       assert.equal(inbox.entry('never'), undefined);
       assert.equal((JSON.parse(inbox.entry('m2')!.rawJson) as { n: string }).n, 'm2');
+    });
+
+    test('a stored answer and the parts sent come back with the pending message', async () => {
+      const inbox = make(() => 1000);
+      await inbox.add(entry('m1'));
+      await inbox.saveOutcome('m1', '{"sessionId":"u1","replies":[]}');
+      inbox.recordProgress('m1', 3);
+      const [pending] = inbox.pending('weworktop');
+      assert.equal(pending?.outcomeJson, '{"sessionId":"u1","replies":[]}');
+      assert.equal(pending?.partsSent, 3);
+      assert.equal(inbox.entry('m1')?.partsSent, 3);
     });
 
     test('settled ids are forgotten after the retention window, pending ones never', async () => {
@@ -113,5 +125,19 @@ describe('sqlite inbox pruning', () => {
     const db = openInboxDatabase(dir);
     const after = new SqliteInbox(db, new GroupCommit(db, (error) => assert.fail(String(error))), () => now);
     assert.equal(await after.add(entry('from-last-run')), true);
+  });
+
+  test('an inbox written before answers were stored gets the columns, its pending messages kept', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'inbox-'));
+    const old = new Database(path.join(dir, 'weworktop.db'));
+    old.exec(`CREATE TABLE inbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, channel TEXT NOT NULL, session_key TEXT NOT NULL, raw TEXT NOT NULL,
+      received_at INTEGER NOT NULL, status TEXT NOT NULL CHECK (status IN ('pending', 'done', 'failed')), attempts INTEGER NOT NULL DEFAULT 0, reason TEXT, settled_at INTEGER)`);
+    old.prepare("INSERT INTO inbox (id, channel, session_key, raw, received_at, status) VALUES ('m1', 'weworktop', 'u1', '{}', 5, 'pending')").run();
+    old.close();
+    const db = openInboxDatabase(dir);
+    const inbox = new SqliteInbox(db, new GroupCommit(db, (error) => assert.fail(String(error))));
+    assert.deepEqual(inbox.pending('weworktop'), [{ id: 'm1', channel: 'weworktop', sessionKey: 'u1', rawJson: '{}', receivedAt: 5, attempts: 0, partsSent: 0 }]);
+    await inbox.saveOutcome('m1', '{}');
+    assert.equal(inbox.entry('m1')?.outcomeJson, '{}');
   });
 });

@@ -1,0 +1,27 @@
+import type { Reply } from '../reply.js';
+
+/**
+ * What answering one message produced, before any of it went out. It is made once (the LLM asked
+ * once), stored with the message, and then delivered; a failed or interrupted delivery resumes
+ * from the stored outcome instead of asking again.
+ */
+export interface Outcome {
+  /** Conversation key of the message (the reply's context). */
+  sessionId: string;
+  /** In the order they go out: decorated, past the plugins' send hook. */
+  replies: Reply[];
+}
+
+type StoredReply = Exclude<Reply, { data: Buffer }> | (Omit<Extract<Reply, { data: Buffer }>, 'data'> & { data: string });
+
+/** As JSON text, binary data in Base64 (a Buffer's own JSON is an array of numbers). */
+export function encodeOutcome(outcome: Outcome): string {
+  const replies: StoredReply[] = outcome.replies.map((reply) => ('data' in reply ? { ...reply, data: reply.data.toString('base64') } : reply));
+  return JSON.stringify({ sessionId: outcome.sessionId, replies });
+}
+
+export function decodeOutcome(json: string): Outcome {
+  const stored = JSON.parse(json) as { sessionId: string; replies: StoredReply[] };
+  const replies = stored.replies.map((reply) => ('data' in reply ? { ...reply, data: Buffer.from(reply.data, 'base64') } : reply)) as Reply[];
+  return { sessionId: stored.sessionId, replies };
+}
