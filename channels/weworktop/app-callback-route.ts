@@ -66,7 +66,7 @@ function hasSender(fields: Record<string, string>): boolean {
 /** Maps every way a callback can be bad to a status and one log line; unknown errors are 500s. */
 export function reject(reply: FastifyReply, log: Logger, error: unknown, what: string): FastifyReply {
   const { status, reason } = classify(error);
-  if (status === 500) log.error({ err: (error as Error).stack }, `${what} failed`);
+  if (status === 500) log.error({ err: error }, `${what} failed`);
   else log.warn({ status, reason }, `${what} rejected`);
   return reply.status(status).type('text/plain').send(status === 401 ? 'unauthorized' : status === 500 ? 'internal error' : 'bad request');
 }
