@@ -83,6 +83,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
         await running.stop();
         store.close();
         releaseYoungGeneration();
+        sink.flush();
         log.info('stopped');
       } finally {
         sink.close();
