@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { InjectedError, SentMessage } from '../../fakes/fake-wecom.js';
 import { AiBotClient } from '../../fakes/wecom-client.js';
+import { tone } from '../../src/media/media-fixtures.js';
 import { eventually, startWeworktop, type WeworktopHarness, type WeworktopHarnessOptions } from '../../support/weworktop-harness.js';
 
 /**
@@ -72,6 +73,17 @@ describe('an HTTP 200 that is not WeCom\'s JSON is a transient failure', () => {
     assert.equal(reply!.msgtype, 'image');
     assert.equal(h.wecom.uploads.length, 1);
     assert.equal(warnings(h, 'api=media/upload').length, 1, h.logs.join(''));
+  });
+
+  test('media/get answered with an HTML page (no file name): not taken as the voice note, retried, and the note is heard', async () => {
+    const h = await start();
+    h.openai.setTranscriber(() => '听得见吗');
+    h.wecom.addMedia('voice-html-1', tone(2, 'amr'), 'audio/amr', 'voice.amr');
+    h.wecom.injectError('media/get', { body: '<html><body>502 Bad Gateway</body></html>', times: 1 });
+    assert.equal((await h.client.sendVoice('qianliu', 'voice-html-1')).status, 200);
+    const [reply] = await h.wecom.waitForSent(1, 8000);
+    assert.equal(textOf(reply!), '「听得见吗」\n\necho: 听得见吗');
+    assert.equal(warnings(h, 'api=media/get').length, 1, h.logs.join(''));
   });
 
   test('the AI bot\'s response_url answered with an HTML page: retried, and the answer is posted once', async () => {
