@@ -54,7 +54,7 @@ const META_KEYS = new Set(['level', 'time', 'msg', 'pid', 'hostname', 'module'])
  * An error field as one line (`TypeError: message`), whatever was logged: an Error, its stack, a
  * string. At debug level the whole stack is kept.
  */
-export function describeError(value: unknown, withStack: boolean): unknown {
+function describeError(value: unknown, withStack: boolean): unknown {
   if (value instanceof Error) return withStack ? (value.stack ?? String(value)) : oneLine(String(value));
   if (typeof value !== 'string') return value;
   if (withStack) return value;
