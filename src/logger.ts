@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { learnedSecrets, learnedVersion } from './learned-secrets.js';
 
 export type { Logger };
 
@@ -9,7 +10,7 @@ export interface LogSink {
 
 const SECRET_KEY = /(secret|aes_key|api_key|apikey|token|password|encodingaeskey)$/i;
 // Credentials that also travel in URLs and payloads we might log: WeCom's query parameters.
-const SECRET_PARAM = /\b(access_token|corpsecret|key)=([^&\s"']+)/g;
+const SECRET_PARAM = /\b(access_token|corpsecret|key|response_code)=([^&\s"'<>]+)/g;
 
 /** Collects every secret-looking string value (by key name) anywhere in a config object. */
 export function collectSecrets(value: unknown, found: Set<string> = new Set()): Set<string> {
@@ -24,11 +25,20 @@ export function collectSecrets(value: unknown, found: Set<string> = new Set()): 
   return found;
 }
 
-/** Replaces every known secret, and credential query parameters, with "***". */
+/**
+ * Replaces every known secret (the config's, and those this thread learned at run time, see
+ * learned-secrets.ts), and credential query parameters, with "***".
+ */
 export function createRedactor(secrets: Iterable<string>): (text: string) => string {
-  // Longest first, so a secret that contains another is replaced whole.
-  const values = [...new Set(secrets)].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
+  const configured = [...new Set(secrets)];
+  let values: string[] = [];
+  let builtFor = -1;
   return (text) => {
+    if (builtFor !== learnedVersion()) {
+      builtFor = learnedVersion();
+      // Longest first, so a secret that contains another is replaced whole.
+      values = [...new Set([...configured, ...learnedSecrets()])].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
+    }
     let out = text;
     for (const secret of values) {
       if (out.includes(secret)) out = out.split(secret).join('***');
@@ -40,7 +50,24 @@ export function createRedactor(secrets: Iterable<string>): (text: string) => str
 const LEVEL_NAMES: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
 const META_KEYS = new Set(['level', 'time', 'msg', 'pid', 'hostname', 'module']);
 
-/** One readable line a record: `time LEVEL [module] message key=value ...`. */
+/**
+ * An error field as one line (`TypeError: message`), whatever was logged: an Error, its stack, a
+ * string. At debug level the whole stack is kept.
+ */
+function describeError(value: unknown, withStack: boolean): unknown {
+  if (value instanceof Error) return withStack ? (value.stack ?? String(value)) : oneLine(String(value));
+  if (typeof value !== 'string') return value;
+  if (withStack) return value;
+  // A stack: its first line(s) up to the first frame.
+  const frame = value.search(/\n\s+at /);
+  return oneLine(frame === -1 ? value : value.slice(0, frame));
+}
+
+const oneLine = (text: string) => text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
+/** Line breaks inside a field, written as \n so that a record stays one line. */
+const escapeBreaks = (text: string) => text.replace(/\r?\n/g, '\\n');
+
+/** One readable line a record: `time LEVEL [module] message key=value ...` (a stack at debug may add lines). */
 function formatRecord(json: string): string {
   let record: Record<string, unknown>;
   try {
@@ -53,9 +80,9 @@ function formatRecord(json: string): string {
   const module = typeof record.module === 'string' ? ` [${record.module}]` : '';
   const fields = Object.entries(record)
     .filter(([key]) => !META_KEYS.has(key))
-    .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
+    .map(([key, value]) => `${key}=${typeof value !== 'string' ? JSON.stringify(value) : key === 'err' ? value : escapeBreaks(value)}`)
     .join(' ');
-  return `${time} ${level.padEnd(5)}${module} ${String(record.msg ?? '')}${fields ? ` ${fields}` : ''}\n`;
+  return `${time} ${level.padEnd(5)}${module} ${escapeBreaks(String(record.msg ?? ''))}${fields ? ` ${fields}` : ''}\n`;
 }
 
 export interface LoggerOptions {
@@ -66,7 +93,10 @@ export interface LoggerOptions {
   format?: 'text' | 'json';
 }
 
-/** A pino logger whose every line passes the redactor, so no secret reaches a log. */
+/**
+ * A pino logger whose every line passes the redactor, so no secret reaches a log. An `err` field
+ * is written as one line (its message) unless the level is debug: one line per event.
+ */
 export function createLogger(options: LoggerOptions = {}): Logger {
   const redact = createRedactor(options.secrets ?? []);
   const sink = options.sink ?? process.stdout;
@@ -76,5 +106,6 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       sink.write(redact(format === 'json' ? line : formatRecord(line)));
     },
   };
-  return pino({ level: options.level ?? 'info', base: undefined }, destination);
+  const logger: Logger = pino({ level: options.level ?? 'info', base: undefined, serializers: { err: (value: unknown) => describeError(value, logger.isLevelEnabled('debug')) } }, destination);
+  return logger;
 }

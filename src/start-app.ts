@@ -8,6 +8,7 @@ import { boundHeapGrowth, holdMainYoungGeneration } from './memory-policy.js';
 import { collectSecrets, createLogger, type LogSink, type Logger } from './logger.js';
 import { ConfiguredRules } from './pipeline/message-rules.js';
 import type { ChannelRegistry, PluginRegistry } from './registries.js';
+import { RepeatedLineFilter } from './repeated-lines.js';
 import { openInboxStore } from './store/open-stores.js';
 
 export interface StartAppOptions {
@@ -39,7 +40,8 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
   boundHeapGrowth();
   const cwd = options.cwd ?? process.cwd();
   const { config, source, warnings } = await loadConfig({ argv: options.argv, env: options.env, cwd, channels: options.channels });
-  const sink = options.logSink ?? process.stdout;
+  // Both threads' lines pass here: a repeated warning or error is counted, not written again.
+  const sink = new RepeatedLineFilter(options.logSink ?? process.stdout);
   const logger = createLogger({ level: config.log_level, secrets: collectSecrets(config), sink });
   const log = logger.child({ module: 'app' });
   log.info({ channel: config.channel_type, config: source }, 'starting weworktop');
@@ -67,6 +69,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
     await answers?.stop();
     store.close();
     releaseYoungGeneration();
+    sink.close();
     throw error;
   }
   const running = answers;
@@ -75,11 +78,16 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
     logger,
     channel,
     async stop() {
-      await channel.stop();
-      await running.stop();
-      store.close();
-      releaseYoungGeneration();
-      log.info('stopped');
+      try {
+        await channel.stop();
+        await running.stop();
+        store.close();
+        releaseYoungGeneration();
+        sink.flush();
+        log.info('stopped');
+      } finally {
+        sink.close();
+      }
     },
   };
 }

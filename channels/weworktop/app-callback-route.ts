@@ -40,7 +40,12 @@ export function registerAppCallback(server: FastifyInstance, route: AppCallbackR
       const envelope = parseEnvelope(request.body);
       const plaintext = route.crypto.openCallback(query, envelope.encrypt);
       requireFresh(query.timestamp, route.maxClockSkew);
-      await route.accept(parseMessageXml(plaintext));
+      const fields = parseMessageXml(plaintext);
+      if (!hasSender(fields)) {
+        log.info({ event: fields.Event ?? '' }, 'event without a sender (e.g. 微信客服 kf_msg_or_event): acknowledged, not handled');
+        return reply.status(200).send('');
+      }
+      await route.accept(fields);
       return reply.status(200).send('');
     } catch (error) {
       return reject(reply, log, error, 'message callback');
@@ -48,10 +53,20 @@ export function registerAppCallback(server: FastifyInstance, route: AppCallbackR
   });
 }
 
+/**
+ * A user's message names its sender (FromUserName): one without is refused, never answered to "".
+ * Some events carry none by design (微信客服's kf_msg_or_event): false, to be acknowledged and left.
+ */
+function hasSender(fields: Record<string, string>): boolean {
+  if ((fields.FromUserName ?? '').trim() !== '') return true;
+  if (fields.MsgType?.toLowerCase() === 'event') return false;
+  throw new CallbackRejection(400, `signed ${fields.MsgType} message without a sender (empty FromUserName)`);
+}
+
 /** Maps every way a callback can be bad to a status and one log line; unknown errors are 500s. */
 export function reject(reply: FastifyReply, log: Logger, error: unknown, what: string): FastifyReply {
   const { status, reason } = classify(error);
-  if (status === 500) log.error({ err: (error as Error).stack }, `${what} failed`);
+  if (status === 500) log.error({ err: error }, `${what} failed`);
   else log.warn({ status, reason }, `${what} rejected`);
   return reply.status(status).type('text/plain').send(status === 401 ? 'unauthorized' : status === 500 ? 'internal error' : 'bad request');
 }

@@ -1,6 +1,7 @@
 import type convict from 'convict';
 import { requiredText, FormatError } from '../../src/config/formats.js';
 import { ConfigError } from '../../src/config/config-error.js';
+import type { CallbackTimeouts } from './callback-server.js';
 
 /** One self-built app (自建应用) served by this process. */
 export interface AppCredentials {
@@ -29,6 +30,8 @@ export interface WeworktopConfig {
   api_retries: number;
   api_retry_delay_ms: number;
   max_clock_skew: number;
+  callback_headers_timeout: number;
+  callback_request_timeout: number;
   bot: AiBotConfig;
   group_names: Record<string, string>;
 }
@@ -97,6 +100,18 @@ export const weworktopSchema: convict.Schema<WeworktopConfig> = {
     default: 300,
     env: 'WEWORKTOP_MAX_CLOCK_SKEW',
   },
+  callback_headers_timeout: {
+    doc: 'Seconds a client may take to send a request\'s headers; slower connections are closed (WeCom itself waits 5 s for an answer).',
+    format: 'positive-int',
+    default: 5,
+    env: 'WEWORKTOP_CALLBACK_HEADERS_TIMEOUT',
+  },
+  callback_request_timeout: {
+    doc: 'Seconds a client may take to send a whole request (headers and body); at least callback_headers_timeout.',
+    format: 'positive-int',
+    default: 10,
+    env: 'WEWORKTOP_CALLBACK_REQUEST_TIMEOUT',
+  },
   bot: {
     token: { doc: 'AI bot (智能机器人) callback Token; empty: group chats off.', format: optionalText(TOKEN), default: '', sensitive: true, env: 'WEWORKTOP_BOT_TOKEN' },
     aes_key: { doc: 'AI bot callback EncodingAESKey.', format: optionalText(AES_KEY), default: '', sensitive: true, env: 'WEWORKTOP_BOT_AES_KEY' },
@@ -122,6 +137,14 @@ export function appsOf(config: WeworktopConfig): AppCredentials[] {
   const primary: AppCredentials = { agent_id: String(config.agent_id), corp_secret: config.corp_secret, token: config.token, aes_key: config.aes_key, callback_path: config.callback_path };
   const extra = config.agents.map((agent) => ({ ...agent, agent_id: String(agent.agent_id), callback_path: agent.callback_path ?? `/wework_callback/${agent.agent_id}` }));
   return [primary, ...extra];
+}
+
+/** The callback server's bounds for slow clients; Node refuses a headers bound past the request's. */
+export function callbackTimeouts(config: WeworktopConfig): CallbackTimeouts {
+  if (config.callback_headers_timeout > config.callback_request_timeout) {
+    throw new ConfigError('weworktop.callback_headers_timeout', `at most weworktop.callback_request_timeout (${config.callback_request_timeout})`, String(config.callback_headers_timeout));
+  }
+  return { headersSeconds: config.callback_headers_timeout, requestSeconds: config.callback_request_timeout };
 }
 
 /** Whether the AI bot is on: it needs both token and aes_key (one alone is a ConfigError), neither means off. */

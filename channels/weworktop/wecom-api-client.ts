@@ -1,8 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import axios, { type AxiosInstance, type AxiosRequestConfig, type AxiosResponse } from 'axios';
+import { learnSecret } from '../../src/learned-secrets.js';
 import type { Logger } from '../../src/logger.js';
 import { AccessTokenCache } from './access-token-cache.js';
 import { closeWeComHttp, createWeComHttp } from './http-client.js';
+import { bodyExcerpt } from '../../src/body-excerpt.js';
+import { notWeComJson, wecomJson, withoutSecrets, type WeComAnswer } from './wecom-answer.js';
 import { MEDIA_TOO_LARGE, TOKEN_ERRCODES, TRANSIENT_ERRCODES, UNTRUSTED_IP_ERRCODE, WeComApiError, ipFromErrmsg } from './wecom-api-error.js';
 
 export interface WeComApiOptions {
@@ -19,11 +22,6 @@ export interface WeComApiOptions {
   retryBaseDelayMs?: number;
 }
 
-interface WeComAnswer {
-  errcode?: number;
-  errmsg?: string;
-}
-
 export interface SendResult extends WeComAnswer {
   msgid?: string;
   invaliduser?: string;
@@ -36,6 +34,7 @@ export interface DownloadedMedia {
 }
 
 type Decoded<T> = { answer: WeComAnswer; value: T };
+type Decode<T> = (api: string, response: AxiosResponse) => Decoded<T>;
 
 /**
  * One app's WeCom API. Every call runs through `call`, where the cross-cutting concerns live once:
@@ -81,13 +80,17 @@ export class WeComApiClient {
     return result.media_id;
   }
 
-  /** media/get answers the bytes, or JSON on error (so the content type decides). */
+  /**
+   * media/get answers the bytes, or JSON on error (so the content type decides). WeCom names the
+   * file it sends; an HTML page without a file name is a proxy's error page, not media.
+   */
   async downloadMedia(mediaId: string, maxBytes: number): Promise<DownloadedMedia> {
-    return this.call('media/get', { method: 'GET', url: '/cgi-bin/media/get', params: { media_id: mediaId }, responseType: 'arraybuffer', maxContentLength: maxBytes }, (response) => {
+    return this.call('media/get', { method: 'GET', url: '/cgi-bin/media/get', params: { media_id: mediaId }, responseType: 'arraybuffer', maxContentLength: maxBytes }, (api, response) => {
       const data = Buffer.from(response.data as ArrayBuffer);
       const contentType = String(response.headers['content-type'] ?? 'application/octet-stream');
-      if (/json|text\/plain/.test(contentType)) return jsonAnswer<DownloadedMedia>({ ...response, data: JSON.parse(data.toString('utf8')) });
       const disposition = String(response.headers['content-disposition'] ?? '');
+      if (/json|text\/plain/.test(contentType)) return jsonAnswer<DownloadedMedia>(api, { ...response, data: parsedOrText(data) });
+      if (/text\/html/.test(contentType) && !disposition) throw notWeComJson(api, { ...response, data });
       const fileName = /filename="?([^";]+)"?/.exec(disposition)?.[1];
       return { answer: { errcode: 0 }, value: { data, contentType, ...(fileName ? { fileName } : {}) } };
     });
@@ -98,11 +101,7 @@ export class WeComApiClient {
     closeWeComHttp(this.http);
   }
 
-  private async call<T>(
-    api: string,
-    request: AxiosRequest | (() => AxiosRequest),
-    decode: (response: AxiosResponse) => Decoded<T>,
-  ): Promise<T> {
+  private async call<T>(api: string, request: AxiosRequest | (() => AxiosRequest), decode: Decode<T>): Promise<T> {
     let tokenRetried = false;
     for (let attempt = 0; ; attempt++) {
       const token = await this.tokens.get();
@@ -110,22 +109,22 @@ export class WeComApiClient {
       let decoded: Decoded<T>;
       try {
         const response = await this.http.request({ ...config, params: { ...config.params, access_token: token } });
-        if (response.status >= 500) throw new WeComApiError(api, -1, `HTTP ${response.status}`);
-        if (response.status >= 400) throw new WeComApiError(api, response.status, `HTTP ${response.status}`);
-        decoded = decode(response);
+        if (response.status >= 500) throw new WeComApiError(api, -1, `HTTP ${response.status}: ${bodyExcerpt(response.data)}`);
+        if (response.status >= 400) throw new WeComApiError(api, response.status, `HTTP ${response.status}: ${bodyExcerpt(response.data)}`);
+        decoded = decode(api, response);
       } catch (error) {
         if (axios.isAxiosError(error) && /maxContentLength/.test(error.message)) {
           throw new WeComApiError(api, MEDIA_TOO_LARGE, `larger than the ${config.maxContentLength}-byte limit`);
         }
-        const failure = error instanceof WeComApiError ? error : new WeComApiError(api, -1, `network: ${(error as Error).message}`);
+        const failure = this.withoutSecrets(error instanceof WeComApiError ? error : new WeComApiError(api, -1, `network: ${(error as Error).message}`), token);
         if (failure.errcode === -1 && attempt < this.retries) {
           await this.backoff(api, attempt, failure);
           continue;
         }
         throw failure;
       }
-      const errcode = decoded.answer.errcode ?? 0;
-      const errmsg = decoded.answer.errmsg ?? '';
+      const errcode = decoded.answer.errcode;
+      const errmsg = withoutSecrets(decoded.answer.errmsg ?? '', [token, this.options.secret]);
       if (errcode === 0) return decoded.value;
       if (TOKEN_ERRCODES.has(errcode) && !tokenRetried) {
         tokenRetried = true;
@@ -147,22 +146,24 @@ export class WeComApiClient {
       let answer: WeComAnswer & { access_token?: string; expires_in?: number };
       try {
         const response = await this.http.get('/cgi-bin/gettoken', { params: { corpid: this.options.corpId, corpsecret: this.options.secret } });
-        if (response.status >= 400) throw new WeComApiError('gettoken', -1, `HTTP ${response.status}`);
-        answer = response.data as typeof answer;
+        if (response.status >= 400) throw new WeComApiError('gettoken', -1, `HTTP ${response.status}: ${bodyExcerpt(response.data)}`);
+        answer = wecomJson<{ access_token?: string; expires_in?: number }>('gettoken', response);
       } catch (error) {
-        const failure = error instanceof WeComApiError ? error : new WeComApiError('gettoken', -1, `network: ${(error as Error).message}`);
+        const failure = this.withoutSecrets(error instanceof WeComApiError ? error : new WeComApiError('gettoken', -1, `network: ${(error as Error).message}`));
         if (attempt < this.retries) {
           await this.backoff('gettoken', attempt, failure);
           continue;
         }
         throw failure;
       }
-      const errcode = answer.errcode ?? 0;
+      const errcode = answer.errcode;
       if (errcode === 0 && answer.access_token) {
+        // Not in the config, so the loggers learn it here: an upstream may echo it in an error.
+        learnSecret(`wecom-access-token:${this.options.corpId}:${this.options.agentId}`, answer.access_token);
         this.log.debug({ expires_in: answer.expires_in }, 'access_token fetched');
         return { token: answer.access_token, expiresInSeconds: answer.expires_in ?? 7200 };
       }
-      const errmsg = answer.errmsg ?? 'no access_token in the answer';
+      const errmsg = withoutSecrets(answer.errmsg ?? 'no access_token in the answer', [this.options.secret]);
       if (errcode === UNTRUSTED_IP_ERRCODE) this.explainUntrustedIp('gettoken', errmsg);
       else if (errcode === 40001) this.log.error({ agent: this.options.agentId }, 'gettoken: corp_secret is wrong for this app (errcode 40001); copy the Secret of this app from the WeCom console');
       else if (errcode === 40013) this.log.error('gettoken: corp_id is wrong (errcode 40013); copy 企业ID from 我的企业 → 企业信息');
@@ -182,6 +183,12 @@ export class WeComApiClient {
     );
   }
 
+  /** The error with the call's token and the app secret taken out of its text. */
+  private withoutSecrets(error: WeComApiError, token?: string): WeComApiError {
+    const errmsg = withoutSecrets(error.errmsg, [token, this.options.secret]);
+    return errmsg === error.errmsg ? error : new WeComApiError(error.api, error.errcode, errmsg);
+  }
+
   private async backoff(api: string, attempt: number, failure: WeComApiError): Promise<void> {
     const delayMs = this.retryBaseDelayMs * 2 ** attempt;
     this.log.warn({ api, errcode: failure.errcode, errmsg: failure.errmsg, retry: attempt + 1, in_ms: delayMs }, 'WeCom API call failed; retrying');
@@ -191,7 +198,17 @@ export class WeComApiClient {
 
 type AxiosRequest = AxiosRequestConfig & { params?: Record<string, unknown> };
 
-function jsonAnswer<T>(response: Pick<AxiosResponse, 'data'>): Decoded<T> {
-  const data = (response.data ?? {}) as WeComAnswer & T;
+function jsonAnswer<T extends object>(api: string, response: AxiosResponse): Decoded<T> {
+  const data = wecomJson<T>(api, response);
   return { answer: data, value: data };
+}
+
+/** A JSON body parsed, or its text when it is not JSON (wecomJson then refuses it). */
+function parsedOrText(data: Buffer): unknown {
+  const text = data.toString('utf8');
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }

@@ -10,7 +10,7 @@ import { AiBotReceiver } from './aibot/aibot-receiver.js';
 import { isAiBotMessage } from './aibot/aibot-message.js';
 import { registerAppCallback } from './app-callback-route.js';
 import { createCallbackServer } from './callback-server.js';
-import { appsOf, checkAiBotKeys, type AppCredentials, type WeworktopConfig } from './config.js';
+import { appsOf, callbackTimeouts, checkAiBotKeys, type AppCredentials, type WeworktopConfig } from './config.js';
 import { WeComCrypto } from './crypto.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { loadedByTheReplier, toNormalizedMessage } from './inbound-message.js';
@@ -45,7 +45,7 @@ export class WeworktopChannel implements Channel {
   constructor(private readonly deps: ChannelDeps) {
     this.section = deps.config.weworktop as WeworktopConfig;
     this.log = deps.logger.child({ module: 'weworktop' });
-    this.server = createCallbackServer(this.log, () => this.closing);
+    this.server = createCallbackServer(this.log, () => this.closing, callbackTimeouts(this.section));
     const { config } = deps;
     this.intake = new MessageIntake({
       channel: this.name,

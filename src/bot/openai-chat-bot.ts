@@ -1,4 +1,5 @@
 import OpenAI from 'openai';
+import { bodyExcerpt } from '../body-excerpt.js';
 import type { Logger } from '../logger.js';
 import { UserFacingError } from '../user-facing-error.js';
 import type { ChatBot, ChatMessage, Completion } from './chat-bot.js';
@@ -19,9 +20,13 @@ export class OpenAIChatBot implements ChatBot {
     const request = { model, temperature, messages: messages as OpenAI.Chat.ChatCompletionMessageParam[] };
     try {
       if (options.onPartial) {
-        const stream = await client.chat.completions.create({ ...request, stream: true });
+        const { data: stream, response } = await client.chat.completions.create({ ...request, stream: true }).withResponse();
+        // Without server-sent events the SDK would read nothing and call it an empty answer.
+        const type = response.headers.get('content-type') ?? '';
+        if (!type.includes('event-stream')) throw new NotAnOpenAIAnswer(type, await response.text().catch(() => ''));
         let text = '';
         for await (const chunk of stream) {
+          if (!Array.isArray(chunk?.choices)) throw new NotAnOpenAIAnswer(type, chunk);
           const delta = chunk.choices[0]?.delta?.content;
           if (delta) {
             text += delta;
@@ -30,7 +35,9 @@ export class OpenAIChatBot implements ChatBot {
         }
         return { text };
       }
-      const completion = await client.chat.completions.create(request);
+      const { data: completion, response } = await client.chat.completions.create(request).withResponse();
+      // The SDK hands back the text of a body that is not JSON (a gateway's HTML page) as the completion.
+      if (!Array.isArray((completion as Partial<OpenAI.Chat.ChatCompletion> | null)?.choices)) throw new NotAnOpenAIAnswer(response.headers.get('content-type') ?? '', completion);
       return { text: completion.choices[0]?.message?.content ?? '', totalTokens: completion.usage?.total_tokens };
     } catch (error) {
       throw toUserFacingError(error, this.options.logger);
@@ -38,10 +45,22 @@ export class OpenAIChatBot implements ChatBot {
   }
 }
 
+/** An HTTP 200 whose body is not the OpenAI API's JSON: a gateway or proxy answered in the LLM's place. */
+class NotAnOpenAIAnswer extends Error {
+  constructor(contentType: string, body: unknown) {
+    super(`HTTP 200 answer is not the OpenAI API's JSON (${contentType || 'no content type'}): ${bodyExcerpt(body)}`);
+  }
+}
+
 /** Maps SDK failures (after its own retries) to one honest sentence; details go to the log. */
 export function toUserFacingError(error: unknown, logger: Logger): UserFacingError {
   if (error instanceof UserFacingError) return error;
   const detail = error instanceof Error ? error.message : String(error);
+  // Broken JSON (the SDK's parse fails) or no JSON at all: a garbled answer may be right the next time.
+  if (error instanceof NotAnOpenAIAnswer || error instanceof SyntaxError) {
+    logger.warn({ err: detail }, 'the LLM server answered something that is not the OpenAI API (a gateway error page?)');
+    return new UserFacingError('AI 服务返回了无法识别的内容，请稍后再试。', { cause: error, transient: true });
+  }
   if (error instanceof OpenAI.APIConnectionTimeoutError) {
     logger.warn({ err: detail }, 'LLM call timed out');
     return new UserFacingError('AI 服务响应超时，请稍后再问我一次。', { cause: error, transient: true });

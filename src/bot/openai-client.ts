@@ -16,5 +16,7 @@ export function createOpenAIClient(config: OpenAIConnection): OpenAI {
     maxRetries: config.max_retries,
     // A lean fetch on undici's connection pool, through `proxy` when one is set.
     fetch: createUndiciFetch(createDispatcher(config.proxy)),
+    // Every failure reaches our log once, as one line (openai-chat-bot.ts); the SDK's own console lines would add more.
+    logLevel: 'off',
   });
 }

@@ -8,7 +8,11 @@ import type { SessionPersistence } from './session-persistence.js';
 import { INBOX_DB, openInboxDatabase, openSessionsDatabase, SESSIONS_DB, type SqliteDatabase } from './sqlite-database.js';
 import { SqliteInbox } from './sqlite-inbox.js';
 import { SqliteSessions } from './sqlite-sessions.js';
+import { openingStore, prepareDataDir, type StoreContents } from './store-open-errors.js';
 import { checkpointWals } from './wal-checkpoints.js';
+
+const INBOX_CONTENTS: StoreContents = { what: 'pending messages', table: 'inbox', where: (row) => row.status === 'pending' };
+const SESSIONS_CONTENTS: StoreContents = { what: 'conversations', table: 'sessions' };
 
 export interface InboxStore {
   inbox: Inbox;
@@ -44,11 +48,24 @@ function databaseFiles(config: StoreConfig, cwd: string): string[] {
 export function openInboxStore(config: StoreConfig, cwd: string, logger: Logger): InboxStore {
   const dataDir = path.resolve(cwd, config.data_dir);
   const files = databaseFiles(config, cwd);
-  if (config.session_store === 'sqlite') openSessionsDatabase(dataDir).close();
+  if (files.length > 0) prepareDataDir(config.data_dir, dataDir);
+  if (config.session_store === 'sqlite') openingStore(path.join(dataDir, SESSIONS_DB), config.data_dir, SESSIONS_CONTENTS, () => openSessionsDatabase(dataDir)).close();
   if (config.inbox_store !== 'sqlite') return { inbox: new MemoryInbox(), files, close: () => {} };
-  const db = openInboxDatabase(dataDir);
+  const db = openingStore(path.join(dataDir, INBOX_DB), config.data_dir, INBOX_CONTENTS, () => checked(openInboxDatabase(dataDir)));
   const store = withGroupCommit(db, logger, 'settled marks');
   return { inbox: new SqliteInbox(db, store.writes), files, close: store.close };
+}
+
+/**
+ * The inbox read through once at start (it is small: pending and recently settled messages), so
+ * that a damaged file stops start-up with the way out, not the first callback with a 500.
+ */
+function checked(db: SqliteDatabase): SqliteDatabase {
+  const result = db.pragma('quick_check(1)', { simple: true });
+  if (result === 'ok') return db;
+  db.close();
+  const problem = String(result).replace(/\*\*\* in database \w+ \*\*\*/, '').replace(/\s+/g, ' ').trim();
+  throw Object.assign(new Error(`database disk image is malformed: ${problem}`), { code: 'SQLITE_CORRUPT' });
 }
 
 export interface SessionStore {

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -95,5 +95,47 @@ describe('node app.js', () => {
     const result = await runApp(dir, 'hi\n');
     assert.equal(result.code, 0, result.stderr);
     assert.doesNotMatch(result.stdout + result.stderr, /sk-never-log-this-key/);
+  });
+
+  describe('a data_dir or database that cannot be used stops start-up with one line and exit code 1', () => {
+    const cases: Array<{ what: string; arrange: (dir: string) => string; expected: (dir: string) => string }> = [
+      {
+        what: 'a file where data_dir should be',
+        arrange: (dir) => (writeFileSync(path.join(dir, 'data'), 'not a folder'), './data'),
+        expected: (dir) => `start-up failed: data_dir "./data" (${dir}/data) cannot be created or written: ${dir}/data is a file, not a folder (EEXIST); fix that or set data_dir to a folder this user can write`,
+      },
+      {
+        what: 'a file in the way of data_dir\'s parent (ENOTDIR)',
+        arrange: (dir) => (writeFileSync(path.join(dir, 'state'), 'not a folder'), './state/bot/data'),
+        expected: (dir) => `start-up failed: data_dir "./state/bot/data" (${dir}/state/bot/data) cannot be created or written: ${dir}/state is a file, not a folder (ENOTDIR); fix that or set data_dir to a folder this user can write`,
+      },
+      {
+        what: 'weworktop.db that is not a database',
+        arrange: (dir) => (mkdirSync(path.join(dir, 'data')), writeFileSync(path.join(dir, 'data', 'weworktop.db'), 'these bytes are not an SQLite database, whatever the name says. '.repeat(100)), './data'),
+        expected: (dir) =>
+          `start-up failed: ${dir}/data/weworktop.db is not an SQLite database (file is not a database (SQLITE_NOTADB)): move it aside (mv ${dir}/data/weworktop.db ${dir}/data/weworktop.db.broken) and start again, a new one is created; the pending messages in it are lost, none could be read`,
+      },
+      {
+        what: 'sessions.db that is not a database',
+        arrange: (dir) => (mkdirSync(path.join(dir, 'data')), writeFileSync(path.join(dir, 'data', 'sessions.db'), 'x'.repeat(4096)), './data'),
+        expected: (dir) =>
+          `start-up failed: ${dir}/data/sessions.db is not an SQLite database (file is not a database (SQLITE_NOTADB)): move it aside (mv ${dir}/data/sessions.db ${dir}/data/sessions.db.broken) and start again, a new one is created; the conversations in it are lost, none could be read`,
+      },
+      {
+        what: 'weworktop.db that cannot be opened (a folder of that name)',
+        arrange: (dir) => (mkdirSync(path.join(dir, 'data', 'weworktop.db'), { recursive: true }), './data'),
+        expected: (dir) => `start-up failed: cannot open ${dir}/data/weworktop.db (unable to open database file (SQLITE_CANTOPEN)): check that data_dir "./data" is a folder this user can write and that weworktop.db in it is a file`,
+      },
+    ];
+    for (const { what, arrange, expected } of cases) {
+      test(what, async () => {
+        const dir = tempDir();
+        writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ channel_type: 'terminal', data_dir: arrange(dir), session_store: 'sqlite' }));
+        const result = await runApp(dir, '');
+        assert.equal(result.code, 1, result.stdout + result.stderr);
+        assert.equal(result.stderr, `${expected(dir)}\n`);
+        assert.doesNotMatch(result.stdout, /ERROR|\n\s+at /, result.stdout);
+      });
+    }
   });
 });

@@ -33,6 +33,8 @@ export interface FakeOpenAI {
   setStreaming(options: { chunkChars?: number; chunkDelayMs?: number }): void;
   /** The next `times` chat calls fail with this HTTP status. */
   failNext(status: number, times?: number): void;
+  /** The next `times` chat calls get this answer as it is (a gateway's HTML page, broken JSON, with status 200). */
+  answerNextRaw(response: FakeResponse, times?: number): void;
   setTranscriber(transcribe: (request: TranscriptionRequest) => string | Promise<string>): void;
   setSpeech(synthesize: (body: Record<string, unknown>) => Buffer | Promise<Buffer>): void;
   setImageResponder(answer: (request: ImageRequest) => ImageAnswer | Promise<ImageAnswer>): void;
@@ -76,6 +78,7 @@ const defaults = () => ({
   chunkChars: 4,
   chunkDelayMs: 0,
   failures: [] as number[],
+  raw: [] as FakeResponse[],
   transcribe: (() => 'transcribed text') as (request: TranscriptionRequest) => string | Promise<string>,
   speech: ((body: Record<string, unknown>) => silentWav(Math.max(1, String(body.input ?? '').length / 10))) as (body: Record<string, unknown>) => Buffer | Promise<Buffer>,
   image: (() => ({ b64: TINY_PNG })) as (request: ImageRequest) => ImageAnswer | Promise<ImageAnswer>,
@@ -97,6 +100,8 @@ export async function startFakeOpenAI(options: FakeServerOptions = {}): Promise<
     if (options.record !== false) chats.push(body);
     const failure = state.failures.shift();
     if (failure !== undefined) return apiError(failure, `fake failure ${failure}`);
+    const raw = state.raw.shift();
+    if (raw) return raw;
     if (state.latencyMs) await sleep(state.latencyMs);
     const content = await state.chat(body);
     const base = { id: `chatcmpl-${chats.length}`, created: Math.floor(Date.now() / 1000), model: body.model };
@@ -172,6 +177,7 @@ export async function startFakeOpenAI(options: FakeServerOptions = {}): Promise<
       if (chunkDelayMs !== undefined) state.chunkDelayMs = chunkDelayMs;
     },
     failNext: (status, times = 1) => void state.failures.push(...Array<number>(times).fill(status)),
+    answerNextRaw: (response, times = 1) => void state.raw.push(...Array<FakeResponse>(times).fill(response)),
     setTranscriber: (transcribe) => void (state.transcribe = transcribe),
     setSpeech: (synthesize) => void (state.speech = synthesize),
     setImageResponder: (answer) => void (state.image = answer),

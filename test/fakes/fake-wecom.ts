@@ -32,14 +32,26 @@ export interface BotResponse {
 
 export type FakeApi = 'gettoken' | 'message/send' | 'media/upload' | 'media/get' | 'aibot/response';
 
-export interface InjectedError {
-  errcode: number;
-  errmsg: string;
+/** A WeCom error answer, or (with `body`) an answer that is not WeCom's JSON at all. */
+export type InjectedError = (WeComErrorAnswer | ForeignAnswer) & {
   times?: number;
-  /** HTTP status for the failure (default 200, WeCom's way). */
+  /** HTTP status for the failure (default 200, WeCom's way, and a misbehaving proxy's). */
   status?: number;
   /** Calls that succeed before the failure starts (e.g. 2: the third message/send fails). */
   after?: number;
+};
+
+interface WeComErrorAnswer {
+  errcode: number;
+  errmsg: string;
+}
+
+/** What a proxy or gateway may answer in WeCom's place: an HTML error page, broken JSON, JSON without errcode. */
+interface ForeignAnswer {
+  /** The body as it is; a function gets the request (e.g. to echo its access_token back). */
+  body: string | ((request: FakeRequest) => string);
+  /** Default text/html. */
+  contentType?: string;
 }
 
 export interface FakeWeCom {
@@ -94,7 +106,7 @@ export async function startFakeWeCom(options: FakeWeComOptions): Promise<FakeWeC
   const notify = () => waiters.forEach((wake) => wake());
   const ttl = options.tokenTtlSeconds ?? 7200;
 
-  const fail = (api: FakeApi): FakeResponse | undefined => {
+  const fail = (api: FakeApi, request: FakeRequest): FakeResponse | undefined => {
     const queue = errors.get(api);
     const next = queue?.[0];
     if (!next) return undefined;
@@ -104,6 +116,10 @@ export async function startFakeWeCom(options: FakeWeComOptions): Promise<FakeWeC
     }
     next.times = (next.times ?? 1) - 1;
     if (next.times <= 0) queue!.shift();
+    if ('body' in next) {
+      const body = typeof next.body === 'function' ? next.body(request) : next.body;
+      return { status: next.status ?? 200, headers: { 'content-type': next.contentType ?? 'text/html' }, body };
+    }
     return json({ errcode: next.errcode, errmsg: next.errmsg }, next.status ?? 200);
   };
 
@@ -125,7 +141,7 @@ export async function startFakeWeCom(options: FakeWeComOptions): Promise<FakeWeC
       if (request.query.get('corpid') !== options.corpId) return json({ errcode: 40013, errmsg: 'invalid corpid' });
       if (!app) return json({ errcode: 40001, errmsg: 'invalid credential' });
       fetches.set(app.agentId, (fetches.get(app.agentId) ?? 0) + 1);
-      const injected = fail(api);
+      const injected = fail(api, request);
       if (injected) return injected;
       const token = `token-${app.agentId}-${randomBytes(6).toString('hex')}`;
       tokens.set(token, { agentId: app.agentId, expiresAt: Date.now() + ttl * 1000 });
@@ -133,7 +149,7 @@ export async function startFakeWeCom(options: FakeWeComOptions): Promise<FakeWeC
     }
     if (api === 'aibot/response') {
       const code = request.query.get('response_code') ?? '';
-      const injected = fail(api);
+      const injected = fail(api, request);
       if (injected) return injected;
       if (!responseCodes.delete(code)) return json({ errcode: 40001, errmsg: 'invalid or used response_code' });
       botResponses.push({ code, body: JSON.parse(request.body.toString('utf8')) as Record<string, unknown> });
@@ -142,7 +158,7 @@ export async function startFakeWeCom(options: FakeWeComOptions): Promise<FakeWeC
     }
     const auth = authorize(request);
     if (!('agentId' in auth)) return auth;
-    const injected = fail(api);
+    const injected = fail(api, request);
     if (injected) return injected;
     if (api === 'message/send') return send(auth.agentId, JSON.parse(request.body.toString('utf8')) as Record<string, unknown>);
     if (api === 'media/upload') return upload(request);

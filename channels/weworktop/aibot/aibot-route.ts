@@ -77,5 +77,8 @@ function parseCallback(plaintext: string): AiBotCallback {
     throw new CallbackRejection(400, 'decrypted payload is not JSON');
   }
   if (!isAiBotCallback(parsed)) throw new CallbackRejection(400, 'decrypted payload is not an AI bot callback (no msgtype/msgid)');
+  // A user's message names its sender; a stream poll or an event is not answered to anyone.
+  const userMessage = parsed.msgtype !== 'stream' && parsed.msgtype !== 'event';
+  if (userMessage && (parsed.from?.userid ?? '').trim() === '') throw new CallbackRejection(400, `signed ${parsed.msgtype} message without a sender (empty from.userid)`);
   return parsed;
 }

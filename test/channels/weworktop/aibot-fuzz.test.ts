@@ -189,6 +189,40 @@ describe('AI bot POST: decrypted plaintexts that are not an AI bot callback', ()
   });
 });
 
+/** A sender that is not one: no `from`, no userid, an empty or blank one. */
+const noSender = fc.constantFrom<Record<string, unknown>>({ from: undefined }, { from: {} }, { from: { userid: '' } }, { from: { userid: '  ' } }, { from: { corpid: 'wwcorp' } });
+
+describe('AI bot POST: signed messages without a sender', () => {
+  test('a user message (text, voice, mixed, image, file, or a msgtype to come) with no from.userid is 400 with one log line, never answered to ""', async () => {
+    const logged = h.logs.length;
+    const kinds = fc.constantFrom<Record<string, unknown>>(CALLBACK, VOICE, MIXED, { ...CALLBACK, msgtype: 'image', text: undefined, image: { url: 'http://127.0.0.1:9/i' } }, { ...CALLBACK, msgtype: 'file', text: undefined, file: { url: 'http://127.0.0.1:9/f' } }, { ...CALLBACK, msgtype: 'location', text: undefined });
+    await fc.assert(
+      fc.asyncProperty(kinds, noSender, fc.nat(), async (kind, sender, id) => {
+        const before = h.logs.length;
+        const json = JSON.stringify({ ...kind, ...sender, msgid: `nosender-${id}` });
+        assertRefused(await sendPlaintext(json), [400], json);
+        // One line, the first time: an identical refusal within a minute is only counted (RepeatedLineFilter).
+        const lines = h.logs.slice(before);
+        assert.ok(lines.length <= 1, lines.join(''));
+        if (lines.length === 1) assert.match(lines[0]!, /AI bot callback rejected status=400 reason=signed \w+ message without a sender/);
+      }),
+      { numRuns: 60 },
+    );
+    const refused = h.logs.slice(logged).join('');
+    for (const msgtype of ['text', 'voice', 'mixed', 'image', 'file', 'location']) assert.ok(refused.includes(`signed ${msgtype} message without a sender`), `${msgtype}: ${refused}`);
+  });
+
+  test('an event or a stream poll without a sender is not refused', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(EVENT, STREAM), noSender, async (kind, sender) => {
+        const got = await sendPlaintext(JSON.stringify({ ...kind, ...sender }));
+        assert.equal(got.status, 200, got.body);
+      }),
+      { numRuns: 20 },
+    );
+  });
+});
+
 describe('AI bot POST: bodies and query strings', () => {
   test('a body that is not JSON (any content type) is 400', async () => {
     const text = notJson;

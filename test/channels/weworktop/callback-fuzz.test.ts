@@ -163,6 +163,48 @@ describe('app callback POST: decrypted plaintexts that are not a WeCom message',
   });
 });
 
+describe('app callback POST: signed messages without a sender', () => {
+  const send = (fields: Record<string, string | number>) => postEncrypt(crypto.encrypt(buildXml({ ToUserName: CORP_ID, CreateTime: 1700000000, AgentID: Number(AGENT_ID), ...fields })));
+  const userMessages = fc.constantFrom<Record<string, string>>(
+    { MsgType: 'text', Content: '你好' },
+    { MsgType: 'image', PicUrl: 'https://wework.qpic.cn/x', MediaId: 'media-1' },
+    { MsgType: 'voice', MediaId: 'media-2', Format: 'amr' },
+    { MsgType: 'video', MediaId: 'media-3', ThumbMediaId: 'media-4' },
+    { MsgType: 'file', MediaId: 'media-5', FileName: 'a.pdf' },
+    { MsgType: 'location', Location_X: '23.1', Location_Y: '113.3', Scale: '15', Label: '广州' },
+    { MsgType: 'link', Title: 't', Description: 'd', Url: 'https://example.com' },
+    { MsgType: 'newkind' },
+  );
+  // Absent, empty, blank.
+  const noSender = fc.constantFrom<Record<string, string>>({}, { FromUserName: '' }, { FromUserName: '   ' });
+
+  test('a user message (text, image, voice, ...) with no FromUserName is 400 with one log line, never answered to ""', async () => {
+    const logged = h.logs.length;
+    await fc.assert(
+      fc.asyncProperty(userMessages, noSender, fc.bigInt({ min: 1n, max: 2n ** 63n - 1n }), async (message, sender, id) => {
+        const before = h.logs.length;
+        assertRefused(await send({ ...message, ...sender, MsgId: String(id) }), [400], `${message.MsgType} with ${JSON.stringify(sender)}`);
+        // One line, the first time: an identical refusal within a minute is only counted (RepeatedLineFilter).
+        const lines = h.logs.slice(before);
+        assert.ok(lines.length <= 1, lines.join(''));
+        if (lines.length === 1) assert.match(lines[0]!, /message callback rejected agent=\d+ status=400 reason=signed \w+ message without a sender \(empty FromUserName\)/);
+      }),
+      { numRuns: 60 },
+    );
+    const refused = h.logs.slice(logged).join('');
+    for (const msgtype of ['text', 'image', 'voice', 'video', 'file', 'location', 'link', 'newkind']) assert.ok(refused.includes(`signed ${msgtype} message without a sender`), `${msgtype}: ${refused}`);
+  });
+
+  test('an event without a sender by design (微信客服 kf_msg_or_event) is acknowledged and goes no further', async () => {
+    const before = h.logs.length;
+    const response = await send({ MsgType: 'event', Event: 'kf_msg_or_event', Token: 'ENCApHxnGDNAVNY4AaSJKj4Tb5mwsEMzxhFmHVGcra996NR', OpenKfId: 'wkAJ2GCAAAZSfhHCt7IFSvLKtMPxyJTw' });
+    assert.equal(response.status, 200, response.body);
+    const lines = h.logs.slice(before).join('');
+    assert.doesNotMatch(lines, /message received/, 'not queued as a message from ""');
+    assert.match(lines, /event without a sender .*event=kf_msg_or_event/);
+  });
+});
+
 describe('app callback POST: bodies and query strings', () => {
   test('any body (text, bytes that are not UTF-8, XML soup) signed over something else is 400 or 401', async () => {
     const body = fc.oneof(fc.string({ unit: 'binary', maxLength: 500 }), fc.uint8Array({ maxLength: 500 }), xmlSoup);

@@ -72,4 +72,25 @@ describe('OpenAIChatBot over the SDK and its undici fetch, against a fake OpenAI
     assert.equal(error.transient, true);
     assert.ok(logs.some((line) => line.includes('cannot reach the LLM server')));
   });
+
+  const garbled: Array<{ what: string; stream: boolean; answer: { headers: Record<string, string>; body: string }; logged: RegExp }> = [
+    { what: 'an HTML error page', stream: false, answer: { headers: { 'content-type': 'text/html' }, body: '<html><body>502 Bad Gateway</body></html>' }, logged: /text\/html\): <html><body>502 Bad Gateway/ },
+    { what: 'broken JSON', stream: false, answer: { headers: { 'content-type': 'application/json' }, body: '{"id":"chatcmpl-1","choices":[{"mess' }, logged: /JSON/ },
+    { what: 'JSON that is not a completion', stream: false, answer: { headers: { 'content-type': 'application/json' }, body: '{"code":502,"msg":"upstream busy"}' }, logged: /upstream busy/ },
+    { what: 'an HTML page instead of a stream', stream: true, answer: { headers: { 'content-type': 'text/html' }, body: '<html>gateway timeout</html>' }, logged: /<html>gateway timeout/ },
+    { what: 'a stream of broken JSON', stream: true, answer: { headers: { 'content-type': 'text/event-stream' }, body: 'data: {"choices":[{"del\n\n' }, logged: /JSON/ },
+  ];
+  for (const { what, stream, answer, logged } of garbled) {
+    test(`an HTTP 200 with ${what}${stream ? ' (streaming)' : ''} is a transient failure, logged in one line with the body's first bytes`, async () => {
+      openai.answerNextRaw({ status: 200, ...answer });
+      const before = logs.length;
+      const error = await userFacing(botFor(openai.url).complete(ask, stream ? { onPartial: () => {} } : {}));
+      assert.equal(error.transient, true, error.userMessage);
+      assert.match(error.userMessage, /无法识别/);
+      const lines = logs.slice(before);
+      assert.equal(lines.length, 1, lines.join(''));
+      assert.match(lines[0]!, /WARN .*not the OpenAI API/);
+      assert.match(lines[0]!, logged);
+    });
+  }
 });
