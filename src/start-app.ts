@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { AnswerWorker } from './answering/answer-worker.js';
 import { checkPluginNames } from './plugins/check-plugin-names.js';
 import type { Channel } from './channel.js';
+import { ConfigError, withWrittenKey } from './config/config-error.js';
 import { loadConfig, type AppConfig } from './config/load-config.js';
 import { boundHeapGrowth, holdMainYoungGeneration } from './memory-policy.js';
 import { collectSecrets, createLogger, type LogSink, type Logger } from './logger.js';
@@ -38,11 +39,12 @@ const ANSWER_WORKER = new URL(`../answer-worker${path.extname(fileURLToPath(impo
 export async function startApp(options: StartAppOptions): Promise<RunningApp> {
   boundHeapGrowth();
   const cwd = options.cwd ?? process.cwd();
-  const { config, source, warnings } = await loadConfig({ argv: options.argv, env: options.env, cwd, channels: options.channels });
+  const { config, source, warnings, notices, keyNames } = await loadConfig({ argv: options.argv, env: options.env, cwd, channels: options.channels });
   const sink = options.logSink ?? process.stdout;
   const logger = createLogger({ level: config.log_level, secrets: collectSecrets(config), sink });
   const log = logger.child({ module: 'app' });
   log.info({ channel: config.channel_type, config: source }, 'starting weworktop');
+  for (const notice of notices) log.info(notice);
   for (const warning of warnings) log.warn(warning);
   checkPluginNames(config, options.plugins);
   const channelModule = await options.channels.load(config.channel_type);
@@ -67,7 +69,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
     await answers?.stop();
     store.close();
     releaseYoungGeneration();
-    throw error;
+    throw error instanceof ConfigError ? withWrittenKey(error, keyNames) : error;
   }
   const running = answers;
   return {

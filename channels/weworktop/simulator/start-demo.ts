@@ -1,9 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pluginRegistry } from '../../../plugins/registry.js';
 import { ConfigError } from '../../../src/config/config-error.js';
 import { resolveConfigPath } from '../../../src/config/load-config.js';
+import { readConfigFile } from '../../../src/config/read-config-file.js';
 import type { LogSink } from '../../../src/logger.js';
 import { startApp, type RunningApp } from '../../../src/start-app.js';
 import { startFakeWeCom } from '../../../test/fakes/fake-wecom.js';
@@ -123,14 +124,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
 /** The user's own config.json, if any: the demo keeps its model, keys, prefixes and plugins. */
 function readUserConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string): Record<string, unknown> {
   const file = resolveConfigPath(argv, env, cwd);
-  if (!file) return {};
-  try {
-    const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
-  } catch (error) {
-    throw new ConfigError(path.basename(file), 'valid JSON', `a syntax error (${(error as Error).message})`);
-  }
-  throw new ConfigError(path.basename(file), 'a JSON object', 'another JSON value');
+  return file ? readConfigFile(file) : {};
 }
 
 function pagePort(argv: string[]): number {
