@@ -109,6 +109,8 @@ export interface ChannelDeps {
   answers: AnswerDispatch;
   /** Lets a channel end the app, e.g. the terminal channel when its input closes. */
   requestShutdown: (reason: string) => void;
+  /** The config file read (absent when the config came from the environment alone), for hints that name it. */
+  configFile?: string;
 }
 
 export interface ReplierDeps {

@@ -4,7 +4,7 @@ import { AnswerWorker } from './answering/answer-worker.js';
 import { checkPluginNames } from './plugins/check-plugin-names.js';
 import type { Channel } from './channel.js';
 import { ConfigError, withWrittenKey } from './config/config-error.js';
-import { loadConfig, type AppConfig } from './config/load-config.js';
+import { EMBEDDED_DEFAULT, loadConfig, type AppConfig } from './config/load-config.js';
 import { boundHeapGrowth, holdMainYoungGeneration } from './memory-policy.js';
 import { collectSecrets, createLogger, type LogSink, type Logger } from './logger.js';
 import { ConfiguredRules } from './pipeline/message-rules.js';
@@ -63,6 +63,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
       inbox: store.inbox,
       answers,
       requestShutdown: (reason) => options.onShutdownRequest?.(reason),
+      ...(source === EMBEDDED_DEFAULT ? {} : { configFile: source }),
     });
     await channel.start();
   } catch (error) {

@@ -27,7 +27,7 @@ export class OfflineBot implements ChatBot {
     this.stepDelayMs = options.stepDelayMs ?? 250;
     const key = options.missing?.key ?? 'open_ai_api_key';
     const alternative = key === 'open_ai_api_key' ? '（或指向任意 OpenAI 兼容服务的 open_ai_api_base）' : '';
-    this.howToFix = `还没有接入大模型（${key} 为空）：管理员设置 ${key}${alternative}后，这里就是真正的回答。`;
+    this.howToFix = `还没有接入大模型（${key} 为空）：管理员设置 ${key}${alternative || ' '}后，这里就是真正的回答。`;
   }
 
   async complete(messages: ChatMessage[], options: { onPartial?: (textSoFar: string) => void } = {}): Promise<Completion> {

@@ -13,6 +13,9 @@ import { summarizeUnknownKeys, undeclaredKeys } from './unknown-keys.js';
 
 registerFormats();
 
+/** LoadedConfig.source when no file was read. */
+export const EMBEDDED_DEFAULT = 'embedded default';
+
 /** The validated config: core keys plus the selected channel's section (e.g. `weworktop`). */
 export type AppConfig = CoreConfig & Record<string, unknown>;
 
@@ -164,7 +167,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
     if (userSet.has('max_single_msg_tokens') && userSet.has('conversation_max_tokens') && values.max_single_msg_tokens >= values.conversation_max_tokens) {
       warnings.push('max_single_msg_tokens is not below conversation_max_tokens, so a long message can leave no room for history');
     }
-    return { config: values, source: file ?? 'embedded default', warnings: warnings.filter(Boolean), notices, llm, keyNames: names };
+    return { config: values, source: file ?? EMBEDDED_DEFAULT, warnings: warnings.filter(Boolean), notices, llm, keyNames: names };
   } catch (error) {
     throw error instanceof ConfigError ? withWrittenKey(error, names) : error;
   }

@@ -23,6 +23,8 @@ export interface FakeOpenAI {
   /** The base URL to configure as open_ai_api_base (ends in /v1). */
   url: string;
   chatRequests(): ChatRequest[];
+  /** The Authorization header of each chat request, in order. */
+  chatAuthorizations(): string[];
   transcriptionRequests(): TranscriptionRequest[];
   speechRequests(): Array<Record<string, unknown>>;
   imageRequests(): ImageRequest[];
@@ -85,6 +87,7 @@ const defaults = () => ({
 export async function startFakeOpenAI(options: FakeServerOptions = {}): Promise<FakeOpenAI> {
   let state = defaults();
   const chats: ChatRequest[] = [];
+  const authorizations: string[] = [];
   const transcriptions: TranscriptionRequest[] = [];
   const speeches: Array<Record<string, unknown>> = [];
   const images: ImageRequest[] = [];
@@ -94,7 +97,10 @@ export async function startFakeOpenAI(options: FakeServerOptions = {}): Promise<
 
   async function chat(request: FakeRequest): Promise<FakeResponse> {
     const body = JSON.parse(request.body.toString('utf8')) as ChatRequest;
-    if (options.record !== false) chats.push(body);
+    if (options.record !== false) {
+      chats.push(body);
+      authorizations.push(String(request.headers.authorization ?? ''));
+    }
     const failure = state.failures.shift();
     if (failure !== undefined) return apiError(failure, `fake failure ${failure}`);
     if (state.latencyMs) await sleep(state.latencyMs);
@@ -162,6 +168,7 @@ export async function startFakeOpenAI(options: FakeServerOptions = {}): Promise<
   return {
     url: `${server.url}/v1`,
     chatRequests: () => chats,
+    chatAuthorizations: () => authorizations,
     transcriptionRequests: () => transcriptions,
     speechRequests: () => speeches,
     imageRequests: () => images,
@@ -178,6 +185,7 @@ export async function startFakeOpenAI(options: FakeServerOptions = {}): Promise<
     reset() {
       state = defaults();
       chats.length = 0;
+      authorizations.length = 0;
       transcriptions.length = 0;
       speeches.length = 0;
       images.length = 0;
