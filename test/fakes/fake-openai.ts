@@ -33,8 +33,12 @@ export interface FakeOpenAI {
   setLatency(ms: number): void;
   /** Characters per streamed chunk and the pause between chunks. */
   setStreaming(options: { chunkChars?: number; chunkDelayMs?: number }): void;
-  /** The next `times` chat calls fail with this HTTP status. */
-  failNext(status: number, times?: number): void;
+  /** The next `times` chat calls fail with this HTTP status (and error code). */
+  failNext(status: number, times?: number, code?: string): void;
+  /** These endpoints ("/images/generations", "/audio/transcriptions"...) answer 404, as on servers that have none. */
+  dropEndpoints(...paths: string[]): void;
+  /** Paths without /v1 answer 404, as on most real servers (the fake takes both by default). */
+  requireV1(): void;
   setTranscriber(transcribe: (request: TranscriptionRequest) => string | Promise<string>): void;
   setSpeech(synthesize: (body: Record<string, unknown>) => Buffer | Promise<Buffer>): void;
   setImageResponder(answer: (request: ImageRequest) => ImageAnswer | Promise<ImageAnswer>): void;
@@ -77,7 +81,9 @@ const defaults = () => ({
   latencyMs: 0,
   chunkChars: 4,
   chunkDelayMs: 0,
-  failures: [] as number[],
+  failures: [] as Array<{ status: number; code?: string }>,
+  dropped: [] as string[],
+  strictV1: false,
   transcribe: (() => 'transcribed text') as (request: TranscriptionRequest) => string | Promise<string>,
   speech: ((body: Record<string, unknown>) => silentWav(Math.max(1, String(body.input ?? '').length / 10))) as (body: Record<string, unknown>) => Buffer | Promise<Buffer>,
   image: (() => ({ b64: TINY_PNG })) as (request: ImageRequest) => ImageAnswer | Promise<ImageAnswer>,
@@ -102,7 +108,7 @@ export async function startFakeOpenAI(options: FakeServerOptions = {}): Promise<
       authorizations.push(String(request.headers.authorization ?? ''));
     }
     const failure = state.failures.shift();
-    if (failure !== undefined) return apiError(failure, `fake failure ${failure}`);
+    if (failure !== undefined) return apiError(failure.status, `fake failure ${failure.status}`, failure.code);
     if (state.latencyMs) await sleep(state.latencyMs);
     const content = await state.chat(body);
     const base = { id: `chatcmpl-${chats.length}`, created: Math.floor(Date.now() / 1000), model: body.model };
@@ -153,6 +159,8 @@ export async function startFakeOpenAI(options: FakeServerOptions = {}): Promise<
   let baseUrl = '';
   const server = await startFakeServer(async (request) => {
     const path = request.path.replace(/^\/v1/, '');
+    const notFound = () => apiError(404, `fake OpenAI has no ${request.method} ${request.path}`);
+    if ((state.strictV1 && path === request.path && !path.startsWith('/files/')) || state.dropped.includes(path)) return notFound();
     if (request.method === 'POST' && path === '/chat/completions') return chat(request);
     if (request.method === 'POST' && path === '/audio/transcriptions') return transcription(request);
     if (request.method === 'POST' && path === '/audio/speech') return speech(request);
@@ -178,7 +186,9 @@ export async function startFakeOpenAI(options: FakeServerOptions = {}): Promise<
       if (chunkChars !== undefined) state.chunkChars = chunkChars;
       if (chunkDelayMs !== undefined) state.chunkDelayMs = chunkDelayMs;
     },
-    failNext: (status, times = 1) => void state.failures.push(...Array<number>(times).fill(status)),
+    failNext: (status, times = 1, code) => void state.failures.push(...Array.from({ length: times }, () => ({ status, ...(code ? { code } : {}) }))),
+    dropEndpoints: (...paths) => void state.dropped.push(...paths),
+    requireV1: () => void (state.strictV1 = true),
     setTranscriber: (transcribe) => void (state.transcribe = transcribe),
     setSpeech: (synthesize) => void (state.speech = synthesize),
     setImageResponder: (answer) => void (state.image = answer),
