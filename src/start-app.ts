@@ -40,13 +40,15 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
   boundHeapGrowth();
   const cwd = options.cwd ?? process.cwd();
   const { config, source, warnings, notices, keyNames } = await loadConfig({ argv: options.argv, env: options.env, cwd, channels: options.channels });
-  const sink = options.logSink ?? process.stdout;
+  // A config error is one line on its own, before any log line.
+  checkPluginNames(config, options.plugins);
+  // The terminal channel chats on stdout: its log lines go to stderr.
+  const sink = options.logSink ?? (config.channel_type === 'terminal' ? process.stderr : process.stdout);
   const logger = createLogger({ level: config.log_level, secrets: collectSecrets(config), sink });
   const log = logger.child({ module: 'app' });
   log.info({ channel: config.channel_type, config: source }, 'starting weworktop');
   for (const notice of notices) log.info(notice);
   for (const warning of warnings) log.warn(warning);
-  checkPluginNames(config, options.plugins);
   const channelModule = await options.channels.load(config.channel_type);
 
   const store = openInboxStore(config, cwd, log);

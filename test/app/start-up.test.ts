@@ -65,12 +65,15 @@ describe('node app.js', () => {
   test('with channel_type "terminal" it runs the terminal channel and answers offline', async () => {
     const dir = tempDir();
     writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ channel_type: 'terminal' }));
-    const result = await runApp(dir, '你好\n');
+    const result = await runApp(dir, '你好\ngroup:产品群 #chatid\n');
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /weworktop terminal/);
     assert.match(result.stdout, /config\.json\.example/, 'says how to configure WeCom');
     assert.match(result.stdout, /bot> \[离线模式\]/);
     assert.match(result.stdout, /问题是：「你好」/);
+    assert.match(result.stdout, /bot> 本群的 chat id：产品群/);
+    assert.doesNotMatch(result.stdout, / (INFO|WARN) /, 'log lines stay off the chat');
+    assert.match(result.stderr, /INFO +\[app\] starting weworktop/);
   });
 
   test('a bad config stops start-up with one line naming the key, and a non-zero exit', async () => {
@@ -86,7 +89,8 @@ describe('node app.js', () => {
     writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ plugins: ['nope'] }));
     assert.equal((await runApp(dir, '')).stderr.trim(), 'config error: plugins: expected names from "banwords", "keyword", found string "nope"');
     writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ plugins: ['banwords'], plugin_config: { banwords: { words: 'x' } } }));
-    assert.equal((await runApp(dir, '')).stderr.trim(), 'config error: plugin_config.banwords.words: expected a list of strings, found string "x"');
+    // Plugin options are checked where plugins load, after the terminal channel's log lines (stderr) began.
+    assert.equal((await runApp(dir, '')).stderr.trim().split('\n').at(-1), 'config error: plugin_config.banwords.words: expected a list of strings, found string "x"');
   });
 
   test('secrets never reach the log', async () => {
