@@ -15,8 +15,10 @@ import { ChatLog } from './chat-log.js';
 import { DEMO_BOT_NAME, DEMO_GROUP, DEMO_USERS, demoConfig, generateCredentials, llmConfigured, userCoreKeys } from './demo-config.js';
 import { GroupChatSender } from './group-chat-sender.js';
 import { MediaStore } from './media-store.js';
+import { noAnswerReason } from './no-answer-reason.js';
 import { PrivateChatSender } from './private-chat-sender.js';
 import { ReplyWatcher } from './reply-watcher.js';
+import { silenceNote } from './silence-notes.js';
 import { startSimulatorServer, type SimulatorInfo } from './simulator-server.js';
 
 export interface DemoOptions {
@@ -54,6 +56,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
   const cwd = options.cwd ?? process.cwd();
   const core = userCoreKeys(readUserConfig(argv, options.env ?? process.env, cwd));
   const credentials = generateCredentials();
+  const offline = !llmConfigured(core, env);
   const log = new ChatLog();
   const cleanup: Array<() => Promise<void> | void> = [];
   // In reverse order of start; a second call finds nothing left to stop.
@@ -67,6 +70,8 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
       write(line) {
         sink.write(line);
         log.log(line.trimEnd());
+        const note = silenceNote(line);
+        if (note) log.note(note.chat, offline && note.text.includes('speech_recognition is off') ? `${note.text} (offline, the demo turns speech_recognition off: nothing could transcribe)` : note.text);
       },
     };
     let watcher: ReplyWatcher | undefined;
@@ -77,7 +82,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
     const dir = mkdtempSync(path.join(tmpdir(), 'weworktop-demo-'));
     cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
     const configFile = path.join(dir, 'config.json');
-    writeFileSync(configFile, JSON.stringify(demoConfig(credentials, wecom.url, core, llmConfigured(core, env))), { mode: 0o600 });
+    writeFileSync(configFile, JSON.stringify(demoConfig(credentials, wecom.url, core, !offline)), { mode: 0o600 });
     const app = await startApp({ channels: channelRegistry, plugins: pluginRegistry, argv: ['--config', configFile], env, cwd, logSink, ...(options.onShutdownRequest ? { onShutdownRequest: options.onShutdownRequest } : {}) });
     cleanup.push(() => app.stop());
 
@@ -88,10 +93,18 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
     const channelUrl = `http://${HOST}:${(app.channel as WeworktopChannel).port}`;
     const section = app.config.weworktop as WeworktopConfig;
     const privateChats = new PrivateChatSender({ callbackUrl: `${channelUrl}${section.callback_path}`, credentials, wecom, log, media });
-    const groupChats = new GroupChatSender({ callbackUrl: `${channelUrl}${section.bot.callback_path}`, credentials, botName: DEMO_BOT_NAME, log, media, watcher, ...(options.pollMs ? { pollMs: options.pollMs } : {}) });
+    const groupChats = new GroupChatSender({
+      callbackUrl: `${channelUrl}${section.bot.callback_path}`,
+      credentials,
+      botName: DEMO_BOT_NAME,
+      log,
+      media,
+      watcher,
+      whyNoAnswer: (callback) => noAnswerReason(app.config, section.group_names, callback),
+      ...(options.pollMs ? { pollMs: options.pollMs } : {}),
+    });
     cleanup.push(() => groupChats.close());
 
-    const offline = !llmConfigured(core, env);
     const info: SimulatorInfo = {
       users: DEMO_USERS,
       botName: DEMO_BOT_NAME,
@@ -113,7 +126,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
     // Closed first: no page request may reach a stopping app.
     cleanup.push(() => page.close());
 
-    (options.print ?? ((text) => process.stdout.write(text)))(banner(page.url, info));
+    (options.print ?? ((text) => process.stdout.write(text)))(banner(page.url, info, page.taken));
     return { pageUrl: page.url, app, stop };
   } catch (error) {
     await stop();
@@ -135,7 +148,7 @@ function pagePort(argv: string[]): number {
   return port;
 }
 
-function banner(url: string, info: SimulatorInfo): string {
+function banner(url: string, info: SimulatorInfo, taken: number | undefined): string {
   const rule = '─'.repeat(72);
   return [
     '',
@@ -143,10 +156,12 @@ function banner(url: string, info: SimulatorInfo): string {
     '  weworktop simulator: a local stand-in for WeCom, no WeCom account needed',
     '',
     `  Open the chat page:  ${url}`,
+    ...(taken !== undefined ? [`  (port ${taken} is taken, another demo still running? So the page is on ${new URL(url).port}; --page-port chooses)`] : []),
     '',
     `  Answers come from: ${info.llm}`,
     `  Callbacks go to ${info.appCallbackUrl} (app) and ${info.botCallbackUrl} (AI bot)`,
     '  To serve real WeCom: cp config.json.example config.json, fill in your app (see README).',
+    '  Ctrl+C to stop.',
     rule,
     '',
     '',
