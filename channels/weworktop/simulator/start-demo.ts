@@ -44,7 +44,7 @@ export interface RunningDemo {
 const DEFAULT_PAGE_PORT = 5080;
 const HOST = '127.0.0.1';
 /** Variables that would point the demo's channel elsewhere than the simulator, or keep data on disk. */
-const DEMO_OWNED_ENV = /^(WEWORKTOP_|CHANNEL_TYPE$|CONFIG_PATH$|DATA_DIR$|INBOX_STORE$|SESSION_STORE$)/;
+const DEMO_OWNED_ENV = /^(WEWORKTOP_|WECHATCOM_|WECHATCOMAPP_|CHANNEL_TYPE$|CONFIG_PATH$|DATA_DIR$|INBOX_STORE$|SESSION_STORE$)/;
 
 /**
  * `npm run demo`, and `npm start` without a config.json: the real weworktop channel with generated

@@ -199,14 +199,14 @@ describe('the simulator with an OpenAI-compatible server configured', () => {
   let run: Running;
   before(async () => {
     openai = await startFakeOpenAI();
-    run = await start({ OPEN_AI_API_KEY: 'sk-demo-test-key-0001', OPEN_AI_API_BASE: openai.url, WEWORKTOP_PORT: '1', CHANNEL_TYPE: 'terminal' });
+    run = await start({ OPEN_AI_API_KEY: 'sk-demo-test-key-0001', OPEN_AI_API_BASE: openai.url, WEWORKTOP_PORT: '1', WECHATCOMAPP_PORT: '1', WECHATCOMAPP_TOKEN: 'NotTheDemos', CHANNEL_TYPE: 'terminal' });
   });
   after(async () => {
     await run.demo.stop();
     await openai.close();
   });
 
-  test('answers come from the model, voice is transcribed, and WEWORKTOP_* / CHANNEL_TYPE cannot redirect the demo', async () => {
+  test('answers come from the model, voice is transcribed, and WEWORKTOP_* / WECHATCOMAPP_* / CHANNEL_TYPE cannot redirect the demo', async () => {
     assert.match(run.printed.join(''), /Answers come from: gpt-4o-mini at http:\/\/127\.0\.0\.1:\d+\/v1/);
     const sent = await post(run, '/api/send', { user: 'zhangsan', chat: 'single', text: 'hello model' });
     const reply = await waitFor(run, botIn('single:zhangsan', String(sent.body.id)), 'the model answer');
