@@ -14,8 +14,8 @@ function sections(raw: Record<string, unknown>): { root: Record<string, unknown>
 
 /**
  * CoW's WeCom channels: `wechatcom_app` (the self-built app, what this channel is), `wework`
- * (a hook into the WeCom PC client, removed from CoW in 2026) and `wecom_bot` (the AI bot over a
- * WebSocket; this channel serves the AI bot's API mode).
+ * (a hook into the WeCom PC client) and `wecom_bot` (the AI bot over a WebSocket; this channel
+ * serves the AI bot's API mode).
  */
 export const weworktopCowCompat: CowCompat = {
   channelTypes: {
