@@ -1,6 +1,7 @@
 import { channelRegistry } from './channels/registry.js';
 import { pluginRegistry } from './plugins/registry.js';
 import { ConfigError } from './src/config/config-error.js';
+import { channelWithCredentials } from './src/config/cow-channels.js';
 import { resolveConfigPath } from './src/config/load-config.js';
 import { startApp } from './src/start-app.js';
 
@@ -21,7 +22,7 @@ async function main(): Promise<void> {
   const onShutdownRequest = (reason: string) => void shutdown(reason);
   const argv = process.argv.slice(2);
   try {
-    if (argv.includes('--demo') || isFirstRun(argv)) {
+    if (argv.includes('--demo') || (await isFirstRun(argv))) {
       const { startDemo } = await import('./channels/weworktop/simulator/start-demo.js');
       const demo = await startDemo({ argv, onShutdownRequest });
       running = { stop: () => demo.stop(), log: (reason) => demo.app.logger.info({ reason }, 'shutting down') };
@@ -37,9 +38,10 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
 }
 
-/** No config file and no CHANNEL_TYPE: nothing was set up yet, so show the simulator. */
-function isFirstRun(argv: string[]): boolean {
-  return !process.env.CHANNEL_TYPE && resolveConfigPath(argv, process.env, process.cwd()) === undefined;
+/** No config file, no CHANNEL_TYPE and no channel credentials in the environment: nothing was set up yet, so show the simulator. */
+async function isFirstRun(argv: string[]): Promise<boolean> {
+  if (process.env.CHANNEL_TYPE || resolveConfigPath(argv, process.env, process.cwd()) !== undefined) return false;
+  return (await channelWithCredentials({}, process.env, channelRegistry)) === undefined;
 }
 
 void main();

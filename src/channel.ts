@@ -128,6 +128,8 @@ export interface ChannelDeps {
   answers: AnswerDispatch;
   /** Lets a channel end the app, e.g. the terminal channel when its input closes. */
   requestShutdown: (reason: string) => void;
+  /** The config file read (absent when the config came from the environment alone), for hints that name it. */
+  configFile?: string;
 }
 
 export interface ReplierDeps {
@@ -147,6 +149,22 @@ export interface ChannelModule {
   configSchema?: convict.Schema<unknown>;
   /** Root-level keys from other tools (e.g. CoW's wechatcomapp_token) mapped to section keys. */
   keyAliases?: Record<string, string>;
+  /** What a CoW config brings to this channel: its channel_type names, credentials, defaults. */
+  cow?: CowCompat;
+  /** Section values of config.json.example that are not real: found in a config, they were never filled in. */
+  exampleValues?: Record<string, string>;
   createChannel(deps: ChannelDeps): Promise<Channel>;
   createReplier(deps: ReplierDeps): Promise<Replier>;
+}
+
+/** How a channel takes a config written for chatgpt-on-wechat (CoW). */
+export interface CowCompat {
+  /** CoW channel_type names this channel serves, each with the notice logged when it is used. */
+  channelTypes: Record<string, { notice: string; cowApp?: boolean }>;
+  /** Whether a config (CoW's flat shape or ours) or the environment carries this channel's credentials. */
+  hasCredentials(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): boolean;
+  /** Why this channel cannot run a CoW channel_type with this config, or undefined when it can. */
+  refuse?(channelType: string, raw: Record<string, unknown>, env: NodeJS.ProcessEnv): { expected: string; found: string } | undefined;
+  /** Section values for a config that came from CoW's WeCom app (its keys or channel_type), unless it sets them. */
+  appDefaults: Record<string, unknown>;
 }

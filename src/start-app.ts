@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { AnswerWorker } from './answering/answer-worker.js';
 import { checkPluginNames } from './plugins/check-plugin-names.js';
 import type { Channel } from './channel.js';
-import { loadConfig, type AppConfig } from './config/load-config.js';
+import { ConfigError, withWrittenKey } from './config/config-error.js';
+import { EMBEDDED_DEFAULT, loadConfig, type AppConfig } from './config/load-config.js';
 import { boundHeapGrowth, holdMainYoungGeneration } from './memory-policy.js';
 import { collectSecrets, createLogger, type LogSink, type Logger } from './logger.js';
 import { ConfiguredRules } from './pipeline/message-rules.js';
@@ -39,14 +40,16 @@ const ANSWER_WORKER = new URL(`../answer-worker${path.extname(fileURLToPath(impo
 export async function startApp(options: StartAppOptions): Promise<RunningApp> {
   boundHeapGrowth();
   const cwd = options.cwd ?? process.cwd();
-  const { config, source, warnings } = await loadConfig({ argv: options.argv, env: options.env, cwd, channels: options.channels });
-  // Both threads' lines pass here: a repeated warning or error is counted, not written again.
-  const sink = new RepeatedLineFilter(options.logSink ?? process.stdout);
+  const { config, source, warnings, notices, keyNames } = await loadConfig({ argv: options.argv, env: options.env, cwd, channels: options.channels });
+  // A config error is one line on its own, before any log line.
+  checkPluginNames(config, options.plugins);
+  // Both threads' lines pass here: a repeated warning or error is counted, not written again. The terminal channel chats on stdout: its log lines go to stderr.
+  const sink = new RepeatedLineFilter(options.logSink ?? (config.channel_type === 'terminal' ? process.stderr : process.stdout));
   const logger = createLogger({ level: config.log_level, secrets: collectSecrets(config), sink });
   const log = logger.child({ module: 'app' });
   log.info({ channel: config.channel_type, config: source }, 'starting weworktop');
+  for (const notice of notices) log.info(notice);
   for (const warning of warnings) log.warn(warning);
-  checkPluginNames(config, options.plugins);
   const channelModule = await options.channels.load(config.channel_type);
 
   const store = openInboxStore(config, cwd, log);
@@ -63,6 +66,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
       inbox: store.inbox,
       answers,
       requestShutdown: (reason) => options.onShutdownRequest?.(reason),
+      ...(source === EMBEDDED_DEFAULT ? {} : { configFile: source }),
     });
     await channel.start();
   } catch (error) {
@@ -70,7 +74,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
     store.close();
     releaseYoungGeneration();
     sink.close();
-    throw error;
+    throw error instanceof ConfigError ? withWrittenKey(error, keyNames) : error;
   }
   const running = answers;
   return {

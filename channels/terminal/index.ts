@@ -2,6 +2,7 @@ import { createInterface, type Interface } from 'node:readline';
 import type { Channel, ChannelCapabilities, ChannelDeps, ChannelLink, ChannelModule, Replier } from '../../src/channel.js';
 import type { NormalizedMessage } from '../../src/message.js';
 import { MessageIntake } from '../../src/message-intake.js';
+import { CHAT_ID_COMMAND } from '../../src/pipeline/message-rules.js';
 import type { Reply } from '../../src/reply.js';
 
 /** What a typed line is stored as (NormalizedMessage.raw), enough to rebuild the message on the answer worker. */
@@ -14,6 +15,8 @@ interface TypedLine {
 }
 
 const CAPABILITIES: ChannelCapabilities = { voice: false, image: false, file: false, streaming: false };
+/** "#chatid" answers in groups (the pipeline); in this private chat the terminal says how to get one. */
+const PRIVATE_CHAT_ID = 'this is a private chat, it has no chat id; in a group, "group:NAME #chatid" answers the id to put in group_name_white_list';
 
 /**
  * Type a message, get the bot's reply: the quickest way to try the pipeline locally. A line
@@ -46,18 +49,25 @@ export class TerminalChannel implements Channel {
       onRateLimited: () => {},
     });
     deps.answers.link.onMessage((message) => {
-      if (isSaid(message)) this.output.write(`bot> ${message.text}\n`);
+      if (!isSaid(message)) return;
+      this.output.write(`bot> ${message.text}\n`);
+      this.prompt();
     });
   }
 
   async start(): Promise<void> {
-    this.output.write('weworktop terminal: type a message and press Enter ("group:NAME text" for a group message, Ctrl+D to quit).\n');
-    this.output.write('To serve WeCom, copy config.json.example to config.json, set channel_type "weworktop" and your app credentials.\n');
+    this.output.write('weworktop terminal: type a message and press Enter ("group:NAME text" for a group message, "group:NAME #chatid" for its chat id, Ctrl+D to quit).\n');
+    this.output.write('To serve WeCom, copy config.json.example to config.json, set channel_type "weworktop" and your app credentials. Log lines go to stderr.\n');
     this.intake.replay();
     this.readline = createInterface({ input: this.input, terminal: false });
+    this.prompt();
     // One user: the answer worker keeps the lines in order.
     this.readline.on('line', (line) => {
-      if (!line.trim()) return;
+      if (!line.trim()) return this.prompt();
+      if (line.trim() === CHAT_ID_COMMAND) {
+        this.output.write(`bot> ${PRIVATE_CHAT_ID}\n`);
+        return this.prompt();
+      }
       this.counter += 1;
       const group = /^group:(\S+)\s+(.*)$/.exec(line);
       const typed: TypedLine = { route: 'terminal', id: `terminal-${Date.now()}-${this.counter}`, text: group ? (group[2] ?? '') : line, ...(group ? { group: group[1] } : {}), at: Date.now() };
@@ -68,6 +78,11 @@ export class TerminalChannel implements Channel {
     this.readline.on('close', () => {
       void this.storing.then(() => this.deps.answers.whenIdle()).then(() => this.deps.requestShutdown('terminal input closed'));
     });
+  }
+
+  /** "you> " before each line typed at a keyboard; piped input gets none. */
+  private prompt(): void {
+    if ((this.input as NodeJS.ReadStream).isTTY) this.output.write('you> ');
   }
 
   async stop(): Promise<void> {

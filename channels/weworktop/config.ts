@@ -1,5 +1,5 @@
 import type convict from 'convict';
-import { requiredText, FormatError } from '../../src/config/formats.js';
+import { describeCredential, requiredText, FormatError, type CredentialPattern } from '../../src/config/formats.js';
 import { ConfigError } from '../../src/config/config-error.js';
 import type { CallbackTimeouts } from './callback-server.js';
 
@@ -21,6 +21,7 @@ export interface WeworktopConfig {
   port: number;
   host: string;
   callback_path: string;
+  cow_callback_path: boolean;
   api_base: string;
   proxy: string;
   enable_markdown: boolean;
@@ -45,13 +46,15 @@ export interface AiBotConfig {
   stream: boolean;
 }
 
-const AES_KEY = { regex: /^[A-Za-z0-9]{43}$/, describe: 'the 43-character EncodingAESKey from the WeCom console' };
-const TOKEN = { regex: /^[A-Za-z0-9]{1,32}$/, describe: 'the Token from the WeCom console (letters and digits, at most 32)' };
+// WeCom's console generates both from letters and digits only.
+const AES_KEY: CredentialPattern = { regex: /^[A-Za-z0-9]{43}$/, describe: 'the 43-character EncodingAESKey from the WeCom console', allowed: /[A-Za-z0-9]/, what: 'an EncodingAESKey' };
+const TOKEN: CredentialPattern = { regex: /^[A-Za-z0-9]{1,32}$/, describe: 'the Token from the WeCom console (letters and digits, at most 32)', allowed: /[A-Za-z0-9]/, what: 'a Token' };
 const AGENT_ID = { regex: /^\d+$/, describe: 'the numeric AgentId, e.g. 1000002' };
 
-function optionalText(pattern: { regex: RegExp; describe: string }) {
+function optionalText(pattern: CredentialPattern) {
   return (value: unknown) => {
-    if (typeof value !== 'string' || (value !== '' && !pattern.regex.test(value))) throw new FormatError(pattern.describe, value, true);
+    if (typeof value !== 'string') throw new FormatError(pattern.describe, value, true);
+    if (value !== '' && !pattern.regex.test(value)) throw new FormatError(pattern.describe, value, true, describeCredential(value, pattern));
   };
 }
 
@@ -65,13 +68,14 @@ function validateAgents(value: unknown): void {
   if (!Array.isArray(value)) throw new FormatError('a list of {agent_id, corp_secret, token, aes_key, callback_path}', value);
   value.forEach((agent: unknown, index) => {
     const entry = (agent ?? {}) as Record<string, unknown>;
-    const check = (key: string, test: (v: unknown) => boolean, expected: string, secret = false) => {
-      if (!test(entry[key])) throw new FormatError(`agents[${index}].${key} to be ${expected}`, entry[key], secret);
+    const check = (key: string, test: (v: unknown) => boolean, expected: string, secret = false, pattern?: CredentialPattern) => {
+      const value = entry[key];
+      if (!test(value)) throw new FormatError(`agents[${index}].${key} to be ${expected}`, value, secret, pattern && typeof value === 'string' && value !== '' ? describeCredential(value, pattern) : undefined);
     };
     check('agent_id', (v) => (typeof v === 'string' || typeof v === 'number') && /^\d+$/.test(String(v)), AGENT_ID.describe);
     check('corp_secret', (v) => typeof v === 'string' && v.length > 0, 'the app Secret', true);
-    check('token', (v) => typeof v === 'string' && TOKEN.regex.test(v), TOKEN.describe, true);
-    check('aes_key', (v) => typeof v === 'string' && AES_KEY.regex.test(v), AES_KEY.describe, true);
+    check('token', (v) => typeof v === 'string' && TOKEN.regex.test(v), TOKEN.describe, true, TOKEN);
+    check('aes_key', (v) => typeof v === 'string' && AES_KEY.regex.test(v), AES_KEY.describe, true, AES_KEY);
     check('callback_path', (v) => v === undefined || (typeof v === 'string' && v.startsWith('/')), 'a path starting with "/"');
   });
 }
@@ -86,6 +90,12 @@ export const weworktopSchema: convict.Schema<WeworktopConfig> = {
   port: { doc: 'Port of the callback server.', format: 'tcp-port', default: 5001, env: 'WEWORKTOP_PORT' },
   host: { doc: 'Interface the callback server listens on.', format: 'text', default: '0.0.0.0', env: 'WEWORKTOP_HOST' },
   callback_path: { doc: 'Path of the callback URL to enter in the WeCom console.', format: 'text', default: '/wework_callback', env: 'WEWORKTOP_CALLBACK_PATH' },
+  cow_callback_path: {
+    doc: 'Also answer on CoW\'s callback path /wxcomapp (and /wxcomapp/), so a URL saved in the console for CoW keeps working. On by default for a config with CoW\'s wechatcomapp_* keys or channel_type "wechatcom_app".',
+    format: 'flag',
+    default: false,
+    env: 'WEWORKTOP_COW_CALLBACK_PATH',
+  },
   api_base: { doc: 'WeCom API base URL (a reverse proxy, or a fake in tests).', format: 'http-url-or-empty', default: 'https://qyapi.weixin.qq.com', env: 'WEWORKTOP_API_BASE' },
   proxy: { doc: 'HTTP proxy for every WeCom API call: a fixed egress IP for the trusted-IP list (error 60020).', format: 'http-url-or-empty', default: '', env: 'WEWORKTOP_PROXY' },
   enable_markdown: { doc: 'Send markdown messages. Off by default: personal WeChat (微信插件) cannot show markdown, so replies are plain text.', format: 'flag', default: false, env: 'WEWORKTOP_ENABLE_MARKDOWN' },
@@ -131,6 +141,17 @@ export const cowKeyAliases: Record<string, string> = {
   wechatcomapp_aes_key: 'aes_key',
   wechatcomapp_port: 'port',
 };
+
+/** What config.json.example shows in this section: a config still holding them was never filled in. */
+export const exampleValues: Record<string, string> = {
+  corp_id: 'ww0123456789abcdef',
+  corp_secret: 'your-app-secret',
+  token: 'your-callback-token',
+  aes_key: 'your43characterEncodingAESKeyFromTheConsole',
+};
+
+/** CoW's wechatcom_app answered on this path (and with a trailing slash). */
+export const COW_CALLBACK_PATHS = ['/wxcomapp', '/wxcomapp/'];
 
 /** The primary app and the extra `agents`, with default callback paths filled in. */
 export function appsOf(config: WeworktopConfig): AppCredentials[] {

@@ -1,7 +1,14 @@
 import type { ChannelModule } from '../../src/channel.js';
-import { cowKeyAliases, weworktopSchema } from './config.js';
+import { cowKeyAliases, exampleValues as sectionExamples, weworktopSchema } from './config.js';
+import { weworktopCowCompat } from './cow-compat.js';
 
 export const configSchema = weworktopSchema as ChannelModule['configSchema'];
 export const keyAliases = cowKeyAliases;
+export const cow = weworktopCowCompat;
+export const exampleValues = sectionExamples;
 export const createChannel: ChannelModule['createChannel'] = async (deps) => new (await import('./weworktop-channel.js')).WeworktopChannel(deps);
-export const createReplier: ChannelModule['createReplier'] = async (deps) => new (await import('./weworktop-replier.js')).WeworktopReplier(deps);
+export const createReplier: ChannelModule['createReplier'] = async (deps) => {
+  const replier = new (await import('./weworktop-replier.js')).WeworktopReplier(deps);
+  void replier.checkAccessTokens();
+  return replier;
+};

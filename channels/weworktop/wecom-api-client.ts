@@ -6,7 +6,7 @@ import { AccessTokenCache } from './access-token-cache.js';
 import { closeWeComHttp, createWeComHttp } from './http-client.js';
 import { bodyExcerpt } from '../../src/body-excerpt.js';
 import { notWeComJson, wecomJson, withoutSecrets, type WeComAnswer } from './wecom-answer.js';
-import { MEDIA_TOO_LARGE, TOKEN_ERRCODES, TRANSIENT_ERRCODES, UNTRUSTED_IP_ERRCODE, WeComApiError, ipFromErrmsg } from './wecom-api-error.js';
+import { MEDIA_TOO_LARGE, TOKEN_ERRCODES, TRANSIENT_ERRCODES, UNTRUSTED_IP_ERRCODE, WeComApiError, gettokenHint, ipFromErrmsg, untrustedIpHint } from './wecom-api-error.js';
 
 export interface WeComApiOptions {
   apiBase: string;
@@ -164,23 +164,17 @@ export class WeComApiClient {
         return { token: answer.access_token, expiresInSeconds: answer.expires_in ?? 7200 };
       }
       const errmsg = withoutSecrets(answer.errmsg ?? 'no access_token in the answer', [this.options.secret]);
-      if (errcode === UNTRUSTED_IP_ERRCODE) this.explainUntrustedIp('gettoken', errmsg);
-      else if (errcode === 40001) this.log.error({ agent: this.options.agentId }, 'gettoken: corp_secret is wrong for this app (errcode 40001); copy the Secret of this app from the WeCom console');
-      else if (errcode === 40013) this.log.error('gettoken: corp_id is wrong (errcode 40013); copy 企业ID from 我的企业 → 企业信息');
       if (TRANSIENT_ERRCODES.has(errcode) && attempt < this.retries) {
         await this.backoff('gettoken', attempt, new WeComApiError('gettoken', errcode, errmsg));
         continue;
       }
-      throw new WeComApiError('gettoken', errcode, errmsg);
+      // The meaning travels with the error, into the one line that reports it (start-up check, failed send, /readyz).
+      throw new WeComApiError('gettoken', errcode, errmsg, gettokenHint(errcode, errmsg, this.options.agentId));
     }
   }
 
   private explainUntrustedIp(api: string, errmsg: string): void {
-    const ip = ipFromErrmsg(errmsg) ?? 'unknown';
-    this.log.error(
-      { api, ip },
-      `WeCom refused this server's IP ${ip} (errcode 60020): add ${ip} to the app's trusted IPs (应用管理 → your app → 企业可信IP), or set weworktop.proxy to a proxy whose fixed IP is trusted`,
-    );
+    this.log.error({ api, ip: ipFromErrmsg(errmsg) ?? 'unknown' }, `${untrustedIpHint(errmsg)} (errcode 60020)`);
   }
 
   /** The error with the call's token and the app secret taken out of its text. */

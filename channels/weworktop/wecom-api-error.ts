@@ -4,8 +4,10 @@ export class WeComApiError extends Error {
     readonly api: string,
     readonly errcode: number,
     readonly errmsg: string,
+    /** What the errcode means for this deployment and how to fix it. */
+    readonly hint?: string,
   ) {
-    super(`WeCom ${api} failed: errcode ${errcode}: ${errmsg}`);
+    super(`WeCom ${api} failed: errcode ${errcode}: ${errmsg}${hint ? `; ${hint}` : ''}`);
     this.name = 'WeComApiError';
   }
 
@@ -29,3 +31,17 @@ export function ipFromErrmsg(errmsg: string): string | undefined {
 
 /** Our own code (not WeCom's): a download was over the size we accept. */
 export const MEDIA_TOO_LARGE = -2;
+
+/** What WeCom's answer to gettoken means: wrong secret, wrong corp id, or an IP outside the trusted list. */
+export function gettokenHint(errcode: number, errmsg: string, agentId: string): string | undefined {
+  if (errcode === 40001) return `corp_secret is wrong for app ${agentId}: copy the Secret of this app (应用管理 → the app → Secret)`;
+  if (errcode === 40013) return 'corp_id is wrong: copy 企业ID from 我的企业 → 企业信息';
+  if (errcode === UNTRUSTED_IP_ERRCODE) return untrustedIpHint(errmsg);
+  return undefined;
+}
+
+/** 60020: the IP WeCom saw, and the two ways to fix it. */
+export function untrustedIpHint(errmsg: string): string {
+  const ip = ipFromErrmsg(errmsg) ?? 'unknown';
+  return `WeCom refused this server's IP ${ip}: add ${ip} to the app's trusted IPs (应用管理 → your app → 企业可信IP), or set weworktop.proxy to a proxy whose fixed IP is trusted`;
+}

@@ -10,7 +10,9 @@ import { AiBotReceiver } from './aibot/aibot-receiver.js';
 import { isAiBotMessage } from './aibot/aibot-message.js';
 import { registerAppCallback } from './app-callback-route.js';
 import { createCallbackServer } from './callback-server.js';
-import { appsOf, callbackTimeouts, checkAiBotKeys, type AppCredentials, type WeworktopConfig } from './config.js';
+import { ConfigError } from '../../src/config/config-error.js';
+import { appsOf, callbackTimeouts, checkAiBotKeys, COW_CALLBACK_PATHS, type AppCredentials, type WeworktopConfig } from './config.js';
+import { consoleHint } from './console-hint.js';
 import { WeComCrypto } from './crypto.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { loadedByTheReplier, toNormalizedMessage } from './inbound-message.js';
@@ -76,24 +78,42 @@ export class WeworktopChannel implements Channel {
   }
 
   async start(): Promise<void> {
+    const primary = [...this.apps.values()][0];
     for (const app of this.apps.values()) {
-      registerAppCallback(this.server, {
-        path: app.credentials.callback_path,
-        agentId: app.credentials.agent_id,
-        crypto: app.crypto,
-        maxClockSkew: this.section.max_clock_skew,
-        logger: this.deps.logger,
-        accept: (fields) => this.accept(fields, app),
-      });
+      const paths = [app.credentials.callback_path, ...(app === primary && this.section.cow_callback_path ? COW_CALLBACK_PATHS : [])];
+      for (const path of paths) {
+        registerAppCallback(this.server, {
+          path,
+          agentId: app.credentials.agent_id,
+          crypto: app.crypto,
+          maxClockSkew: this.section.max_clock_skew,
+          logger: this.deps.logger,
+          accept: (fields) => this.accept(fields, app),
+        });
+      }
     }
     this.aibot?.register(this.server);
     registerHealthRoutes(this.server, { ready: () => this.ready() });
     // Before listening, so a user's new messages queue behind the ones left from the last run.
     const replayed = this.intake.replay();
     this.aibot?.reopen(replayed);
-    await this.server.listen({ host: this.section.host, port: this.section.port });
-    const paths = [...[...this.apps.values()].map((app) => app.credentials.callback_path), ...(this.aibot ? [this.aibot.path] : [])].join(',');
+    await this.listen();
+    const paths = [...[...this.apps.values()].map((app) => app.credentials.callback_path), ...(this.section.cow_callback_path ? [COW_CALLBACK_PATHS[0]!] : []), ...(this.aibot ? [this.aibot.path] : [])].join(',');
     this.log.info(`weworktop: listening on ${this.section.host}:${this.port} ${paths} agents=${[...this.apps.keys()].join(',')}`);
+    this.log.info(consoleHint({ port: this.port, apps: [...this.apps.values()].map((app) => app.credentials), cowPath: this.section.cow_callback_path, botPath: this.aibot?.path, configFile: this.deps.configFile }));
+  }
+
+  /** A port that is taken, or needs root, is a config problem: the error names the key. */
+  private async listen(): Promise<void> {
+    try {
+      await this.server.listen({ host: this.section.host, port: this.section.port });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE') throw new ConfigError('weworktop.port', 'a free port', `${this.section.port}, which another process listens on (EADDRINUSE: another weworktop still running?)`);
+      if (code === 'EACCES') throw new ConfigError('weworktop.port', 'a port this user may open', `${this.section.port}, which needs root (EACCES): use a port above 1023 behind a reverse proxy`);
+      if (code === 'EADDRNOTAVAIL') throw new ConfigError('weworktop.host', 'an address of this machine (or "0.0.0.0")', `"${this.section.host}" (EADDRNOTAVAIL)`);
+      throw error;
+    }
   }
 
   /** The bound port (the configured one, or the one the OS chose for port 0). */

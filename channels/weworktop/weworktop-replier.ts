@@ -104,6 +104,20 @@ export class WeworktopReplier implements Replier {
     await this.appOf(stored).sender.sendText(text, stored.fields.FromUserName ?? '');
   }
 
+  /**
+   * At start, once: an access token for every app, so a wrong corp_id or corp_secret, or a server
+   * IP outside 企业可信IP, shows in the log now, not at the first user's message. In the background:
+   * it never delays the callback server or its acks.
+   */
+  async checkAccessTokens(): Promise<void> {
+    const results = await Promise.all([...this.apps].map(async ([agentId, app]) => ({ agentId, error: await app.api.tokens.get().then(() => undefined, (error: unknown) => error) })));
+    const fine = results.filter((result) => !result.error).map((result) => result.agentId);
+    if (fine.length > 0) this.log.info(`start-up check: WeCom issued an access token for agent ${fine.join(', ')}: corp_id and corp_secret are right (the trusted IP list, 企业可信IP, is checked at the first send)`);
+    for (const { agentId, error } of results) {
+      if (error) this.log.error({ agent: agentId }, `start-up check: no access token, so no reply can be sent: ${describe(error)}`);
+    }
+  }
+
   /** Every app can get an access token. */
   async ready(): Promise<{ ok: boolean; reason?: string }> {
     for (const [agentId, app] of this.apps) {

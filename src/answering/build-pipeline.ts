@@ -1,6 +1,7 @@
 import { OfflineBot } from '../bot/offline-bot.js';
 import { createOpenAIClient } from '../bot/openai-client.js';
 import { OpenAIChatBot } from '../bot/openai-chat-bot.js';
+import { chooseLlm, OPENAI_API_BASE } from '../config/cow-providers.js';
 import type { AppConfig } from '../config/load-config.js';
 import type { Logger } from '../logger.js';
 import { createMediaEngines } from '../media/create-media-engines.js';
@@ -11,16 +12,14 @@ import { ConversationStore } from '../session/conversation-store.js';
 import { TokenCounter } from '../session/token-counter.js';
 import type { SessionPersistence } from '../store/session-persistence.js';
 
-const DEFAULT_API_BASE = 'https://api.openai.com/v1';
-
 /** The pipeline the config describes: the LLM (or the offline responder), tokenizer, conversations, plugins, voice and image engines. */
 export async function buildPipeline(config: AppConfig, logger: Logger, plugins: PluginRegistry, sessions: SessionPersistence | undefined): Promise<Pipeline> {
   const log = logger.child({ module: 'app' });
   const tokens = new TokenCounter(config.model);
   const client = createOpenAIClient(config);
-  const offline = !config.open_ai_api_key && config.open_ai_api_base === DEFAULT_API_BASE;
-  if (offline) log.warn('no open_ai_api_key set: answering in offline mode (set open_ai_api_key or open_ai_api_base in config.json)');
-  const bot = offline ? new OfflineBot((text) => tokens.count(text)) : new OpenAIChatBot({ client, model: config.model, temperature: config.temperature, logger });
+  // loadConfig chose the LLM and warned at start when there is none.
+  const offline = !config.open_ai_api_key && config.open_ai_api_base === OPENAI_API_BASE;
+  const bot = offline ? new OfflineBot((text) => tokens.count(text), { missing: chooseLlm(config, true).missing }) : new OpenAIChatBot({ client, model: config.model, temperature: config.temperature, logger });
   const bus = new PluginBus(await loadPlugins(config, plugins, logger), logger);
   if (bus.names.length) log.info({ plugins: bus.names.join(',') }, 'plugins enabled');
   return new Pipeline({

@@ -3,6 +3,7 @@ import { bodyExcerpt } from '../body-excerpt.js';
 import type { Logger } from '../logger.js';
 import { UserFacingError } from '../user-facing-error.js';
 import type { ChatBot, ChatMessage, Completion } from './chat-bot.js';
+import { isNotFound, isUnknownModel, notFoundAt } from './endpoint-not-found.js';
 
 export interface OpenAIChatBotOptions {
   client: OpenAI;
@@ -40,7 +41,7 @@ export class OpenAIChatBot implements ChatBot {
       if (!Array.isArray((completion as Partial<OpenAI.Chat.ChatCompletion> | null)?.choices)) throw new NotAnOpenAIAnswer(response.headers.get('content-type') ?? '', completion);
       return { text: completion.choices[0]?.message?.content ?? '', totalTokens: completion.usage?.total_tokens };
     } catch (error) {
-      throw toUserFacingError(error, this.options.logger);
+      throw toUserFacingError(error, this.options.logger, { baseURL: client.baseURL, model });
     }
   }
 }
@@ -53,7 +54,7 @@ class NotAnOpenAIAnswer extends Error {
 }
 
 /** Maps SDK failures (after its own retries) to one honest sentence; details go to the log. */
-export function toUserFacingError(error: unknown, logger: Logger): UserFacingError {
+export function toUserFacingError(error: unknown, logger: Logger, call?: { baseURL: string; model: string }): UserFacingError {
   if (error instanceof UserFacingError) return error;
   const detail = error instanceof Error ? error.message : String(error);
   // Broken JSON (the SDK's parse fails) or no JSON at all: a garbled answer may be right the next time.
@@ -69,11 +70,17 @@ export function toUserFacingError(error: unknown, logger: Logger): UserFacingErr
     logger.warn({ err: detail }, 'cannot reach the LLM server (check open_ai_api_base and proxy)');
     return new UserFacingError('暂时连接不上 AI 服务，请稍后再试。', { cause: error, transient: true });
   }
+  if (isNotFound(error) && call) {
+    const at = notFoundAt(call.baseURL, '/chat/completions');
+    const model = !at.versionMissing && isUnknownModel(error) ? `: the server does not know model "${call.model}" (check model)` : '';
+    logger.warn({ status: 404, err: detail }, `LLM call failed: ${at.text}${model}`);
+    return new UserFacingError('AI 服务的地址或模型配置有误（HTTP 404），请联系管理员查看日志。', { cause: error });
+  }
   if (error instanceof OpenAI.APIError) {
     logger.warn({ status: error.status, err: detail }, 'LLM call failed');
     if (error.status === 401 || error.status === 403) return new UserFacingError('AI 服务的密钥无效或无权限，请联系管理员检查 open_ai_api_key。', { cause: error });
     if (error.status === 429) return new UserFacingError('提问太快啦，AI 服务正忙，请稍后再问我。', { cause: error, transient: true });
-    if (error.status === 404) return new UserFacingError('AI 服务找不到所配置的模型，请联系管理员检查 model。', { cause: error });
+    if (error.status === 404) return new UserFacingError('AI 服务的地址或模型配置有误（HTTP 404），请联系管理员查看日志。', { cause: error });
     if (error.status === 400) return new UserFacingError('AI 服务拒绝了这次请求（可能内容过长或不被允许）。', { cause: error });
     return new UserFacingError('AI 服务暂时不可用，请稍后再试。', { cause: error, transient: true });
   }

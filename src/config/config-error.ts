@@ -22,3 +22,18 @@ export function describeFound(value: unknown, secret = false): string {
 function truncate(text: string): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
+
+/** How the user wrote keys they wrote under another name (a CoW key, an env var), by dotted path. */
+export type KeyNames = ReadonlyMap<string, string>;
+
+/** "wechatcomapp_aes_key (weworktop.aes_key)" for a key written as a CoW key; the path otherwise. */
+export function nameKey(path: string, names: KeyNames): string {
+  const written = names.get(path);
+  return written && written !== path ? `${written} (${path})` : path;
+}
+
+/** The same error, naming its key as the user wrote it. */
+export function withWrittenKey(error: ConfigError, names: KeyNames): ConfigError {
+  const key = nameKey(error.key, names);
+  return key === error.key ? error : new ConfigError(key, error.expected, error.found);
+}

@@ -3,18 +3,37 @@
  * (a list from JSON or "a,b", a number, true/false, JSON for objects); a value that does not
  * parse stays a string, and validation then names the key and what was found.
  */
-export function envOverlay(schema: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
+export function envOverlay(schema: Record<string, unknown>, env: NodeJS.ProcessEnv, names?: Map<string, string>, prefix = ''): Record<string, unknown> {
   const overlay: Record<string, unknown> = {};
   for (const [key, node] of Object.entries(schema)) {
     if (!isObject(node)) continue;
     if (!('default' in node)) {
-      const nested = envOverlay(node, env);
+      const nested = envOverlay(node, env, names, `${prefix}${key}.`);
       if (Object.keys(nested).length > 0) overlay[key] = nested;
       continue;
     }
     const name = node.env;
     const text = typeof name === 'string' ? env[name] : undefined;
-    if (text !== undefined) overlay[key] = fromEnvString(node.format, text);
+    if (text !== undefined) {
+      overlay[key] = fromEnvString(node.format, text);
+      names?.set(`${prefix}${key}`, name as string);
+    }
+  }
+  return overlay;
+}
+
+/**
+ * Other tools' names for section keys, as environment variables (CoW reads WECHATCOMAPP_TOKEN for
+ * wechatcomapp_token); the section's own variable (WEWORKTOP_TOKEN) wins when both are set.
+ */
+export function aliasEnvOverlay(section: Record<string, unknown>, aliases: Record<string, string>, env: NodeJS.ProcessEnv, names: Map<string, string>, channel: string): Record<string, unknown> {
+  const overlay: Record<string, unknown> = {};
+  for (const [alias, key] of Object.entries(aliases)) {
+    const node = section[key];
+    const text = env[alias.toUpperCase()];
+    if (text === undefined || !isObject(node) || (typeof node.env === 'string' && env[node.env] !== undefined)) continue;
+    overlay[key] = fromEnvString(node.format, text);
+    names.set(`${channel}.${key}`, alias.toUpperCase());
   }
   return overlay;
 }

@@ -7,9 +7,33 @@ import { describeFound } from './config-error.js';
  * Env vars, which are always strings, are parsed by env-overlay.ts instead.
  */
 export class FormatError extends Error {
-  constructor(expected: string, value: unknown, secret = false) {
-    super(`expected ${expected}, found ${describeFound(value, secret)}`);
+  constructor(expected: string, value: unknown, secret = false, found = describeFound(value, secret)) {
+    super(`expected ${expected}, found ${found}`);
   }
+}
+
+/** A credential of a known alphabet: a mismatch names the first character outside it. */
+export interface CredentialPattern {
+  regex: RegExp;
+  describe: string;
+  /** One character the platform generates. */
+  allowed?: RegExp;
+  /** What the console calls it, with its article: "a Token". */
+  what?: string;
+}
+
+/**
+ * What is wrong with a secret, without echoing it: its length, and the first character the
+ * platform never generates (a space or quote copied along, a placeholder's "-").
+ */
+export function describeCredential(value: string, pattern: CredentialPattern): string {
+  const chars = Array.from(value);
+  const at = pattern.allowed ? chars.findIndex((char) => !pattern.allowed!.test(char)) : -1;
+  const length = `a value of ${chars.length} characters`;
+  if (at < 0) return length;
+  const char = chars[at]!;
+  const named = char === ' ' ? 'a space' : char === '\n' || char === '\r' ? 'a line break' : char === '\t' ? 'a tab' : JSON.stringify(char);
+  return `${length} with ${named} at position ${at + 1}, a character WeCom never puts in ${pattern.what ?? 'one'}`;
 }
 
 export function registerFormats(): void {
@@ -72,12 +96,12 @@ export function registerFormats(): void {
 }
 
 /** A format for a credential the chosen channel cannot run without. */
-export function requiredText(channel: string, pattern?: { regex: RegExp; describe: string }) {
+export function requiredText(channel: string, pattern?: CredentialPattern) {
   return (value: unknown, schema: { sensitive?: boolean }) => {
     const secret = schema.sensitive === true;
     if (typeof value !== 'string' || value === '') {
       throw new FormatError(`a value (required when channel_type is "${channel}")`, value, secret);
     }
-    if (pattern && !pattern.regex.test(value)) throw new FormatError(pattern.describe, value, secret);
+    if (pattern && !pattern.regex.test(value)) throw new FormatError(pattern.describe, value, secret, secret ? describeCredential(value, pattern) : undefined);
   };
 }

@@ -1,13 +1,20 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import convict from 'convict';
-import { ConfigError, describeFound } from './config-error.js';
-import { envOverlay } from './env-overlay.js';
+import { ConfigError, withWrittenKey, type KeyNames } from './config-error.js';
+import { chooseChannel, type Channels } from './cow-channels.js';
+import { chooseLlm, describeLlm, type LlmChoice } from './cow-providers.js';
+import { aliasEnvOverlay, envOverlay } from './env-overlay.js';
+import { CORE_EXAMPLE_VALUES, stillExampleValues } from './example-values.js';
 import { registerFormats } from './formats.js';
+import { readConfigFile } from './read-config-file.js';
 import { coreSchema, type CoreConfig } from './schema.js';
-import type { ChannelModule } from '../channel.js';
+import { summarizeUnknownKeys, undeclaredKeys } from './unknown-keys.js';
 
 registerFormats();
+
+/** LoadedConfig.source when no file was read. */
+export const EMBEDDED_DEFAULT = 'embedded default';
 
 /** The validated config: core keys plus the selected channel's section (e.g. `weworktop`). */
 export type AppConfig = CoreConfig & Record<string, unknown>;
@@ -17,6 +24,11 @@ export interface LoadedConfig {
   /** The file read, or "embedded default" when there was none. */
   source: string;
   warnings: string[];
+  /** Info lines for the start: how the channel and the LLM were chosen. */
+  notices: string[];
+  llm: LlmChoice;
+  /** Keys the user wrote under another name, for errors raised after loading. */
+  keyNames: KeyNames;
 }
 
 export interface LoadConfigOptions {
@@ -24,7 +36,7 @@ export interface LoadConfigOptions {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   /** Channel names the registry knows, and how to load one's module. */
-  channels: { names: readonly string[]; load(name: string): Promise<ChannelModule> };
+  channels: Channels;
 }
 
 /** `--config PATH`, then CONFIG_PATH, then ./config.json; undefined when the default is absent. */
@@ -41,20 +53,6 @@ export function resolveConfigPath(argv: string[], env: NodeJS.ProcessEnv, cwd: s
   return existsSync(fallback) ? fallback : undefined;
 }
 
-function readJson(file: string): Record<string, unknown> {
-  const text = readFileSync(file, 'utf8');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError(path.basename(file), 'valid JSON', `a syntax error (${(error as Error).message})`);
-  }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new ConfigError(path.basename(file), 'a JSON object', describeFound(parsed));
-  }
-  return parsed as Record<string, unknown>;
-}
-
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -62,20 +60,25 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
  * Accepts both shapes: CoW's flat `{channel_type, ..., weworktop: {...}}` and the original
  * weworktop README's `{services: {channel_type, weworktop: {...}}}`. Core keys found in the channel
  * section override the global ones; other tools' root keys are mapped through the channel's aliases.
+ * `names` learns the name each moved key was written under.
  */
-export function normalizeShape(raw: Record<string, unknown>, channel: string, aliases: Record<string, string> = {}): Record<string, unknown> {
+export function normalizeShape(raw: Record<string, unknown>, channel: string, aliases: Record<string, string> = {}, names?: Map<string, string>): Record<string, unknown> {
   const { services, ...rest } = raw;
   const base: Record<string, unknown> = isObject(services) ? { ...rest, ...services } : { ...rest };
   const section: Record<string, unknown> = isObject(base[channel]) ? { ...(base[channel] as Record<string, unknown>) } : {};
   for (const [alias, key] of Object.entries(aliases)) {
     if (alias in base) {
-      if (!(key in section)) section[key] = base[alias];
+      if (!(key in section)) {
+        section[key] = base[alias];
+        names?.set(`${channel}.${key}`, alias);
+      }
       delete base[alias];
     }
   }
   for (const key of Object.keys(section)) {
     if (key in coreSchema) {
       base[key] = section[key];
+      names?.set(key, `${channel}.${key}`);
       delete section[key];
     }
   }
@@ -92,38 +95,86 @@ function toConfigError(error: Error): ConfigError {
   return new ConfigError(key, expected.replace(/^must be /, ''), found ?? 'an invalid value');
 }
 
+/** Every dotted path with a value in `tree` (an object value is a path of its own too). */
+function paths(tree: Record<string, unknown>, prefix = ''): string[] {
+  return Object.entries(tree).flatMap(([key, value]) => [`${prefix}${key}`, ...(isObject(value) ? paths(value, `${prefix}${key}.`) : [])]);
+}
+
 export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConfig> {
   const argv = options.argv ?? process.argv.slice(2);
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
   const file = resolveConfigPath(argv, env, cwd);
-  const raw = file ? readJson(file) : {};
+  const raw = file ? readConfigFile(file) : {};
 
-  const rawChannel = env.CHANNEL_TYPE ?? (isObject(raw.services) ? raw.services.channel_type : raw.channel_type) ?? 'terminal';
-  if (typeof rawChannel !== 'string' || !options.channels.names.includes(rawChannel)) {
-    throw new ConfigError('channel_type', `one of ${options.channels.names.map((n) => `"${n}"`).join(', ')}`, describeFound(rawChannel));
-  }
-  const channelModule = await options.channels.load(rawChannel);
+  const written = env.CHANNEL_TYPE ?? (isObject(raw.services) && 'channel_type' in raw.services ? raw.services.channel_type : raw.channel_type);
+  const choice = await chooseChannel(written, raw, env, options.channels);
+  const channel = choice.channel;
+  const channelModule = await options.channels.load(channel);
   const schema: Record<string, unknown> = { ...coreSchema };
-  if (channelModule.configSchema) schema[rawChannel] = channelModule.configSchema;
+  if (channelModule.configSchema) schema[channel] = channelModule.configSchema;
 
-  const warnings: string[] = [];
-  let config: convict.Config<AppConfig>;
+  const names = new Map<string, string>();
+  const aliases = channelModule.keyAliases ?? {};
+  const shaped: Record<string, unknown> = { ...normalizeShape(raw, channel, aliases, names), channel_type: channel };
+  const overlay = envOverlay(schema, env, names);
+  delete overlay.channel_type;
+  if (isObject(channelModule.configSchema)) {
+    const fromAliases = aliasEnvOverlay(channelModule.configSchema, aliases, env, names, channel);
+    if (Object.keys(fromAliases).length > 0) overlay[channel] = { ...fromAliases, ...(isObject(overlay[channel]) ? overlay[channel] : {}) };
+  }
+  const userSet = new Set([...paths(shaped), ...paths(overlay)]);
+  const notices = choice.notice ? [choice.notice] : [];
+
+  const fromCow = choice.cowApp || [...names.values()].some((name) => name in aliases || name.toLowerCase() in aliases);
+  if (fromCow) {
+    // Keys a CoW user will look for under CoW's name.
+    for (const [alias, key] of Object.entries(aliases)) if (!userSet.has(`${channel}.${key}`)) names.set(`${channel}.${key}`, alias);
+    const applied = Object.entries(channelModule.cow?.appDefaults ?? {}).filter(([key]) => !userSet.has(`${channel}.${key}`));
+    if (applied.length > 0) {
+      shaped[channel] = { ...Object.fromEntries(applied), ...(isObject(shaped[channel]) ? shaped[channel] : {}) };
+      notices.push(`config from CoW's WeCom app: ${applied.map(([key, value]) => `${channel}.${key} ${JSON.stringify(value)}`).join(', ')} (CoW's defaults, so the URL saved in the WeCom console keeps working)`);
+    }
+  }
+
   try {
-    // env: {} so convict does not read env vars itself; envOverlay parses them by format.
-    config = convict(schema as convict.Schema<AppConfig>, { env: {}, args: [] });
-    config.load(normalizeShape(raw, rawChannel, channelModule.keyAliases));
-    config.load(envOverlay(schema, env));
-    config.validate({ allowed: 'warn', output: (message: string) => warnings.push(message.replace(/^\S*Warning:\S*\s*/, 'unknown config key: ')) });
+    const warnings: string[] = [];
+    let config: convict.Config<AppConfig>;
+    try {
+      // env: {} so convict does not read env vars itself; envOverlay parses them by format.
+      config = convict(schema as convict.Schema<AppConfig>, { env: {}, args: [] });
+      config.load(shaped);
+      config.load(overlay);
+      const examples = { ...CORE_EXAMPLE_VALUES, ...Object.fromEntries(Object.entries(channelModule.exampleValues ?? {}).map(([key, value]) => [`${channel}.${key}`, value])) };
+      const unfilled = stillExampleValues(config.getProperties(), examples);
+      if (unfilled.length > 0) {
+        const others = unfilled.length > 1 ? ` (so ${unfilled.length === 2 ? 'is' : 'are'} ${unfilled.slice(1).join(', ')})` : '';
+        throw new ConfigError(unfilled[0]!, 'your own value', `the example value of config.json.example${others}`);
+      }
+      config.validate({ allowed: 'warn', output: (message: string) => void warnings.push(summarizeUnknownKeys(undeclaredKeys(message)) ?? '') });
+    } catch (error) {
+      throw error instanceof ConfigError ? error : toConfigError(error as Error);
+    }
+    const values = config.getProperties();
+    const llm = chooseLlm(values, userSet.has('model'));
+    Object.assign(values, { open_ai_api_key: llm.apiKey, open_ai_api_base: llm.apiBase, model: llm.model });
+    if (llm.missing) warnings.push(offlineWarning(llm.missing, channel));
+    else notices.push(describeLlm(llm));
+    if (values.single_chat_prefix.length === 0) {
+      warnings.push('single_chat_prefix is [] so no private message will ever trigger the bot; use [""] to answer every message');
+    }
+    // Only a choice the user made is worth a warning: our defaults are consistent.
+    if (userSet.has('max_single_msg_tokens') && userSet.has('conversation_max_tokens') && values.max_single_msg_tokens >= values.conversation_max_tokens) {
+      warnings.push('max_single_msg_tokens is not below conversation_max_tokens, so a long message can leave no room for history');
+    }
+    return { config: values, source: file ?? EMBEDDED_DEFAULT, warnings: warnings.filter(Boolean), notices, llm, keyNames: names };
   } catch (error) {
-    throw toConfigError(error as Error);
+    throw error instanceof ConfigError ? withWrittenKey(error, names) : error;
   }
-  const values = config.getProperties();
-  if (values.single_chat_prefix.length === 0) {
-    warnings.push('single_chat_prefix is [] so no private message will ever trigger the bot; use [""] to answer every message');
-  }
-  if (values.max_single_msg_tokens >= values.conversation_max_tokens) {
-    warnings.push('max_single_msg_tokens is not below conversation_max_tokens, so a long message can leave no room for history');
-  }
-  return { config: values, source: file ?? 'embedded default', warnings };
+}
+
+function offlineWarning(missing: { key: string; why: string }, channel: string): string {
+  const who = channel === 'weworktop' ? 'WeCom users get the offline responder\'s answers' : 'the offline responder answers';
+  const alternatives = missing.key === 'open_ai_api_key' ? ' (or your CoW provider\'s key, e.g. deepseek_api_key; README: Coming from CoW)' : '';
+  return `${missing.why}, so ${who} ("[离线模式] …", not a model's); set ${missing.key}${alternatives}`;
 }

@@ -1,11 +1,12 @@
 import type convict from 'convict';
+import { cowProviderSchema, type CowProviderKeys } from './cow-provider-schema.js';
 
 /**
  * Every core key, with its type, default and doc. Names follow chatgpt-on-wechat (CoW) so its users
  * feel at home; where our default differs from CoW's the doc says so. Channel sections (e.g.
  * `weworktop`) are declared by the channel module and added when that channel is selected.
  */
-export interface CoreConfig {
+export interface CoreConfig extends CowProviderKeys {
   channel_type: string;
   log_level: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
@@ -185,4 +186,5 @@ export const coreSchema: convict.Schema<CoreConfig> = {
   rate_limit_per_minute: { doc: 'Messages per user per minute; past it the user is told to slow down. 0: no limit.', format: 'non-negative-int', default: 20, env: 'RATE_LIMIT_PER_MINUTE' },
   plugins: list('Plugins to enable, by folder name under plugins/ (e.g. ["banwords", "keyword"]).', [], 'PLUGINS'),
   plugin_config: { doc: 'Per-plugin settings, keyed by plugin name.', format: 'object', default: {}, env: 'PLUGIN_CONFIG' },
+  ...cowProviderSchema,
 };

@@ -1,4 +1,5 @@
 import OpenAI from 'openai';
+import { endpointMissing } from '../bot/endpoint-not-found.js';
 import type { Logger } from '../logger.js';
 import { UserFacingError } from '../user-facing-error.js';
 import { downloadBytes } from './download-bytes.js';
@@ -41,6 +42,17 @@ export class OpenAIImageGenerator implements ImageGenerator {
       if (error instanceof OpenAI.APIError && REFUSAL_CODES.has(String(error.code))) {
         this.log.info({ model, code: error.code, err: error.message }, 'image request refused by the API');
         throw new UserFacingError(mediaMessages.imageRefused, { cause: error });
+      }
+      const missing = endpointMissing(error, {
+        baseURL: client.baseURL,
+        path: '/images/generations',
+        what: 'image generation (/images/generations)',
+        turnOff: 'set image_create_prefix to [] to turn image requests off, or open_ai_api_base to a server that draws',
+        userMessage: mediaMessages.imageUnavailable,
+      });
+      if (missing) {
+        this.log.warn({ model }, `image generation failed: ${missing.explanation}`);
+        throw missing;
       }
       throw this.failure(mediaMessages.imageFailed, 'image generation failed', error, { model, size });
     }

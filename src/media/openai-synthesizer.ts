@@ -1,4 +1,5 @@
 import type OpenAI from 'openai';
+import { endpointMissing } from '../bot/endpoint-not-found.js';
 import { sniffAudioFormat } from './audio-codec.js';
 import type { SpeechSynthesizer, SynthesizedSpeech } from './media-engines.js';
 
@@ -7,7 +8,16 @@ export class OpenAISynthesizer implements SpeechSynthesizer {
   constructor(private readonly options: { client: OpenAI; model: string; voice: string }) {}
 
   async synthesize(text: string): Promise<SynthesizedSpeech> {
-    const response = await this.options.client.audio.speech.create({ model: this.options.model, voice: this.options.voice, input: text, response_format: 'mp3' });
+    const { client } = this.options;
+    let response: Response;
+    try {
+      response = await client.audio.speech.create({ model: this.options.model, voice: this.options.voice, input: text, response_format: 'mp3' });
+    } catch (error) {
+      const turnOff = 'set voice_reply_voice and always_reply_voice to false, or text_to_voice to "azure"';
+      const missing = endpointMissing(error, { baseURL: client.baseURL, path: '/audio/speech', what: 'text-to-speech (/audio/speech)', turnOff, userMessage: '' });
+      // The pipeline answers with text instead and logs this message.
+      throw missing ? new Error(missing.explanation, { cause: error }) : error;
+    }
     const data = Buffer.from(await response.arrayBuffer());
     // Compatible servers may ignore response_format, so the bytes decide.
     const format = sniffAudioFormat(data);

@@ -1,5 +1,7 @@
 import type OpenAI from 'openai';
 import { toFile } from 'openai';
+import { endpointMissing } from '../bot/endpoint-not-found.js';
+import { mediaMessages } from './media-messages.js';
 import type { WavTranscriber } from './wav-speech-recognizer.js';
 
 /**
@@ -9,11 +11,23 @@ import type { WavTranscriber } from './wav-speech-recognizer.js';
 export function openAITranscriber(client: OpenAI, model: string, language: string): WavTranscriber {
   const iso639 = language.split(/[-_]/)[0]?.toLowerCase();
   return async (wav) => {
-    const result = await client.audio.transcriptions.create({
-      file: await toFile(wav, 'voice.wav', { type: 'audio/wav' }),
-      model,
-      ...(iso639 ? { language: iso639 } : {}),
-    });
-    return result.text ?? '';
+    try {
+      const result = await client.audio.transcriptions.create({
+        file: await toFile(wav, 'voice.wav', { type: 'audio/wav' }),
+        model,
+        ...(iso639 ? { language: iso639 } : {}),
+      });
+      return result.text ?? '';
+    } catch (error) {
+      throw (
+        endpointMissing(error, {
+          baseURL: client.baseURL,
+          path: '/audio/transcriptions',
+          what: 'speech recognition (/audio/transcriptions)',
+          turnOff: 'set speech_recognition and group_speech_recognition to false, or voice_to_text to "azure"',
+          userMessage: mediaMessages.speechUnavailable,
+        }) ?? error
+      );
+    }
   };
 }

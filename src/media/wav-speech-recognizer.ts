@@ -1,3 +1,4 @@
+import { EndpointMissing } from '../bot/endpoint-not-found.js';
 import type { Logger } from '../logger.js';
 import { UserFacingError } from '../user-facing-error.js';
 import { toWav16kMono } from './audio-codec.js';
@@ -30,6 +31,10 @@ export class WavSpeechRecognizer implements SpeechRecognizer {
     try {
       text = (await this.options.transcribe(wav)).trim();
     } catch (error) {
+      if (error instanceof EndpointMissing) {
+        this.log.warn({ engine: this.options.engine }, `speech recognition failed: ${error.explanation}`);
+        throw error;
+      }
       this.log.warn({ engine: this.options.engine, err: messageOf(error) }, 'speech recognition failed');
       throw new UserFacingError(mediaMessages.speechFailed, { cause: error });
     }

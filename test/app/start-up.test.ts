@@ -62,15 +62,44 @@ describe('node app.js', () => {
     }
   });
 
+  test('without a config file but with WeCom credentials in the environment (CoW\'s names) it serves WeCom, not the simulator', async () => {
+    const key = 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C';
+    const env = { WECHATCOM_CORP_ID: 'ww1', WECHATCOMAPP_SECRET: 'app-secret-0001', WECHATCOMAPP_AGENT_ID: '1000002', WECHATCOMAPP_TOKEN: 'QDG6eK', WECHATCOMAPP_AES_KEY: key, WECHATCOMAPP_PORT: '0', WEWORKTOP_HOST: '127.0.0.1', WEWORKTOP_API_BASE: 'http://127.0.0.1:9', WEWORKTOP_API_RETRIES: '0', INBOX_STORE: 'memory', SESSION_STORE: 'memory' };
+    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), APP], { cwd: tempDir(), env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } });
+    let stdout = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', () => stdout.includes('start-up check') && stdout.includes('check it from this machine first') && resolve());
+        void exited.then((code) => reject(new Error(`exited with ${code}: ${stdout}`)));
+      });
+      assert.match(stdout, /no channel_type set, but weworktop credentials are: starting the weworktop channel/);
+      assert.match(stdout, /ERROR .*start-up check: no access token, so no reply can be sent: WeCom gettoken failed: errcode -1: network/);
+      assert.doesNotMatch(stdout, /Open the chat page/);
+      // SIGTERM is handled once start-up has returned, just after its last line.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0, stdout);
+    } finally {
+      clearTimeout(killer);
+      child.kill('SIGKILL');
+    }
+  });
+
   test('with channel_type "terminal" it runs the terminal channel and answers offline', async () => {
     const dir = tempDir();
     writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ channel_type: 'terminal' }));
-    const result = await runApp(dir, '你好\n');
+    const result = await runApp(dir, '你好\ngroup:产品群 #chatid\n');
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /weworktop terminal/);
     assert.match(result.stdout, /config\.json\.example/, 'says how to configure WeCom');
     assert.match(result.stdout, /bot> \[离线模式\]/);
     assert.match(result.stdout, /问题是：「你好」/);
+    assert.match(result.stdout, /bot> 本群的 chat id：产品群/);
+    assert.doesNotMatch(result.stdout, / (INFO|WARN) /, 'log lines stay off the chat');
+    assert.match(result.stderr, /INFO +\[app\] starting weworktop/);
   });
 
   test('a bad config stops start-up with one line naming the key, and a non-zero exit', async () => {
@@ -86,7 +115,8 @@ describe('node app.js', () => {
     writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ plugins: ['nope'] }));
     assert.equal((await runApp(dir, '')).stderr.trim(), 'config error: plugins: expected names from "banwords", "keyword", found string "nope"');
     writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ plugins: ['banwords'], plugin_config: { banwords: { words: 'x' } } }));
-    assert.equal((await runApp(dir, '')).stderr.trim(), 'config error: plugin_config.banwords.words: expected a list of strings, found string "x"');
+    // Plugin options are checked where plugins load, after the terminal channel's log lines (stderr) began.
+    assert.equal((await runApp(dir, '')).stderr.trim().split('\n').at(-1), 'config error: plugin_config.banwords.words: expected a list of strings, found string "x"');
   });
 
   test('secrets never reach the log', async () => {

@@ -23,6 +23,8 @@ export interface FakeOpenAI {
   /** The base URL to configure as open_ai_api_base (ends in /v1). */
   url: string;
   chatRequests(): ChatRequest[];
+  /** The Authorization header of each chat request, in order. */
+  chatAuthorizations(): string[];
   transcriptionRequests(): TranscriptionRequest[];
   speechRequests(): Array<Record<string, unknown>>;
   imageRequests(): ImageRequest[];
@@ -31,10 +33,14 @@ export interface FakeOpenAI {
   setLatency(ms: number): void;
   /** Characters per streamed chunk and the pause between chunks. */
   setStreaming(options: { chunkChars?: number; chunkDelayMs?: number }): void;
-  /** The next `times` chat calls fail with this HTTP status. */
-  failNext(status: number, times?: number): void;
+  /** The next `times` chat calls fail with this HTTP status (and error code). */
+  failNext(status: number, times?: number, code?: string): void;
   /** The next `times` chat calls get this answer as it is (a gateway's HTML page, broken JSON, with status 200). */
   answerNextRaw(response: FakeResponse, times?: number): void;
+  /** These endpoints ("/images/generations", "/audio/transcriptions"...) answer 404, as on servers that have none. */
+  dropEndpoints(...paths: string[]): void;
+  /** Paths without /v1 answer 404, as on most real servers (the fake takes both by default). */
+  requireV1(): void;
   setTranscriber(transcribe: (request: TranscriptionRequest) => string | Promise<string>): void;
   setSpeech(synthesize: (body: Record<string, unknown>) => Buffer | Promise<Buffer>): void;
   setImageResponder(answer: (request: ImageRequest) => ImageAnswer | Promise<ImageAnswer>): void;
@@ -77,8 +83,10 @@ const defaults = () => ({
   latencyMs: 0,
   chunkChars: 4,
   chunkDelayMs: 0,
-  failures: [] as number[],
+  failures: [] as Array<{ status: number; code?: string }>,
   raw: [] as FakeResponse[],
+  dropped: [] as string[],
+  strictV1: false,
   transcribe: (() => 'transcribed text') as (request: TranscriptionRequest) => string | Promise<string>,
   speech: ((body: Record<string, unknown>) => silentWav(Math.max(1, String(body.input ?? '').length / 10))) as (body: Record<string, unknown>) => Buffer | Promise<Buffer>,
   image: (() => ({ b64: TINY_PNG })) as (request: ImageRequest) => ImageAnswer | Promise<ImageAnswer>,
@@ -88,6 +96,7 @@ const defaults = () => ({
 export async function startFakeOpenAI(options: FakeServerOptions = {}): Promise<FakeOpenAI> {
   let state = defaults();
   const chats: ChatRequest[] = [];
+  const authorizations: string[] = [];
   const transcriptions: TranscriptionRequest[] = [];
   const speeches: Array<Record<string, unknown>> = [];
   const images: ImageRequest[] = [];
@@ -97,9 +106,12 @@ export async function startFakeOpenAI(options: FakeServerOptions = {}): Promise<
 
   async function chat(request: FakeRequest): Promise<FakeResponse> {
     const body = JSON.parse(request.body.toString('utf8')) as ChatRequest;
-    if (options.record !== false) chats.push(body);
+    if (options.record !== false) {
+      chats.push(body);
+      authorizations.push(String(request.headers.authorization ?? ''));
+    }
     const failure = state.failures.shift();
-    if (failure !== undefined) return apiError(failure, `fake failure ${failure}`);
+    if (failure !== undefined) return apiError(failure.status, `fake failure ${failure.status}`, failure.code);
     const raw = state.raw.shift();
     if (raw) return raw;
     if (state.latencyMs) await sleep(state.latencyMs);
@@ -152,6 +164,8 @@ export async function startFakeOpenAI(options: FakeServerOptions = {}): Promise<
   let baseUrl = '';
   const server = await startFakeServer(async (request) => {
     const path = request.path.replace(/^\/v1/, '');
+    const notFound = () => apiError(404, `fake OpenAI has no ${request.method} ${request.path}`);
+    if ((state.strictV1 && path === request.path && !path.startsWith('/files/')) || state.dropped.includes(path)) return notFound();
     if (request.method === 'POST' && path === '/chat/completions') return chat(request);
     if (request.method === 'POST' && path === '/audio/transcriptions') return transcription(request);
     if (request.method === 'POST' && path === '/audio/speech') return speech(request);
@@ -167,6 +181,7 @@ export async function startFakeOpenAI(options: FakeServerOptions = {}): Promise<
   return {
     url: `${server.url}/v1`,
     chatRequests: () => chats,
+    chatAuthorizations: () => authorizations,
     transcriptionRequests: () => transcriptions,
     speechRequests: () => speeches,
     imageRequests: () => images,
@@ -176,14 +191,17 @@ export async function startFakeOpenAI(options: FakeServerOptions = {}): Promise<
       if (chunkChars !== undefined) state.chunkChars = chunkChars;
       if (chunkDelayMs !== undefined) state.chunkDelayMs = chunkDelayMs;
     },
-    failNext: (status, times = 1) => void state.failures.push(...Array<number>(times).fill(status)),
+    failNext: (status, times = 1, code) => void state.failures.push(...Array.from({ length: times }, () => ({ status, ...(code ? { code } : {}) }))),
     answerNextRaw: (response, times = 1) => void state.raw.push(...Array<FakeResponse>(times).fill(response)),
+    dropEndpoints: (...paths) => void state.dropped.push(...paths),
+    requireV1: () => void (state.strictV1 = true),
     setTranscriber: (transcribe) => void (state.transcribe = transcribe),
     setSpeech: (synthesize) => void (state.speech = synthesize),
     setImageResponder: (answer) => void (state.image = answer),
     reset() {
       state = defaults();
       chats.length = 0;
+      authorizations.length = 0;
       transcriptions.length = 0;
       speeches.length = 0;
       images.length = 0;

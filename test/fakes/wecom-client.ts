@@ -122,8 +122,13 @@ export class AiBotClient {
   }
 
   async verifyUrl(echo: string, options: PostOptions = {}): Promise<ClientResponse> {
+    return answer(await fetch(this.verificationUrl(echo, options)));
+  }
+
+  /** The signed GET URL of the AI bot's URL verification, without sending it. */
+  verificationUrl(echo: string, options: PostOptions = {}): string {
     const echostr = this.crypto.encrypt(echo);
-    return answer(await fetch(`${this.options.url}?${signedQuery(this.crypto, echostr, options, { echostr })}`));
+    return `${this.options.url}?${signedQuery(this.crypto, echostr, options, { echostr })}`;
   }
 
   /** The same bot credentials against another URL. */

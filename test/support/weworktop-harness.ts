@@ -41,6 +41,10 @@ export interface WeworktopHarnessOptions {
   /** Reuse running fakes (e.g. across a restart). */
   wecom?: FakeWeCom;
   openai?: FakeOpenAI;
+  /** Rewrites the whole config before it is written (e.g. into CoW's flat shape). */
+  shape?: (config: Record<string, unknown>) => Record<string, unknown>;
+  /** The app's environment variables. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** The real app (config file, pipeline, fastify server on a free port) against fake WeCom and OpenAI. */
@@ -61,14 +65,14 @@ export async function startWeworktop(options: WeworktopHarnessOptions = {}): Pro
     ...options.config,
     weworktop: { corp_id: CORP_ID, corp_secret: SECRET, agent_id: AGENT_ID, token: TOKEN, aes_key: AES_KEY, port: 0, host: '127.0.0.1', api_base: wecom.url, api_retry_delay_ms: 10, ...options.weworktop },
   };
-  writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
+  writeFileSync(path.join(dir, 'config.json'), JSON.stringify(options.shape ? options.shape(config) : config));
   const logs: string[] = [];
   const closeFakes = async (): Promise<void> => {
     if (!options.wecom) await wecom.close();
     if (!options.openai) await openai.close();
   };
   // A start-up that fails (config tests) must not leave the fakes listening: the test file would never exit.
-  const app = await startApp({ channels: channelRegistry, plugins: pluginRegistry, argv: [], env: {}, cwd: dir, logSink: { write: (line) => logs.push(line) } }).catch(async (error: unknown) => {
+  const app = await startApp({ channels: channelRegistry, plugins: pluginRegistry, argv: [], env: options.env ?? {}, cwd: dir, logSink: { write: (line) => logs.push(line) } }).catch(async (error: unknown) => {
     await closeFakes();
     throw error;
   });

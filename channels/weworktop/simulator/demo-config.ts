@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { COMPATIBLE, OPENAI_API_BASE } from '../../../src/config/cow-providers.js';
 import { normalizeShape } from '../../../src/config/load-config.js';
 import { cowKeyAliases } from '../config.js';
 
@@ -50,11 +51,12 @@ export function userCoreKeys(raw: Record<string, unknown>): Record<string, unkno
   return Object.fromEntries(Object.entries(flat).filter(([key]) => !DEMO_OWNED.includes(key)));
 }
 
-/** An LLM is configured the way start-app decides it: a key, or a base URL other than OpenAI's. */
+/** An LLM is configured: a key (open_ai_api_key or a CoW provider's), or a base URL other than OpenAI's. */
 export function llmConfigured(core: Record<string, unknown>, env: NodeJS.ProcessEnv): boolean {
-  const key = env.OPEN_AI_API_KEY ?? core.open_ai_api_key;
+  const set = (key: string) => Boolean(env[key.toUpperCase()] ?? core[key]);
   const base = env.OPEN_AI_API_BASE ?? core.open_ai_api_base;
-  return Boolean(key) || (typeof base === 'string' && base !== '' && base !== 'https://api.openai.com/v1');
+  const providerKeys = Object.values(COMPATIBLE).map((provider) => provider.keys[0]!);
+  return set('open_ai_api_key') || providerKeys.some(set) || (typeof base === 'string' && base !== '' && base !== OPENAI_API_BASE);
 }
 
 /** The config the demo starts the real weworktop channel with, against the fake WeCom API at `apiBase`. */

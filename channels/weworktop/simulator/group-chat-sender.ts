@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AiBotClient } from '../../../test/fakes/wecom-client.js';
+import type { AiBotCallback } from '../aibot/aibot-message.js';
 import { groupChat, type ChatEntry, type ChatLog, type RawPayload } from './chat-log.js';
 import type { DemoCredentials } from './demo-config.js';
 import { markdownToHtml } from './markdown-html.js';
@@ -17,6 +18,8 @@ export interface GroupChatSenderOptions {
   watcher: ReplyWatcher;
   /** Pause between stream refreshes. */
   pollMs?: number;
+  /** Why the bot answered a message with nothing (the reason the server decided on). */
+  whyNoAnswer: (callback: AiBotCallback) => string;
 }
 
 /** WeCom stops polling a stream 6 minutes after the user's message (spec §4c). */
@@ -60,8 +63,9 @@ export class GroupChatSender {
       log.note(chat, `Not sent to the bot: in a group, WeCom gives the AI bot only messages that @-mention it (start with "@${botName} ").`);
       return entry;
     }
-    const base = { chattype: 'group', chatid: chatId, from: { userid: user }, response_url: watcher.responseUrl(chat, user) };
-    const posted = await this.post({ msgid: randomBytes(16).toString('hex'), ...base, msgtype: 'text', text: { content: text } });
+    const base = { chattype: 'group' as const, chatid: chatId, from: { userid: user }, response_url: watcher.responseUrl(chat, user) };
+    const callback = { msgid: randomBytes(16).toString('hex'), ...base, msgtype: 'text', text: { content: text } };
+    const posted = await this.post(callback);
     log.update(entry, { raw: posted.raw });
     if (posted.error) {
       log.note(chat, posted.error);
@@ -69,7 +73,7 @@ export class GroupChatSender {
     }
     const answer = posted.answer;
     if (!answer) {
-      log.note(chat, 'The bot accepted the message with an empty answer: it will not reply (the server log says why).');
+      log.note(chat, `No answer (the callback was answered empty): ${this.options.whyNoAnswer(callback)}`);
     } else if (answer.msgtype === 'stream') {
       const stream = answer.stream as Stream;
       const reply = log.add({ chat, from: 'bot', user, kind: 'stream', text: '', streaming: true });

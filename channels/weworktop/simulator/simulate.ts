@@ -16,9 +16,9 @@ export interface SimulateOptions {
 }
 
 /** WeCom gives the URL check 1 second (spec §1.2); slower servers fail to save in the console. */
-const VERIFY_DEADLINE_MS = 1000;
+export const VERIFY_DEADLINE_MS = 1000;
 
-interface Answer {
+export interface Answer {
   status: number;
   body: string;
   ms: number;
@@ -63,13 +63,13 @@ export async function simulate(options: SimulateOptions, print: (line: string) =
   return true;
 }
 
-function fail(print: (line: string) => void, why: string): false {
+export function fail(print: (line: string) => void, why: string): false {
   print(`   ✗ ${why}`);
   print('Result: FAILED');
   return false;
 }
 
-async function request(url: string, init: RequestInit, timeoutMs: number): Promise<Answer | { error: string }> {
+export async function request(url: string, init: RequestInit, timeoutMs: number): Promise<Answer | { error: string }> {
   const started = Date.now();
   try {
     const response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
@@ -89,7 +89,7 @@ function explainNetwork(error: Error, url: string, timeoutMs: number): string {
   return `could not reach ${host}: ${code ?? cause?.message ?? error.message}`;
 }
 
-function explainStatus(answer: Answer): string {
+export function explainStatus(answer: Answer): string {
   const detail = answer.body ? ` (${answer.body.slice(0, 200)})` : '';
   if (answer.status === 401) return `refused as not signed by WeCom${detail}: token, aes_key and corp_id must be the values in the server's config`;
   if (answer.status === 400) return `the server could not read the request${detail}: a different aes_key, or a server that expects another format`;

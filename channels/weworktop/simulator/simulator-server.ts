@@ -41,6 +41,8 @@ export interface SimulatorServerOptions {
 
 export interface SimulatorServer {
   url: string;
+  /** The port asked for, when another process had it and a free one was taken instead. */
+  taken?: number;
   close(): Promise<void>;
 }
 
@@ -57,17 +59,20 @@ class BadRequest extends Error {}
 export async function startSimulatorServer(options: SimulatorServerOptions): Promise<SimulatorServer> {
   const feeds = new Set<() => void>();
   let server = buildServer(options, feeds);
+  let taken: number | undefined;
   try {
     await server.listen({ host: options.host, port: options.port });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || options.port === 0) throw error;
     await server.close();
+    taken = options.port;
     server = buildServer(options, feeds);
     await server.listen({ host: options.host, port: 0 });
   }
   const { port } = server.server.address() as AddressInfo;
   return {
     url: `http://${options.host}:${port}/`,
+    ...(taken !== undefined ? { taken } : {}),
     async close() {
       for (const end of [...feeds]) end();
       await server.close();

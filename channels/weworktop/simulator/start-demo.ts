@@ -1,9 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pluginRegistry } from '../../../plugins/registry.js';
 import { ConfigError } from '../../../src/config/config-error.js';
 import { resolveConfigPath } from '../../../src/config/load-config.js';
+import { readConfigFile } from '../../../src/config/read-config-file.js';
 import type { LogSink } from '../../../src/logger.js';
 import { startApp, type RunningApp } from '../../../src/start-app.js';
 import { startFakeWeCom } from '../../../test/fakes/fake-wecom.js';
@@ -14,8 +15,10 @@ import { ChatLog } from './chat-log.js';
 import { DEMO_BOT_NAME, DEMO_GROUP, DEMO_USERS, demoConfig, generateCredentials, llmConfigured, userCoreKeys } from './demo-config.js';
 import { GroupChatSender } from './group-chat-sender.js';
 import { MediaStore } from './media-store.js';
+import { noAnswerReason } from './no-answer-reason.js';
 import { PrivateChatSender } from './private-chat-sender.js';
 import { ReplyWatcher } from './reply-watcher.js';
+import { silenceNote } from './silence-notes.js';
 import { startSimulatorServer, type SimulatorInfo } from './simulator-server.js';
 
 export interface DemoOptions {
@@ -41,7 +44,7 @@ export interface RunningDemo {
 const DEFAULT_PAGE_PORT = 5080;
 const HOST = '127.0.0.1';
 /** Variables that would point the demo's channel elsewhere than the simulator, or keep data on disk. */
-const DEMO_OWNED_ENV = /^(WEWORKTOP_|CHANNEL_TYPE$|CONFIG_PATH$|DATA_DIR$|INBOX_STORE$|SESSION_STORE$)/;
+const DEMO_OWNED_ENV = /^(WEWORKTOP_|WECHATCOM_|WECHATCOMAPP_|CHANNEL_TYPE$|CONFIG_PATH$|DATA_DIR$|INBOX_STORE$|SESSION_STORE$)/;
 
 /**
  * `npm run demo`, and `npm start` without a config.json: the real weworktop channel with generated
@@ -53,6 +56,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
   const cwd = options.cwd ?? process.cwd();
   const core = userCoreKeys(readUserConfig(argv, options.env ?? process.env, cwd));
   const credentials = generateCredentials();
+  const offline = !llmConfigured(core, env);
   const log = new ChatLog();
   const cleanup: Array<() => Promise<void> | void> = [];
   // In reverse order of start; a second call finds nothing left to stop.
@@ -66,6 +70,8 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
       write(line) {
         sink.write(line);
         log.log(line.trimEnd());
+        const note = silenceNote(line);
+        if (note) log.note(note.chat, offline && note.text.includes('speech_recognition is off') ? `${note.text} (offline, the demo turns speech_recognition off: nothing could transcribe)` : note.text);
       },
     };
     let watcher: ReplyWatcher | undefined;
@@ -76,7 +82,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
     const dir = mkdtempSync(path.join(tmpdir(), 'weworktop-demo-'));
     cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
     const configFile = path.join(dir, 'config.json');
-    writeFileSync(configFile, JSON.stringify(demoConfig(credentials, wecom.url, core, llmConfigured(core, env))), { mode: 0o600 });
+    writeFileSync(configFile, JSON.stringify(demoConfig(credentials, wecom.url, core, !offline)), { mode: 0o600 });
     const app = await startApp({ channels: channelRegistry, plugins: pluginRegistry, argv: ['--config', configFile], env, cwd, logSink, ...(options.onShutdownRequest ? { onShutdownRequest: options.onShutdownRequest } : {}) });
     cleanup.push(() => app.stop());
 
@@ -87,10 +93,18 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
     const channelUrl = `http://${HOST}:${(app.channel as WeworktopChannel).port}`;
     const section = app.config.weworktop as WeworktopConfig;
     const privateChats = new PrivateChatSender({ callbackUrl: `${channelUrl}${section.callback_path}`, credentials, wecom, log, media });
-    const groupChats = new GroupChatSender({ callbackUrl: `${channelUrl}${section.bot.callback_path}`, credentials, botName: DEMO_BOT_NAME, log, media, watcher, ...(options.pollMs ? { pollMs: options.pollMs } : {}) });
+    const groupChats = new GroupChatSender({
+      callbackUrl: `${channelUrl}${section.bot.callback_path}`,
+      credentials,
+      botName: DEMO_BOT_NAME,
+      log,
+      media,
+      watcher,
+      whyNoAnswer: (callback) => noAnswerReason(app.config, section.group_names, callback),
+      ...(options.pollMs ? { pollMs: options.pollMs } : {}),
+    });
     cleanup.push(() => groupChats.close());
 
-    const offline = !llmConfigured(core, env);
     const info: SimulatorInfo = {
       users: DEMO_USERS,
       botName: DEMO_BOT_NAME,
@@ -112,7 +126,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
     // Closed first: no page request may reach a stopping app.
     cleanup.push(() => page.close());
 
-    (options.print ?? ((text) => process.stdout.write(text)))(banner(page.url, info));
+    (options.print ?? ((text) => process.stdout.write(text)))(banner(page.url, info, page.taken));
     return { pageUrl: page.url, app, stop };
   } catch (error) {
     await stop();
@@ -123,14 +137,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
 /** The user's own config.json, if any: the demo keeps its model, keys, prefixes and plugins. */
 function readUserConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string): Record<string, unknown> {
   const file = resolveConfigPath(argv, env, cwd);
-  if (!file) return {};
-  try {
-    const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
-  } catch (error) {
-    throw new ConfigError(path.basename(file), 'valid JSON', `a syntax error (${(error as Error).message})`);
-  }
-  throw new ConfigError(path.basename(file), 'a JSON object', 'another JSON value');
+  return file ? readConfigFile(file) : {};
 }
 
 function pagePort(argv: string[]): number {
@@ -141,7 +148,7 @@ function pagePort(argv: string[]): number {
   return port;
 }
 
-function banner(url: string, info: SimulatorInfo): string {
+function banner(url: string, info: SimulatorInfo, taken: number | undefined): string {
   const rule = '─'.repeat(72);
   return [
     '',
@@ -149,10 +156,12 @@ function banner(url: string, info: SimulatorInfo): string {
     '  weworktop simulator: a local stand-in for WeCom, no WeCom account needed',
     '',
     `  Open the chat page:  ${url}`,
+    ...(taken !== undefined ? [`  (port ${taken} is taken, another demo still running? So the page is on ${new URL(url).port}; --page-port chooses)`] : []),
     '',
     `  Answers come from: ${info.llm}`,
     `  Callbacks go to ${info.appCallbackUrl} (app) and ${info.botCallbackUrl} (AI bot)`,
     '  To serve real WeCom: cp config.json.example config.json, fill in your app (see README).',
+    '  Ctrl+C to stop.',
     rule,
     '',
     '',

@@ -6,7 +6,7 @@ const countChars = (text: string) => text.length;
 
 describe('OfflineBot', () => {
   test('says it is not an LLM and shows the question after the trigger, its tokens and the context size', async () => {
-    const bot = new OfflineBot(countChars, 0);
+    const bot = new OfflineBot(countChars, { stepDelayMs: 0 });
     const { text } = await bot.complete([
       { role: 'system', content: 'prompt' },
       { role: 'user', content: 'earlier' },
@@ -21,7 +21,7 @@ describe('OfflineBot', () => {
 
   test('writes the answer line by line to a streaming listener, each partial the whole text so far', async () => {
     const partials: string[] = [];
-    const { text } = await new OfflineBot(countChars, 1).complete([{ role: 'user', content: 'hi' }], { onPartial: (soFar) => partials.push(soFar) });
+    const { text } = await new OfflineBot(countChars, { stepDelayMs: 1 }).complete([{ role: 'user', content: 'hi' }], { onPartial: (soFar) => partials.push(soFar) });
     assert.equal(partials.length, 4);
     partials.reduce((previous, current) => (assert.ok(current.startsWith(previous)), current));
     assert.equal(partials.at(-1), text);

@@ -51,6 +51,26 @@ describe('OpenAIChatBot over the SDK and its undici fetch, against a fake OpenAI
     assert.equal(openai.chatRequests().length, 2);
   });
 
+  test('a 404 from a base URL without /v1: the log names the URL called and the missing /v1, never the key', async () => {
+    openai.requireV1();
+    logs.length = 0;
+    const root = openai.url.replace(/\/v1$/, '');
+    const error = await userFacing(botFor(root).complete(ask));
+    assert.equal(error.userMessage, 'AI 服务的地址或模型配置有误（HTTP 404），请联系管理员查看日志。');
+    assert.equal(error.transient, false);
+    const line = logs.find((text) => text.includes('LLM call failed'));
+    assert.ok(line?.includes(`LLM call failed: POST ${root}/chat/completions answered 404; open_ai_api_base ${root} has no /v1 at its end, which most OpenAI-compatible servers need (try ${root}/v1)`), line);
+    assert.doesNotMatch(logs.join(''), /sk-test/);
+  });
+
+  test('a 404 for an unknown model names the model', async () => {
+    openai.failNext(404, 1, 'model_not_found');
+    logs.length = 0;
+    await userFacing(botFor(openai.url).complete(ask));
+    const line = logs.find((text) => text.includes('LLM call failed'));
+    assert.ok(line?.includes(`POST ${openai.url}/chat/completions answered 404: the server does not know model "gpt-4o-mini" (check model)`), line);
+  });
+
   test('a 429 after the retries is a transient "too fast" message', async () => {
     openai.failNext(429, 1);
     const error = await userFacing(botFor(openai.url).complete(ask));

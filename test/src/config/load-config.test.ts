@@ -1,12 +1,14 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { channelRegistry } from '../../../channels/registry.js';
 import { ConfigError } from '../../../src/config/config-error.js';
 import { loadConfig, normalizeShape } from '../../../src/config/load-config.js';
 
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const KEY = 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C';
 const credentials = { corp_id: 'ww1234567890abcdef', corp_secret: 'app-secret-value-123', agent_id: 1000002, token: 'QDG6eK', aes_key: KEY };
 
@@ -95,14 +97,40 @@ describe('config files', () => {
 
   test('unknown keys warn instead of failing (CoW configs carry many)', async () => {
     const { warnings } = await load({ hot_reload: false });
-    assert.ok(warnings.some((warning) => warning.includes('hot_reload')), warnings.join('|'));
+    assert.equal(warnings[0], '1 config key is not used by weworktop and ignored; no equivalent: hot_reload');
+  });
+
+  test('max_single_msg_tokens >= conversation_max_tokens warns only when the user set both', async () => {
+    assert.deepEqual((await load({ max_single_msg_tokens: 3000 })).warnings.filter((line) => line.includes('max_single_msg_tokens')), []);
+    assert.deepEqual((await load({ conversation_max_tokens: 1000 })).warnings.filter((line) => line.includes('max_single_msg_tokens')), []);
+    const both = await load({ conversation_max_tokens: 1000, max_single_msg_tokens: 1000 });
+    assert.ok(both.warnings.some((line) => line.startsWith('max_single_msg_tokens is not below conversation_max_tokens')), both.warnings.join('|'));
+    const viaEnv = await load({ conversation_max_tokens: 1000 }, { MAX_SINGLE_MSG_TOKENS: '1200' });
+    assert.ok(viaEnv.warnings.some((line) => line.startsWith('max_single_msg_tokens is not below')), 'an env var counts as set');
+  });
+
+  test('config.json.example as it is: the example values are named, not taken for credentials', async () => {
+    const example = readFileSync(path.join(ROOT, 'config.json.example'), 'utf8');
+    const error = await loadError(example);
+    assert.equal(error.message, 'config error: open_ai_api_key: expected your own value, found the example value of config.json.example (so are weworktop.corp_id, weworktop.corp_secret, weworktop.token, weworktop.aes_key)');
+    const filled = JSON.parse(example) as Record<string, unknown> & { weworktop: Record<string, unknown> };
+    const withKey = await loadError({ ...filled, open_ai_api_key: 'sk-real-key-0001', weworktop: { ...filled.weworktop, corp_id: 'ww1', corp_secret: 'real-secret', aes_key: KEY } });
+    assert.equal(withKey.message, 'config error: weworktop.token: expected your own value, found the example value of config.json.example');
   });
 });
 
 describe('config errors: one line naming the key, expected and found', () => {
-  test('invalid JSON', async () => {
-    const error = await loadError('{"model": ');
-    assert.match(error.message, /^config error: config\.json: expected valid JSON, found a syntax error/);
+  test('invalid JSON names the line and column, and what hand-edited JSON usually gets wrong', async () => {
+    assert.equal((await loadError('{"model": ')).message, 'config error: config.json: expected valid JSON, found a syntax error at line 1, column 11: the end of the file where a value (a "string", a number, true, false, null, {...} or [...]) should be (a missing "}" or "]"?)');
+    assert.equal((await loadError('{\n  "model": "x",\n}\n')).message, 'config error: config.json: expected valid JSON, found a syntax error at line 3, column 1: a comma before "}" (JSON allows no trailing comma)');
+    assert.equal((await loadError('{\n  // the model\n  "model": "x"\n}')).message, 'config error: config.json: expected valid JSON, found a syntax error at line 2, column 3: a comment: JSON allows no // or /* */ comments');
+    assert.equal((await loadError('{\n  "model": "x"\n  "temperature": 1\n}')).message, 'config error: config.json: expected valid JSON, found a syntax error at line 3, column 3: "\\"" where "," or "}" (a missing comma?) should be');
+    assert.equal((await loadError("{'model': 'x'}")).message, "config error: config.json: expected valid JSON, found a syntax error at line 1, column 2: a single quote: JSON strings and keys need double quotes");
+    assert.equal((await loadError('{"data_dir": "C:\\data\\new"}')).message.includes('line 1, column 17: a backslash that starts no escape'), true);
+  });
+  test('a byte order mark (Windows editors) is no error', async () => {
+    const { config } = await load('\uFEFF{"model": "bom-model"}');
+    assert.equal(config.model, 'bom-model');
   });
   test('unknown channel_type', async () => {
     const error = await loadError({ channel_type: 'wechat' });
@@ -122,8 +150,14 @@ describe('config errors: one line naming the key, expected and found', () => {
   });
   test('a malformed secret is described without echoing it', async () => {
     const error = await loadError({ channel_type: 'weworktop', weworktop: { ...credentials, aes_key: 'short-secret-key' } });
-    assert.equal(error.message, 'config error: weworktop.aes_key: expected the 43-character EncodingAESKey from the WeCom console, found a value of 16 characters');
+    assert.equal(error.message, 'config error: weworktop.aes_key: expected the 43-character EncodingAESKey from the WeCom console, found a value of 16 characters with "-" at position 6, a character WeCom never puts in an EncodingAESKey');
     assert.ok(!error.message.includes('short-secret-key'));
+  });
+  test('a token with a character WeCom never generates names the character, not just the length', async () => {
+    const error = await loadError({ channel_type: 'weworktop', weworktop: { ...credentials, token: 'QDG6eK ' } });
+    assert.equal(error.message, 'config error: weworktop.token: expected the Token from the WeCom console (letters and digits, at most 32), found a value of 7 characters with a space at position 7, a character WeCom never puts in a Token');
+    const tooLong = await loadError({ channel_type: 'weworktop', weworktop: { ...credentials, aes_key: `${KEY}x` } });
+    assert.match(tooLong.message, /found a value of 44 characters$/);
   });
   test('bad agents entries name the index and key', async () => {
     const error = await loadError({ channel_type: 'weworktop', weworktop: { ...credentials, agents: [{ agent_id: 'abc', corp_secret: 's', token: 't', aes_key: KEY }] } });

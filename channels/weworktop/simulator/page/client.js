@@ -57,7 +57,7 @@ function renderHeader() {
   } else {
     const prefixes = info.singlePrefixes.map((prefix) => JSON.stringify(prefix)).join(', ');
     $('chat-title').textContent = `${user}: private chat with the app`;
-    const voice = info.offline ? 'Voice notes are sent, but offline nothing transcribes them (the server log says so).' : 'Voice notes are transcribed.';
+    const voice = info.offline ? 'Voice notes are sent, but offline nothing transcribes them (a note says so).' : 'Voice notes are transcribed.';
     $('chat-hint').textContent = `single_chat_prefix [${prefixes}]${info.singlePrefixes.includes('') ? ': every message is answered' : ''}. ${voice}`;
   }
   for (const id of ['voice-label', 'image-label']) {

@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,28 @@ import { silentWav } from '../../../fakes/fake-openai.js';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 const CHROMIUM = '/usr/bin/chromium';
 const OUTPUT = path.join(ROOT, 'test-output');
+/** What docs/demo.png shows, in words: the texts of the page at the moment it was taken. */
+const SHOWN = path.join(ROOT, 'docs', 'demo.png.json');
+
+/** The page's visible texts that do not change from run to run (no times, ids or generated credentials); run in the page. */
+const SHOWN_ON_PAGE = `(() => {
+  const text = (selector) => document.querySelector(selector)?.textContent?.trim() ?? '';
+  const texts = (selector) => [...document.querySelectorAll(selector)].map((node) => node.textContent.trim());
+  return {
+    brand: text('.brand'),
+    answers: text('#llm'),
+    sections: texts('.side h2'),
+    chats: texts('.chat-option b'),
+    title: text('#chat-title'),
+    hint: text('#chat-hint'),
+    facts: texts('#facts dt'),
+    messages: [...document.querySelectorAll('#messages > li')].map((node) => ({ class: node.className, kind: node.dataset.kind, text: node.querySelector('.bubble')?.textContent?.trim() ?? '' })),
+    composer: texts('#composer label, #composer button'),
+    log: text('.server-log summary'),
+  };
+})()`;
+
+const shownOnPage = (page: Page) => page.evaluate<Record<string, unknown>>(SHOWN_ON_PAGE);
 // CI must run this test: there a missing browser is a failure, not a skip.
 const skip = !existsSync(CHROMIUM) && !process.env.CI ? `no browser at ${CHROMIUM} (apt-get install -y chromium); set CI=true to make this a failure` : false;
 
@@ -68,8 +90,14 @@ describe('the simulator page in a real browser (headless chromium)', { skip }, (
     await page.click('.server-log summary');
     await page.locator('#log', { hasText: 'AI bot message received' }).waitFor();
     await page.screenshot({ path: path.join(OUTPUT, 'simulator-group.png') });
-    // The README's picture is refreshed on request only, so a test run leaves the repo unchanged.
-    if (process.env.UPDATE_SCREENSHOTS) copyFileSync(path.join(OUTPUT, 'simulator-group.png'), path.join(ROOT, 'docs', 'demo.png'));
+    // The README's picture is refreshed on request only, so a test run leaves the repo unchanged;
+    // what it shows is kept beside it, and the page must still show that.
+    const shown = await shownOnPage(page);
+    if (process.env.UPDATE_SCREENSHOTS) {
+      copyFileSync(path.join(OUTPUT, 'simulator-group.png'), path.join(ROOT, 'docs', 'demo.png'));
+      writeFileSync(SHOWN, `${JSON.stringify(shown, null, 2)}\n`);
+    }
+    assert.deepEqual(shown, JSON.parse(readFileSync(SHOWN, 'utf8')), 'docs/demo.png shows another page: refresh it with UPDATE_SCREENSHOTS=1 npx tsx --test test/channels/weworktop/simulator/browser.e2e.test.ts');
 
     const reply = page.locator('.msg.from-bot', { hasText: '今天的站会' });
     await reply.locator('summary').click();

@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ChatEntry } from '../../../../channels/weworktop/simulator/chat-log.js';
@@ -59,6 +60,7 @@ describe('the local WeCom simulator, offline (no LLM configured)', () => {
 
   test('prints the page URL, serves the page and its assets, and nothing else from disk', async () => {
     assert.match(run.printed.join(''), new RegExp(`Open the chat page:\\s+${run.url.replace(/[.]/g, '\\.')}`));
+    assert.match(run.printed.join(''), /Ctrl\+C to stop/);
     const page = await fetch(run.url);
     assert.match(page.headers.get('content-type') ?? '', /text\/html/);
     assert.match(await page.text(), /<title>weworktop simulator<\/title>/);
@@ -114,7 +116,7 @@ describe('the local WeCom simulator, offline (no LLM configured)', () => {
   test('a group outside group_name_white_list gets no answer, and #chatid tells its id', async () => {
     const silent = await post(run, '/api/send', { user: 'lisi', chat: 'group', chatId: 'wrkOtherGroup', text: '@bot hello?' });
     const note = await waitFor(run, (all) => all.find((entry) => entry.chat === 'group:wrkOtherGroup' && entry.from === 'note' && Number(entry.id.slice(1)) > Number(String(silent.body.id).slice(1))), 'the no-answer note');
-    assert.match(note.text, /empty answer/);
+    assert.equal(note.text, 'No answer (the callback was answered empty): group wrkOtherGroup is not in group_name_white_list / group_name_keyword_white_list (send #chatid there to learn its id)');
     const asked = await post(run, '/api/send', { user: 'lisi', chat: 'group', chatId: 'wrkOtherGroup', text: '@bot #chatid' });
     const reply = await waitFor(run, botIn('group:wrkOtherGroup', String(asked.body.id)), 'the #chatid answer');
     assert.match(reply.text, /wrkOtherGroup/);
@@ -130,6 +132,8 @@ describe('the local WeCom simulator, offline (no LLM configured)', () => {
     assert.equal(played.headers.get('content-type'), 'audio/mpeg', 'AMR is converted for the browser');
     assert.ok((await played.arrayBuffer()).byteLength > 100);
     await waitFor(run, () => (run.logs.some((line) => /voice note while speech_recognition is off/.test(line)) ? true : undefined), 'the log line');
+    const note = await waitFor(run, (all) => all.find((entry) => entry.chat === 'single:wangwu' && entry.from === 'note' && Number(entry.id.slice(1)) > Number(String(sent.body.id).slice(1))), 'the note in the chat');
+    assert.equal(note.text, 'No answer: voice note while speech_recognition is off (offline, the demo turns speech_recognition off: nothing could transcribe)');
   });
 
   test('offline, "画 ..." is answered at once instead of waiting on an image model that is not there', async () => {
@@ -173,19 +177,36 @@ describe('the local WeCom simulator, offline (no LLM configured)', () => {
   });
 });
 
+describe('the simulator\'s usual page port taken', () => {
+  test('the page moves to a free port and the banner says so', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const { port } = blocker.address() as AddressInfo;
+    const printed: string[] = [];
+    const demo = await startDemo({ argv: ['--page-port', String(port)], env: {}, cwd: mkdtempSync(path.join(tmpdir(), 'weworktop-demo-port-')), logSink: { write: () => {} }, print: (text) => printed.push(text) });
+    try {
+      assert.notEqual(new URL(demo.pageUrl).port, String(port));
+      assert.match(printed.join(''), new RegExp(`\\(port ${port} is taken, another demo still running\\? So the page is on ${new URL(demo.pageUrl).port}; --page-port chooses\\)`));
+    } finally {
+      await demo.stop();
+      blocker.close();
+    }
+  });
+});
+
 describe('the simulator with an OpenAI-compatible server configured', () => {
   let openai: FakeOpenAI;
   let run: Running;
   before(async () => {
     openai = await startFakeOpenAI();
-    run = await start({ OPEN_AI_API_KEY: 'sk-demo-test-key-0001', OPEN_AI_API_BASE: openai.url, WEWORKTOP_PORT: '1', CHANNEL_TYPE: 'terminal' });
+    run = await start({ OPEN_AI_API_KEY: 'sk-demo-test-key-0001', OPEN_AI_API_BASE: openai.url, WEWORKTOP_PORT: '1', WECHATCOMAPP_PORT: '1', WECHATCOMAPP_TOKEN: 'NotTheDemos', CHANNEL_TYPE: 'terminal' });
   });
   after(async () => {
     await run.demo.stop();
     await openai.close();
   });
 
-  test('answers come from the model, voice is transcribed, and WEWORKTOP_* / CHANNEL_TYPE cannot redirect the demo', async () => {
+  test('answers come from the model, voice is transcribed, and WEWORKTOP_* / WECHATCOMAPP_* / CHANNEL_TYPE cannot redirect the demo', async () => {
     assert.match(run.printed.join(''), /Answers come from: gpt-4o-mini at http:\/\/127\.0\.0\.1:\d+\/v1/);
     const sent = await post(run, '/api/send', { user: 'zhangsan', chat: 'single', text: 'hello model' });
     const reply = await waitFor(run, botIn('single:zhangsan', String(sent.body.id)), 'the model answer');

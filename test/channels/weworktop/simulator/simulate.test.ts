@@ -1,6 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WeComCrypto } from '../../../../channels/weworktop/crypto.js';
@@ -28,6 +30,27 @@ function runCli(args: string[]): Promise<{ code: number | null; stdout: string; 
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+describe('npm run simulate -- --bot: checks the AI bot\'s URL as WeCom would', () => {
+  let h: WeworktopHarness;
+  before(async () => {
+    h = await startWeworktop({ weworktop: { bot: { token: 'BotToken1', aes_key: AES_KEY } } });
+  });
+  after(() => h.stop());
+
+  test('the URL check, a message, and the stream polled until finished', async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'weworktop-simulate-')), 'config.json');
+    writeFileSync(file, JSON.stringify({ channel_type: 'weworktop', open_ai_api_key: 'sk-x', weworktop: { corp_id: CORP_ID, corp_secret: 's', agent_id: AGENT_ID, token: TOKEN, aes_key: AES_KEY, port: h.channel.port, bot: { token: 'BotToken1', aes_key: AES_KEY } } }));
+    const result = await runCli(['--config', file, '--bot', '--text', 'hello bot']);
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    assert.match(result.stdout, new RegExp(`GET http://127\\.0\\.0\\.1:${h.channel.port}/wework_bot_callback\\?msg_signature=`));
+    assert.match(result.stdout, /✓ a stream opened/);
+    assert.match(result.stdout, /✓ finished: "echo: hello bot"/);
+    const wrong = await runCli(['--config', file, '--bot', '--token', 'WrongToken']);
+    assert.equal(wrong.code, 1);
+    assert.match(wrong.stdout, /→ HTTP 401[\s\S]*✗ refused as not signed by WeCom/);
+  });
+});
 
 describe('npm run simulate: checks a deployment as WeCom would', () => {
   let h: WeworktopHarness;
@@ -87,6 +110,18 @@ describe('npm run simulate: checks a deployment as WeCom would', () => {
     await passive.close();
     assert.ok(replied.ok, replied.output);
     assert.match(replied.output, /passive reply, decrypted: .*passive hi/);
+  });
+
+  test('--config fills token, key, corp id, agent id, port and path from the deployment\'s config', async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'weworktop-simulate-')), 'config.json');
+    writeFileSync(file, JSON.stringify({ channel_type: 'wechatcom_app', wechatcom_corp_id: CORP_ID, wechatcomapp_secret: 's', wechatcomapp_agent_id: AGENT_ID, wechatcomapp_token: TOKEN, wechatcomapp_aes_key: AES_KEY, wechatcomapp_port: h.channel.port, weworktop: { host: '127.0.0.1' } }));
+    const result = await runCli(['--config', file, '--text', 'via --config']);
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    assert.match(result.stdout, new RegExp(`GET http://127\\.0\\.0\\.1:${h.channel.port}/wework_callback\\?msg_signature=`));
+    assert.match(result.stdout, /Result: OK/);
+    const noBot = await runCli(['--config', file, '--bot']);
+    assert.equal(noBot.code, 2);
+    assert.equal(noBot.stderr.trim(), 'simulate: --bot needs weworktop.bot.token and weworktop.bot.aes_key in the config');
   });
 
   test('the CLI exits 0 on success, 1 on failure and 2 on bad arguments', async () => {
