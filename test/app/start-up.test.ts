@@ -163,8 +163,9 @@ describe('node app.js', () => {
         writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ channel_type: 'terminal', data_dir: arrange(dir), session_store: 'sqlite' }));
         const result = await runApp(dir, '');
         assert.equal(result.code, 1, result.stdout + result.stderr);
-        assert.equal(result.stderr, `${expected(dir)}\n`);
-        assert.doesNotMatch(result.stdout, /ERROR|\n\s+at /, result.stdout);
+        // The terminal channel logs on stderr: the error is its last line, and the only error.
+        assert.equal(result.stderr.split('\n').at(-2), expected(dir));
+        assert.doesNotMatch(result.stdout + result.stderr, /ERROR|\n\s+at /, result.stderr);
       });
     }
   });
