@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   try {
     if (argv.includes('--demo') || (await isFirstRun(argv))) {
-      const { startDemo } = await import('./channels/weworktop/simulator/start-demo.js');
+      const { startDemo } = await import('./simulator/start-demo.js');
       const demo = await startDemo({ argv, onShutdownRequest });
       running = { stop: () => demo.stop(), log: (reason) => demo.app.logger.info({ reason }, 'shutting down') };
     } else {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { channelRegistry } from '../channels/registry.js';
-import type { WeworktopChannel } from '../channels/weworktop/weworktop-channel.js';
+import type { WeworktopChannel } from '../channels/weworktop/receiver.js';
 import { pluginRegistry } from '../plugins/registry.js';
 import { startApp, type RunningApp } from '../src/start-app.js';
 import { AES_KEY, AGENT_ID, CORP_ID, SECRET, TOKEN } from '../test/support/weworktop-harness.js';

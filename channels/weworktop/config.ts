@@ -1,7 +1,7 @@
 import type convict from 'convict';
 import { describeCredential, requiredText, FormatError, type CredentialPattern } from '../../src/config/formats.js';
 import { ConfigError } from '../../src/config/config-error.js';
-import type { CallbackTimeouts } from './callback-server.js';
+import type { CallbackTimeouts } from './wecom/callback-route.js';
 
 /** One self-built app (自建应用) served by this process. */
 export interface AppCredentials {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createCipheriv } from 'node:crypto';
 import fc from 'fast-check';
-import { WeComCryptoError, type WeComCryptoErrorCode } from '../../channels/weworktop/crypto.js';
+import { WeComCryptoError, type WeComCryptoErrorCode } from '../../channels/weworktop/wecom/crypto.js';
 
 /**
  * Builders and fast-check arbitraries for callbacks that are corrupt in one precise way, shared by

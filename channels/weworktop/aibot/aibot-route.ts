@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../../../src/logger.js';
-import { reject } from '../app-callback-route.js';
-import { CallbackRejection, requireFresh, requireQuery } from '../callback-server.js';
-import type { WeComCrypto } from '../crypto.js';
+import { reject } from '../app/app-route.js';
+import { CallbackRejection, requireFresh, requireQuery } from '../wecom/callback-route.js';
+import type { WeComCrypto } from '../wecom/crypto.js';
 import { isAiBotCallback, MAX_CALLBACK_CHARS, type AiBotCallback } from './aibot-message.js';
 
 export interface AiBotRoute {

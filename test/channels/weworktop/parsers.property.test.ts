@@ -2,8 +2,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { isAiBotCallback, toNormalizedMessage } from '../../../channels/weworktop/aibot/aibot-message.js';
-import { WeComCrypto, WeComCryptoError, type WeComCryptoErrorCode } from '../../../channels/weworktop/crypto.js';
-import { buildXml, parseAnyFlatXml, parseEnvelope, parseFlatXml, parseMessageXml, readCanonicalXml, WeComXmlError } from '../../../channels/weworktop/xml.js';
+import { WeComCrypto, WeComCryptoError, type WeComCryptoErrorCode } from '../../../channels/weworktop/wecom/crypto.js';
+import { buildXml, parseAnyFlatXml, parseEnvelope, parseFlatXml, parseMessageXml, readCanonicalXml, WeComXmlError } from '../../../channels/weworktop/wecom/xml.js';
 import { aesWithoutPadding, badPaddings, layout, notUtf8, otherReceiveIds, randomEncrypt, withPkcs7, wrongLengths, cryptoErrorCode } from '../../support/corrupt-callbacks.js';
 
 const KEY = 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C';

@@ -1,0 +1,208 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import axios, { type AxiosInstance, type AxiosRequestConfig, type AxiosResponse } from 'axios';
+import { learnSecret } from '../../../src/learned-secrets.js';
+import type { Logger } from '../../../src/logger.js';
+import { AccessTokenCache } from './access-token-cache.js';
+import { closeWeComHttp, createWeComHttp } from './http-client.js';
+import { bodyExcerpt } from '../../../src/body-excerpt.js';
+import { notWeComJson, wecomJson, withoutSecrets, type WeComAnswer } from './api-answer.js';
+import { MEDIA_TOO_LARGE, TOKEN_ERRCODES, TRANSIENT_ERRCODES, UNTRUSTED_IP_ERRCODE, WeComApiError, gettokenHint, ipFromErrmsg, untrustedIpHint } from './api-error.js';
+
+export interface WeComApiOptions {
+  apiBase: string;
+  corpId: string;
+  agentId: string;
+  secret: string;
+  /** HTTP proxy for every call (a fixed egress IP for the trusted-IP list). */
+  proxy: string;
+  timeoutMs: number;
+  logger: Logger;
+  /** Transient failures are retried this many times, waiting baseDelayMs, 2x, 4x... */
+  retries?: number;
+  retryBaseDelayMs?: number;
+}
+
+export interface SendResult extends WeComAnswer {
+  msgid?: string;
+  invaliduser?: string;
+}
+
+export interface DownloadedMedia {
+  data: Buffer;
+  contentType: string;
+  fileName?: string;
+}
+
+type Decoded<T> = { answer: WeComAnswer; value: T };
+type Decode<T> = (api: string, response: AxiosResponse) => Decoded<T>;
+
+/**
+ * One app's WeCom API. Every call runs through `call`, where the cross-cutting concerns live once:
+ * the access_token (fetched, cached, replaced and retried once when WeCom rejects it), retries with
+ * backoff for transient failures, the 60020 trusted-IP diagnosis, and errcode → WeComApiError.
+ */
+export class WeComApiClient {
+  readonly tokens: AccessTokenCache;
+  private readonly http: AxiosInstance;
+  private readonly log: Logger;
+  private readonly retries: number;
+  private readonly retryBaseDelayMs: number;
+
+  constructor(private readonly options: WeComApiOptions) {
+    this.log = options.logger.child({ module: 'wecom-api', agent: options.agentId });
+    this.retries = options.retries ?? 3;
+    this.retryBaseDelayMs = options.retryBaseDelayMs ?? 500;
+    this.http = createWeComHttp({ baseURL: options.apiBase, timeoutMs: options.timeoutMs, proxy: options.proxy });
+    this.tokens = new AccessTokenCache({
+      fetch: () => this.fetchToken(),
+      onBackgroundError: (error) => this.log.warn({ err: (error as Error).message }, 'background access_token refresh failed'),
+    });
+  }
+
+  async sendMessage(body: Record<string, unknown>): Promise<SendResult> {
+    const result = await this.call('message/send', { method: 'POST', url: '/cgi-bin/message/send', data: { agentid: Number(this.options.agentId), ...body } }, jsonAnswer<SendResult>);
+    if (result.invaliduser) this.log.warn({ invaliduser: result.invaliduser }, 'message/send: some recipients are invalid or outside the app\'s visible range');
+    return result;
+  }
+
+  async uploadMedia(type: 'image' | 'voice' | 'video' | 'file', data: Buffer, fileName: string, contentType: string): Promise<string> {
+    const result = await this.call(
+      'media/upload',
+      () => {
+        // A fresh form each attempt: a sent body cannot be sent again.
+        const form = new FormData();
+        form.append('media', new Blob([data], { type: contentType }), fileName);
+        return { method: 'POST', url: '/cgi-bin/media/upload', params: { type }, data: form };
+      },
+      jsonAnswer<WeComAnswer & { media_id?: string }>,
+    );
+    if (!result.media_id) throw new WeComApiError('media/upload', -1, 'no media_id in the answer');
+    return result.media_id;
+  }
+
+  /**
+   * media/get answers the bytes, or JSON on error (so the content type decides). WeCom names the
+   * file it sends; an HTML page without a file name is a proxy's error page, not media.
+   */
+  async downloadMedia(mediaId: string, maxBytes: number): Promise<DownloadedMedia> {
+    return this.call('media/get', { method: 'GET', url: '/cgi-bin/media/get', params: { media_id: mediaId }, responseType: 'arraybuffer', maxContentLength: maxBytes }, (api, response) => {
+      const data = Buffer.from(response.data as ArrayBuffer);
+      const contentType = String(response.headers['content-type'] ?? 'application/octet-stream');
+      const disposition = String(response.headers['content-disposition'] ?? '');
+      if (/json|text\/plain/.test(contentType)) return jsonAnswer<DownloadedMedia>(api, { ...response, data: parsedOrText(data) });
+      if (/text\/html/.test(contentType) && !disposition) throw notWeComJson(api, { ...response, data });
+      const fileName = /filename="?([^";]+)"?/.exec(disposition)?.[1];
+      return { answer: { errcode: 0 }, value: { data, contentType, ...(fileName ? { fileName } : {}) } };
+    });
+  }
+
+  close(): void {
+    this.tokens.close();
+    closeWeComHttp(this.http);
+  }
+
+  private async call<T>(api: string, request: AxiosRequest | (() => AxiosRequest), decode: Decode<T>): Promise<T> {
+    let tokenRetried = false;
+    for (let attempt = 0; ; attempt++) {
+      const token = await this.tokens.get();
+      const config = typeof request === 'function' ? request() : request;
+      let decoded: Decoded<T>;
+      try {
+        const response = await this.http.request({ ...config, params: { ...config.params, access_token: token } });
+        if (response.status >= 500) throw new WeComApiError(api, -1, `HTTP ${response.status}: ${bodyExcerpt(response.data)}`);
+        if (response.status >= 400) throw new WeComApiError(api, response.status, `HTTP ${response.status}: ${bodyExcerpt(response.data)}`);
+        decoded = decode(api, response);
+      } catch (error) {
+        if (axios.isAxiosError(error) && /maxContentLength/.test(error.message)) {
+          throw new WeComApiError(api, MEDIA_TOO_LARGE, `larger than the ${config.maxContentLength}-byte limit`);
+        }
+        const failure = this.withoutSecrets(error instanceof WeComApiError ? error : new WeComApiError(api, -1, `network: ${(error as Error).message}`), token);
+        if (failure.errcode === -1 && attempt < this.retries) {
+          await this.backoff(api, attempt, failure);
+          continue;
+        }
+        throw failure;
+      }
+      const errcode = decoded.answer.errcode;
+      const errmsg = withoutSecrets(decoded.answer.errmsg ?? '', [token, this.options.secret]);
+      if (errcode === 0) return decoded.value;
+      if (TOKEN_ERRCODES.has(errcode) && !tokenRetried) {
+        tokenRetried = true;
+        this.log.info({ api, errcode }, 'access_token rejected; fetching a new one and retrying once');
+        this.tokens.invalidate(token);
+        continue;
+      }
+      if (errcode === UNTRUSTED_IP_ERRCODE) this.explainUntrustedIp(api, errmsg);
+      if (TRANSIENT_ERRCODES.has(errcode) && attempt < this.retries) {
+        await this.backoff(api, attempt, new WeComApiError(api, errcode, errmsg));
+        continue;
+      }
+      throw new WeComApiError(api, errcode, errmsg);
+    }
+  }
+
+  private async fetchToken(): Promise<{ token: string; expiresInSeconds: number }> {
+    for (let attempt = 0; ; attempt++) {
+      let answer: WeComAnswer & { access_token?: string; expires_in?: number };
+      try {
+        const response = await this.http.get('/cgi-bin/gettoken', { params: { corpid: this.options.corpId, corpsecret: this.options.secret } });
+        if (response.status >= 400) throw new WeComApiError('gettoken', -1, `HTTP ${response.status}: ${bodyExcerpt(response.data)}`);
+        answer = wecomJson<{ access_token?: string; expires_in?: number }>('gettoken', response);
+      } catch (error) {
+        const failure = this.withoutSecrets(error instanceof WeComApiError ? error : new WeComApiError('gettoken', -1, `network: ${(error as Error).message}`));
+        if (attempt < this.retries) {
+          await this.backoff('gettoken', attempt, failure);
+          continue;
+        }
+        throw failure;
+      }
+      const errcode = answer.errcode;
+      if (errcode === 0 && answer.access_token) {
+        // Not in the config, so the loggers learn it here: an upstream may echo it in an error.
+        learnSecret(`wecom-access-token:${this.options.corpId}:${this.options.agentId}`, answer.access_token);
+        this.log.debug({ expires_in: answer.expires_in }, 'access_token fetched');
+        return { token: answer.access_token, expiresInSeconds: answer.expires_in ?? 7200 };
+      }
+      const errmsg = withoutSecrets(answer.errmsg ?? 'no access_token in the answer', [this.options.secret]);
+      if (TRANSIENT_ERRCODES.has(errcode) && attempt < this.retries) {
+        await this.backoff('gettoken', attempt, new WeComApiError('gettoken', errcode, errmsg));
+        continue;
+      }
+      // The meaning travels with the error, into the one line that reports it (start-up check, failed send, /readyz).
+      throw new WeComApiError('gettoken', errcode, errmsg, gettokenHint(errcode, errmsg, this.options.agentId));
+    }
+  }
+
+  private explainUntrustedIp(api: string, errmsg: string): void {
+    this.log.error({ api, ip: ipFromErrmsg(errmsg) ?? 'unknown' }, `${untrustedIpHint(errmsg)} (errcode 60020)`);
+  }
+
+  /** The error with the call's token and the app secret taken out of its text. */
+  private withoutSecrets(error: WeComApiError, token?: string): WeComApiError {
+    const errmsg = withoutSecrets(error.errmsg, [token, this.options.secret]);
+    return errmsg === error.errmsg ? error : new WeComApiError(error.api, error.errcode, errmsg);
+  }
+
+  private async backoff(api: string, attempt: number, failure: WeComApiError): Promise<void> {
+    const delayMs = this.retryBaseDelayMs * 2 ** attempt;
+    this.log.warn({ api, errcode: failure.errcode, errmsg: failure.errmsg, retry: attempt + 1, in_ms: delayMs }, 'WeCom API call failed; retrying');
+    await sleep(delayMs);
+  }
+}
+
+type AxiosRequest = AxiosRequestConfig & { params?: Record<string, unknown> };
+
+function jsonAnswer<T extends object>(api: string, response: AxiosResponse): Decoded<T> {
+  const data = wecomJson<T>(api, response);
+  return { answer: data, value: data };
+}
+
+/** A JSON body parsed, or its text when it is not JSON (wecomJson then refuses it). */
+function parsedOrText(data: Buffer): unknown {
+  const text = data.toString('utf8');
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

@@ -1,0 +1,94 @@
+import { randomBytes, randomInt } from 'node:crypto';
+import type { FakeWeCom } from '../test/fakes/fake-wecom.js';
+import { WeComAppClient } from '../test/fakes/wecom-client.js';
+import { WeComCrypto } from '../channels/weworktop/wecom/crypto.js';
+import { parseEnvelope } from '../channels/weworktop/wecom/xml.js';
+import { privateChat, type ChatEntry, type ChatLog, type RawPayload } from './chat-log.js';
+import type { DemoCredentials } from './demo-config.js';
+import type { MediaStore } from './media-store.js';
+
+export interface PrivateChatSenderOptions {
+  /** The app's callback URL (the one entered in the WeCom console). */
+  callbackUrl: string;
+  credentials: DemoCredentials;
+  wecom: FakeWeCom;
+  log: ChatLog;
+  media: MediaStore;
+}
+
+/** MsgId is a 64-bit integer (kept as a string, spec §1.7). */
+const newMsgId = () => `${randomInt(1_000_000_000, 9_999_999_999)}${randomInt(100_000_000, 999_999_999)}`;
+
+/**
+ * Private chats with the self-built app, as a WeCom client and server would produce them: media
+ * go to the fake API (for media/get), the callback is encrypted and signed exactly like WeCom's.
+ */
+export class PrivateChatSender {
+  private readonly client: WeComAppClient;
+  /** Decrypts what the client encrypted, to show both sides on the page. */
+  private readonly crypto: WeComCrypto;
+
+  constructor(private readonly options: PrivateChatSenderOptions) {
+    const { credentials } = options;
+    this.client = new WeComAppClient({ url: options.callbackUrl, token: credentials.token, encodingAesKey: credentials.aesKey, corpId: credentials.corpId, agentId: credentials.agentId });
+    this.crypto = new WeComCrypto({ token: credentials.token, encodingAesKey: credentials.aesKey, receiveId: credentials.corpId });
+  }
+
+  async text(user: string, text: string): Promise<ChatEntry> {
+    const entry = this.options.log.add({ chat: privateChat(user), from: 'user', user, kind: 'text', text });
+    await this.deliver(entry, { FromUserName: user, MsgType: 'text', Content: text, MsgId: newMsgId() });
+    return entry;
+  }
+
+  /** Any audio becomes AMR, what a WeCom client records; the page plays back exactly that. */
+  async voice(user: string, audio: Buffer): Promise<ChatEntry> {
+    const amr = await this.options.media.toAmr(audio);
+    const mediaId = this.addMedia(amr, 'audio/amr', 'voice.amr');
+    const shown = this.options.media.put(amr, 'audio/amr', 'voice.amr');
+    const entry = this.options.log.add({ chat: privateChat(user), from: 'user', user, kind: 'voice', text: `voice, AMR ${amr.length} bytes`, media: [{ url: `/media/${shown}`, type: 'audio' }] });
+    await this.deliver(entry, { FromUserName: user, MsgType: 'voice', MediaId: mediaId, Format: 'amr', MsgId: newMsgId() });
+    return entry;
+  }
+
+  async image(user: string, data: Buffer, contentType: string): Promise<ChatEntry> {
+    const mediaId = this.addMedia(data, contentType, 'image');
+    const shown = this.options.media.put(data, contentType);
+    const entry = this.options.log.add({ chat: privateChat(user), from: 'user', user, kind: 'image', text: `image, ${data.length} bytes`, media: [{ url: `/media/${shown}`, type: 'image' }] });
+    await this.deliver(entry, { FromUserName: user, MsgType: 'image', PicUrl: `https://wework.qpic.cn/simulated/${mediaId}`, MediaId: mediaId, MsgId: newMsgId() });
+    return entry;
+  }
+
+  /** What WeCom sends when a user opens the app (answered with welcome_message, if set). */
+  async enter(user: string): Promise<ChatEntry> {
+    const entry = this.options.log.note(privateChat(user), `${user} opened the app (enter_agent event)`);
+    await this.deliver(entry, { FromUserName: user, MsgType: 'event', Event: 'enter_agent', EventKey: '' });
+    return entry;
+  }
+
+  /** Media the bot fetches with media/get, as WeCom keeps what users send for 3 days. */
+  private addMedia(data: Buffer, contentType: string, fileName: string): string {
+    const mediaId = `sim-${randomBytes(12).toString('hex')}`;
+    this.options.wecom.addMedia(mediaId, data, contentType, fileName);
+    return mediaId;
+  }
+
+  private async deliver(entry: ChatEntry, fields: Record<string, string>): Promise<void> {
+    const { log } = this.options;
+    const { url, body } = this.client.encode(fields);
+    const request = new URL(url);
+    const raw: RawPayload[] = [
+      { label: 'callback request', content: `POST ${request.pathname}${request.search}` },
+      { label: 'body, encrypted (as WeCom posts it)', content: body },
+      { label: 'Encrypt, decrypted', content: this.crypto.decrypt(parseEnvelope(body).encrypt) },
+    ];
+    try {
+      const response = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'text/xml' } });
+      const answer = await response.text();
+      log.update(entry, { raw: [...raw, { label: 'answer', content: `HTTP ${response.status}${answer ? `\n${answer}` : ' (empty body: the acknowledgement)'}` }] });
+      if (response.status !== 200) log.note(entry.chat, `the callback was refused: HTTP ${response.status} ${answer}`);
+    } catch (error) {
+      log.update(entry, { raw });
+      log.note(entry.chat, `the callback could not be sent: ${(error as Error).message}`);
+    }
+  }
+}
