@@ -3,7 +3,7 @@ import { pluginRegistry } from './plugins/registry.js';
 import { ConfigError } from './src/config/config-error.js';
 import { channelWithCredentials } from './src/config/cow-channels.js';
 import { resolveConfigPath } from './src/config/load-config.js';
-import { startApp } from './src/start-app.js';
+import { startApp } from './src/app/start-app.js';
 
 /**
  * `node app.js`: start the configured channel; a bad config stops here with one clear line.

@@ -2,9 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { channelRegistry } from '../channels/registry.js';
-import type { WeworktopChannel } from '../channels/weworktop/receiver.js';
 import { pluginRegistry } from '../plugins/registry.js';
-import { startApp, type RunningApp } from '../src/start-app.js';
+import { startApp, type RunningApp } from '../src/app/start-app.js';
 import { AES_KEY, AGENT_ID, CORP_ID, SECRET, TOKEN } from '../test/support/weworktop-harness.js';
 
 export { AES_KEY, AGENT_ID, CORP_ID, SECRET, TOKEN };
@@ -63,7 +62,6 @@ export class LogCounter {
 
 export interface BenchApp {
   app: RunningApp;
-  channel: WeworktopChannel;
   url: string;
   logs: LogCounter;
   stop(): Promise<void>;
@@ -75,11 +73,9 @@ export async function startBenchApp(config: Record<string, unknown>): Promise<Be
   writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
   const logs = new LogCounter();
   const app = await startApp({ channels: channelRegistry, plugins: pluginRegistry, argv: [], env: {}, cwd: dir, logSink: logs });
-  const channel = app.channel as WeworktopChannel;
   return {
     app,
-    channel,
-    url: `http://127.0.0.1:${channel.port}`,
+    url: `http://127.0.0.1:${app.port}`,
     logs,
     async stop() {
       await app.stop();

@@ -1,15 +1,15 @@
 import type { CoreConfig } from '../src/config/schema.js';
 import type { NormalizedMessage } from '../src/message.js';
 import { applyTriggerRules, groupAllowed } from '../src/pipeline/trigger-rules.js';
-import { toNormalizedMessage, withoutQuote, type AiBotCallback } from '../channels/weworktop/aibot/aibot-message.js';
-import { loadedByTheReplier } from '../channels/weworktop/app/app-message.js';
+import { toAiBotMessage, withoutQuote, type AiBotCallback } from '../channels/weworktop/aibot/aibot-message.js';
+import { loadedByTheReplier } from '../src/message.js';
 
 /**
  * Why the AI bot answered a group message with nothing: the check the channel makes inside the
  * callback (ConfiguredRules.wouldAnswer), step by step, in the words the pipeline logs.
  */
 export function noAnswerReason(config: CoreConfig, groupNames: Record<string, string>, callback: AiBotCallback): string {
-  const normalized = toNormalizedMessage(callback, groupNames, loadedByTheReplier);
+  const normalized = toAiBotMessage(callback, groupNames, loadedByTheReplier);
   if (!normalized) return `msgtype ${callback.msgtype} is not one the bot reads`;
   const message: NormalizedMessage = withoutQuote(normalized);
   if (message.chatType === 'group' && !groupAllowed({ id: message.groupId, name: message.groupName }, config.group_name_white_list, config.group_name_keyword_white_list)) {

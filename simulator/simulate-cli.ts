@@ -32,11 +32,11 @@ async function fromConfig(file: string, bot: boolean): Promise<Values> {
   const { config } = await loadConfig({ argv: ['--config', file], env: process.env, cwd: process.cwd(), channels: channelRegistry });
   if (config.channel_type !== 'weworktop') throw new Error(`${file} runs channel_type "${config.channel_type}", not "weworktop"`);
   const section = config.weworktop as WeworktopConfig;
-  const host = section.host === '0.0.0.0' || section.host === '::' ? '127.0.0.1' : section.host;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   if (bot && !(section.bot.token && section.bot.aes_key)) throw new Error('--bot needs weworktop.bot.token and weworktop.bot.aes_key in the config');
   const path = bot ? section.bot.callback_path : section.callback_path;
   return {
-    url: `http://${host}:${section.port}${path}`,
+    url: `http://${host}:${config.port}${path}`,
     token: bot ? section.bot.token : section.token,
     'aes-key': bot ? section.bot.aes_key : section.aes_key,
     'corp-id': section.corp_id,

@@ -6,11 +6,10 @@ import { ConfigError } from '../src/config/config-error.js';
 import { resolveConfigPath } from '../src/config/load-config.js';
 import { readConfigFile } from '../src/config/read-config-file.js';
 import type { LogSink } from '../src/logger.js';
-import { startApp, type RunningApp } from '../src/start-app.js';
+import { startApp, type RunningApp } from '../src/app/start-app.js';
 import { startFakeWeCom } from '../test/fakes/fake-wecom.js';
 import { channelRegistry } from '../channels/registry.js';
 import type { WeworktopConfig } from '../channels/weworktop/config.js';
-import type { WeworktopChannel } from '../channels/weworktop/receiver.js';
 import { ChatLog } from './chat-log.js';
 import { DEMO_BOT_NAME, DEMO_GROUP, DEMO_USERS, demoConfig, generateCredentials, llmConfigured, userCoreKeys } from './demo-config.js';
 import { GroupChatSender } from './group-chat-sender.js';
@@ -90,7 +89,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
     watcher = new ReplyWatcher(log, media);
     watcher.attach(wecom);
     cleanup.push(() => watcher?.close());
-    const channelUrl = `http://${HOST}:${(app.channel as WeworktopChannel).port}`;
+    const channelUrl = `http://${HOST}:${app.port}`;
     const section = app.config.weworktop as WeworktopConfig;
     const privateChats = new PrivateChatSender({ callbackUrl: `${channelUrl}${section.callback_path}`, credentials, wecom, log, media });
     const groupChats = new GroupChatSender({

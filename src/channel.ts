@@ -1,99 +1,102 @@
 import type convict from 'convict';
-import type { AnswerDispatch } from './answering/answer-dispatch.js';
-import type { AnswerTiming } from './answering/answer-timing.js';
-import type { AppConfig } from './config/load-config.js';
+import type { FastifyInstance } from 'fastify';
+import type { CowCompat } from './config/cow-compat.js';
+import type { AppConfig } from './config/schema.js';
 import type { Logger } from './logger.js';
-import type { Outcome } from './answering/outcome.js';
 import type { NormalizedMessage } from './message.js';
 import type { Reply } from './reply.js';
-import type { Inbox } from './store/inbox.js';
 
 /**
- * The parts of an answer that went out already (on an earlier try, or before a restart): a channel
- * that sends a reply in parts (split text, media) skips those and reports each part it sends, so a
- * retry resumes at the first part not sent.
+ * What a channel author must know: a channel is a module with two halves. The receiver (main
+ * thread) owns the transport and hands each message to the core's intake; the replier (answer
+ * worker) rebuilds stored messages and delivers the replies. channels/README.md shows the way.
  */
-export interface DeliveredParts {
-  /** True when the next part went out before (skip it); either way the count moves past it. */
-  alreadySent(): boolean;
-  /** The part just sent went out. */
-  sent(): void;
+export interface ChannelModule {
+  /** Convict schema of the channel's section, e.g. config.weworktop. */
+  configSchema?: convict.Schema<unknown>;
+  /** Root-level keys from other tools (e.g. CoW's wechatcomapp_token) mapped to section keys. */
+  keyAliases?: Record<string, string>;
+  /** What a CoW config brings to this channel: its channel_type names, credentials, defaults. */
+  cow?: CowCompat;
+  /** Section values of config.json.example that are not real: found in a config, they were never filled in. */
+  exampleValues?: Record<string, string>;
+  /** false: no per-user rate limit (rate_limit_per_minute), for a channel of one local user (the terminal). */
+  rateLimited?: boolean;
+  createReceiver(context: ReceiverContext): Promise<Receiver>;
+  createReplier(context: ReplierContext): Promise<Replier>;
 }
 
-/** Where a reply goes and why: the message it answers. */
-export interface ReplyContext {
-  message: NormalizedMessage;
-  /** Conversation key: sender id, or group id for shared group sessions. */
-  sessionId: string;
-  /** Absent for notices: they are sent whole. */
-  parts?: DeliveredParts;
-}
-
-export interface ChannelCapabilities {
-  voice: boolean;
-  image: boolean;
-  file: boolean;
-  /** The channel can show an answer growing (e.g. WeCom AI bot streams). */
-  streaming: boolean;
-}
-
-export interface AnswerOptions {
-  /** Streaming channels get the growing answer while the LLM writes it. */
-  onPartial?: (textSoFar: string) => void;
-  finalAttempt?: boolean;
-  /** Filled in while answering: time waited on outside services. */
-  timing?: AnswerTiming;
-}
-
-/** What the pipeline asks of a channel: what it can show, and delivery of a reply. */
-export interface ReplyTarget {
+/** The receiving half, on the main thread: fast, in memory or the inbox; never waits on a platform call. */
+export interface Receiver {
   readonly name: string;
-  capabilitiesFor(message: NormalizedMessage): ChannelCapabilities;
-  send(reply: Reply, context: ReplyContext): Promise<void>;
+  /** Adds the channel's routes to the core's HTTP server; a channel without HTTP has none. */
+  routes?(server: FastifyInstance): void;
+  /** Messages the last run left unanswered, given to the answer worker again before anything new arrives. */
+  resume?(pending: readonly PendingMessage[]): void;
+  /** Once the server listens: connect, read input, say where to point the platform. */
+  start?(listening: { port: number }): Promise<void>;
+  /** Before the core drains the answers: disconnect, stop reading. */
+  stop?(): Promise<void>;
+  /** For /readyz, beside the core's own checks (e.g. a connection's state). */
+  ready?(): Promise<{ ok: boolean; reason?: string }>;
 }
 
-/** The trigger rules a receiving channel consults inside a callback: pure functions of the config. */
-export interface MessageRules {
-  /** Conversation key used to keep one user's messages in order. */
-  sessionKey(message: NormalizedMessage): string;
-  /**
-   * Whether the pipeline would answer this message (group whitelist and trigger rules only), for
-   * channels that must decide inside the callback, e.g. before opening a reply stream.
-   */
-  wouldAnswer(message: NormalizedMessage): boolean;
+export interface ReceiverContext {
+  config: AppConfig;
+  logger: Logger;
+  rules: MessageRules;
+  intake: Intake;
+  /** Messages to and from this channel's replier. */
+  link: ChannelLink;
+  /** Lets a channel end the app, e.g. the terminal channel when its input closes. */
+  requestShutdown(reason: string): void;
+  /** The config file read (absent when the config came from the environment alone), for hints that name it. */
+  configFile?: string;
 }
 
-/** The core's pipeline: it makes the answer to one message, which the answer runner then delivers. */
-export interface MessageHandler extends MessageRules {
-  /**
-   * The replies to one message, ready to go out (nothing is sent here). A failure that may pass
-   * (the LLM down) is thrown so it is retried later, unless `finalAttempt`: then the replies say so.
-   */
-  answer(message: NormalizedMessage, target: ReplyTarget, options?: AnswerOptions): Promise<Outcome>;
-}
+export type IntakeResult = 'accepted' | 'duplicate' | 'busy' | 'limited';
 
 /**
- * A channel's messages between its two halves (structured-cloneable values), e.g. the growing
- * text of an AI bot stream, written where the answer is made and read where WeCom polls for it.
+ * The core's door for received messages: dedupe, rate limit, the inbox (stored before the
+ * platform is acknowledged, so a crash loses nothing), then the answer worker.
  */
-export interface ChannelLink {
-  post(message: unknown): void;
-  onMessage(handler: (message: unknown) => void): void;
+export interface Intake {
+  /**
+   * Takes a message; resolves once it is stored for good (acknowledge after). Busy and too-fast
+   * notices go through the replier, unless `ownNotices` (the receiver answers them itself).
+   */
+  submit(message: NormalizedMessage, options?: { ownNotices?: boolean }): Promise<IntakeResult>;
+  /** True if this id was already taken (a platform retry); records it otherwise, for messages not submitted. */
+  seen(id: string): Promise<boolean>;
+  /** A short text to the sender of `raw`, through the replier, in `sessionKey`'s order (a welcome). */
+  notify(sessionKey: string, raw: unknown, text: string): void;
+  /** The receiver saw the answer reach the user (for a replier whose `end` said "receiver"). */
+  confirm(id: string): void;
+  /** Such an answer was not confirmed in time: it goes out again another way. */
+  redeliver(id: string): void;
+  readonly rateLimitPerMinute: number;
+  /** Resolves once everything taken so far is answered. */
+  whenIdle(): Promise<void>;
+}
+
+/** A message left pending in the inbox by the last run. */
+export interface PendingMessage {
+  id: string;
+  /** NormalizedMessage.raw as stored. */
+  raw: unknown;
+  receivedAt: number;
+}
+
+export interface ReplierContext {
+  config: AppConfig;
+  logger: Logger;
+  /** Messages to and from this channel's receiver. */
+  link: ChannelLink;
 }
 
 /**
- * The receiving half of a channel, on the main thread: owns the transport, checks and stores what
- * arrives, acknowledges it, and hands it to the answer worker through its MessageIntake.
- */
-export interface Channel {
-  readonly name: string;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-}
-
-/**
- * The answering half, on the answer worker thread with the pipeline: rebuilds stored messages,
- * delivers replies and notices. Slow platform calls (sending, uploading) happen here, never where
+ * The answering half, on the answer worker with the pipeline: rebuilds stored messages, delivers
+ * replies and notices. Slow platform calls (sending, uploading) happen here, never where
  * callbacks are acknowledged.
  */
 export interface Replier extends ReplyTarget {
@@ -118,53 +121,58 @@ export interface Replier extends ReplyTarget {
   close?(): Promise<void>;
 }
 
-export interface ChannelDeps {
-  config: AppConfig;
-  logger: Logger;
-  rules: MessageRules;
-  /** Where received messages wait until answered (durable with inbox_store "sqlite"). */
-  inbox: Inbox;
-  /** The answer worker: stored messages and notices go there. */
-  answers: AnswerDispatch;
-  /** Lets a channel end the app, e.g. the terminal channel when its input closes. */
-  requestShutdown: (reason: string) => void;
-  /** The config file read (absent when the config came from the environment alone), for hints that name it. */
-  configFile?: string;
+/** What the pipeline asks of a channel: what it can show, and delivery of a reply. */
+export interface ReplyTarget {
+  readonly name: string;
+  capabilitiesFor(message: NormalizedMessage): ChannelCapabilities;
+  send(reply: Reply, context: ReplyContext): Promise<void>;
 }
 
-export interface ReplierDeps {
-  config: AppConfig;
-  logger: Logger;
-  /** To the receiving half on the main thread. */
-  link: ChannelLink;
+export interface ChannelCapabilities {
+  voice: boolean;
+  image: boolean;
+  file: boolean;
+  /** The channel can show an answer growing (e.g. WeCom AI bot streams). */
+  streaming: boolean;
+}
+
+/** Where a reply goes and why: the message it answers. */
+export interface ReplyContext {
+  message: NormalizedMessage;
+  /** Conversation key: sender id, or group id for shared group sessions. */
+  sessionId: string;
+  /** Absent for notices: they are sent whole. */
+  parts?: DeliveredParts;
 }
 
 /**
- * A channel module: its config section (if any) and its two halves, each imported only by the
- * thread it runs on (the main thread never loads the LLM SDK, the answer worker never loads the
- * HTTP server). Loaded lazily by channel_type.
+ * The parts of an answer that went out already (on an earlier try, or before a restart): a channel
+ * that sends a reply in parts (split text, media) skips those and reports each part it sends, so a
+ * retry resumes at the first part not sent.
  */
-export interface ChannelModule {
-  /** Convict schema of the channel's section, e.g. config.weworktop. */
-  configSchema?: convict.Schema<unknown>;
-  /** Root-level keys from other tools (e.g. CoW's wechatcomapp_token) mapped to section keys. */
-  keyAliases?: Record<string, string>;
-  /** What a CoW config brings to this channel: its channel_type names, credentials, defaults. */
-  cow?: CowCompat;
-  /** Section values of config.json.example that are not real: found in a config, they were never filled in. */
-  exampleValues?: Record<string, string>;
-  createChannel(deps: ChannelDeps): Promise<Channel>;
-  createReplier(deps: ReplierDeps): Promise<Replier>;
+export interface DeliveredParts {
+  /** True when the next part went out before (skip it); either way the count moves past it. */
+  alreadySent(): boolean;
+  /** The part just sent went out. */
+  sent(): void;
 }
 
-/** How a channel takes a config written for chatgpt-on-wechat (CoW). */
-export interface CowCompat {
-  /** CoW channel_type names this channel serves, each with the notice logged when it is used. */
-  channelTypes: Record<string, { notice: string; cowApp?: boolean }>;
-  /** Whether a config (CoW's flat shape or ours) or the environment carries this channel's credentials. */
-  hasCredentials(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): boolean;
-  /** Why this channel cannot run a CoW channel_type with this config, or undefined when it can. */
-  refuse?(channelType: string, raw: Record<string, unknown>, env: NodeJS.ProcessEnv): { expected: string; found: string } | undefined;
-  /** Section values for a config that came from CoW's WeCom app (its keys or channel_type), unless it sets them. */
-  appDefaults: Record<string, unknown>;
+/**
+ * A channel's messages between its two halves (structured-cloneable values), e.g. the growing
+ * text of an AI bot stream, written where the answer is made and read where WeCom polls for it.
+ */
+export interface ChannelLink {
+  post(message: unknown): void;
+  onMessage(handler: (message: unknown) => void): void;
+}
+
+/** The trigger rules a receiver consults inside a callback: pure functions of the config. */
+export interface MessageRules {
+  /** Conversation key used to keep one user's messages in order. */
+  sessionKey(message: NormalizedMessage): string;
+  /**
+   * Whether the pipeline would answer this message (group whitelist and trigger rules only), for
+   * channels that must decide inside the callback, e.g. before opening a reply stream.
+   */
+  wouldAnswer(message: NormalizedMessage): boolean;
 }

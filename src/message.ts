@@ -35,3 +35,6 @@ export interface NormalizedMessage {
   /** The platform payload, opaque to the core (channels read their own fields back from it). */
   raw: unknown;
 }
+
+/** For a receiving half, which never reads media: the replier rebuilds the message with a real loader. */
+export const loadedByTheReplier = (): MediaHandle['load'] => () => Promise.reject(new Error('media is loaded by the replier, on the answer worker'));

@@ -1,7 +1,6 @@
 import type convict from 'convict';
 import { describeCredential, requiredText, FormatError, type CredentialPattern } from '../../src/config/formats.js';
 import { ConfigError } from '../../src/config/config-error.js';
-import type { CallbackTimeouts } from './wecom/callback-route.js';
 
 /** One self-built app (自建应用) served by this process. */
 export interface AppCredentials {
@@ -18,8 +17,6 @@ export interface WeworktopConfig {
   agent_id: string;
   token: string;
   aes_key: string;
-  port: number;
-  host: string;
   callback_path: string;
   cow_callback_path: boolean;
   api_base: string;
@@ -31,8 +28,6 @@ export interface WeworktopConfig {
   api_retries: number;
   api_retry_delay_ms: number;
   max_clock_skew: number;
-  callback_headers_timeout: number;
-  callback_request_timeout: number;
   bot: AiBotConfig;
   group_names: Record<string, string>;
 }
@@ -87,8 +82,6 @@ export const weworktopSchema: convict.Schema<WeworktopConfig> = {
   agent_id: { doc: 'The app AgentId, e.g. 1000002.', format: requiredAgentId, default: '', env: 'WEWORKTOP_AGENT_ID' },
   token: { doc: 'Token of the app\'s "receive messages" (接收消息) API settings.', format: requiredText('weworktop', TOKEN), default: '', sensitive: true, env: 'WEWORKTOP_TOKEN' },
   aes_key: { doc: 'EncodingAESKey of the same settings (43 characters).', format: requiredText('weworktop', AES_KEY), default: '', sensitive: true, env: 'WEWORKTOP_AES_KEY' },
-  port: { doc: 'Port of the callback server.', format: 'tcp-port', default: 5001, env: 'WEWORKTOP_PORT' },
-  host: { doc: 'Interface the callback server listens on.', format: 'text', default: '0.0.0.0', env: 'WEWORKTOP_HOST' },
   callback_path: { doc: 'Path of the callback URL to enter in the WeCom console.', format: 'text', default: '/wework_callback', env: 'WEWORKTOP_CALLBACK_PATH' },
   cow_callback_path: {
     doc: 'Also answer on CoW\'s callback path /wxcomapp (and /wxcomapp/), so a URL saved in the console for CoW keeps working. On by default for a config with CoW\'s wechatcomapp_* keys or channel_type "wechatcom_app".',
@@ -109,18 +102,6 @@ export const weworktopSchema: convict.Schema<WeworktopConfig> = {
     format: 'non-negative-int',
     default: 300,
     env: 'WEWORKTOP_MAX_CLOCK_SKEW',
-  },
-  callback_headers_timeout: {
-    doc: 'Seconds a client may take to send a request\'s headers; slower connections are closed (WeCom itself waits 5 s for an answer).',
-    format: 'positive-int',
-    default: 5,
-    env: 'WEWORKTOP_CALLBACK_HEADERS_TIMEOUT',
-  },
-  callback_request_timeout: {
-    doc: 'Seconds a client may take to send a whole request (headers and body); at least callback_headers_timeout.',
-    format: 'positive-int',
-    default: 10,
-    env: 'WEWORKTOP_CALLBACK_REQUEST_TIMEOUT',
   },
   bot: {
     token: { doc: 'AI bot (智能机器人) callback Token; empty: group chats off.', format: optionalText(TOKEN), default: '', sensitive: true, env: 'WEWORKTOP_BOT_TOKEN' },
@@ -161,13 +142,6 @@ export function appsOf(config: WeworktopConfig): AppCredentials[] {
 }
 
 /** The callback server's bounds for slow clients; Node refuses a headers bound past the request's. */
-export function callbackTimeouts(config: WeworktopConfig): CallbackTimeouts {
-  if (config.callback_headers_timeout > config.callback_request_timeout) {
-    throw new ConfigError('weworktop.callback_headers_timeout', `at most weworktop.callback_request_timeout (${config.callback_request_timeout})`, String(config.callback_headers_timeout));
-  }
-  return { headersSeconds: config.callback_headers_timeout, requestSeconds: config.callback_request_timeout };
-}
-
 /** Whether the AI bot is on: it needs both token and aes_key (one alone is a ConfigError), neither means off. */
 export function checkAiBotKeys(bot: AiBotConfig): boolean {
   if (!bot.token && !bot.aes_key) return false;

@@ -1,4 +1,4 @@
-import type { CowCompat } from '../../src/channel.js';
+import type { CowCompat } from '../../src/config/cow-compat.js';
 import { cowKeyAliases } from './config.js';
 
 const CREDENTIALS = ['corp_id', 'corp_secret', 'agent_id', 'token', 'aes_key'];

@@ -6,9 +6,9 @@ export const configSchema = weworktopSchema as ChannelModule['configSchema'];
 export const keyAliases = cowKeyAliases;
 export const cow = weworktopCowCompat;
 export const exampleValues = sectionExamples;
-export const createChannel: ChannelModule['createChannel'] = async (deps) => new (await import('./receiver.js')).WeworktopChannel(deps);
-export const createReplier: ChannelModule['createReplier'] = async (deps) => {
-  const replier = new (await import('./replier.js')).WeworktopReplier(deps);
-  void replier.checkAccessTokens();
+export const createReceiver: ChannelModule['createReceiver'] = async (context) => new (await import('./receiver.js')).WeworktopReceiver(context);
+export const createReplier: ChannelModule['createReplier'] = async (context) => {
+  const replier = new (await import('./replier.js')).WeworktopReplier(context);
+  void replier.apps.checkAccessTokens();
   return replier;
 };

@@ -26,14 +26,30 @@ export function envOverlay(schema: Record<string, unknown>, env: NodeJS.ProcessE
  * Other tools' names for section keys, as environment variables (CoW reads WECHATCOMAPP_TOKEN for
  * wechatcomapp_token); the section's own variable (WEWORKTOP_TOKEN) wins when both are set.
  */
-export function aliasEnvOverlay(section: Record<string, unknown>, aliases: Record<string, string>, env: NodeJS.ProcessEnv, names: Map<string, string>, channel: string): Record<string, unknown> {
+export function aliasEnvOverlay(schema: Record<string, unknown>, aliases: Record<string, string>, env: NodeJS.ProcessEnv, names: Map<string, string>, prefix: string): Record<string, unknown> {
   const overlay: Record<string, unknown> = {};
   for (const [alias, key] of Object.entries(aliases)) {
-    const node = section[key];
+    const node = schema[key];
     const text = env[alias.toUpperCase()];
     if (text === undefined || !isObject(node) || (typeof node.env === 'string' && env[node.env] !== undefined)) continue;
     overlay[key] = fromEnvString(node.format, text);
-    names.set(`${channel}.${key}`, alias.toUpperCase());
+    names.set(`${prefix}${key}`, alias.toUpperCase());
+  }
+  return overlay;
+}
+
+/**
+ * A core key written in the channel's section works (weworktop.port), so its variable in the
+ * section's form does too (WEWORKTOP_PORT), winning over the plain one (PORT) as the section does.
+ */
+export function sectionEnvOverlay(core: Record<string, unknown>, channel: string, env: NodeJS.ProcessEnv, names: Map<string, string>): Record<string, unknown> {
+  const overlay: Record<string, unknown> = {};
+  for (const [key, node] of Object.entries(core)) {
+    const name = `${channel.toUpperCase()}_${key.toUpperCase()}`;
+    const text = env[name];
+    if (text === undefined || !isObject(node) || !('default' in node)) continue;
+    overlay[key] = fromEnvString(node.format, text);
+    names.set(key, name);
   }
   return overlay;
 }

@@ -4,11 +4,11 @@ import convict from 'convict';
 import { ConfigError, withWrittenKey, type KeyNames } from './config-error.js';
 import { chooseChannel, type Channels } from './cow-channels.js';
 import { chooseLlm, describeLlm, type LlmChoice } from './cow-providers.js';
-import { aliasEnvOverlay, envOverlay } from './env-overlay.js';
+import { aliasEnvOverlay, envOverlay, sectionEnvOverlay } from './env-overlay.js';
 import { CORE_EXAMPLE_VALUES, stillExampleValues } from './example-values.js';
 import { registerFormats } from './formats.js';
 import { readConfigFile } from './read-config-file.js';
-import { coreSchema, type CoreConfig } from './schema.js';
+import { coreSchema, type AppConfig } from './schema.js';
 import { summarizeUnknownKeys, undeclaredKeys } from './unknown-keys.js';
 
 registerFormats();
@@ -16,8 +16,7 @@ registerFormats();
 /** LoadedConfig.source when no file was read. */
 export const EMBEDDED_DEFAULT = 'embedded default';
 
-/** The validated config: core keys plus the selected channel's section (e.g. `weworktop`). */
-export type AppConfig = CoreConfig & Record<string, unknown>;
+export type { AppConfig } from './schema.js';
 
 export interface LoadedConfig {
   config: AppConfig;
@@ -78,7 +77,7 @@ export function normalizeShape(raw: Record<string, unknown>, channel: string, al
   for (const key of Object.keys(section)) {
     if (key in coreSchema) {
       base[key] = section[key];
-      names?.set(key, `${channel}.${key}`);
+      names?.set(key, names.get(`${channel}.${key}`) ?? `${channel}.${key}`);
       delete section[key];
     }
   }
@@ -117,10 +116,10 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
   const names = new Map<string, string>();
   const aliases = channelModule.keyAliases ?? {};
   const shaped: Record<string, unknown> = { ...normalizeShape(raw, channel, aliases, names), channel_type: channel };
-  const overlay = envOverlay(schema, env, names);
+  const overlay = { ...aliasEnvOverlay(coreSchema, aliases, env, names, ''), ...envOverlay(schema, env, names), ...sectionEnvOverlay(coreSchema, channel, env, names) };
   delete overlay.channel_type;
   if (isObject(channelModule.configSchema)) {
-    const fromAliases = aliasEnvOverlay(channelModule.configSchema, aliases, env, names, channel);
+    const fromAliases = aliasEnvOverlay(channelModule.configSchema, aliases, env, names, `${channel}.`);
     if (Object.keys(fromAliases).length > 0) overlay[channel] = { ...fromAliases, ...(isObject(overlay[channel]) ? overlay[channel] : {}) };
   }
   const userSet = new Set([...paths(shaped), ...paths(overlay)]);
@@ -130,10 +129,14 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
   if (fromCow) {
     // Keys a CoW user will look for under CoW's name.
     for (const [alias, key] of Object.entries(aliases)) if (!userSet.has(`${channel}.${key}`)) names.set(`${channel}.${key}`, alias);
-    const applied = Object.entries(channelModule.cow?.appDefaults ?? {}).filter(([key]) => !userSet.has(`${channel}.${key}`));
+    // Core keys among them (port) go to the root, the rest to the section.
+    const pathOf = (key: string) => (key in coreSchema ? key : `${channel}.${key}`);
+    const applied = Object.entries(channelModule.cow?.appDefaults ?? {}).filter(([key]) => !userSet.has(pathOf(key)));
     if (applied.length > 0) {
-      shaped[channel] = { ...Object.fromEntries(applied), ...(isObject(shaped[channel]) ? shaped[channel] : {}) };
-      notices.push(`config from CoW's WeCom app: ${applied.map(([key, value]) => `${channel}.${key} ${JSON.stringify(value)}`).join(', ')} (CoW's defaults, so the URL saved in the WeCom console keeps working)`);
+      const [core, own] = [applied.filter(([key]) => key in coreSchema), applied.filter(([key]) => !(key in coreSchema))];
+      Object.assign(shaped, Object.fromEntries(core));
+      shaped[channel] = { ...Object.fromEntries(own), ...(isObject(shaped[channel]) ? shaped[channel] : {}) };
+      notices.push(`config from CoW's WeCom app: ${applied.map(([key, value]) => `${pathOf(key)} ${JSON.stringify(value)}`).join(', ')} (CoW's defaults, so the URL saved in the WeCom console keeps working)`);
     }
   }
 
@@ -156,6 +159,9 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
       throw error instanceof ConfigError ? error : toConfigError(error as Error);
     }
     const values = config.getProperties();
+    if (values.callback_headers_timeout > values.callback_request_timeout) {
+      throw new ConfigError('callback_headers_timeout', `at most callback_request_timeout (${values.callback_request_timeout})`, String(values.callback_headers_timeout));
+    }
     const llm = chooseLlm(values, userSet.has('model'));
     Object.assign(values, { open_ai_api_key: llm.apiKey, open_ai_api_base: llm.apiBase, model: llm.model });
     if (llm.missing) warnings.push(offlineWarning(llm.missing, channel));

@@ -57,6 +57,11 @@ export interface CoreConfig extends CowProviderKeys {
   image_size: string;
   image_understanding: boolean;
 
+  port: number;
+  host: string;
+  callback_headers_timeout: number;
+  callback_request_timeout: number;
+
   concurrency: number;
   max_queue: number;
   data_dir: string;
@@ -69,6 +74,9 @@ export interface CoreConfig extends CowProviderKeys {
   plugins: string[];
   plugin_config: Record<string, unknown>;
 }
+
+/** The validated config: core keys plus the selected channel's section (e.g. `weworktop`). */
+export type AppConfig = CoreConfig & Record<string, unknown>;
 
 const list = (doc: string, defaultValue: string[], env: string) =>
   ({ doc, format: 'string-list', default: defaultValue, env }) as const;
@@ -169,6 +177,21 @@ export const coreSchema: convict.Schema<CoreConfig> = {
   text_to_image: { doc: 'Image model for image_create_prefix requests.', format: 'text', default: 'dall-e-3', env: 'TEXT_TO_IMAGE' },
   image_size: { doc: 'Size of generated images.', format: 'text', default: '1024x1024', env: 'IMAGE_SIZE' },
   image_understanding: { doc: 'Let the model see images users send (vision models only).', format: 'flag', default: false, env: 'IMAGE_UNDERSTANDING' },
+
+  port: { doc: 'Port of the HTTP server (callbacks, /healthz, /readyz); weworktop.port works too.', format: 'tcp-port', default: 5001, env: 'PORT' },
+  host: { doc: 'Interface the HTTP server listens on; weworktop.host works too.', format: 'text', default: '0.0.0.0', env: 'HOST' },
+  callback_headers_timeout: {
+    doc: 'Seconds a client may take to send a request\'s headers; slower connections are closed (WeCom itself waits 5 s for an answer).',
+    format: 'positive-int',
+    default: 5,
+    env: 'CALLBACK_HEADERS_TIMEOUT',
+  },
+  callback_request_timeout: {
+    doc: 'Seconds a client may take to send a whole request (headers and body); at least callback_headers_timeout.',
+    format: 'positive-int',
+    default: 10,
+    env: 'CALLBACK_REQUEST_TIMEOUT',
+  },
 
   concurrency: { doc: 'Messages processed in parallel (different users; one user is always handled in order).', format: 'positive-int', default: 8, env: 'CONCURRENCY' },
   max_queue: { doc: 'Messages waiting at most (past the answer worker\'s fill they wait in the inbox, not in memory); past it users get a "busy, try again" reply.', format: 'positive-int', default: 1000, env: 'MAX_QUEUE' },

@@ -1,7 +1,8 @@
 import type { ChatBot, ChatMessage, ContentPart } from '../bot/chat-bot.js';
-import { AnswerTiming } from '../answering/answer-timing.js';
-import type { Outcome } from '../answering/outcome.js';
-import type { AnswerOptions, MessageHandler, ReplyTarget } from '../channel.js';
+import { AnswerTiming } from '../worker/answer-timing.js';
+import type { Outcome } from '../worker/outcome.js';
+import type { ReplyTarget } from '../channel.js';
+import type { AnswerOptions, MessageHandler } from './message-handler.js';
 import type { CoreConfig } from '../config/schema.js';
 import type { Logger } from '../logger.js';
 import type { ImageGenerator, SpeechRecognizer, SpeechSynthesizer } from '../media/media-engines.js';

@@ -40,10 +40,10 @@ describe('npm run simulate -- --bot: checks the AI bot\'s URL as WeCom would', (
 
   test('the URL check, a message, and the stream polled until finished', async () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'weworktop-simulate-')), 'config.json');
-    writeFileSync(file, JSON.stringify({ channel_type: 'weworktop', open_ai_api_key: 'sk-x', weworktop: { corp_id: CORP_ID, corp_secret: 's', agent_id: AGENT_ID, token: TOKEN, aes_key: AES_KEY, port: h.channel.port, bot: { token: 'BotToken1', aes_key: AES_KEY } } }));
+    writeFileSync(file, JSON.stringify({ channel_type: 'weworktop', open_ai_api_key: 'sk-x', weworktop: { corp_id: CORP_ID, corp_secret: 's', agent_id: AGENT_ID, token: TOKEN, aes_key: AES_KEY, port: h.port, bot: { token: 'BotToken1', aes_key: AES_KEY } } }));
     const result = await runCli(['--config', file, '--bot', '--text', 'hello bot']);
     assert.equal(result.code, 0, result.stdout + result.stderr);
-    assert.match(result.stdout, new RegExp(`GET http://127\\.0\\.0\\.1:${h.channel.port}/wework_bot_callback\\?msg_signature=`));
+    assert.match(result.stdout, new RegExp(`GET http://127\\.0\\.0\\.1:${h.port}/wework_bot_callback\\?msg_signature=`));
     assert.match(result.stdout, /✓ a stream opened/);
     assert.match(result.stdout, /✓ finished: "echo: hello bot"/);
     const wrong = await runCli(['--config', file, '--bot', '--token', 'WrongToken']);
@@ -114,10 +114,10 @@ describe('npm run simulate: checks a deployment as WeCom would', () => {
 
   test('--config fills token, key, corp id, agent id, port and path from the deployment\'s config', async () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'weworktop-simulate-')), 'config.json');
-    writeFileSync(file, JSON.stringify({ channel_type: 'wechatcom_app', wechatcom_corp_id: CORP_ID, wechatcomapp_secret: 's', wechatcomapp_agent_id: AGENT_ID, wechatcomapp_token: TOKEN, wechatcomapp_aes_key: AES_KEY, wechatcomapp_port: h.channel.port, weworktop: { host: '127.0.0.1' } }));
+    writeFileSync(file, JSON.stringify({ channel_type: 'wechatcom_app', wechatcom_corp_id: CORP_ID, wechatcomapp_secret: 's', wechatcomapp_agent_id: AGENT_ID, wechatcomapp_token: TOKEN, wechatcomapp_aes_key: AES_KEY, wechatcomapp_port: h.port, weworktop: { host: '127.0.0.1' } }));
     const result = await runCli(['--config', file, '--text', 'via --config']);
     assert.equal(result.code, 0, result.stdout + result.stderr);
-    assert.match(result.stdout, new RegExp(`GET http://127\\.0\\.0\\.1:${h.channel.port}/wework_callback\\?msg_signature=`));
+    assert.match(result.stdout, new RegExp(`GET http://127\\.0\\.0\\.1:${h.port}/wework_callback\\?msg_signature=`));
     assert.match(result.stdout, /Result: OK/);
     const noBot = await runCli(['--config', file, '--bot']);
     assert.equal(noBot.code, 2);

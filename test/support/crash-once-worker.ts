@@ -6,7 +6,7 @@ import { workerData } from 'node:worker_threads';
 import type { ChannelModule, Replier } from '../../src/channel.js';
 import type { NormalizedMessage } from '../../src/message.js';
 import { createRegistry } from '../../src/registries.js';
-import { runAnswerWorker } from '../../src/answering/run-answer-worker.js';
+import { runWorkerThread } from '../../src/worker/worker-thread.js';
 import { pluginRegistry } from '../../plugins/registry.js';
 
 const marker = (workerData as { config: { crash_marker: string } }).config.crash_marker;
@@ -14,7 +14,7 @@ const marker = (workerData as { config: { crash_marker: string } }).config.crash
 const toMessage = (raw: { id: string; text: string }): NormalizedMessage => ({ id: raw.id, channel: 'crash-once', chatType: 'single', senderId: 'tester', isAt: false, kind: 'text', text: raw.text, time: new Date(), raw });
 
 const crashOnce: ChannelModule = {
-  createChannel: () => Promise.reject(new Error('receiving is not tested here')),
+  createReceiver: () => Promise.reject(new Error('receiving is not tested here')),
   createReplier: async ({ link }): Promise<Replier> => ({
     name: 'crash-once',
     capabilitiesFor: () => ({ voice: false, image: false, file: false, streaming: false }),
@@ -34,4 +34,4 @@ const crashOnce: ChannelModule = {
   }),
 };
 
-await runAnswerWorker({ channels: createRegistry<ChannelModule>({ 'crash-once': async () => crashOnce }), plugins: pluginRegistry });
+await runWorkerThread({ channels: createRegistry<ChannelModule>({ 'crash-once': async () => crashOnce }), plugins: pluginRegistry });

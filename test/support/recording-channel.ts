@@ -1,4 +1,5 @@
-import type { AnswerOptions, ChannelCapabilities, MessageHandler, ReplyContext, ReplyTarget } from '../../src/channel.js';
+import type { ChannelCapabilities, ReplyContext, ReplyTarget } from '../../src/channel.js';
+import type { AnswerOptions, MessageHandler } from '../../src/pipeline/message-handler.js';
 import type { NormalizedMessage } from '../../src/message.js';
 import type { Reply } from '../../src/reply.js';
 

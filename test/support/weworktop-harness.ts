@@ -2,9 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { channelRegistry } from '../../channels/registry.js';
-import type { WeworktopChannel } from '../../channels/weworktop/receiver.js';
 import { pluginRegistry } from '../../plugins/registry.js';
-import { startApp, type RunningApp } from '../../src/start-app.js';
+import { startApp, type RunningApp } from '../../src/app/start-app.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/fake-openai.js';
 import { startFakeWeCom, type FakeWeCom } from '../fakes/fake-wecom.js';
 import { WeComAppClient } from '../fakes/wecom-client.js';
@@ -17,7 +16,8 @@ export const AES_KEY = 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C';
 
 export interface WeworktopHarness {
   app: RunningApp;
-  channel: WeworktopChannel;
+  /** The port the app listens on. */
+  port: number;
   wecom: FakeWeCom;
   openai: FakeOpenAI;
   /** Talks to the app's callback exactly as WeCom does. */
@@ -76,12 +76,11 @@ export async function startWeworktop(options: WeworktopHarnessOptions = {}): Pro
     await closeFakes();
     throw error;
   });
-  const channel = app.channel as WeworktopChannel;
-  const baseUrl = `http://127.0.0.1:${channel.port}`;
+  const baseUrl = `http://127.0.0.1:${app.port}`;
   const client = new WeComAppClient({ url: `${baseUrl}/wework_callback`, token: TOKEN, encodingAesKey: AES_KEY, corpId: CORP_ID, agentId: AGENT_ID });
   return {
     app,
-    channel,
+    port: app.port,
     wecom,
     openai,
     client,

@@ -76,7 +76,7 @@ const mixedItem = objectWith({ msgtype: isString, text: objectWith({ content: is
 const mixed = objectWith({ msg_item: (items) => Array.isArray(items) && items.every(mixedItem) });
 
 /**
- * Every field the route and toNormalizedMessage read, with its type: a decrypted payload of another
+ * Every field the route and toAiBotMessage read, with its type: a decrypted payload of another
  * shape (a number for text.content, a string for mixed.msg_item) is refused, not half-read.
  */
 const callbackShape = objectWith({
@@ -148,7 +148,7 @@ export function withoutQuote(message: NormalizedMessage): NormalizedMessage {
 }
 
 /** Normalizes a user message; undefined for a msgtype we do not know (answered politely). */
-export function toNormalizedMessage(callback: AiBotCallback, groupNames: Record<string, string>, loadMedia: AiBotMediaLoader, streamId?: string): NormalizedMessage | undefined {
+export function toAiBotMessage(callback: AiBotCallback, groupNames: Record<string, string>, loadMedia: AiBotMediaLoader, streamId?: string): NormalizedMessage | undefined {
   const group = callback.chattype === 'group';
   const chatId = callback.chatid;
   const base = {

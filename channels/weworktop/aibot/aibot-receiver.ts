@@ -1,16 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import type { ChannelLink, MessageRules } from '../../../src/channel.js';
+import type { ChannelLink, Intake, MessageRules, PendingMessage } from '../../../src/channel.js';
 import type { Logger } from '../../../src/logger.js';
-import type { MessageIntake } from '../../../src/message-intake.js';
-import type { NormalizedMessage } from '../../../src/message.js';
-import type { InboxEntry } from '../../../src/store/inbox.js';
+import { loadedByTheReplier, type NormalizedMessage } from '../../../src/message.js';
 import { userMessages } from '../../../src/pipeline/user-messages.js';
 import type { AiBotConfig } from '../config.js';
 import { WeComCrypto } from '../wecom/crypto.js';
-import { loadedByTheReplier } from '../app/app-message.js';
 import { finishedStreamAnswer, streamAnswer } from './aibot-answers.js';
-import { aiBotMessageId, toNormalizedMessage, withoutQuote, type AiBotCallback, type AiBotMessageRaw } from './aibot-message.js';
+import { aiBotMessageId, toAiBotMessage, withoutQuote, type AiBotCallback, type AiBotMessageRaw } from './aibot-message.js';
 import { registerAiBotCallback } from './aibot-route.js';
 import { ReplyStreams } from './reply-streams.js';
 import { isStreamUpdate, STREAM_TTL_MS, type StreamUpdate } from './stream-link.js';
@@ -29,7 +26,7 @@ export interface AiBotReceiverOptions {
   groupNames: Record<string, string>;
   welcomeMessage: string;
   maxClockSkew: number;
-  intake: MessageIntake;
+  intake: Intake;
   rules: MessageRules;
   /** From the AI bot replier: the streams' text as the answers are written. */
   link: ChannelLink;
@@ -61,12 +58,12 @@ export class AiBotReceiver {
    * After a restart: the streams of messages still pending are opened again under their old ids,
    * so WeCom's polls find them and get the answer when it is (again) written.
    */
-  reopen(entries: readonly InboxEntry[]): void {
+  resume(pending: readonly PendingMessage[]): void {
     const oldest = Date.now() - STREAM_TTL_MS;
-    for (const entry of entries) {
-      const raw = JSON.parse(entry.rawJson) as AiBotMessageRaw | { route?: undefined };
-      if (raw.route !== 'aibot' || raw.streamId === undefined || entry.receivedAt < oldest) continue;
-      this.streams.reopen(raw.streamId, raw.callback.from?.userid ?? '', raw.callback.msgid, entry.receivedAt);
+    for (const message of pending) {
+      const raw = message.raw as AiBotMessageRaw | { route?: undefined };
+      if (raw.route !== 'aibot' || raw.streamId === undefined || message.receivedAt < oldest) continue;
+      this.streams.reopen(raw.streamId, raw.callback.from?.userid ?? '', raw.callback.msgid, message.receivedAt);
     }
   }
 
@@ -78,7 +75,7 @@ export class AiBotReceiver {
     return this.options.config.callback_path;
   }
 
-  register(server: FastifyInstance): void {
+  routes(server: FastifyInstance): void {
     registerAiBotCallback(server, { path: this.path, crypto: this.crypto, maxClockSkew: this.options.maxClockSkew, logger: this.log, answer: (callback) => this.answer(callback) });
   }
 
@@ -140,7 +137,7 @@ export class AiBotReceiver {
     // Opened before the message is stored, so a retry arriving meanwhile gets this same stream.
     const stream = this.streams.open(message.senderId, callback.msgid);
     (message.raw as AiBotMessageRaw).streamId = stream.id;
-    const outcome = await intake.submit(message);
+    const outcome = await intake.submit(message, { ownNotices: true });
     if (outcome === 'duplicate') {
       this.streams.finish(stream.id, '');
       return undefined;
@@ -164,7 +161,7 @@ export class AiBotReceiver {
 
   /** Media is only ever loaded by the replier, which rebuilds the message with its own loader. */
   private toMessage(callback: AiBotCallback): NormalizedMessage | undefined {
-    return toNormalizedMessage(callback, this.options.groupNames, loadedByTheReplier);
+    return toAiBotMessage(callback, this.options.groupNames, loadedByTheReplier);
   }
 
   /** A short answer: a finished stream in the callback's own answer, or (without streaming) a response_url post by the replier. */

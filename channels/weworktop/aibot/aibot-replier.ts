@@ -10,7 +10,7 @@ import { WeComCrypto } from '../wecom/crypto.js';
 import { closeWeComHttp } from '../wecom/http-client.js';
 import { splitUtf8 } from '../wecom/split-utf8.js';
 import { markdownMessage, MAX_STREAM_BYTES, MAX_STREAM_IMAGE_BYTES, streamImage } from './aibot-answers.js';
-import { toNormalizedMessage, type AiBotCallback, type AiBotMessageRaw } from './aibot-message.js';
+import { toAiBotMessage, type AiBotCallback, type AiBotMessageRaw } from './aibot-message.js';
 import { postToResponseUrl } from './response-url.js';
 import type { StreamImage } from './reply-streams.js';
 import { STREAM_TTL_MS, STREAM_WINDOW_MS, type StreamUpdate } from './stream-link.js';
@@ -60,7 +60,7 @@ export class AiBotReplier {
   }
 
   revive(raw: AiBotMessageRaw): NormalizedMessage | undefined {
-    return toNormalizedMessage(raw.callback, this.options.groupNames, (url) => this.loadMedia(url), raw.streamId);
+    return toAiBotMessage(raw.callback, this.options.groupNames, (url) => this.loadMedia(url), raw.streamId);
   }
 
   /**

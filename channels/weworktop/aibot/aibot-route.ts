@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../../../src/logger.js';
-import { reject } from '../app/app-route.js';
-import { CallbackRejection, requireFresh, requireQuery } from '../wecom/callback-route.js';
+import { CallbackRejection, registerUrlVerification, reject, requireFresh, requireQuery } from '../wecom/callback-route.js';
 import type { WeComCrypto } from '../wecom/crypto.js';
 import { isAiBotCallback, MAX_CALLBACK_CHARS, type AiBotCallback } from './aibot-message.js';
 
@@ -23,16 +22,7 @@ export interface AiBotRoute {
 export function registerAiBotCallback(server: FastifyInstance, route: AiBotRoute): void {
   const log = route.logger.child({ module: 'aibot-callback' });
 
-  server.get(route.path, async (request, reply) => {
-    try {
-      const query = requireQuery(request.query, ['msg_signature', 'timestamp', 'nonce', 'echostr']);
-      const plain = route.crypto.verifyUrl(query);
-      log.info('AI bot callback URL verified');
-      return reply.type('text/plain').send(plain);
-    } catch (error) {
-      return reject(reply, log, error, 'AI bot URL verification');
-    }
-  });
+  registerUrlVerification(server, { path: route.path, crypto: route.crypto, log, what: 'AI bot callback URL' });
 
   server.post(route.path, async (request, reply) => {
     try {

@@ -9,16 +9,13 @@ export interface AppMessageRaw {
 
 export type MediaLoader = (mediaId: string, kind: 'image' | 'voice' | 'video' | 'file') => MediaHandle['load'];
 
-/** For the receiving half (either route), which never reads media: the replier rebuilds the message with a real loader. */
-export const loadedByTheReplier = (): MediaHandle['load'] => () => Promise.reject(new Error('media is loaded by the replier, on the answer worker'));
-
 const MIME_BY_KIND = { image: 'image/jpeg', voice: 'audio/amr', video: 'video/mp4', file: 'application/octet-stream' } as const;
 
 /**
  * Normalizes a decrypted self-built-app message (shared/wecom-protocol.md §2). Returns undefined
  * for a MsgType WeCom may add later; the caller logs it and answers politely.
  */
-export function toNormalizedMessage(fields: Record<string, string>, agentId: string, loadMedia: MediaLoader): NormalizedMessage | undefined {
+export function toAppMessage(fields: Record<string, string>, agentId: string, loadMedia: MediaLoader): NormalizedMessage | undefined {
   const msgType = (fields.MsgType ?? '').toLowerCase();
   // One object literal per message, not a base object spread into each kind: this runs inside every callback.
   const message = (kind: MessageKind, text: string, media?: MediaHandle): NormalizedMessage => ({

@@ -1,8 +1,8 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../../../src/logger.js';
-import { CallbackRejection, requireFresh, requireQuery } from '../wecom/callback-route.js';
-import { WeComCrypto, WeComCryptoError } from '../wecom/crypto.js';
-import { parseEnvelope, parseMessageXml, WeComXmlError } from '../wecom/xml.js';
+import { CallbackRejection, registerUrlVerification, reject, requireFresh, requireQuery } from '../wecom/callback-route.js';
+import type { WeComCrypto } from '../wecom/crypto.js';
+import { parseEnvelope, parseMessageXml } from '../wecom/xml.js';
 
 export interface AppCallbackRoute {
   path: string;
@@ -22,16 +22,7 @@ export interface AppCallbackRoute {
 export function registerAppCallback(server: FastifyInstance, route: AppCallbackRoute): void {
   const log = route.logger.child({ module: 'callback', agent: route.agentId });
 
-  server.get(route.path, async (request, reply) => {
-    try {
-      const query = requireQuery(request.query, ['msg_signature', 'timestamp', 'nonce', 'echostr']);
-      const plain = route.crypto.verifyUrl(query);
-      log.info('callback URL verified');
-      return reply.type('text/plain').send(plain);
-    } catch (error) {
-      return reject(reply, log, error, 'URL verification');
-    }
-  });
+  registerUrlVerification(server, { path: route.path, crypto: route.crypto, log, what: 'callback URL' });
 
   server.post(route.path, async (request, reply) => {
     try {
@@ -61,22 +52,4 @@ function hasSender(fields: Record<string, string>): boolean {
   if ((fields.FromUserName ?? '').trim() !== '') return true;
   if (fields.MsgType?.toLowerCase() === 'event') return false;
   throw new CallbackRejection(400, `signed ${fields.MsgType} message without a sender (empty FromUserName)`);
-}
-
-/** Maps every way a callback can be bad to a status and one log line; unknown errors are 500s. */
-export function reject(reply: FastifyReply, log: Logger, error: unknown, what: string): FastifyReply {
-  const { status, reason } = classify(error);
-  if (status === 500) log.error({ err: error }, `${what} failed`);
-  else log.warn({ status, reason }, `${what} rejected`);
-  return reply.status(status).type('text/plain').send(status === 401 ? 'unauthorized' : status === 500 ? 'internal error' : 'bad request');
-}
-
-function classify(error: unknown): { status: number; reason: string } {
-  if (error instanceof CallbackRejection) return { status: error.status, reason: error.reason };
-  if (error instanceof WeComCryptoError) {
-    const unauthorized = error.code === 'bad_signature' || error.code === 'receive_id_mismatch';
-    return { status: unauthorized ? 401 : 400, reason: `${error.code}: ${error.message}` };
-  }
-  if (error instanceof WeComXmlError) return { status: 400, reason: `malformed XML: ${error.message}` };
-  return { status: 500, reason: (error as Error)?.message ?? String(error) };
 }

@@ -1,68 +1,7 @@
-import type { Socket } from 'node:net';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Logger } from '../../../src/logger.js';
-
-/** WeCom callbacks are small; anything over 1 MiB is refused with 413 before it is read whole. */
-export const MAX_CALLBACK_BYTES = 1024 * 1024;
-
-/**
- * How long a client may take to send a request: its headers, and the whole of it (seconds).
- * WeCom gives up on a callback after 5 seconds, so a request still arriving long after is not
- * WeCom's; Node's own bounds (60 s, 300 s) let slow clients hold connections for minutes.
- */
-export interface CallbackTimeouts {
-  headersSeconds: number;
-  requestSeconds: number;
-}
-
-/**
- * The channel's HTTP server: XML and unknown content types arrive as strings (each route parses
- * its own envelope), JSON as objects. Every rejection gets a status code and one log line.
- */
-export function createCallbackServer(logger: Logger, isClosing: () => boolean, timeouts: CallbackTimeouts): FastifyInstance {
-  const requestTimeout = timeouts.requestSeconds * 1000;
-  const server = Fastify({
-    bodyLimit: MAX_CALLBACK_BYTES,
-    logger: false,
-    return503OnClosing: true,
-    forceCloseConnections: true,
-    requestTimeout,
-    // Node looks for expired requests every 30 s by default: far past the bounds above.
-    http: { headersTimeout: timeouts.headersSeconds * 1000, requestTimeout, connectionsCheckingInterval: 1000 },
-    clientErrorHandler: (error, socket) => refuseClient(error, socket, logger, timeouts),
-  });
-  // While shutting down, callbacks are refused so WeCom keeps them and retries (it stops once we ack).
-  // A callback-style hook: no promise per request on the hot path.
-  server.addHook('onRequest', (request, reply, done) => {
-    if (!isClosing() || request.url.startsWith('/healthz')) return done();
-    logger.warn({ method: request.method, path: request.url.split('?')[0] }, 'shutting down: callback refused with 503 (WeCom retries it)');
-    void reply.status(503).header('retry-after', '5').type('text/plain').send('shutting down');
-  });
-  server.addContentTypeParser(['text/xml', 'application/xml', 'text/plain', '*'], { parseAs: 'string' }, (_request, body, done) => done(null, body));
-  server.setErrorHandler((error: FastifyError, request, reply) => {
-    const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
-    const reason = status === 413 ? `body over ${MAX_CALLBACK_BYTES} bytes` : error.message;
-    if (status >= 500) logger.error({ path: request.url.split('?')[0], err: error }, 'callback failed');
-    else logger.warn({ path: request.url.split('?')[0], status, reason }, 'callback rejected');
-    void reply.status(status).type('text/plain').send(status === 413 ? 'payload too large' : 'bad request');
-  });
-  server.setNotFoundHandler((request, reply) => {
-    logger.warn({ method: request.method, path: request.url.split('?')[0] }, 'request to an unknown path (check the callback URL in the WeCom console)');
-    void reply.status(404).type('text/plain').send('not found');
-  });
-  return server;
-}
-
-/** A connection Node gave up on (too slow, not HTTP): one log line, then the status Node would send. */
-function refuseClient(error: Error & { code?: string }, socket: Socket, logger: Logger, timeouts: CallbackTimeouts): void {
-  if (error.code === 'ECONNRESET' || socket.destroyed) return;
-  const timedOut = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
-  const status = timedOut ? '408 Request Timeout' : error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
-  if (timedOut) logger.warn({ client: socket.remoteAddress, headers_timeout_s: timeouts.headersSeconds, request_timeout_s: timeouts.requestSeconds }, 'connection closed: the request did not arrive in time (a slow or stalled client)');
-  else logger.warn({ client: socket.remoteAddress, reason: error.code ?? error.message }, 'connection closed: not a valid HTTP request');
-  if (socket.writable) socket.write(`HTTP/1.1 ${status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
-  socket.destroy();
-}
+import { WeComCrypto, WeComCryptoError } from './crypto.js';
+import { WeComXmlError } from './xml.js';
 
 /** A callback refused on purpose: its status and the reason for the log. */
 export class CallbackRejection extends Error {
@@ -92,4 +31,40 @@ export function requireQuery<Name extends string>(query: unknown, names: readonl
   const given = (name: string) => typeof values[name] === 'string' && values[name] !== '';
   if (!names.every(given)) throw new CallbackRejection(400, `missing query parameter(s) ${names.filter((name) => !given(name)).join(', ')}`);
   return values as Record<Name, string>;
+}
+
+/**
+ * The GET that WeCom's console sends when a callback URL is saved (both routes): the answer is
+ * exactly the decrypted echostr, within WeCom's 1 second.
+ * https://developer.work.weixin.qq.com/document/path/90238
+ */
+export function registerUrlVerification(server: FastifyInstance, route: { path: string; crypto: WeComCrypto; log: Logger; what: string }): void {
+  server.get(route.path, async (request, reply) => {
+    try {
+      const query = requireQuery(request.query, ['msg_signature', 'timestamp', 'nonce', 'echostr']);
+      const plain = route.crypto.verifyUrl(query);
+      route.log.info(`${route.what} verified`);
+      return reply.type('text/plain').send(plain);
+    } catch (error) {
+      return reject(reply, route.log, error, `${route.what} verification`);
+    }
+  });
+}
+
+/** Maps every way a callback can be bad to a status and one log line; unknown errors are 500s. */
+export function reject(reply: FastifyReply, log: Logger, error: unknown, what: string): FastifyReply {
+  const { status, reason } = classify(error);
+  if (status === 500) log.error({ err: error }, `${what} failed`);
+  else log.warn({ status, reason }, `${what} rejected`);
+  return reply.status(status).type('text/plain').send(status === 401 ? 'unauthorized' : status === 500 ? 'internal error' : 'bad request');
+}
+
+function classify(error: unknown): { status: number; reason: string } {
+  if (error instanceof CallbackRejection) return { status: error.status, reason: error.reason };
+  if (error instanceof WeComCryptoError) {
+    const unauthorized = error.code === 'bad_signature' || error.code === 'receive_id_mismatch';
+    return { status: unauthorized ? 401 : 400, reason: `${error.code}: ${error.message}` };
+  }
+  if (error instanceof WeComXmlError) return { status: 400, reason: `malformed XML: ${error.message}` };
+  return { status: 500, reason: (error as Error)?.message ?? String(error) };
 }

@@ -2,9 +2,10 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TerminalChannel } from '../../../channels/terminal/index.js';
-import type { AnswerDispatch, AnswerJob } from '../../../src/answering/answer-dispatch.js';
-import type { ChannelDeps } from '../../../src/channel.js';
+import { TerminalReceiver } from '../../../channels/terminal/receiver.js';
+import { MessageIntake } from '../../../src/app/intake.js';
+import type { AnswerDispatch, AnswerJob } from '../../../src/worker/answer-dispatch.js';
+import type { ReceiverContext } from '../../../src/channel.js';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { channelRegistry } from '../../../channels/registry.js';
 import { createLogger } from '../../../src/logger.js';
@@ -27,12 +28,15 @@ async function atKeyboard() {
     ready: async () => ({ ok: true }),
     link: { post: () => {}, onMessage: (handler) => void said.push(handler) },
   };
-  const deps: ChannelDeps = { config, logger: createLogger({ level: 'silent' }), rules: new ConfiguredRules(config), inbox: new MemoryInbox(), answers, requestShutdown: () => {} };
+  const logger = createLogger({ level: 'silent' });
+  const rules = new ConfiguredRules(config);
+  const intake = new MessageIntake({ channel: 'terminal', rules, logger, inbox: new MemoryInbox(), answers, maxOutstanding: 100, rateLimitPerMinute: 0 });
+  const context: ReceiverContext = { config, logger, rules, intake, link: answers.link, requestShutdown: () => {} };
   const input = Object.assign(new PassThrough(), { isTTY: true });
   const output = new PassThrough();
   let shown = '';
   output.on('data', (chunk: Buffer) => (shown += chunk.toString('utf8')));
-  const channel = new TerminalChannel(deps, input, output);
+  const channel = new TerminalReceiver(context, input, output);
   await channel.start();
   return { channel, input, jobs, reply: (text: string) => said.forEach((handler) => handler({ type: 'terminal-said', text })), shown: () => shown };
 }

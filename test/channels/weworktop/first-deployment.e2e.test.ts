@@ -72,7 +72,7 @@ describe('first deployment hints', () => {
     harness = await startWeworktop({ weworktop: { bot: { token: 'BotToken1', aes_key: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C' } } });
     const [hint] = lines(harness, 'WeCom console');
     assert.ok(hint, harness.logs.join(''));
-    const port = harness.channel.port;
+    const port = harness.port;
     assert.ok(hint.includes(`URL: http://YOUR_SERVER:${port}/wework_callback for agent 1000002; AI bot (智能机器人 → API 模式): http://YOUR_SERVER:${port}/wework_bot_callback`), hint);
     assert.match(hint, /check it from this machine first: npm run simulate -- --config \/\S+\/config\.json \(add --bot for the AI bot\)/);
   });
@@ -83,12 +83,12 @@ describe('first deployment hints', () => {
     const { port } = blocker.address() as AddressInfo;
     try {
       await assert.rejects(startWeworktop({ weworktop: { port } }), (error: Error) => {
-        assert.equal(error.message, `config error: weworktop.port: expected a free port, found ${port}, which another process listens on (EADDRINUSE: another weworktop still running?)`);
+        assert.equal(error.message, `config error: weworktop.port (port): expected a free port, found ${port}, which another process listens on (EADDRINUSE: another weworktop still running?)`);
         return true;
       });
       await assert.rejects(
         startWeworktop({ shape: ({ weworktop, ...rest }) => ({ ...rest, weworktop: { ...(weworktop as object), port: undefined }, wechatcomapp_port: port }) }),
-        /^ConfigError: config error: wechatcomapp_port \(weworktop\.port\): expected a free port/,
+        /^ConfigError: config error: wechatcomapp_port \(port\): expected a free port/,
         'written as CoW\'s key, named as CoW\'s key',
       );
     } finally {

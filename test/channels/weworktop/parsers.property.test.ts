@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { isAiBotCallback, toNormalizedMessage } from '../../../channels/weworktop/aibot/aibot-message.js';
+import { isAiBotCallback, toAiBotMessage } from '../../../channels/weworktop/aibot/aibot-message.js';
 import { WeComCrypto, WeComCryptoError, type WeComCryptoErrorCode } from '../../../channels/weworktop/wecom/crypto.js';
 import { buildXml, parseAnyFlatXml, parseEnvelope, parseFlatXml, parseMessageXml, readCanonicalXml, WeComXmlError } from '../../../channels/weworktop/wecom/xml.js';
 import { aesWithoutPadding, badPaddings, layout, notUtf8, otherReceiveIds, randomEncrypt, withPkcs7, wrongLengths, cryptoErrorCode } from '../../support/corrupt-callbacks.js';
@@ -217,7 +217,7 @@ describe('AI bot callback shape', () => {
         const json = JSON.parse(JSON.stringify(value)) as unknown;
         if (!isAiBotCallback(json)) return;
         accepted++;
-        const message = toNormalizedMessage(json, {}, () => async () => Buffer.alloc(0));
+        const message = toAiBotMessage(json, {}, () => async () => Buffer.alloc(0));
         if (message) {
           assert.equal(typeof message.text, 'string');
           assert.equal(typeof message.senderId, 'string');

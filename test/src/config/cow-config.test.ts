@@ -45,10 +45,10 @@ describe('a CoW config', () => {
     assert.equal(llm.provider, 'deepseek');
     assert.deepEqual(notices, [
       'channel_type "wechatcom_app" (CoW\'s WeCom self-built app) runs the weworktop channel',
-      'config from CoW\'s WeCom app: weworktop.port 9898, weworktop.cow_callback_path true (CoW\'s defaults, so the URL saved in the WeCom console keeps working)',
+      'config from CoW\'s WeCom app: port 9898, weworktop.cow_callback_path true (CoW\'s defaults, so the URL saved in the WeCom console keeps working)',
       'LLM: DeepSeek at https://api.deepseek.com/v1, model deepseek-v4-flash (by model, as CoW does)',
     ]);
-    assert.equal(section(config).port, 9898);
+    assert.equal(config.port, 9898);
     assert.equal(section(config).cow_callback_path, true);
     assert.equal(warnings.length, 1, warnings.join('\n'));
     assert.match(warnings[0]!, /^\d+ config keys are not used by weworktop and ignored; write instead: wecom_bot_id → weworktop\.bot \(API mode: token, aes_key\), .*; no equivalent: linkai_app_code, feishu_app_id/);
@@ -95,7 +95,7 @@ describe('a CoW config', () => {
     );
     const bot = await load({ channel_type: 'wecom_bot', weworktop: { corp_id: 'ww1', corp_secret: 's', agent_id: 1000002, token: 'QDG6eK', aes_key: KEY, bot: { token: 'BotTok', aes_key: KEY } } });
     assert.equal(bot.config.channel_type, 'weworktop');
-    assert.equal(section(bot.config).port, 5001, 'the AI bot has no CoW URL to keep');
+    assert.equal(bot.config.port, 5001, 'the AI bot has no CoW URL to keep');
   });
 
   test('errors name the key the user wrote: CoW\'s name, or the environment variable', async () => {
@@ -117,14 +117,14 @@ describe('a CoW config', () => {
 
   test('CoW\'s environment variable names are read: WECHATCOMAPP_*, DEEPSEEK_API_KEY; ours win when both are set', async () => {
     const { config } = await load({ channel_type: 'wechatcom_app', ...cowWeCom }, { WECHATCOMAPP_PORT: '7000', DEEPSEEK_API_KEY: 'sk-env', MODEL: 'deepseek-chat', WECHATCOMAPP_AGENT_ID: '1000009', WEWORKTOP_AGENT_ID: '1000010' });
-    assert.equal(section(config).port, 7000);
+    assert.equal(config.port, 7000);
     assert.equal(section(config).agent_id, '1000010');
     assert.deepEqual([config.open_ai_api_key, config.model], ['sk-env', 'deepseek-chat']);
   });
 
   test('a config of our own shape gets none of CoW\'s defaults', async () => {
     const { config, notices } = await load({ channel_type: 'weworktop', weworktop: { corp_id: 'ww1', corp_secret: 's', agent_id: 1000002, token: 'QDG6eK', aes_key: KEY } });
-    assert.equal(section(config).port, 5001);
+    assert.equal(config.port, 5001);
     assert.equal(section(config).cow_callback_path, false);
     assert.deepEqual(notices, []);
   });

@@ -86,8 +86,12 @@ describe('config files', () => {
     assert.equal(config.group_at_off, true);
     assert.equal(config.conversation_max_tokens, 4000);
     const channel = await load({ channel_type: 'weworktop', weworktop: credentials }, { WEWORKTOP_PORT: '6001', WEWORKTOP_CORP_ID: 'envcorp' });
-    assert.equal((channel.config.weworktop as { port: number }).port, 6001);
+    assert.equal(channel.config.port, 6001, 'WEWORKTOP_PORT, the section form of PORT');
     assert.equal((channel.config.weworktop as { corp_id: string }).corp_id, 'envcorp');
+    const both = await load({ channel_type: 'weworktop', port: 5002, weworktop: { ...credentials, port: 5003 } }, { PORT: '6002' });
+    assert.equal(both.config.port, 6002, 'the environment over the file; weworktop.port in the file is the port too');
+    const sectionEnv = await load({ channel_type: 'weworktop', weworktop: credentials }, { PORT: '6002', WEWORKTOP_PORT: '6003' });
+    assert.equal(sectionEnv.config.port, 6003, 'the section form wins, as weworktop.port does in the file');
   });
 
   test('an explicit empty single_chat_prefix warns that nothing will trigger', async () => {

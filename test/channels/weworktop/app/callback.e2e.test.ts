@@ -271,7 +271,7 @@ describe('multiple apps and proxies', () => {
     assert.equal((await second.sendText('zhangsan', 'via second app')).status, 200);
     await harness.wecom.waitForSent(1, 3000);
     assert.equal(String((harness.wecom.sent[0] as Sent).agentId), '1000003');
-    assert.ok(harness.logs.some((line) => line.includes('listening on') && line.includes('/wework_callback,/wework_callback/1000003') && line.includes('agents=1000002,1000003')));
+    assert.ok(harness.logs.some((line) => line.includes('serving') && line.includes('/wework_callback,/wework_callback/1000003') && line.includes('agents=1000002,1000003')));
   });
 
   test('weworktop.proxy routes every API call through the proxy', async () => {

@@ -5,9 +5,9 @@ import { collectSecrets, createLogger, type Logger } from '../logger.js';
 import type { ChannelRegistry, PluginRegistry } from '../registries.js';
 import { openSessionStore, type SessionStore } from '../store/open-stores.js';
 import { runThisThreadInBackground } from '../thread-priority.js';
-import type { AnswerWorkerData } from './answer-worker.js';
+import type { WorkerData } from './worker-host.js';
 import { AnswerRunner } from './answer-runner.js';
-import { buildPipeline } from './build-pipeline.js';
+import { buildPipeline } from '../answering/build-pipeline.js';
 import { Outbox, type FromWorker, type SerializedError, type ToWorker } from './worker-protocol.js';
 
 /** Backoff between tries of a failing message stops growing here. */
@@ -18,12 +18,12 @@ const MAX_RETRY_DELAY_MS = 5 * 60 * 1000;
  * given, answers the jobs the main thread sends, and reports settlements, attempts and log lines
  * back. It owns the conversations' store; the inbox stays with the main thread.
  */
-export async function runAnswerWorker(registries: { channels: ChannelRegistry; plugins: PluginRegistry }): Promise<void> {
+export async function runWorkerThread(registries: { channels: ChannelRegistry; plugins: PluginRegistry }): Promise<void> {
   const port = parentPort;
-  if (!port) throw new Error('runAnswerWorker runs in a worker thread');
+  if (!port) throw new Error('runWorkerThread runs in a worker thread');
   // When the CPU is short, the acks win (thread-priority.ts).
   runThisThreadInBackground();
-  const { config, cwd } = workerData as AnswerWorkerData;
+  const { config, cwd } = workerData as WorkerData;
   const outbox = new Outbox<FromWorker>((reports) => port.postMessage(reports), 'turn');
   const logger = createLogger({ level: config.log_level, secrets: collectSecrets(config), sink: { write: (line) => outbox.post({ type: 'log', line }) } });
   const linkHandlers: Array<(message: unknown) => void> = [];

@@ -11,7 +11,7 @@ import type { AnswerDispatch, AnswerJob, NoticeJob } from './answer-dispatch.js'
 import { Backlog } from './backlog.js';
 import { Outbox, type FromWorker, type SerializedError, type ToWorker } from './worker-protocol.js';
 
-export interface AnswerWorkerOptions {
+export interface WorkerHostOptions {
   /** The module the worker runs (the top-level answer-worker entry). */
   entry: URL;
   config: AppConfig;
@@ -25,7 +25,7 @@ export interface AnswerWorkerOptions {
 }
 
 /** What the worker is given at start: everything it needs to build the pipeline and the replier. */
-export interface AnswerWorkerData {
+export interface WorkerData {
   config: AppConfig;
   cwd: string;
 }
@@ -51,7 +51,7 @@ const READY_TIMEOUT_MS = 10_000;
  * worker's reports come back the same way and are applied to the inbox here, its only writer.
  * If the worker dies, it is started again and given back every message it had not settled.
  */
-export class AnswerWorker implements AnswerDispatch {
+export class AnswerWorkerHost implements AnswerDispatch {
   private worker!: Worker;
   private outbox!: Outbox<ToWorker>;
   /** Given to the worker and not settled, in the order given: handed over again if it dies. */
@@ -86,23 +86,32 @@ export class AnswerWorker implements AnswerDispatch {
     onMessage: (handler) => void this.linkHandlers.push(handler),
   };
 
-  private constructor(private readonly options: AnswerWorkerOptions) {
+  private constructor(private readonly options: WorkerHostOptions) {
     this.log = options.logger.child({ module: 'answer-worker' });
     this.maxInWorker = options.maxInWorker ?? Math.max(MIN_IN_WORKER, IN_WORKER_PER_SLOT * options.config.concurrency);
   }
 
-  /** Starts the worker; rejects (a ConfigError included) if it cannot build the pipeline. */
-  static async start(options: AnswerWorkerOptions): Promise<AnswerWorker> {
-    const answers = new AnswerWorker(options);
-    try {
-      await answers.spawn();
-    } catch (error) {
-      answers.priority.stop();
-      throw error;
-    }
-    answers.live = true;
+  /**
+   * Starts the worker and returns at once: messages given before it runs wait for it (the app
+   * listens meanwhile, so nothing waits for the pipeline to load). `started` rejects (a
+   * ConfigError included) if the worker cannot build the pipeline.
+   */
+  static start(options: WorkerHostOptions): AnswerWorkerHost {
+    const answers = new AnswerWorkerHost(options);
+    answers.started = answers.spawn().then(
+      () => answers.goLive(),
+      (error: unknown) => {
+        answers.priority.stop();
+        throw error;
+      },
+    );
+    // Handled by whoever awaits `started`; a failed start must not also be an unhandled rejection.
+    answers.started.catch(() => undefined);
     return answers;
   }
+
+  /** Resolves once the worker runs (its pipeline built). */
+  started!: Promise<void>;
 
   answer(job: Omit<AnswerJob, 'kind'>): void {
     this.awaitingConfirmation.delete(job.id);
@@ -148,6 +157,7 @@ export class AnswerWorker implements AnswerDispatch {
   }
 
   ready(): Promise<{ ok: boolean; reason?: string }> {
+    if (!this.live) return Promise.resolve({ ok: false, reason: 'the answer worker is starting' });
     const ask = ++this.asks;
     const answer = new Promise<{ ok: boolean; reason?: string }>((resolve) => {
       this.readyAsks.set(ask, resolve);
@@ -161,6 +171,7 @@ export class AnswerWorker implements AnswerDispatch {
 
   /** Lets the worker close its stores and connections, then ends it. */
   async stop(): Promise<void> {
+    await this.started.catch(() => undefined);
     this.stopping = true;
     const stopped = new Promise<void>((resolve) => (this.stopped = resolve));
     this.outbox.post({ type: 'stop' });
@@ -173,7 +184,7 @@ export class AnswerWorker implements AnswerDispatch {
   }
 
   private spawn(): Promise<void> {
-    const data: AnswerWorkerData = { config: this.options.config, cwd: this.options.cwd };
+    const data: WorkerData = { config: this.options.config, cwd: this.options.cwd };
     const worker = startWorkerThread(this.options.entry, data, () => this.priority.apply());
     this.worker = worker;
     this.outbox = new Outbox((items) => worker.postMessage(items), 'tick');
@@ -214,8 +225,8 @@ export class AnswerWorker implements AnswerDispatch {
       this.spawn().then(
         () => {
           this.restartDelayMs = RESTART_DELAY_MS;
-          this.live = true;
-          for (const job of [...this.unsettled.values()]) this.give({ ...job, attempts: job.attempts + 1 });
+          for (const job of this.unsettled.values()) job.attempts += 1;
+          this.goLive();
         },
         (error: Error) => {
           this.log.error({ err: error.message }, 'answer worker could not be started again');
@@ -223,6 +234,12 @@ export class AnswerWorker implements AnswerDispatch {
         },
       );
     }, delay).unref();
+  }
+
+  /** The worker runs: it is given every message that waited for it, in the order they came. */
+  private goLive(): void {
+    this.live = true;
+    for (const job of this.unsettled.values()) this.outbox.post({ type: 'job', job });
   }
 
   private give(job: Omit<AnswerJob, 'kind'>): void {
@@ -324,7 +341,7 @@ export class AnswerWorker implements AnswerDispatch {
  * A worker on `entry`. Under tsx (tests, `npm run bench` from source) the entry is TypeScript,
  * which a worker thread cannot load by itself on Node 20: it is imported through tsx's API.
  */
-function startWorkerThread(entry: URL, workerData: AnswerWorkerData, lowerThreads: () => void): Worker {
+function startWorkerThread(entry: URL, workerData: WorkerData, lowerThreads: () => void): Worker {
   const options = { workerData, resourceLimits: answerWorkerResourceLimits() };
   const source = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then(({ tsImport }) => tsImport(${JSON.stringify(entry.href)}, ${JSON.stringify(entry.href)}))`;
   const worker = fileURLToPath(entry).endsWith('.ts') ? new Worker(source, { eval: true, ...options }) : new Worker(entry, options);

@@ -4,20 +4,20 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AnswerWorker } from '../../../src/answering/answer-worker.js';
+import { AnswerWorkerHost } from '../../../src/worker/worker-host.js';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { createLogger } from '../../../src/logger.js';
 import { MemoryInbox } from '../../../src/store/memory-inbox.js';
 import { channelRegistry } from '../../../channels/registry.js';
 import { eventually } from '../../support/weworktop-harness.js';
 
-async function start(maxInWorker?: number, inbox = new MemoryInbox()): Promise<{ answers: AnswerWorker; inbox: MemoryInbox; logs: string[]; said: Array<{ said: string; to: string }> }> {
+async function start(maxInWorker?: number, inbox = new MemoryInbox()): Promise<{ answers: AnswerWorkerHost; inbox: MemoryInbox; logs: string[]; said: Array<{ said: string; to: string }> }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'answer-worker-'));
   writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ channel_type: 'terminal', inbox_store: 'memory', session_store: 'memory', character_desc: '' }));
   const { config } = await loadConfig({ argv: [], env: {}, cwd: dir, channels: channelRegistry });
   const logs: string[] = [];
   const logSink = { write: (line: string) => void logs.push(line) };
-  const answers = await AnswerWorker.start({
+  const answers = AnswerWorkerHost.start({
     entry: new URL('../../support/crash-once-worker.ts', import.meta.url),
     config: { ...config, channel_type: 'crash-once', crash_marker: path.join(dir, 'crashed') },
     cwd: dir,
@@ -26,17 +26,35 @@ async function start(maxInWorker?: number, inbox = new MemoryInbox()): Promise<{
     logSink,
     ...(maxInWorker === undefined ? {} : { maxInWorker }),
   });
+  await answers.started;
   const said: Array<{ said: string; to: string }> = [];
   answers.link.onMessage((message) => said.push(message as { said: string; to: string }));
   return { answers, inbox, logs, said };
 }
 
-async function give(answers: AnswerWorker, inbox: MemoryInbox, id: string, text: string, handed = text): Promise<void> {
+async function give(answers: AnswerWorkerHost, inbox: MemoryInbox, id: string, text: string, handed = text): Promise<void> {
   await inbox.add({ id, channel: 'crash-once', sessionKey: id, rawJson: JSON.stringify({ id, text }), receivedAt: Date.now() });
   answers.answer({ id, sessionKey: id, rawJson: JSON.stringify({ id, text: handed }), receivedAt: Date.now(), attempts: 0, replayed: false });
 }
 
-describe('AnswerWorker', () => {
+describe('AnswerWorkerHost', () => {
+  test('messages given before the worker runs wait for it and are answered, in order', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'answer-worker-'));
+    writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ channel_type: 'terminal', inbox_store: 'memory', session_store: 'memory', character_desc: '' }));
+    const { config } = await loadConfig({ argv: [], env: {}, cwd: dir, channels: channelRegistry });
+    const inbox = new MemoryInbox();
+    const answers = AnswerWorkerHost.start({ entry: new URL('../../support/crash-once-worker.ts', import.meta.url), config: { ...config, channel_type: 'crash-once', crash_marker: path.join(dir, 'crashed') }, cwd: dir, inbox, logger: createLogger({ level: 'silent' }), logSink: { write: () => undefined } });
+    const said: string[] = [];
+    answers.link.onMessage((message) => said.push((message as { to: string }).to));
+    assert.deepEqual(await answers.ready(), { ok: false, reason: 'the answer worker is starting' });
+    await give(answers, inbox, 'early-1', '一');
+    await give(answers, inbox, 'early-2', '二');
+    await answers.started;
+    await answers.whenIdle();
+    assert.deepEqual(said, ['early-1', 'early-2']);
+    await answers.stop();
+  });
+
   test('answers what it is given and settles it in the inbox', async () => {
     const { answers, inbox, said } = await start();
     await give(answers, inbox, 'm1', '你好');

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RateLimiter } from '../../src/rate-limiter.js';
+import { RateLimiter } from '../../../src/app/rate-limiter.js';
 
 function limiter(perMinute: number) {
   let now = 1_000_000;

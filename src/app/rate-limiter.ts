@@ -1,4 +1,4 @@
-import { detached } from './detached.js';
+import { detached } from '../detached.js';
 
 export type RateDecision = 'ok' | 'limited' | 'limited-first';
 

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Outbox } from '../../../src/answering/worker-protocol.js';
+import { Outbox } from '../../../src/worker/worker-protocol.js';
 
 describe('Outbox', () => {
   test('"tick": what a task and its promise continuations post goes as one batch, before the next turn', async () => {

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { DeliveredParts, MessageHandler, Replier } from '../channel.js';
+import type { DeliveredParts, Replier } from '../channel.js';
+import type { MessageHandler } from '../pipeline/message-handler.js';
 import { KeyedWorkQueue } from '../keyed-work-queue.js';
 import type { Logger } from '../logger.js';
 import type { NormalizedMessage } from '../message.js';

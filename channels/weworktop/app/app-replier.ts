@@ -1,0 +1,118 @@
+import type { DeliveredParts, ReplierContext } from '../../../src/channel.js';
+import type { Logger } from '../../../src/logger.js';
+import { createAmrEncoder } from '../../../src/media/audio-codec.js';
+import type { NormalizedMessage } from '../../../src/message.js';
+import type { Reply } from '../../../src/reply.js';
+import { UserFacingError } from '../../../src/user-facing-error.js';
+import type { AppCredentials, WeworktopConfig } from '../config.js';
+import { WeComApiClient } from '../wecom/api-client.js';
+import { toAppMessage, type AppMessageRaw, type MediaLoader } from './app-message.js';
+import { ReplySender, UPLOAD_LIMITS } from './reply-sender.js';
+import { SendPacer } from './send-pacer.js';
+
+const KIND_NAMES = { image: '图片', voice: '语音', video: '视频', file: '文件' } as const;
+
+interface SendingApp {
+  credentials: AppCredentials;
+  api: WeComApiClient;
+  sender: ReplySender;
+}
+
+/**
+ * The self-built apps' answering half: each app's WeCom API client (access tokens, retries) and
+ * reply sender (split, paced, through message/send), and the loader of the media users sent.
+ */
+export class AppReplier {
+  private readonly apps = new Map<string, SendingApp>();
+  /** WeCom's 30 messages per user per minute hold across the apps. */
+  private readonly pacer = new SendPacer({ maxPerWindow: 30, windowMs: 60_000 });
+  private readonly log: Logger;
+
+  constructor(context: ReplierContext, section: WeworktopConfig, apps: AppCredentials[]) {
+    this.log = context.logger.child({ module: 'weworktop' });
+    for (const credentials of apps) {
+      const api = new WeComApiClient({
+        apiBase: section.api_base,
+        corpId: section.corp_id,
+        agentId: credentials.agent_id,
+        secret: credentials.corp_secret,
+        proxy: section.proxy,
+        timeoutMs: section.api_timeout * 1000,
+        retries: section.api_retries,
+        retryBaseDelayMs: section.api_retry_delay_ms,
+        logger: context.logger,
+      });
+      const sender = new ReplySender({ api, pacer: this.pacer, enableMarkdown: section.enable_markdown, logger: this.log, encodeVoice: createAmrEncoder(context.config.ffmpeg_path) });
+      this.apps.set(credentials.agent_id, { credentials, api, sender });
+    }
+  }
+
+  revive(raw: AppMessageRaw): NormalizedMessage | undefined {
+    const app = this.apps.get(raw.agentId);
+    return app ? toAppMessage(raw.fields, app.credentials.agent_id, this.mediaLoader(app)) : undefined;
+  }
+
+  /** An app's replies need its access token: without one the LLM is not asked yet. */
+  async prepare(raw: AppMessageRaw): Promise<void> {
+    await this.appOf(raw).api.tokens.get();
+  }
+
+  send(reply: Reply, raw: AppMessageRaw, touser: string, parts?: DeliveredParts): Promise<void> {
+    return this.appOf(raw).sender.send(reply, touser, parts);
+  }
+
+  notify(raw: AppMessageRaw, text: string): Promise<void> {
+    return this.appOf(raw).sender.sendText(text, raw.fields.FromUserName ?? '');
+  }
+
+  /**
+   * At start, once: an access token for every app, so a wrong corp_id or corp_secret, or a server
+   * IP outside 企业可信IP, shows in the log now, not at the first user's message. In the background:
+   * it never delays the callback server or its acks.
+   */
+  async checkAccessTokens(): Promise<void> {
+    const results = await Promise.all([...this.apps].map(async ([agentId, app]) => ({ agentId, error: await app.api.tokens.get().then(() => undefined, (error: unknown) => error) })));
+    const fine = results.filter((result) => !result.error).map((result) => result.agentId);
+    if (fine.length > 0) this.log.info(`start-up check: WeCom issued an access token for agent ${fine.join(', ')}: corp_id and corp_secret are right (the trusted IP list, 企业可信IP, is checked at the first send)`);
+    for (const { agentId, error } of results) {
+      if (error) this.log.error({ agent: agentId }, `start-up check: no access token, so no reply can be sent: ${describe(error)}`);
+    }
+  }
+
+  /** Every app can get an access token. */
+  async ready(): Promise<{ ok: boolean; reason?: string }> {
+    for (const [agentId, app] of this.apps) {
+      try {
+        await app.api.tokens.get();
+      } catch (error) {
+        return { ok: false, reason: `agent ${agentId}: no access token (${describe(error)})` };
+      }
+    }
+    return { ok: true };
+  }
+
+  close(): void {
+    for (const app of this.apps.values()) app.api.close();
+  }
+
+  private appOf(raw: AppMessageRaw): SendingApp {
+    const app = this.apps.get(raw.agentId);
+    if (!app) throw new Error(`no app with agent id ${raw.agentId}`);
+    return app;
+  }
+
+  private mediaLoader(app: SendingApp): MediaLoader {
+    return (mediaId, kind) => async () => {
+      try {
+        return (await app.api.downloadMedia(mediaId, UPLOAD_LIMITS[kind] * 2)).data;
+      } catch (error) {
+        this.log.warn({ mediaId, kind, err: describe(error) }, 'media download failed');
+        throw new UserFacingError(`没能从企业微信取到这条${KIND_NAMES[kind]}，请再发一次。`, { cause: error });
+      }
+    };
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

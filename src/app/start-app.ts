@@ -1,0 +1,144 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Receiver } from '../channel.js';
+import { ConfigError, withWrittenKey } from '../config/config-error.js';
+import { EMBEDDED_DEFAULT, loadConfig } from '../config/load-config.js';
+import type { AppConfig } from '../config/schema.js';
+import { collectSecrets, createLogger, type LogSink, type Logger } from '../logger.js';
+import { boundHeapGrowth, holdMainYoungGeneration } from '../memory-policy.js';
+import { ConfiguredRules } from '../pipeline/message-rules.js';
+import { checkPluginNames } from '../plugins/check-plugin-names.js';
+import type { ChannelRegistry, PluginRegistry } from '../registries.js';
+import { RepeatedLineFilter } from '../repeated-lines.js';
+import { openInboxStore } from '../store/open-stores.js';
+import { AnswerWorkerHost } from '../worker/worker-host.js';
+import { createHttpServer, listen, type Readiness } from './http-server.js';
+import { MessageIntake } from './intake.js';
+
+export interface StartAppOptions {
+  channels: ChannelRegistry;
+  plugins: PluginRegistry;
+  argv?: string[];
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  logSink?: LogSink;
+  /** Called when a channel asks to end the app (e.g. the terminal's input closed). */
+  onShutdownRequest?: (reason: string) => void;
+}
+
+export interface RunningApp {
+  config: AppConfig;
+  logger: Logger;
+  receiver: Receiver;
+  /** The port the HTTP server listens on (the configured one, or the one the OS chose for 0). */
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** The answer worker's entry, next to app.ts (worker-main.ts under tsx, dist/worker-main.js built). */
+const WORKER_MAIN = new URL(`../../worker-main${path.extname(fileURLToPath(import.meta.url))}`, import.meta.url);
+
+/**
+ * Loads the config, opens the inbox, starts the answer worker (the pipeline's thread) and the
+ * chosen channel's receiver on this thread, and listens: the port opens while the worker still
+ * loads (what arrives meanwhile is stored and waits for it). Resolves once the worker runs.
+ */
+export async function startApp(options: StartAppOptions): Promise<RunningApp> {
+  boundHeapGrowth();
+  const cwd = options.cwd ?? process.cwd();
+  const { config, source, warnings, notices, keyNames } = await loadConfig({ argv: options.argv, env: options.env, cwd, channels: options.channels });
+  // A config error is one line on its own, before any log line.
+  checkPluginNames(config, options.plugins);
+  // Both threads' lines pass here: a repeated warning or error is counted, not written again. The terminal channel chats on stdout: its log lines go to stderr.
+  const sink = new RepeatedLineFilter(options.logSink ?? (config.channel_type === 'terminal' ? process.stderr : process.stdout));
+  const logger = createLogger({ level: config.log_level, secrets: collectSecrets(config), sink });
+  const log = logger.child({ module: 'app' });
+  log.info({ channel: config.channel_type, config: source }, 'starting weworktop');
+  for (const notice of notices) log.info(notice);
+  for (const warning of warnings) log.warn(warning);
+  const channelModule = await options.channels.load(config.channel_type);
+
+  const store = openInboxStore(config, cwd, log);
+  if (store.files.length) log.info({ inbox: config.inbox_store, sessions: config.session_store, files: store.files.join(',') }, 'store opened');
+  const releaseYoungGeneration = holdMainYoungGeneration();
+  const answers = AnswerWorkerHost.start({ entry: WORKER_MAIN, config, cwd, inbox: store.inbox, logger, logSink: sink });
+  const rules = new ConfiguredRules(config);
+  const intake = new MessageIntake({
+    channel: config.channel_type,
+    rules,
+    logger: log,
+    inbox: store.inbox,
+    answers,
+    maxOutstanding: config.max_queue + config.concurrency,
+    rateLimitPerMinute: channelModule.rateLimited === false ? 0 : config.rate_limit_per_minute,
+  });
+  let closing = false;
+  let receiver: Receiver | undefined;
+  const ready = async (): Promise<Readiness> => {
+    if (closing) return { ok: false, reason: 'shutting down' };
+    if (!store.inbox.healthy()) return { ok: false, reason: 'inbox store unavailable' };
+    const channel = (await receiver?.ready?.()) ?? { ok: true };
+    return channel.ok ? answers.ready() : channel;
+  };
+  const server = createHttpServer({ logger: log, isClosing: () => closing, headersTimeout: config.callback_headers_timeout, requestTimeout: config.callback_request_timeout }, ready);
+  let port: number;
+  try {
+    receiver = await channelModule.createReceiver({
+      config,
+      logger,
+      rules,
+      intake,
+      link: answers.link,
+      requestShutdown: (reason) => options.onShutdownRequest?.(reason),
+      ...(source === EMBEDDED_DEFAULT ? {} : { configFile: source }),
+    });
+    // Before listening, so a user's new messages queue behind the ones left from the last run.
+    receiver.resume?.(intake.replay());
+    // A channel without routes (the terminal) needs no port.
+    if (receiver.routes) {
+      receiver.routes(server);
+      port = await listen(server, config.host, config.port);
+      log.info(`listening on ${config.host}:${port}`);
+    } else {
+      port = 0;
+    }
+    await answers.started;
+    await receiver.start?.({ port });
+  } catch (error) {
+    closing = true;
+    await receiver?.stop?.();
+    await server.close();
+    await answers.stop();
+    store.close();
+    releaseYoungGeneration();
+    sink.close();
+    throw error instanceof ConfigError ? withWrittenKey(error, keyNames) : error;
+  }
+  const running = receiver;
+  return {
+    config,
+    logger,
+    receiver: running,
+    port,
+    /**
+     * Requests get 503 from now on (a platform retries them later), messages being answered get
+     * up to shutdown_timeout, and everything else stays in the inbox for the next start.
+     */
+    async stop() {
+      try {
+        closing = true;
+        await running.stop?.();
+        const finished = await answers.drain(config.shutdown_timeout * 1000);
+        if (!finished) log.warn({ shutdown_timeout: config.shutdown_timeout }, 'shutdown: answers still running are left pending for the next start');
+        await server.close();
+        await answers.stop();
+        store.close();
+        releaseYoungGeneration();
+        sink.flush();
+        log.info('stopped');
+      } finally {
+        sink.close();
+      }
+    },
+  };
+}
