@@ -4,7 +4,7 @@ import { runAckBench } from './ack-bench.js';
 import { runPipelineBench } from './pipeline-bench.js';
 import { evaluateTargets, formatReport, machineInfo, writeReport, type BenchReport } from './report.js';
 import { runTokenBench } from './token-bench.js';
-import { holdMainYoungGeneration } from '../src/memory-policy.js';
+import { runtimeTuning } from '../src/runtime/tuning.js';
 
 // bench/results/ of the source tree, whether this runs from bench/ (tsx) or compiled from dist/bench/.
 const RESULTS = fileURLToPath(new URL(import.meta.url.includes('/dist/bench/') ? '../../bench/results/' : './results/', import.meta.url));
@@ -14,7 +14,7 @@ const progress = (line: string) => console.error(line);
 
 // The ack runs put the app on this thread. In its own process the app holds its young generation
 // from start-up; held from here, so the load built before the first app does not grow it first.
-holdMainYoungGeneration();
+runtimeTuning(true).holdMainHeap();
 
 const started = performance.now();
 const at = new Date().toISOString();

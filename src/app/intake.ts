@@ -18,6 +18,8 @@ export interface MessageIntakeOptions {
   maxOutstanding: number;
   /** Messages per user per minute; 0: no limit. */
   rateLimitPerMinute: number;
+  /** How a user id is kept for the minute the limiter remembers it (a copy: see RuntimeTuning.keep). */
+  keep?: (text: string) => string;
 }
 
 /**
@@ -31,7 +33,7 @@ export class MessageIntake implements Intake {
 
   constructor(private readonly options: MessageIntakeOptions) {
     this.log = options.logger;
-    this.limiter = new RateLimiter(options.rateLimitPerMinute);
+    this.limiter = new RateLimiter(options.rateLimitPerMinute, options.keep ? { keep: options.keep } : {});
   }
 
   async seen(id: string): Promise<boolean> {

@@ -1,5 +1,3 @@
-import { detached } from '../detached.js';
-
 export type RateDecision = 'ok' | 'limited' | 'limited-first';
 
 /** A user with more than one message in the window: their times, and whether they were told. */
@@ -22,11 +20,19 @@ export class RateLimiter {
   private readonly hits = new Map<string, number | Hits>();
   private lastSweep = 0;
 
+  private readonly now: () => number;
+  private readonly windowMs: number;
+  /** How a new user's id is kept (RuntimeTuning.keep: a user id cut from a callback's XML would keep all of that XML alive). */
+  private readonly keep: (key: string) => string;
+
   constructor(
     private readonly perMinute: number,
-    private readonly now: () => number = Date.now,
-    private readonly windowMs = 60_000,
-  ) {}
+    options: { now?: () => number; windowMs?: number; keep?: (key: string) => string } = {},
+  ) {
+    this.now = options.now ?? Date.now;
+    this.windowMs = options.windowMs ?? 60_000;
+    this.keep = options.keep ?? ((key) => key);
+  }
 
   take(key: string): RateDecision {
     if (this.perMinute <= 0) return 'ok';
@@ -35,8 +41,7 @@ export class RateLimiter {
     const cutoff = now - this.windowMs;
     const entry = this.hits.get(key);
     if (entry === undefined || (typeof entry === 'number' && entry <= cutoff)) {
-      // A copy of the key: a user id cut from a callback's XML would keep all of that XML alive.
-      this.hits.set(entry === undefined ? detached(key) : key, now);
+      this.hits.set(entry === undefined ? this.keep(key) : key, now);
       return 'ok';
     }
     const hits = typeof entry === 'number' ? this.upgrade(key, entry) : entry;

@@ -5,7 +5,7 @@ import { ConfigError, withWrittenKey } from '../config/config-error.js';
 import { EMBEDDED_DEFAULT, loadConfig } from '../config/load-config.js';
 import type { AppConfig } from '../config/schema.js';
 import { collectSecrets, createLogger, type LogSink, type Logger } from '../logger.js';
-import { boundHeapGrowth, holdMainYoungGeneration } from '../memory-policy.js';
+import { runtimeTuning } from '../runtime/tuning.js';
 import { ConfiguredRules } from '../pipeline/message-rules.js';
 import { checkPluginNames } from '../plugins/check-plugin-names.js';
 import type { ChannelRegistry, PluginRegistry } from '../registries.js';
@@ -44,7 +44,6 @@ const WORKER_MAIN = new URL(`../../worker-main${path.extname(fileURLToPath(impor
  * loads (what arrives meanwhile is stored and waits for it). Resolves once the worker runs.
  */
 export async function startApp(options: StartAppOptions): Promise<RunningApp> {
-  boundHeapGrowth();
   const cwd = options.cwd ?? process.cwd();
   const { config, source, warnings, notices, keyNames } = await loadConfig({ argv: options.argv, env: options.env, cwd, channels: options.channels });
   // A config error is one line on its own, before any log line.
@@ -57,11 +56,13 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
   for (const notice of notices) log.info(notice);
   for (const warning of warnings) log.warn(warning);
   const channelModule = await options.channels.load(config.channel_type);
+  const tuning = runtimeTuning(config.runtime_tuning);
+  tuning.atStart();
 
   const store = openInboxStore(config, cwd, log);
   if (store.files.length) log.info({ inbox: config.inbox_store, sessions: config.session_store, files: store.files.join(',') }, 'store opened');
-  const releaseYoungGeneration = holdMainYoungGeneration();
-  const answers = AnswerWorkerHost.start({ entry: WORKER_MAIN, config, cwd, inbox: store.inbox, logger, logSink: sink });
+  const releaseHeap = tuning.holdMainHeap();
+  const answers = AnswerWorkerHost.start({ entry: WORKER_MAIN, config, cwd, inbox: store.inbox, logger, logSink: sink, tuning });
   const rules = new ConfiguredRules(config);
   const intake = new MessageIntake({
     channel: config.channel_type,
@@ -71,6 +72,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
     answers,
     maxOutstanding: config.max_queue + config.concurrency,
     rateLimitPerMinute: channelModule.rateLimited === false ? 0 : config.rate_limit_per_minute,
+    keep: tuning.keep,
   });
   let closing = false;
   let receiver: Receiver | undefined;
@@ -110,7 +112,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
     await server.close();
     await answers.stop();
     store.close();
-    releaseYoungGeneration();
+    releaseHeap();
     sink.close();
     throw error instanceof ConfigError ? withWrittenKey(error, keyNames) : error;
   }
@@ -133,7 +135,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
         await server.close();
         await answers.stop();
         store.close();
-        releaseYoungGeneration();
+        releaseHeap();
         sink.flush();
         log.info('stopped');
       } finally {

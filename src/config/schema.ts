@@ -73,6 +73,7 @@ export interface CoreConfig extends CowProviderKeys {
   rate_limit_per_minute: number;
   plugins: string[];
   plugin_config: Record<string, unknown>;
+  runtime_tuning: boolean;
 }
 
 /** The validated config: core keys plus the selected channel's section (e.g. `weworktop`). */
@@ -208,6 +209,12 @@ export const coreSchema: convict.Schema<CoreConfig> = {
   shutdown_timeout: { doc: 'Seconds SIGTERM/SIGINT waits for messages being answered; the rest is replayed on the next start.', format: 'non-negative-int', default: 20, env: 'SHUTDOWN_TIMEOUT' },
   rate_limit_per_minute: { doc: 'Messages per user per minute; past it the user is told to slow down. 0: no limit.', format: 'non-negative-int', default: 20, env: 'RATE_LIMIT_PER_MINUTE' },
   plugins: list('Plugins to enable, by folder name under plugins/ (e.g. ["banwords", "keyword"]).', [], 'PLUGINS'),
+  runtime_tuning: {
+    doc: 'V8 heap sizing and thread priorities that keep acks fast and memory low under load (docs/performance.md); false: Node\'s defaults.',
+    format: 'flag',
+    default: true,
+    env: 'RUNTIME_TUNING',
+  },
   plugin_config: { doc: 'Per-plugin settings, keyed by plugin name.', format: 'object', default: {}, env: 'PLUGIN_CONFIG' },
   ...cowProviderSchema,
 };

@@ -4,15 +4,14 @@ import type { ChannelLink } from '../channel.js';
 import type { AppConfig } from '../config/load-config.js';
 import { ConfigError } from '../config/config-error.js';
 import type { Logger, LogSink } from '../logger.js';
-import { answerWorkerResourceLimits, keepYoungGenerationHeld } from '../memory-policy.js';
-import { AckPriority } from '../thread-priority.js';
+import type { RuntimeTuning } from '../runtime/tuning.js';
 import type { Inbox, InboxEntry } from '../store/inbox.js';
 import type { AnswerDispatch, AnswerJob, NoticeJob } from './answer-dispatch.js';
 import { Backlog } from './backlog.js';
 import { Outbox, type FromWorker, type SerializedError, type ToWorker } from './worker-protocol.js';
 
 export interface WorkerHostOptions {
-  /** The module the worker runs (the top-level answer-worker entry). */
+  /** The module the worker runs (the top-level worker-main entry). */
   entry: URL;
   config: AppConfig;
   cwd: string;
@@ -22,6 +21,8 @@ export interface WorkerHostOptions {
   logSink: LogSink;
   /** Messages the worker holds at once (default: from `concurrency`); the rest wait in the backlog. */
   maxInWorker?: number;
+  /** Its heap limits, and its priority below the main thread's. */
+  tuning: RuntimeTuning;
 }
 
 /** What the worker is given at start: everything it needs to build the pipeline and the replier. */
@@ -78,8 +79,6 @@ export class AnswerWorkerHost implements AnswerDispatch {
   private live = false;
   private restartDelayMs = RESTART_DELAY_MS;
   private readonly log: Logger;
-  /** Keeps every thread but this one (the worker, V8's helpers) below the acks. */
-  private readonly priority = new AckPriority();
 
   readonly link: ChannelLink = {
     post: (message) => this.outbox.post({ type: 'link', message }),
@@ -101,7 +100,7 @@ export class AnswerWorkerHost implements AnswerDispatch {
     answers.started = answers.spawn().then(
       () => answers.goLive(),
       (error: unknown) => {
-        answers.priority.stop();
+        answers.options.tuning.stop();
         throw error;
       },
     );
@@ -179,13 +178,13 @@ export class AnswerWorkerHost implements AnswerDispatch {
     const timer = setTimeout(() => this.stopped?.(), 5000);
     await stopped;
     clearTimeout(timer);
-    this.priority.stop();
+    this.options.tuning.stop();
     await this.worker.terminate();
   }
 
   private spawn(): Promise<void> {
     const data: WorkerData = { config: this.options.config, cwd: this.options.cwd };
-    const worker = startWorkerThread(this.options.entry, data, () => this.priority.apply());
+    const worker = startWorkerThread(this.options.entry, data, this.options.tuning);
     this.worker = worker;
     this.outbox = new Outbox((items) => worker.postMessage(items), 'tick');
     return new Promise<void>((resolve, reject) => {
@@ -341,15 +340,12 @@ export class AnswerWorkerHost implements AnswerDispatch {
  * A worker on `entry`. Under tsx (tests, `npm run bench` from source) the entry is TypeScript,
  * which a worker thread cannot load by itself on Node 20: it is imported through tsx's API.
  */
-function startWorkerThread(entry: URL, workerData: WorkerData, lowerThreads: () => void): Worker {
-  const options = { workerData, resourceLimits: answerWorkerResourceLimits() };
+function startWorkerThread(entry: URL, workerData: WorkerData, tuning: RuntimeTuning): Worker {
+  const resourceLimits = tuning.workerLimits();
+  const options = { workerData, ...(resourceLimits ? { resourceLimits } : {}) };
   const source = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then(({ tsImport }) => tsImport(${JSON.stringify(entry.href)}, ${JSON.stringify(entry.href)}))`;
   const worker = fileURLToPath(entry).endsWith('.ts') ? new Worker(source, { eval: true, ...options }) : new Worker(entry, options);
-  worker.once('online', () => {
-    // Its isolate, once created, has let the main thread's young generation grow again.
-    keepYoungGenerationHeld();
-    lowerThreads();
-  });
+  worker.once('online', () => tuning.workerOnline(worker));
   return worker;
 }
 

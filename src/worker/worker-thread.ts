@@ -4,7 +4,7 @@ import { ConfigError } from '../config/config-error.js';
 import { collectSecrets, createLogger, type Logger } from '../logger.js';
 import type { ChannelRegistry, PluginRegistry } from '../registries.js';
 import { openSessionStore, type SessionStore } from '../store/open-stores.js';
-import { runThisThreadInBackground } from '../thread-priority.js';
+import { runtimeTuning } from '../runtime/tuning.js';
 import type { WorkerData } from './worker-host.js';
 import { AnswerRunner } from './answer-runner.js';
 import { buildPipeline } from '../answering/build-pipeline.js';
@@ -22,8 +22,8 @@ export async function runWorkerThread(registries: { channels: ChannelRegistry; p
   const port = parentPort;
   if (!port) throw new Error('runWorkerThread runs in a worker thread');
   // When the CPU is short, the acks win (thread-priority.ts).
-  runThisThreadInBackground();
   const { config, cwd } = workerData as WorkerData;
+  runtimeTuning(config.runtime_tuning).inWorker();
   const outbox = new Outbox<FromWorker>((reports) => port.postMessage(reports), 'turn');
   const logger = createLogger({ level: config.log_level, secrets: collectSecrets(config), sink: { write: (line) => outbox.post({ type: 'log', line }) } });
   const linkHandlers: Array<(message: unknown) => void> = [];

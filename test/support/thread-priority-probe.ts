@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
-import { AckPriority, mayRaiseTo, runThisThreadInBackground } from '../../src/thread-priority.js';
+import { AckPriority, mayRaiseTo, runThisThreadInBackground } from '../../src/runtime/thread-priority.js';
 import { startWeworktop } from './weworktop-harness.js';
 
 const niceOf = (thread: string) => {

@@ -6,7 +6,7 @@
 import { once } from 'node:events';
 import v8 from 'node:v8';
 import { Worker } from 'node:worker_threads';
-import { holdMainYoungGeneration, keepYoungGenerationHeld } from '../../src/memory-policy.js';
+import { holdMainYoungGeneration, keepYoungGenerationHeld } from '../../src/runtime/memory-policy.js';
 
 const newSpaceMb = () => (v8.getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.space_size ?? 0) / 1024 / 1024;
 const release = process.argv[2] === 'hold' ? holdMainYoungGeneration() : () => {};

@@ -5,7 +5,7 @@ import { RateLimiter } from '../../../src/app/rate-limiter.js';
 function limiter(perMinute: number) {
   let now = 1_000_000;
   const clock = { advance: (ms: number) => void (now += ms) };
-  return { rate: new RateLimiter(perMinute, () => now), clock };
+  return { rate: new RateLimiter(perMinute, { now: () => now }), clock };
 }
 
 describe('RateLimiter', () => {

@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { AnswerWorkerHost } from '../../../src/worker/worker-host.js';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { createLogger } from '../../../src/logger.js';
+import { runtimeTuning } from '../../../src/runtime/tuning.js';
 import { MemoryInbox } from '../../../src/store/memory-inbox.js';
 import { channelRegistry } from '../../../channels/registry.js';
 import { eventually } from '../../support/weworktop-harness.js';
@@ -24,6 +25,7 @@ async function start(maxInWorker?: number, inbox = new MemoryInbox()): Promise<{
     inbox,
     logger: createLogger({ level: 'info', sink: logSink }),
     logSink,
+    tuning: runtimeTuning(true),
     ...(maxInWorker === undefined ? {} : { maxInWorker }),
   });
   await answers.started;
@@ -43,7 +45,7 @@ describe('AnswerWorkerHost', () => {
     writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ channel_type: 'terminal', inbox_store: 'memory', session_store: 'memory', character_desc: '' }));
     const { config } = await loadConfig({ argv: [], env: {}, cwd: dir, channels: channelRegistry });
     const inbox = new MemoryInbox();
-    const answers = AnswerWorkerHost.start({ entry: new URL('../../support/crash-once-worker.ts', import.meta.url), config: { ...config, channel_type: 'crash-once', crash_marker: path.join(dir, 'crashed') }, cwd: dir, inbox, logger: createLogger({ level: 'silent' }), logSink: { write: () => undefined } });
+    const answers = AnswerWorkerHost.start({ entry: new URL('../../support/crash-once-worker.ts', import.meta.url), config: { ...config, channel_type: 'crash-once', crash_marker: path.join(dir, 'crashed') }, cwd: dir, inbox, logger: createLogger({ level: 'silent' }), logSink: { write: () => undefined }, tuning: runtimeTuning(true) });
     const said: string[] = [];
     answers.link.onMessage((message) => said.push((message as { to: string }).to));
     assert.deepEqual(await answers.ready(), { ok: false, reason: 'the answer worker is starting' });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { detached } from '../../src/detached.js';
+import { detached } from '../../../src/runtime/detached.js';
 
 test('detached gives back the same text, whatever it holds', () => {
   const xml = `<xml><FromUserName><![CDATA[zhang.san-会计部]]></FromUserName><Content><![CDATA[你好 👋 "quoted" \\ back\nline]]></Content></xml>`;

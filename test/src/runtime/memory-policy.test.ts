@@ -3,9 +3,9 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { MAIN_SEMI_SPACE_MB } from '../../src/memory-policy.js';
+import { MAIN_SEMI_SPACE_MB } from '../../../src/runtime/memory-policy.js';
 
-const PROBE = fileURLToPath(new URL('../support/young-generation-probe.ts', import.meta.url));
+const PROBE = fileURLToPath(new URL('../../support/young-generation-probe.ts', import.meta.url));
 
 async function largestNewSpaceMb(...mode: string[]): Promise<number> {
   const { stdout } = await promisify(execFile)(process.execPath, ['--import', import.meta.resolve('tsx'), PROBE, ...mode]);

@@ -3,9 +3,9 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { BACKGROUND_NICE_STEPS, BUSY_NICE_STEPS, mayRaiseTo } from '../../src/thread-priority.js';
+import { BACKGROUND_NICE_STEPS, BUSY_NICE_STEPS, mayRaiseTo } from '../../../src/runtime/thread-priority.js';
 
-const PROBE = fileURLToPath(new URL('../support/thread-priority-probe.ts', import.meta.url));
+const PROBE = fileURLToPath(new URL('../../support/thread-priority-probe.ts', import.meta.url));
 
 interface Nices {
   main: number;
