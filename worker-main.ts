@@ -1,4 +1,4 @@
-// The answer worker thread (started by src/start-app.ts): the pipeline and the channel's replier run here.
+// The answer worker thread (started by src/app/start-app.ts): the pipeline and the channel's replier run here.
 import { channelRegistry } from './channels/registry.js';
 import { pluginRegistry } from './plugins/registry.js';
 import { runWorkerThread } from './src/worker/worker-thread.js';

@@ -22,7 +22,7 @@ export interface GroupChatSenderOptions {
   whyNoAnswer: (callback: AiBotCallback) => string;
 }
 
-/** WeCom stops polling a stream 6 minutes after the user's message (spec §4c). */
+/** WeCom stops polling a stream 6 minutes after the user's message (https://developer.work.weixin.qq.com/document/path/100719). */
 const MAX_POLL_MS = 6 * 60 * 1000;
 
 interface Posted {

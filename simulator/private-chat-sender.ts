@@ -16,7 +16,7 @@ export interface PrivateChatSenderOptions {
   media: MediaStore;
 }
 
-/** MsgId is a 64-bit integer (kept as a string, spec §1.7). */
+/** MsgId is a 64-bit integer, kept as a string (https://developer.work.weixin.qq.com/document/path/90239). */
 const newMsgId = () => `${randomInt(1_000_000_000, 9_999_999_999)}${randomInt(100_000_000, 999_999_999)}`;
 
 /**

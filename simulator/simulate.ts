@@ -15,7 +15,7 @@ export interface SimulateOptions {
   timeoutMs: number;
 }
 
-/** WeCom gives the URL check 1 second (spec §1.2); slower servers fail to save in the console. */
+/** WeCom gives the URL check 1 second (https://developer.work.weixin.qq.com/document/path/90238): slower servers cannot save it. */
 export const VERIFY_DEADLINE_MS = 1000;
 
 export interface Answer {
@@ -99,7 +99,7 @@ export function explainStatus(answer: Answer): string {
   return `unexpected HTTP ${answer.status}${detail}`;
 }
 
-/** A passive reply is encrypted XML signed like a callback (spec §1.8). */
+/** A passive reply is encrypted XML signed like a callback (https://developer.work.weixin.qq.com/document/path/91144). */
 function passiveReply(crypto: WeComCrypto, body: string): { plaintext: string } | { error: string } {
   try {
     const encrypt = parseEnvelope(body).encrypt;

@@ -14,8 +14,7 @@ interface Hits {
 export class RateLimiter {
   /**
    * Most users send one message a minute: for them only its time is kept, not an object and an
-   * array. In the ack bench (every message from a new user) the main thread's heap kept 280 bytes
-   * per message instead of 327, all of it promoted to the old generation.
+   * array, so a burst of new users leaves less in the old generation (docs/performance.md).
    */
   private readonly hits = new Map<string, number | Hits>();
   private lastSweep = 0;

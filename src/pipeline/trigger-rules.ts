@@ -1,8 +1,9 @@
 import type { ChatType } from '../message.js';
 
 /**
- * CoW's `_compose_context` trigger rules as pure functions (see shared/cow-pipeline.md §1.4).
- * Where we differ from CoW on purpose, the comment says so (and so does README).
+ * CoW's `_compose_context` trigger rules as pure functions (channel/chat_channel.py in
+ * https://github.com/zhayujie/chatgpt-on-wechat). Where we differ from CoW on purpose, the comment
+ * says so (and so does docs/cow-migration.md).
  */
 
 /** First prefix, in list order, that `content` starts with; "" matches everything. */

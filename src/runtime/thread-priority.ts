@@ -3,20 +3,16 @@ import os from 'node:os';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 
 /**
- * How much lower than the main thread (the acks) everything else runs, in nice steps (Linux, where
- * each thread has its own nice value; elsewhere it would be the whole process's, so nothing is
- * changed). When the CPU is short the acks win: WeCom retries a callback not answered within 5 s,
- * and the retry is more load, while an answer may take a little longer. Not by more while the
- * acks keep up: a woken answer worker would wait out other threads' time slices (bench/, pipeline
- * alone: framework overhead p99 at light load 3.8-7.7 ms, median 4.9, in five runs at 5; 5.2-8.4,
- * median 7.5, in four at 10; 3.7 and 3.8 at 0).
+ * How much lower than the main thread (the acks) everything else runs, in nice steps (Linux only:
+ * elsewhere nice is per process). When the CPU is short the acks win, as an unanswered callback
+ * comes back in 5 s as more load; not by more, or a woken answer worker waits out other threads'
+ * time slices (docs/performance.md, Thread priorities).
  */
 export const BACKGROUND_NICE_STEPS = 5;
 
 /**
  * How much lower they run while the main thread is saturated, if the process may raise them back
- * afterwards (see AckPriority). Acks at 100 connections with the LLM answering, three alternating
- * pairs: 55% to 56% of bare fastify at 15, 52% to 54% at 5, answers as fast.
+ * afterwards (see AckPriority): more acks, answers as fast (docs/performance.md, Thread priorities).
  */
 export const BUSY_NICE_STEPS = 15;
 
@@ -39,8 +35,7 @@ export function runThisThreadInBackground(): void {
  * Every thread but the main one, from the main thread: the answer worker, and V8's helper threads,
  * which do the garbage collection (and compiling) of both threads' heaps and ran at the main
  * thread's priority; with the LLM answering at full speed, the answer worker's garbage took the
- * CPU from the acks through them (the main thread waited for a CPU 15% of the time; with the
- * helpers lowered, about 10%). They run BACKGROUND_NICE_STEPS below it, and BUSY_NICE_STEPS below
+ * CPU from the acks through them. They run BACKGROUND_NICE_STEPS below it, and BUSY_NICE_STEPS below
  * while its event loop is saturated (a burst of callbacks): then every ack it delays is a retry in
  * 5 s, and the answers wait for the inbox anyway. Going back up needs the right to raise a
  * priority (root with CAP_SYS_NICE, or an RLIMIT_NICE such as systemd's LimitNICE); without it

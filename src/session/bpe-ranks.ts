@@ -23,8 +23,8 @@ export function readBpeRanks(encoding: EncodingName): BpeRanks {
 /**
  * Visits each token of an encoding's `.tiktoken` file, which gpt-tokenizer ships (the format
  * OpenAI publishes: a Base64 token and its rank per line): its rank, its bytes, and its text when
- * it is text. gpt-tokenizer's own ranks module is a 2.4 MB JavaScript array literal, and parsing it
- * left the process 25 MB larger for good (bench/). A token is text when its bytes are UTF-8 that
+ * it is text. gpt-tokenizer's own ranks module is a large JavaScript array literal, and parsing it
+ * left the process larger for good (docs/performance.md, Tokenizer ranks). A token is text when its bytes are UTF-8 that
  * decodes back to the same bytes (not so for the ones starting with a BOM).
  */
 export function forEachBpeToken(encoding: EncodingName, visit: (rank: number, bytes: Buffer, text: string | undefined) => void): void {

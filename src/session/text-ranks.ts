@@ -2,10 +2,10 @@ import { forEachBpeToken, type BpeRanks, type EncodingName } from './bpe-ranks.j
 
 /**
  * The ranks of an encoding's text tokens, looked up as gpt-tokenizer looks up the Map<string,
- * number> it builds for them (`get`), but held in typed arrays: that Map and its 200,000 strings
- * were 15 MB of the answer worker's heap, which every full GC marked; these are 6 MB outside the
- * heap. An open-addressing table of ranks, hashed with FNV-1a over the UTF-16 code units; each
- * token's text is kept as code units in one array.
+ * number> it builds for them (`get`), but held in typed arrays outside the heap, where no full GC
+ * has to mark them (docs/performance.md, Tokenizer ranks). An open-addressing table of ranks,
+ * hashed with FNV-1a over the UTF-16 code units; each token's text is kept as code units in one
+ * array.
  */
 export class TextRanks {
   private constructor(

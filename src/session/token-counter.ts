@@ -18,10 +18,9 @@ const encodings = new Map<EncodingName, Encoding>();
 
 /**
  * One tokenizer per encoding for the whole process, loaded on first use (only the one the model
- * needs). gpt-tokenizer counts a Chinese sentence ~50x faster than js-tiktoken (8 µs vs 418 µs,
- * bench/) with the same result. It is given only the tokens that are not text, and looks the
- * text ones up in a TextRanks instead of the Map it would build of them (15 MB of heap, 6 MB
- * outside it); it never decodes here, which would need them.
+ * needs). gpt-tokenizer counts far faster than js-tiktoken with the same result. It is given only
+ * the tokens that are not text, and looks the text ones up in a TextRanks (outside the heap)
+ * instead of the Map it would build of them; it never decodes here, which would need them.
  */
 function encodingFor(name: EncodingName): Encoding {
   let encoding = encodings.get(name);
@@ -52,8 +51,8 @@ export class TokenCounter {
 
   /**
    * BPE merging is quadratic in the length of one pre-token, and a run without spaces (a long
-   * word, a paragraph of Chinese, "xxxx...") is one pre-token: 32,000 such characters took 108 s
-   * in one call. Long text is counted in pieces cut at whitespace where there is some, so the
+   * word, a paragraph of Chinese, "xxxx...") is one pre-token, so one call could take minutes
+   * (docs/performance.md, Tokenizer ranks). Long text is counted in pieces cut at whitespace where there is some, so the
    * cost stays linear; a forced cut inside a run may be off by a token per CHUNK_CHARS.
    */
   count(text: string): number {

@@ -8,8 +8,8 @@ interface QueuedWrite {
 /**
  * Group commit: the writes of one event-loop turn share one SQLite transaction, committed in the
  * turn's check phase (setImmediate). A commit writes its WAL frames once however many rows it
- * holds, so a burst of callbacks costs a few µs a row instead of a transaction each (40 µs, and
- * more while the WAL grows). A callback awaits `write` and acks only after the commit, so an ack
+ * holds, so a burst of callbacks costs far less than a transaction each (docs/performance.md,
+ * Group commit). A callback awaits `write` and acks only after the commit, so an ack
  * still means "on disk"; a failed commit rejects every write in it, and those callbacks are not acked.
  */
 export class GroupCommit {

@@ -5,10 +5,9 @@ const CHECKPOINT_EVERY_MS = 1000;
 
 /**
  * Folds the WALs of `files` back into them on this thread, over connections of its own; the
- * writers' own auto-checkpoints are off. It runs on the answer worker: a checkpoint copies pages
- * and fsyncs, which stalled single inserts on the main thread's event loop for up to 94 ms
- * (bench/), while the worker mostly waits on the LLM. It used to run on a thread of its own, an
- * isolate that cost 15-20 MB of RSS for a timer. PASSIVE never blocks writers.
+ * writers' own auto-checkpoints are off. It runs on the answer worker, which mostly waits on the
+ * LLM: a checkpoint copies pages and fsyncs, which stalls the acks on the main thread, and a
+ * thread of its own costs an isolate for a timer (docs/performance.md). PASSIVE never blocks writers.
  */
 export function checkpointWals(files: string[]): { stop(): void } {
   // Memory stores only: no file, no timer.

@@ -40,9 +40,9 @@ export type OutboxBatching = 'turn' | 'tick';
 /**
  * Messages posted together travel as one array (one structured clone and one wake-up of the other
  * thread per batch, not per message), in the order they were posted. Jobs go by `tick`: a group
- * commit releases its callbacks' jobs in one tick, and waiting for the next turn cost each 0.3 ms
- * at the median and up to 4 ms at light load (bench/, the framework overhead's second-largest
- * part). Reports go by `turn`: the answers a turn finishes are many separate I/O callbacks.
+ * commit releases its callbacks' jobs in one tick, and waiting for the next turn was a large part
+ * of the framework overhead (docs/performance.md, Outbox batching). Reports go by `turn`: the
+ * answers a turn finishes are many separate I/O callbacks.
  */
 export class Outbox<T> {
   private items: T[] = [];

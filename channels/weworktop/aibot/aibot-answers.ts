@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { ReplyStream, StreamImage } from './reply-streams.js';
 
-/** The AI bot's stream content is cut at 20480 bytes (spec §4c); longer answers continue elsewhere. */
+/**
+ * The AI bot's stream content is cut at 20480 bytes (https://developer.work.weixin.qq.com/document/path/101031);
+ * longer answers continue elsewhere.
+ */
 export const MAX_STREAM_BYTES = 20480;
 /** At most 10 images per finished stream, each ≤ 10 MB JPG/PNG. */
 export const MAX_STREAM_IMAGES = 10;

@@ -1,6 +1,6 @@
 import type { MediaHandle, NormalizedMessage } from '../../../src/message.js';
 
-/** A decrypted AI bot (智能机器人) callback (shared/wecom-protocol.md §4c). */
+/** A decrypted AI bot (智能机器人) callback (https://developer.work.weixin.qq.com/document/path/100719). */
 export interface AiBotCallback {
   msgid: string;
   aibotid?: string;
@@ -117,7 +117,7 @@ function mixedText(mixed: AiBotMixed | undefined): string {
 /**
  * The quoted message as text. Image and file quotes are left out: the LLM gets text only, and they
  * would have to be downloaded and decrypted first. Voice quotes too: a transcript in them appears
- * only in SDK types, not in the documented payloads (spec §4c).
+ * only in SDK types, not in the documented payloads (https://developer.work.weixin.qq.com/document/path/100719).
  */
 function quotedText(quote: AiBotQuote | undefined): string {
   if (quote?.msgtype === 'text') return (quote.text?.content ?? '').trim();

@@ -12,7 +12,7 @@ import { registerAiBotCallback } from './aibot-route.js';
 import { ReplyStreams } from './reply-streams.js';
 import { isStreamUpdate, STREAM_TTL_MS, type StreamUpdate } from './stream-link.js';
 
-/** "用户跟同一个智能机器人最多同时有三条消息交互中" (spec §4c). */
+/** A user has at most three messages in flight with one AI bot (https://developer.work.weixin.qq.com/document/path/100719). */
 const MAX_IN_FLIGHT_PER_USER = 3;
 /**
  * WeCom polls an open stream every second or two; a finished answer it has not fetched this long

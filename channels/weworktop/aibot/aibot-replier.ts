@@ -167,7 +167,7 @@ export class AiBotReplier {
     this.log.info({ id: callback.msgid, bytes: Buffer.byteLength(content) }, 'replied through response_url');
   }
 
-  /** Media URLs are valid 5 minutes and AES-encrypted with the bot's key (spec §4c). */
+  /** Media URLs are valid 5 minutes and encrypted with the bot's key (https://developer.work.weixin.qq.com/document/path/100719). */
   private loadMedia(url: string): () => Promise<Buffer> {
     return async () => {
       try {

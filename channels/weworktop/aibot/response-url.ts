@@ -17,8 +17,9 @@ export class ResponseUrlError extends Error {
 
 /**
  * The AI bot's proactive reply: one POST of plain JSON per response_url, valid for an hour
- * (spec §4c). In a group the reply quotes the user's message. WeCom answers JSON with an errcode;
- * anything else (a proxy's HTML page, broken JSON) is not a delivery.
+ * (https://developer.work.weixin.qq.com/document/path/101138). In a group the reply quotes the user's message.
+ * WeCom answers JSON with an errcode; anything else (a proxy's HTML page, broken JSON) is not a
+ * delivery.
  */
 export async function postToResponseUrl(http: AxiosInstance, url: string, body: object): Promise<void> {
   // The response_code is the URL's key: the loggers learn it, so an error that echoes it hides it.

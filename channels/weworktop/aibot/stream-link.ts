@@ -16,9 +16,10 @@ export function isStreamUpdate(message: unknown): message is StreamUpdate {
 }
 
 /**
- * WeCom polls a stream "从用户发消息开始最多等待6min，超过6min结束推送" (spec §4c): what is written
- * later is never seen. A stream is written only while the message is younger than this, 30 s short
- * of the 6 minutes so that WeCom still polls after the last write; later answers go to response_url.
+ * WeCom polls a stream for at most 6 minutes from the user's message
+ * (https://developer.work.weixin.qq.com/document/path/100719): what is written later is never seen. A stream is
+ * written only while the message is younger than this, 30 s short of the 6 minutes so that WeCom
+ * still polls after the last write; later answers go to response_url.
  */
 export const STREAM_WINDOW_MS = 5.5 * 60 * 1000;
 

@@ -12,7 +12,7 @@ export type MediaLoader = (mediaId: string, kind: 'image' | 'voice' | 'video' | 
 const MIME_BY_KIND = { image: 'image/jpeg', voice: 'audio/amr', video: 'video/mp4', file: 'application/octet-stream' } as const;
 
 /**
- * Normalizes a decrypted self-built-app message (shared/wecom-protocol.md §2). Returns undefined
+ * Normalizes a decrypted self-built-app message (https://developer.work.weixin.qq.com/document/path/90239). Returns undefined
  * for a MsgType WeCom may add later; the caller logs it and answers politely.
  */
 export function toAppMessage(fields: Record<string, string>, agentId: string, loadMedia: MediaLoader): NormalizedMessage | undefined {
@@ -43,7 +43,7 @@ export function toAppMessage(fields: Record<string, string>, agentId: string, lo
     case 'video':
       return withMedia('video', { format: 'mp4' });
     case 'file':
-      // Undocumented for self-built apps but seen in the wild (spec §2): MediaId + FileName.
+      // Undocumented for self-built apps but seen in the wild (docs/wecom-protocol.md): MediaId + FileName.
       return withMedia('file', { ...(fields.FileName ? { fileName: fields.FileName } : {}) });
     case 'location':
       return message('location', `[位置] ${fields.Label ?? ''} (${fields.Location_X ?? '?'}, ${fields.Location_Y ?? '?'})`.trim());

@@ -42,7 +42,10 @@ const ENCODING_AES_KEY = /^[A-Za-z0-9]{43}$/;
 /** WeCom's plaintexts are UTF-8; bytes that are not were corrupted or forged, so they are refused, not replaced with U+FFFD. */
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-/** Callback crypto (spec §1): sha1 signatures, AES-256-CBC with IV = key[0:16], PKCS#7 to 32 bytes. */
+/**
+ * Callback crypto (docs/wecom-protocol.md; https://developer.work.weixin.qq.com/document/path/91144):
+ * sha1 signatures, AES-256-CBC with IV = key[0:16], PKCS#7 to 32 bytes.
+ */
 export class WeComCrypto {
   private readonly key: Buffer;
   private readonly iv: Buffer;
@@ -52,7 +55,7 @@ export class WeComCrypto {
   private readonly chainedTo = Buffer.alloc(16);
 
   constructor(private readonly options: WeComCryptoOptions) {
-    // Not a strict Base64 check: real keys carry non-zero trailing bits (spec §1.5).
+    // Not a strict Base64 check: real keys carry non-zero trailing bits (docs/wecom-protocol.md).
     if (!ENCODING_AES_KEY.test(options.encodingAesKey)) throw new WeComCryptoError('bad_key', 'EncodingAESKey must be 43 letters or digits');
     this.key = Buffer.from(options.encodingAesKey + '=', 'base64');
     if (this.key.length !== 32) throw new WeComCryptoError('bad_key', 'EncodingAESKey does not decode to 32 bytes');
@@ -100,7 +103,7 @@ export class WeComCrypto {
     if (typeof data === 'string') {
       cipher = Buffer.from(data, 'base64');
       // Node's decoder skips what is not Base64; WeCom's encoders write canonical Base64, so it must
-      // encode back to the same text. A third of the cost of a regular expression over it (bench/).
+      // encode back to the same text; cheaper than a regular expression (docs/performance.md).
       if (data === '' || cipher.toString('base64') !== data) throw new WeComCryptoError('bad_base64', 'Encrypt is not Base64');
     } else {
       cipher = data;
@@ -117,7 +120,7 @@ export class WeComCrypto {
 
   /**
    * AES-256-CBC decryption of whole blocks with WeCom's fixed IV, through one long-lived decipher:
-   * setting one up costs more than decrypting a callback (2.6 µs of 4.3, bench/). CBC chains each
+   * setting one up costs more than decrypting a callback (docs/performance.md). CBC chains each
    * block to the ciphertext block before it, so the stream's first block of this message comes out
    * chained to the last message's last block instead of the IV; XOR-ing both back in corrects it.
    * Without auto padding the decipher hands back every block at once and never needs final().

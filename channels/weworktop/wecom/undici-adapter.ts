@@ -4,12 +4,11 @@ import { request, type Dispatcher } from 'undici';
 import { encodedBody } from '../../../src/encoded-body.js';
 
 /**
- * axios's transport on undici's `request` instead of Node's http client: a message/send costs
- * 90 µs of CPU instead of 147, and a quarter of the GC time (20,000 calls to a local server).
- * axios keeps its part (config, params, JSON both ways, validateStatus); this adapter sends what
- * WeCom's calls send (JSON, form data for media/upload) and reads what they answer (JSON, or bytes
- * with `responseType: 'arraybuffer'` up to `maxContentLength`). `timeout` bounds the wait for
- * the headers and each pause in the body.
+ * axios's transport on undici's `request` instead of Node's http client: less CPU and GC time per
+ * call (docs/performance.md, undici adapters). axios keeps its part (config, params, JSON both
+ * ways, validateStatus); this adapter sends what WeCom's calls send (JSON, form data for
+ * media/upload) and reads what they answer (JSON, or bytes with `responseType: 'arraybuffer'` up
+ * to `maxContentLength`). `timeout` bounds the wait for the headers and each pause in the body.
  */
 export function undiciAdapter(dispatcher: Dispatcher): AxiosAdapter {
   return async (config) => {

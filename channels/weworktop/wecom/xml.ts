@@ -37,9 +37,10 @@ const CANONICAL_END = /\s*<\/xml>\s*$/y;
 
 /**
  * The callback hot path: reads the one shape WeCom sends (a flat <xml> of canonical fields) in a
- * single pass, 10x faster than parsing it. Anything else, however slightly different (an entity,
- * a comment, a repeated or nested field, two CDATA sections), returns undefined and goes to
- * fast-xml-parser, the parser of record; a property test holds the two to the same answers.
+ * single pass, much faster than parsing it (docs/performance.md, WeCom's XML). Anything else,
+ * however slightly different (an entity, a comment, a repeated or nested field, two CDATA
+ * sections), returns undefined and goes to fast-xml-parser, the parser of record; a property test
+ * holds the two to the same answers.
  */
 export function readCanonicalXml(text: string): Record<string, string> | undefined {
   let at = text.startsWith('<xml>') ? 5 : -1;
