@@ -42,9 +42,11 @@ export function aliasEnvOverlay(schema: Record<string, unknown>, aliases: Record
  * A core key written in the channel's section works (weworktop.port), so its variable in the
  * section's form does too (WEWORKTOP_PORT), winning over the plain one (PORT) as the section does.
  */
-export function sectionEnvOverlay(core: Record<string, unknown>, channel: string, env: NodeJS.ProcessEnv, names: Map<string, string>): Record<string, unknown> {
+export function sectionEnvOverlay(core: Record<string, unknown>, channel: string, env: NodeJS.ProcessEnv, names: Map<string, string>, sectionKeys: ReadonlySet<string>): Record<string, unknown> {
   const overlay: Record<string, unknown> = {};
   for (const [key, node] of Object.entries(core)) {
+    // WEWORKTOP_PROXY is the section's own key (WeCom's proxy), not the LLM's proxy.
+    if (sectionKeys.has(key)) continue;
     const name = `${channel.toUpperCase()}_${key.toUpperCase()}`;
     const text = env[name];
     if (text === undefined || !isObject(node) || !('default' in node)) continue;

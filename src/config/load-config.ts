@@ -61,7 +61,7 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
  * section override the global ones; other tools' root keys are mapped through the channel's aliases.
  * `names` learns the name each moved key was written under.
  */
-export function normalizeShape(raw: Record<string, unknown>, channel: string, aliases: Record<string, string> = {}, names?: Map<string, string>): Record<string, unknown> {
+export function normalizeShape(raw: Record<string, unknown>, channel: string, aliases: Record<string, string> = {}, names?: Map<string, string>, sectionKeys: ReadonlySet<string> = new Set()): Record<string, unknown> {
   const { services, ...rest } = raw;
   const base: Record<string, unknown> = isObject(services) ? { ...rest, ...services } : { ...rest };
   const section: Record<string, unknown> = isObject(base[channel]) ? { ...(base[channel] as Record<string, unknown>) } : {};
@@ -75,7 +75,8 @@ export function normalizeShape(raw: Record<string, unknown>, channel: string, al
     }
   }
   for (const key of Object.keys(section)) {
-    if (key in coreSchema) {
+    // A key the section declares itself (weworktop.proxy: WeCom's, beside the LLM's proxy) stays there.
+    if (key in coreSchema && !sectionKeys.has(key)) {
       base[key] = section[key];
       names?.set(key, names.get(`${channel}.${key}`) ?? `${channel}.${key}`);
       delete section[key];
@@ -115,8 +116,9 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
 
   const names = new Map<string, string>();
   const aliases = channelModule.keyAliases ?? {};
-  const shaped: Record<string, unknown> = { ...normalizeShape(raw, channel, aliases, names), channel_type: channel };
-  const overlay = { ...aliasEnvOverlay(coreSchema, aliases, env, names, ''), ...envOverlay(schema, env, names), ...sectionEnvOverlay(coreSchema, channel, env, names) };
+  const sectionKeys = new Set(Object.keys(channelModule.configSchema ?? {}));
+  const shaped: Record<string, unknown> = { ...normalizeShape(raw, channel, aliases, names, sectionKeys), channel_type: channel };
+  const overlay = { ...aliasEnvOverlay(coreSchema, aliases, env, names, ''), ...envOverlay(schema, env, names), ...sectionEnvOverlay(coreSchema, channel, env, names, sectionKeys) };
   delete overlay.channel_type;
   if (isObject(channelModule.configSchema)) {
     const fromAliases = aliasEnvOverlay(channelModule.configSchema, aliases, env, names, `${channel}.`);

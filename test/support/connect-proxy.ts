@@ -3,13 +3,15 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 
 /** A minimal HTTP CONNECT proxy on 127.0.0.1 that counts tunnels, to prove traffic goes through it. */
-export async function startConnectProxy(): Promise<{ url: string; readonly tunnels: number; close(): Promise<void> }> {
+export async function startConnectProxy(): Promise<{ url: string; readonly tunnels: number; readonly targets: string[]; close(): Promise<void> }> {
   let tunnels = 0;
+  const targets: string[] = [];
   const sockets = new Set<net.Socket>();
   const server = http.createServer((_request, response) => response.writeHead(405).end());
   server.on('connect', (request: http.IncomingMessage, client: net.Socket, head: Buffer) => {
     const [host, port] = (request.url ?? '').split(':');
     tunnels += 1;
+    targets.push(request.url ?? '');
     const upstream = net.connect(Number(port), host, () => {
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
       upstream.write(head);
@@ -28,6 +30,8 @@ export async function startConnectProxy(): Promise<{ url: string; readonly tunne
     get tunnels() {
       return tunnels;
     },
+    /** host:port of each tunnel, in order. */
+    targets,
     async close() {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

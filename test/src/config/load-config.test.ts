@@ -94,6 +94,15 @@ describe('config files', () => {
     assert.equal(sectionEnv.config.port, 6003, 'the section form wins, as weworktop.port does in the file');
   });
 
+  test('weworktop.proxy is WeCom\'s proxy, proxy the LLM\'s: a key the section declares stays in it', async () => {
+    const file = await load({ channel_type: 'weworktop', proxy: 'http://llm-proxy:1', weworktop: { ...credentials, proxy: 'http://wecom-proxy:2' } });
+    assert.equal(file.config.proxy, 'http://llm-proxy:1');
+    assert.equal((file.config.weworktop as { proxy: string }).proxy, 'http://wecom-proxy:2');
+    const env = await load({ channel_type: 'weworktop', weworktop: credentials }, { WEWORKTOP_PROXY: 'http://wecom-proxy:3' });
+    assert.equal(env.config.proxy, '');
+    assert.equal((env.config.weworktop as { proxy: string }).proxy, 'http://wecom-proxy:3');
+  });
+
   test('an explicit empty single_chat_prefix warns that nothing will trigger', async () => {
     const { warnings } = await load({ single_chat_prefix: [] });
     assert.ok(warnings.some((warning) => warning.includes('single_chat_prefix is []')));

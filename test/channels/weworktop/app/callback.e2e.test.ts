@@ -281,7 +281,9 @@ describe('multiple apps and proxies', () => {
       harness = await startWeworktop({ weworktop: { proxy: proxy.url } });
       await harness.client.sendText('zhangsan', 'through the proxy');
       await harness.wecom.waitForSent(1, 3000);
-      assert.ok(proxy.tunnels >= 1, 'calls tunnelled through the proxy');
+      const wecom = new URL(harness.wecom.url).host;
+      assert.ok(proxy.targets.includes(wecom), `WeCom calls tunnelled through the proxy: ${proxy.targets.join(', ')}`);
+      assert.ok(!proxy.targets.includes(new URL(harness.openai.url).host), 'the LLM is not: weworktop.proxy is WeCom\'s, proxy the LLM\'s');
     } finally {
       await harness?.stop();
       harness = undefined;
