@@ -25,6 +25,11 @@ export interface NormalizedMessage {
   groupName?: string;
   /** The platform shows the reply as an answer to this message, quoting its sender (WeCom's AI bot in groups): no "@name" line then. */
   replyQuotesSender?: boolean;
+  /**
+   * Which of the channel's entry points (an app, a bot) it came through, when there are several
+   * with their own assistants: conversations never cross scopes. Absent: the channel's default.
+   */
+  scope?: string;
   /** The bot was @-mentioned (the mention text is already stripped from `text`). */
   isAt: boolean;
   kind: MessageKind;

@@ -15,8 +15,16 @@ type RulesConfig = Pick<
 export class ConfiguredRules implements MessageRules {
   constructor(private readonly config: RulesConfig) {}
 
-  /** Private chats: the user. Groups: the group when it shares one session, else the member within the group. */
+  /**
+   * Private chats: the user. Groups: the group when it shares one session, else the member within
+   * the group. Within the message's scope (the app or bot it came through), when it has one.
+   */
   sessionKey(message: NormalizedMessage): string {
+    const key = this.keyInScope(message);
+    return message.scope ? `${message.scope}|${key}` : key;
+  }
+
+  private keyInScope(message: NormalizedMessage): string {
     if (message.chatType === 'single') return message.senderId;
     const group = { id: message.groupId, name: message.groupName };
     if (groupSharesSession(group, this.config.group_chat_in_one_session)) return `group:${message.groupId}`;

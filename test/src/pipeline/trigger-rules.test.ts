@@ -120,3 +120,13 @@ describe('wouldAnswer (the AI bot asks before it opens a stream)', () => {
     assert.equal(configured.wouldAnswer(message('@bot 你好', false)), true);
   });
 });
+
+describe('session keys', () => {
+  test('a message with a scope (the app or bot it came through) has its own conversation', () => {
+    const configured = new ConfiguredRules({ ...rules, group_chat_in_one_session: [], group_name_white_list: [], group_name_keyword_white_list: [], speech_recognition: true, group_speech_recognition: false });
+    const base = { id: 'm', channel: 'weworktop', chatType: 'single' as const, senderId: 'zhangsan', isAt: false, kind: 'text' as const, text: 'hi', time: new Date(), raw: {} };
+    assert.equal(configured.sessionKey(base), 'zhangsan');
+    assert.equal(configured.sessionKey({ ...base, scope: 'bot:B1' }), 'bot:B1|zhangsan');
+    assert.notEqual(configured.sessionKey({ ...base, scope: 'bot:B1' }), configured.sessionKey({ ...base, scope: 'bot:B2' }));
+  });
+});
