@@ -4,6 +4,7 @@ import { createAmrEncoder } from '../../src/media/audio-codec.js';
 import type { NormalizedMessage } from '../../src/message.js';
 import type { Reply } from '../../src/reply.js';
 import { UserFacingError } from '../../src/user-facing-error.js';
+import { isTransient } from '../../src/transient.js';
 import { AiBotReplier } from './aibot/aibot-replier.js';
 import { isAiBotMessage, type AiBotMessageRaw } from './aibot/aibot-message.js';
 import { appsOf, checkAiBotKeys, type AppCredentials, type WeworktopConfig } from './config.js';
@@ -147,7 +148,8 @@ export class WeworktopReplier implements Replier {
         return (await app.api.downloadMedia(mediaId, UPLOAD_LIMITS[kind] * 2)).data;
       } catch (error) {
         this.log.warn({ mediaId, kind, err: describe(error) }, 'media download failed');
-        throw new UserFacingError(`没能从企业微信取到这条${KIND_NAMES[kind]}，请再发一次。`, { cause: error });
+        // An outage (-1, 5xx) is retried with the message; the user hears this sentence on its last try.
+        throw new UserFacingError(`没能从企业微信取到这条${KIND_NAMES[kind]}，请再发一次。`, { cause: error, transient: isTransient(error) });
       }
     };
   }
