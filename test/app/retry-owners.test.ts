@@ -29,6 +29,7 @@ async function start(): Promise<WeworktopHarness> {
   running = await startWeworktop({ config: CONFIG });
   await running.client.sendText('warm-up', '你好');
   await running.wecom.waitForSent(1, 5000);
+  await eventually(() => assert.ok(running!.logs.some((line) => line.includes('start-up check')), 'start-up check done'));
   running.wecom.reset();
   running.openai.reset();
   return running;

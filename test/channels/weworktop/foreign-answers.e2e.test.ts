@@ -56,6 +56,9 @@ describe('an HTTP 200 that is not WeCom\'s JSON is a transient failure', () => {
 
   test('gettoken answered with an HTML page: retried, and the reply still goes out', async () => {
     const h = await start();
+    // After the start-up check's own fetch, so the message is the one that needs a new token.
+    await eventually(() => assert.ok(h.logs.some((line) => line.includes('start-up check')), 'start-up check done'));
+    h.wecom.expireTokens();
     h.wecom.injectError('gettoken', { body: '<html><body>504 Gateway Time-out</body></html>', times: 1 });
     await h.client.sendText('lisi', '你好');
     const [reply] = await h.wecom.waitForSent(1, 8000);
