@@ -1,4 +1,4 @@
-import type { ChatMessage } from '../src/bot/chat-bot.js';
+import type { ChatMessage } from '../src/backends/chat-bot.js';
 import type { Turn } from '../src/session/conversation-store.js';
 import { fitHistory } from '../src/session/token-budget.js';
 import { TokenCounter } from '../src/session/token-counter.js';

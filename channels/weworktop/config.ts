@@ -95,8 +95,8 @@ export const weworktopSchema: convict.Schema<WeworktopConfig> = {
   welcome_message: { doc: 'Sent when a user opens the app (enter_agent); empty: none.', format: 'text', default: '', env: 'WEWORKTOP_WELCOME_MESSAGE' },
   agents: { doc: 'Further apps of the same corp served by this process: [{agent_id, corp_secret, token, aes_key, callback_path}].', format: validateAgents, default: [] },
   api_timeout: { doc: 'Seconds to wait for one WeCom API call.', format: 'positive-int', default: 15, env: 'WEWORKTOP_API_TIMEOUT' },
-  api_retries: { doc: 'Retries of a WeCom API call after a transient failure (-1, 45009, 5xx, network).', format: 'non-negative-int', default: 3, env: 'WEWORKTOP_API_RETRIES' },
-  api_retry_delay_ms: { doc: 'First retry delay in ms; doubles each retry.', format: 'non-negative-int', default: 500, env: 'WEWORKTOP_API_RETRY_DELAY_MS' },
+  api_retries: { doc: 'Quick retries of a WeCom API call whose connection dropped (reset, closed keep-alive); -1, 45009, 5xx and timeouts are retried per message (max_attempts).', format: 'non-negative-int', default: 1, env: 'WEWORKTOP_API_RETRIES' },
+  api_retry_delay_ms: { doc: 'Wait in ms before a quick retry; doubles each retry.', format: 'non-negative-int', default: 200, env: 'WEWORKTOP_API_RETRY_DELAY_MS' },
   max_clock_skew: {
     doc: 'Seconds a signed callback stays valid: older or future timestamps are refused as replays (401). 0: no check.',
     format: 'non-negative-int',

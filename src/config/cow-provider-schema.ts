@@ -47,7 +47,7 @@ const key = (doc: string, name: string) => ({ doc, format: 'text', default: '', 
 const base = (doc: string, name: string) => ({ doc, format: 'http-url-or-empty', default: '', env: name.toUpperCase() }) as const;
 
 export const cowProviderSchema: convict.Schema<CowProviderKeys> = {
-  bot_type: { doc: 'CoW\'s bot_type: which provider answers (e.g. "deepseek"); empty: chosen by model, as in CoW.', format: 'text', default: '', env: 'BOT_TYPE' },
+  bot_type: { doc: 'Which backend answers: CoW\'s values (e.g. "deepseek") mean the OpenAI-compatible one at that provider; empty: chosen by model, as in CoW (src/backends/README.md).', format: 'text', default: '', env: 'BOT_TYPE' },
   custom_api_key: key('CoW bot_type "custom": API key of an OpenAI-compatible server.', 'custom_api_key'),
   custom_api_base: base('CoW bot_type "custom": its base URL.', 'custom_api_base'),
   deepseek_api_key: key('DeepSeek API key.', 'deepseek_api_key'),

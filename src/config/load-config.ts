@@ -1,6 +1,9 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import convict from 'convict';
+import type { BackendRegistry } from '../backends/backend-module.js';
+import { backendNamed, DEFAULT_BACKEND } from '../backends/choose-backend.js';
+import { backendRegistry } from '../backends/registry.js';
 import { ConfigError, withWrittenKey, type KeyNames } from './config-error.js';
 import { chooseChannel, type Channels } from './cow-channels.js';
 import { chooseLlm, describeLlm, type LlmChoice } from './cow-providers.js';
@@ -25,7 +28,8 @@ export interface LoadedConfig {
   warnings: string[];
   /** Info lines for the start: how the channel and the LLM were chosen. */
   notices: string[];
-  llm: LlmChoice;
+  /** The provider, key and model of the OpenAI-compatible backend; absent when bot_type names another. */
+  llm?: LlmChoice;
   /** Keys the user wrote under another name, for errors raised after loading. */
   keyNames: KeyNames;
 }
@@ -36,6 +40,8 @@ export interface LoadConfigOptions {
   cwd?: string;
   /** Channel names the registry knows, and how to load one's module. */
   channels: Channels;
+  /** The LLM backends bot_type may name (default: src/backends/registry.ts). */
+  backends?: BackendRegistry;
 }
 
 /** `--config PATH`, then CONFIG_PATH, then ./config.json; undefined when the default is absent. */
@@ -118,6 +124,9 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
   const aliases = channelModule.keyAliases ?? {};
   const sectionKeys = new Set(Object.keys(channelModule.configSchema ?? {}));
   const shaped: Record<string, unknown> = { ...normalizeShape(raw, channel, aliases, names, sectionKeys), channel_type: channel };
+  const backend = await addBackendSchema(schema, env.BOT_TYPE ?? shaped.bot_type, options.backends ?? backendRegistry).catch((error: unknown) => {
+    throw error instanceof ConfigError ? withWrittenKey(error, names) : error;
+  });
   const overlay = { ...aliasEnvOverlay(coreSchema, aliases, env, names, ''), ...envOverlay(schema, env, names), ...sectionEnvOverlay(coreSchema, channel, env, names, sectionKeys) };
   delete overlay.channel_type;
   if (isObject(channelModule.configSchema)) {
@@ -164,10 +173,11 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
     if (values.callback_headers_timeout > values.callback_request_timeout) {
       throw new ConfigError('callback_headers_timeout', `at most callback_request_timeout (${values.callback_request_timeout})`, String(values.callback_headers_timeout));
     }
-    const llm = chooseLlm(values, userSet.has('model'));
-    Object.assign(values, { open_ai_api_key: llm.apiKey, open_ai_api_base: llm.apiBase, model: llm.model });
-    if (llm.missing) warnings.push(offlineWarning(llm.missing, channel));
+    const llm = backend === DEFAULT_BACKEND ? chooseLlm(values, userSet.has('model')) : undefined;
+    if (!llm) notices.push(`LLM: the ${backend} backend (by bot_type)`);
+    else if (llm.missing) warnings.push(offlineWarning(llm.missing, channel));
     else notices.push(describeLlm(llm));
+    if (llm) Object.assign(values, { open_ai_api_key: llm.apiKey, open_ai_api_base: llm.apiBase, model: llm.model });
     if (values.single_chat_prefix.length === 0) {
       warnings.push('single_chat_prefix is [] so no private message will ever trigger the bot; use [""] to answer every message');
     }
@@ -175,10 +185,18 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
     if (userSet.has('max_single_msg_tokens') && userSet.has('conversation_max_tokens') && values.max_single_msg_tokens >= values.conversation_max_tokens) {
       warnings.push('max_single_msg_tokens is not below conversation_max_tokens, so a long message can leave no room for history');
     }
-    return { config: values, source: file ?? EMBEDDED_DEFAULT, warnings: warnings.filter(Boolean), notices, llm, keyNames: names };
+    return { config: values, source: file ?? EMBEDDED_DEFAULT, warnings: warnings.filter(Boolean), notices, ...(llm ? { llm } : {}), keyNames: names };
   } catch (error) {
     throw error instanceof ConfigError ? withWrittenKey(error, names) : error;
   }
+}
+
+/** The backend bot_type names; its own keys, if it has any, join the schema's top level. */
+async function addBackendSchema(schema: Record<string, unknown>, botType: unknown, backends: BackendRegistry): Promise<string> {
+  // A bot_type that is not text is left to the schema's check.
+  const backend = backendNamed(typeof botType === 'string' ? botType : '', backends.names);
+  Object.assign(schema, (await backends.load(backend)).configSchema);
+  return backend;
 }
 
 function offlineWarning(missing: { key: string; why: string }, channel: string): string {

@@ -1,4 +1,5 @@
 import type convict from 'convict';
+import { synthesizers, transcribers } from '../media/engine-registries.js';
 import { cowProviderSchema, type CowProviderKeys } from './cow-provider-schema.js';
 
 /**
@@ -43,9 +44,9 @@ export interface CoreConfig extends CowProviderKeys {
   group_speech_recognition: boolean;
   voice_reply_voice: boolean;
   always_reply_voice: boolean;
-  voice_to_text: 'openai' | 'azure';
+  voice_to_text: string;
   voice_to_text_model: string;
-  text_to_voice: 'openai' | 'azure';
+  text_to_voice: string;
   text_to_voice_model: string;
   tts_voice_id: string;
   azure_voice_api_key: string;
@@ -113,7 +114,7 @@ export const coreSchema: convict.Schema<CoreConfig> = {
   proxy: { doc: 'HTTP proxy for LLM calls, e.g. "http://127.0.0.1:7890". Empty: direct.', format: 'http-url-or-empty', default: '', env: 'PROXY' },
   temperature: { doc: 'Sampling temperature.', format: 'finite-number', default: 0.7, env: 'TEMPERATURE' },
   request_timeout: { doc: 'Seconds to wait for one LLM call.', format: 'positive-int', default: 120, env: 'REQUEST_TIMEOUT' },
-  max_retries: { doc: 'Retries of an LLM call on 429/5xx/network errors (with backoff).', format: 'non-negative-int', default: 2, env: 'MAX_RETRIES' },
+  max_retries: { doc: 'Quick retries of an LLM call whose connection dropped (reset, closed keep-alive); 429, 5xx and timeouts are retried per message (max_attempts).', format: 'non-negative-int', default: 1, env: 'MAX_RETRIES' },
   character_desc: {
     doc: 'System prompt of every conversation.',
     format: 'text',
@@ -165,9 +166,9 @@ export const coreSchema: convict.Schema<CoreConfig> = {
   group_speech_recognition: { doc: 'Transcribe voice notes in groups (the transcript must still pass the group trigger).', format: 'flag', default: false, env: 'GROUP_SPEECH_RECOGNITION' },
   voice_reply_voice: { doc: 'Answer voice with voice.', format: 'flag', default: false, env: 'VOICE_REPLY_VOICE' },
   always_reply_voice: { doc: 'Answer every message with voice.', format: 'flag', default: false, env: 'ALWAYS_REPLY_VOICE' },
-  voice_to_text: { doc: 'Speech recognition engine.', format: ['openai', 'azure'], default: 'openai', env: 'VOICE_TO_TEXT' },
+  voice_to_text: { doc: 'Speech recognition engine.', format: [...transcribers.names], default: 'openai', env: 'VOICE_TO_TEXT' },
   voice_to_text_model: { doc: 'Transcription model for voice_to_text "openai".', format: 'text', default: 'whisper-1', env: 'VOICE_TO_TEXT_MODEL' },
-  text_to_voice: { doc: 'Text-to-speech engine for voice replies.', format: ['openai', 'azure'], default: 'openai', env: 'TEXT_TO_VOICE' },
+  text_to_voice: { doc: 'Text-to-speech engine for voice replies.', format: [...synthesizers.names], default: 'openai', env: 'TEXT_TO_VOICE' },
   text_to_voice_model: { doc: 'TTS model for text_to_voice "openai".', format: 'text', default: 'tts-1', env: 'TEXT_TO_VOICE_MODEL' },
   tts_voice_id: { doc: 'Voice name: OpenAI voice (alloy...) or Azure voice (zh-CN-XiaoxiaoNeural...).', format: 'text', default: 'alloy', env: 'TTS_VOICE_ID' },
   azure_voice_api_key: { doc: 'Azure Speech key.', format: 'text', default: '', sensitive: true, env: 'AZURE_VOICE_API_KEY' },

@@ -1,8 +1,12 @@
 import OpenAI from 'openai';
-import { endpointMissing } from '../bot/endpoint-not-found.js';
+import { createOpenAIClient, type OpenAIConnection } from '../backends/openai/client.js';
+import { endpointMissing } from '../backends/openai/endpoint-not-found.js';
+import { isOutage } from '../backends/openai/outage.js';
+import type { CoreConfig } from '../config/schema.js';
 import type { Logger } from '../logger.js';
 import { UserFacingError } from '../user-facing-error.js';
 import { downloadBytes } from './download-bytes.js';
+import type { EngineDeps } from './engine-registries.js';
 import { toSendableImage } from './image-file.js';
 import { mediaMessages } from './media-messages.js';
 import type { GeneratedImage, ImageGenerator } from './media-engines.js';
@@ -15,6 +19,19 @@ export interface OpenAIImageGeneratorOptions {
   timeoutMs: number;
   proxy?: string;
   logger: Logger;
+}
+
+/** The images endpoint at open_ai_api_base, with the model text_to_image names. */
+export function createImageGenerator(config: OpenAIConnection & Pick<CoreConfig, 'text_to_image' | 'image_size' | 'ffmpeg_path'>, deps: EngineDeps): ImageGenerator {
+  return new OpenAIImageGenerator({
+    client: createOpenAIClient(config, deps.logger),
+    model: config.text_to_image,
+    size: config.image_size,
+    ffmpegPath: config.ffmpeg_path,
+    timeoutMs: config.request_timeout * 1000,
+    ...(config.proxy ? { proxy: config.proxy } : {}),
+    logger: deps.logger,
+  });
 }
 
 /** A generated image can be large before conversion; past this the download is abandoned. */
@@ -54,7 +71,7 @@ export class OpenAIImageGenerator implements ImageGenerator {
         this.log.warn({ model }, `image generation failed: ${missing.explanation}`);
         throw missing;
       }
-      throw this.failure(mediaMessages.imageFailed, 'image generation failed', error, { model, size });
+      throw this.failure(mediaMessages.imageFailed, 'image generation failed', error, { model, size }, isOutage(error));
     }
     let data: Buffer;
     try {
@@ -71,8 +88,8 @@ export class OpenAIImageGenerator implements ImageGenerator {
     }
   }
 
-  private failure(userMessage: string, logMessage: string, error: unknown, fields: Record<string, unknown>): UserFacingError {
+  private failure(userMessage: string, logMessage: string, error: unknown, fields: Record<string, unknown>, transient = false): UserFacingError {
     this.log.warn({ ...fields, err: error instanceof Error ? error.message : String(error) }, logMessage);
-    return new UserFacingError(userMessage, { cause: error });
+    return new UserFacingError(userMessage, { cause: error, transient });
   }
 }

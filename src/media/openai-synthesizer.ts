@@ -1,7 +1,15 @@
 import type OpenAI from 'openai';
-import { endpointMissing } from '../bot/endpoint-not-found.js';
+import { createOpenAIClient, type OpenAIConnection } from '../backends/openai/client.js';
+import { endpointMissing } from '../backends/openai/endpoint-not-found.js';
+import type { CoreConfig } from '../config/schema.js';
 import { sniffAudioFormat } from './audio-codec.js';
+import type { EngineDeps } from './engine-registries.js';
 import type { SpeechSynthesizer, SynthesizedSpeech } from './media-engines.js';
+
+/** text_to_voice "openai": the server at open_ai_api_base, with text_to_voice_model and tts_voice_id. */
+export function createSynthesizer(config: OpenAIConnection & Pick<CoreConfig, 'text_to_voice_model' | 'tts_voice_id'>, deps: EngineDeps): SpeechSynthesizer {
+  return new OpenAISynthesizer({ client: createOpenAIClient(config, deps.logger), model: config.text_to_voice_model, voice: config.tts_voice_id });
+}
 
 /** The speech endpoint of any OpenAI-compatible server; the channel converts the audio to its format. */
 export class OpenAISynthesizer implements SpeechSynthesizer {

@@ -1,4 +1,5 @@
-import { EndpointMissing } from '../bot/endpoint-not-found.js';
+import { EndpointMissing } from '../backends/openai/endpoint-not-found.js';
+import { isOutage } from '../backends/openai/outage.js';
 import type { Logger } from '../logger.js';
 import { UserFacingError } from '../user-facing-error.js';
 import { toWav16kMono } from './audio-codec.js';
@@ -36,7 +37,7 @@ export class WavSpeechRecognizer implements SpeechRecognizer {
         throw error;
       }
       this.log.warn({ engine: this.options.engine, err: messageOf(error) }, 'speech recognition failed');
-      throw new UserFacingError(mediaMessages.speechFailed, { cause: error });
+      throw new UserFacingError(mediaMessages.speechFailed, { cause: error, transient: isOutage(error) });
     }
     // The pipeline tells the user it heard nothing; the log keeps the evidence.
     if (!text) this.log.info({ engine: this.options.engine, seconds: wavSeconds(wav) }, 'speech recognition heard nothing');

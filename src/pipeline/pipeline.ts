@@ -1,7 +1,7 @@
-import type { ChatBot, ChatMessage, ContentPart } from '../bot/chat-bot.js';
+import type { ChatBot, ChatMessage, ContentPart } from '../backends/chat-bot.js';
+import type { ReplyTarget } from '../channel.js';
 import { AnswerTiming } from '../worker/answer-timing.js';
 import type { Outcome } from '../worker/outcome.js';
-import type { ReplyTarget } from '../channel.js';
 import type { AnswerOptions, MessageHandler } from './message-handler.js';
 import type { CoreConfig } from '../config/schema.js';
 import type { Logger } from '../logger.js';
@@ -106,14 +106,14 @@ export class Pipeline implements MessageHandler {
         try {
           text = await this.transcribe(message, log, timing);
         } catch (error) {
-          await send(errorReply(this.userMessageOf(error, log)), context);
+          await send(this.excuse(error, log, options.finalAttempt ?? true), context);
           return;
         }
         context = { ...context, fromVoice: true };
         break;
       }
       case 'image':
-        await this.receiveImage(context, send, log, timing);
+        await this.receiveImage(context, send, log, timing, options.finalAttempt ?? true);
         return;
       case 'event':
         return;
@@ -153,15 +153,19 @@ export class Pipeline implements MessageHandler {
     if (reply) await send(reply, context);
   }
 
-  /** `finalAttempt` false: a transient failure is thrown, so the message is retried later instead of answered with an excuse. */
   private async generate(context: PipelineContext, onPartial: Partial, log: Logger, timing: AnswerTiming, finalAttempt = true): Promise<Reply | undefined> {
     try {
       if (context.type === 'image_create') return await this.createImage(context.content, log, timing);
       return await this.chat(context, onPartial, log, timing);
     } catch (error) {
-      if (!finalAttempt && isTransient(error)) throw error;
-      return errorReply(this.userMessageOf(error, log));
+      return this.excuse(error, log, finalAttempt);
     }
+  }
+
+  /** `finalAttempt` false: a transient failure is thrown, so the message is retried later instead of answered with an excuse. */
+  private excuse(error: unknown, log: Logger, finalAttempt: boolean): Reply {
+    if (!finalAttempt && isTransient(error)) throw error;
+    return errorReply(this.userMessageOf(error, log));
   }
 
   private async chat(context: PipelineContext, onPartial: Partial, log: Logger, timing: AnswerTiming): Promise<Reply> {
@@ -223,7 +227,7 @@ export class Pipeline implements MessageHandler {
     return transcript;
   }
 
-  private async receiveImage(context: PipelineContext, send: (reply: Reply, context: PipelineContext) => Promise<void>, log: Logger, timing: AnswerTiming): Promise<void> {
+  private async receiveImage(context: PipelineContext, send: (reply: Reply, context: PipelineContext) => Promise<void>, log: Logger, timing: AnswerTiming, finalAttempt: boolean): Promise<void> {
     const { message } = context;
     if (!this.deps.config.image_understanding) {
       if (!context.isGroup) await send(textReply(userMessages.cannotSeeImages), context);
@@ -236,13 +240,13 @@ export class Pipeline implements MessageHandler {
       const data = await timing.wait(() => media.load());
       dataUrl = `data:${message.media.mimeType ?? 'image/jpeg'};base64,${data.toString('base64')}`;
     } catch (error) {
-      await send(errorReply(this.userMessageOf(error, log)), context);
+      await send(this.excuse(error, log, finalAttempt), context);
       return;
     }
     this.deps.conversations.get(context.sessionId).pendingImage = { dataUrl, at: Date.now() };
     // In a private chat the image alone is a question; in groups it waits for the next trigger.
     if (!context.isGroup) {
-      const reply = await this.generate({ ...context, type: 'text', content: userMessages.describeImagePrompt }, undefined, log, timing);
+      const reply = await this.generate({ ...context, type: 'text', content: userMessages.describeImagePrompt }, undefined, log, timing, finalAttempt);
       if (reply) await send(reply, context);
     }
   }

@@ -1,4 +1,4 @@
-import type { ChatMessage } from '../bot/chat-bot.js';
+import type { ChatMessage } from '../backends/chat-bot.js';
 import type { SessionPersistence } from '../store/session-persistence.js';
 
 /** A message with its token cost, counted once when it enters the history. */

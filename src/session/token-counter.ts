@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import type { ChatMessage } from '../bot/chat-bot.js';
+import type { ChatMessage } from '../backends/chat-bot.js';
 import type { BpeRanks, EncodingName } from './bpe-ranks.js';
 import { TextRanks } from './text-ranks.js';
 

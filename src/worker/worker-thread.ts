@@ -7,7 +7,7 @@ import { openSessionStore, type SessionStore } from '../store/open-stores.js';
 import { runtimeTuning } from '../runtime/tuning.js';
 import type { WorkerData } from './worker-host.js';
 import { AnswerRunner } from './answer-runner.js';
-import { buildPipeline } from '../answering/build-pipeline.js';
+import { buildPipeline } from '../pipeline/build-pipeline.js';
 import { Outbox, type FromWorker, type SerializedError, type ToWorker } from './worker-protocol.js';
 
 /** Backoff between tries of a failing message stops growing here. */

@@ -25,6 +25,8 @@ export interface FakeOpenAI {
   chatRequests(): ChatRequest[];
   /** The Authorization header of each chat request, in order. */
   chatAuthorizations(): string[];
+  /** When each chat request arrived, failed ones included. */
+  chatTimes(): number[];
   transcriptionRequests(): TranscriptionRequest[];
   speechRequests(): Array<Record<string, unknown>>;
   imageRequests(): ImageRequest[];
@@ -35,6 +37,8 @@ export interface FakeOpenAI {
   setStreaming(options: { chunkChars?: number; chunkDelayMs?: number }): void;
   /** The next `times` chat calls fail with this HTTP status (and error code). */
   failNext(status: number, times?: number, code?: string): void;
+  /** The next `times` chat calls have their connection closed without an answer (a reset, a stale keep-alive socket). */
+  dropNext(times?: number): void;
   /** The next `times` chat calls get this answer as it is (a gateway's HTML page, broken JSON, with status 200). */
   answerNextRaw(response: FakeResponse, times?: number): void;
   /** These endpoints ("/images/generations", "/audio/transcriptions"...) answer 404, as on servers that have none. */
@@ -84,6 +88,7 @@ const defaults = () => ({
   chunkChars: 4,
   chunkDelayMs: 0,
   failures: [] as Array<{ status: number; code?: string }>,
+  drops: 0,
   raw: [] as FakeResponse[],
   dropped: [] as string[],
   strictV1: false,
@@ -97,6 +102,7 @@ export async function startFakeOpenAI(options: FakeServerOptions = {}): Promise<
   let state = defaults();
   const chats: ChatRequest[] = [];
   const authorizations: string[] = [];
+  const chatTimes: number[] = [];
   const transcriptions: TranscriptionRequest[] = [];
   const speeches: Array<Record<string, unknown>> = [];
   const images: ImageRequest[] = [];
@@ -109,6 +115,11 @@ export async function startFakeOpenAI(options: FakeServerOptions = {}): Promise<
     if (options.record !== false) {
       chats.push(body);
       authorizations.push(String(request.headers.authorization ?? ''));
+      chatTimes.push(Date.now());
+    }
+    if (state.drops > 0) {
+      state.drops -= 1;
+      return { drop: true };
     }
     const failure = state.failures.shift();
     if (failure !== undefined) return apiError(failure.status, `fake failure ${failure.status}`, failure.code);
@@ -182,6 +193,7 @@ export async function startFakeOpenAI(options: FakeServerOptions = {}): Promise<
     url: `${server.url}/v1`,
     chatRequests: () => chats,
     chatAuthorizations: () => authorizations,
+    chatTimes: () => chatTimes,
     transcriptionRequests: () => transcriptions,
     speechRequests: () => speeches,
     imageRequests: () => images,
@@ -192,6 +204,7 @@ export async function startFakeOpenAI(options: FakeServerOptions = {}): Promise<
       if (chunkDelayMs !== undefined) state.chunkDelayMs = chunkDelayMs;
     },
     failNext: (status, times = 1, code) => void state.failures.push(...Array.from({ length: times }, () => ({ status, ...(code ? { code } : {}) }))),
+    dropNext: (times = 1) => void (state.drops += times),
     answerNextRaw: (response, times = 1) => void state.raw.push(...Array<FakeResponse>(times).fill(response)),
     dropEndpoints: (...paths) => void state.dropped.push(...paths),
     requireV1: () => void (state.strictV1 = true),
@@ -202,6 +215,7 @@ export async function startFakeOpenAI(options: FakeServerOptions = {}): Promise<
       state = defaults();
       chats.length = 0;
       authorizations.length = 0;
+      chatTimes.length = 0;
       transcriptions.length = 0;
       speeches.length = 0;
       images.length = 0;

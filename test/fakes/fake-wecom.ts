@@ -32,8 +32,8 @@ export interface BotResponse {
 
 export type FakeApi = 'gettoken' | 'message/send' | 'media/upload' | 'media/get' | 'aibot/response';
 
-/** A WeCom error answer, or (with `body`) an answer that is not WeCom's JSON at all. */
-export type InjectedError = (WeComErrorAnswer | ForeignAnswer) & {
+/** A WeCom error answer, (with `body`) an answer that is not WeCom's JSON at all, or (`drop`) no answer. */
+export type InjectedError = (WeComErrorAnswer | ForeignAnswer | DroppedConnection) & {
   times?: number;
   /** HTTP status for the failure (default 200, WeCom's way, and a misbehaving proxy's). */
   status?: number;
@@ -54,6 +54,11 @@ interface ForeignAnswer {
   contentType?: string;
 }
 
+/** The connection closed under the request: a reset, or a kept-alive socket the server dropped. */
+interface DroppedConnection {
+  drop: true;
+}
+
 export interface FakeWeCom {
   url: string;
   sent: SentMessage[];
@@ -68,6 +73,8 @@ export interface FakeWeCom {
   /** Invalidates every issued token (the next call gets 42001). */
   expireTokens(): void;
   tokenFetches(agentId: string): number;
+  /** When each call of `api` arrived, failed ones included. */
+  callTimes(api: FakeApi): number[];
   /** Media the app can fetch with media/get. */
   addMedia(mediaId: string, data: Buffer, contentType: string, fileName?: string): void;
   /** A fresh AI bot response_url (one use, like WeCom's). */
@@ -93,6 +100,7 @@ export async function startFakeWeCom(options: FakeWeComOptions): Promise<FakeWeC
   const fetches = new Map<string, number>();
   const errors = new Map<FakeApi, InjectedError[]>();
   const latency = new Map<FakeApi, number>();
+  const calls = new Map<FakeApi, number[]>();
   const media = new Map<string, { data: Buffer; contentType: string; fileName?: string }>();
   const responseCodes = new Set<string>();
   const sent: SentMessage[] = [];
@@ -116,6 +124,7 @@ export async function startFakeWeCom(options: FakeWeComOptions): Promise<FakeWeC
     }
     next.times = (next.times ?? 1) - 1;
     if (next.times <= 0) queue!.shift();
+    if ('drop' in next) return { drop: true };
     if ('body' in next) {
       const body = typeof next.body === 'function' ? next.body(request) : next.body;
       return { status: next.status ?? 200, headers: { 'content-type': next.contentType ?? 'text/html' }, body };
@@ -134,6 +143,7 @@ export async function startFakeWeCom(options: FakeWeComOptions): Promise<FakeWeC
   };
 
   async function handle(api: FakeApi, request: FakeRequest): Promise<FakeResponse> {
+    if (options.record !== false) calls.set(api, calls.get(api) ?? []).get(api)!.push(Date.now());
     const delay = latency.get(api);
     if (delay) await sleep(delay);
     if (api === 'gettoken') {
@@ -236,6 +246,7 @@ export async function startFakeWeCom(options: FakeWeComOptions): Promise<FakeWeC
     setLatency: (api, ms) => void latency.set(api, ms),
     expireTokens: () => tokens.forEach((entry) => (entry.expiresAt = 0)),
     tokenFetches: (agentId) => fetches.get(agentId) ?? 0,
+    callTimes: (api) => calls.get(api) ?? [],
     addMedia: (mediaId, data, contentType, fileName) => void media.set(mediaId, { data, contentType, ...(fileName ? { fileName } : {}) }),
     responseUrl() {
       const code = randomBytes(8).toString('hex');
@@ -250,6 +261,7 @@ export async function startFakeWeCom(options: FakeWeComOptions): Promise<FakeWeC
       dropped.length = 0;
       errors.clear();
       latency.clear();
+      calls.clear();
     },
     close: () => server.close(),
   };

@@ -17,6 +17,10 @@ export interface FakeResponse {
   /** Streamed body chunks (server-sent events), written with `chunkDelayMs` between them. */
   chunks?: string[];
   chunkDelayMs?: number;
+  /** No answer: the connection is closed under the request, as a reset or a stale keep-alive socket does. */
+  drop?: boolean;
+  /** The body (or the chunks) is written, then the connection is closed before the answer ends. */
+  cut?: boolean;
 }
 
 export interface FakeServerOptions {
@@ -43,6 +47,7 @@ export async function startFakeServer(handle: (request: FakeRequest) => Promise<
       for await (const part of req) parts.push(part as Buffer);
       const url = new URL(req.url ?? '/', 'http://fake');
       const answer = await handle({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body: Buffer.concat(parts) });
+      if (answer.drop) return void req.socket.destroy();
       res.writeHead(answer.status ?? 200, answer.headers ?? {});
       if (answer.chunks) {
         for (const chunk of answer.chunks) {
@@ -50,7 +55,11 @@ export async function startFakeServer(handle: (request: FakeRequest) => Promise<
           res.write(chunk);
           if (answer.chunkDelayMs) await new Promise((resolve) => setTimeout(resolve, answer.chunkDelayMs));
         }
-        res.end();
+        if (!answer.cut) res.end();
+        // Written out first: a socket destroyed with data still queued would lose the headers too.
+        else res.write('', () => res.destroy());
+      } else if (answer.cut) {
+        res.write(answer.body ?? '', () => res.destroy());
       } else {
         res.end(answer.body ?? '');
       }

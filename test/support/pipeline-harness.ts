@@ -1,5 +1,4 @@
-import { createOpenAIClient } from '../../src/bot/openai-client.js';
-import { OpenAIChatBot } from '../../src/bot/openai-chat-bot.js';
+import { createBackendBot } from '../../src/backends/choose-backend.js';
 import { ConfigError } from '../../src/config/config-error.js';
 import { loadConfig, type AppConfig } from '../../src/config/load-config.js';
 import { createLogger, type Logger } from '../../src/logger.js';
@@ -43,12 +42,13 @@ export async function createHarness(options: HarnessOptions): Promise<Harness> {
     if (!pluginRegistry.names.includes(name)) throw new ConfigError('plugins', 'a known plugin', name);
     plugins.push((await pluginRegistry.load(name)).createPlugin(config.plugin_config[name] ?? {}, { logger }));
   }
+  const tokens = new TokenCounter(config.model);
   const conversations = new ConversationStore({ maxSessions: config.max_sessions, ttlSeconds: config.expires_in_seconds, ...(options.now ? { now: options.now } : {}) });
   const pipeline = new Pipeline({
     config,
     logger,
-    bot: new OpenAIChatBot({ client: createOpenAIClient(config), model: config.model, temperature: config.temperature, logger }),
-    tokens: new TokenCounter(config.model),
+    bot: await createBackendBot(config, { logger, countTokens: (text) => tokens.count(text) }),
+    tokens,
     conversations,
     plugins: new PluginBus(plugins, logger),
     ...(options.speech ? { speech: options.speech } : {}),

@@ -1,4 +1,4 @@
-// Run in a fresh process by test/src/thread-priority.test.ts: prints the nice value of each thread.
+// Run in a fresh process by test/src/runtime/thread-priority.test.ts: prints the nice value of each thread.
 import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';

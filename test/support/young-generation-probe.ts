@@ -1,4 +1,4 @@
-// Run by test/src/memory-policy.test.ts in a fresh process: `hold` or `free` (and `no-reassert`:
+// Run by test/src/runtime/memory-policy.test.ts in a fresh process: `hold` or `free` (and `no-reassert`:
 // the hold without keepYoungGenerationHeld once the worker runs), then a load that
 // keeps much of what it allocates (the young generation grows with what survives), with a worker
 // started in the middle (creating an isolate resets V8's growth factor). Prints the largest

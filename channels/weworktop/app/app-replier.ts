@@ -3,6 +3,7 @@ import type { Logger } from '../../../src/logger.js';
 import { createAmrEncoder } from '../../../src/media/audio-codec.js';
 import type { NormalizedMessage } from '../../../src/message.js';
 import type { Reply } from '../../../src/reply.js';
+import { isTransient } from '../../../src/transient.js';
 import { UserFacingError } from '../../../src/user-facing-error.js';
 import type { AppCredentials, WeworktopConfig } from '../config.js';
 import { WeComApiClient } from '../wecom/api-client.js';
@@ -107,7 +108,8 @@ export class AppReplier {
         return (await app.api.downloadMedia(mediaId, UPLOAD_LIMITS[kind] * 2)).data;
       } catch (error) {
         this.log.warn({ mediaId, kind, err: describe(error) }, 'media download failed');
-        throw new UserFacingError(`没能从企业微信取到这条${KIND_NAMES[kind]}，请再发一次。`, { cause: error });
+        // An outage (-1, 5xx) is retried with the message; the user hears this sentence on its last try.
+        throw new UserFacingError(`没能从企业微信取到这条${KIND_NAMES[kind]}，请再发一次。`, { cause: error, transient: isTransient(error) });
       }
     };
   }

@@ -1,12 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import axios, { type AxiosInstance, type AxiosRequestConfig, type AxiosResponse } from 'axios';
+import { bodyExcerpt } from '../../../src/body-excerpt.js';
+import { isDroppedConnection } from '../../../src/dropped-connection.js';
 import { learnSecret } from '../../../src/learned-secrets.js';
 import type { Logger } from '../../../src/logger.js';
 import { AccessTokenCache } from './access-token-cache.js';
-import { closeWeComHttp, createWeComHttp } from './http-client.js';
-import { bodyExcerpt } from '../../../src/body-excerpt.js';
 import { notWeComJson, wecomJson, withoutSecrets, type WeComAnswer } from './api-answer.js';
-import { MEDIA_TOO_LARGE, TOKEN_ERRCODES, TRANSIENT_ERRCODES, UNTRUSTED_IP_ERRCODE, WeComApiError, gettokenHint, ipFromErrmsg, untrustedIpHint } from './api-error.js';
+import { MEDIA_TOO_LARGE, TOKEN_ERRCODES, UNTRUSTED_IP_ERRCODE, WeComApiError, gettokenHint, ipFromErrmsg, untrustedIpHint } from './api-error.js';
+import { closeWeComHttp, createWeComHttp } from './http-client.js';
 
 export interface WeComApiOptions {
   apiBase: string;
@@ -17,7 +18,7 @@ export interface WeComApiOptions {
   proxy: string;
   timeoutMs: number;
   logger: Logger;
-  /** Transient failures are retried this many times, waiting baseDelayMs, 2x, 4x... */
+  /** A call whose connection dropped is sent again this many times, after retryBaseDelayMs, 2x...; outages are not retried here. */
   retries?: number;
   retryBaseDelayMs?: number;
 }
@@ -38,8 +39,10 @@ type Decode<T> = (api: string, response: AxiosResponse) => Decoded<T>;
 
 /**
  * One app's WeCom API. Every call runs through `call`, where the cross-cutting concerns live once:
- * the access_token (fetched, cached, replaced and retried once when WeCom rejects it), retries with
- * backoff for transient failures, the 60020 trusted-IP diagnosis, and errcode → WeComApiError.
+ * the access_token (fetched, cached, replaced and retried once when WeCom rejects it), a quick
+ * retry when the connection dropped, the 60020 trusted-IP diagnosis, and errcode → WeComApiError.
+ * Outages (-1, 45009, 45033, 5xx, timeouts) are thrown at once as transient errors: the answer
+ * runner retries the message with backoff (docs/reliability.md).
  */
 export class WeComApiClient {
   readonly tokens: AccessTokenCache;
@@ -50,8 +53,8 @@ export class WeComApiClient {
 
   constructor(private readonly options: WeComApiOptions) {
     this.log = options.logger.child({ module: 'wecom-api', agent: options.agentId });
-    this.retries = options.retries ?? 3;
-    this.retryBaseDelayMs = options.retryBaseDelayMs ?? 500;
+    this.retries = options.retries ?? 1;
+    this.retryBaseDelayMs = options.retryBaseDelayMs ?? 200;
     this.http = createWeComHttp({ baseURL: options.apiBase, timeoutMs: options.timeoutMs, proxy: options.proxy });
     this.tokens = new AccessTokenCache({
       fetch: () => this.fetchToken(),
@@ -103,7 +106,7 @@ export class WeComApiClient {
 
   private async call<T>(api: string, request: AxiosRequest | (() => AxiosRequest), decode: Decode<T>): Promise<T> {
     let tokenRetried = false;
-    for (let attempt = 0; ; attempt++) {
+    for (let dropped = 0; ; ) {
       const token = await this.tokens.get();
       const config = typeof request === 'function' ? request() : request;
       let decoded: Decoded<T>;
@@ -117,8 +120,8 @@ export class WeComApiClient {
           throw new WeComApiError(api, MEDIA_TOO_LARGE, `larger than the ${config.maxContentLength}-byte limit`);
         }
         const failure = this.withoutSecrets(error instanceof WeComApiError ? error : new WeComApiError(api, -1, `network: ${(error as Error).message}`), token);
-        if (failure.errcode === -1 && attempt < this.retries) {
-          await this.backoff(api, attempt, failure);
+        if (isDroppedConnection(error) && dropped < this.retries) {
+          await this.quickRetryWait(api, dropped++, failure);
           continue;
         }
         throw failure;
@@ -133,16 +136,12 @@ export class WeComApiClient {
         continue;
       }
       if (errcode === UNTRUSTED_IP_ERRCODE) this.explainUntrustedIp(api, errmsg);
-      if (TRANSIENT_ERRCODES.has(errcode) && attempt < this.retries) {
-        await this.backoff(api, attempt, new WeComApiError(api, errcode, errmsg));
-        continue;
-      }
       throw new WeComApiError(api, errcode, errmsg);
     }
   }
 
   private async fetchToken(): Promise<{ token: string; expiresInSeconds: number }> {
-    for (let attempt = 0; ; attempt++) {
+    for (let dropped = 0; ; dropped++) {
       let answer: WeComAnswer & { access_token?: string; expires_in?: number };
       try {
         const response = await this.http.get('/cgi-bin/gettoken', { params: { corpid: this.options.corpId, corpsecret: this.options.secret } });
@@ -150,8 +149,8 @@ export class WeComApiClient {
         answer = wecomJson<{ access_token?: string; expires_in?: number }>('gettoken', response);
       } catch (error) {
         const failure = this.withoutSecrets(error instanceof WeComApiError ? error : new WeComApiError('gettoken', -1, `network: ${(error as Error).message}`));
-        if (attempt < this.retries) {
-          await this.backoff('gettoken', attempt, failure);
+        if (isDroppedConnection(error) && dropped < this.retries) {
+          await this.quickRetryWait('gettoken', dropped, failure);
           continue;
         }
         throw failure;
@@ -164,10 +163,6 @@ export class WeComApiClient {
         return { token: answer.access_token, expiresInSeconds: answer.expires_in ?? 7200 };
       }
       const errmsg = withoutSecrets(answer.errmsg ?? 'no access_token in the answer', [this.options.secret]);
-      if (TRANSIENT_ERRCODES.has(errcode) && attempt < this.retries) {
-        await this.backoff('gettoken', attempt, new WeComApiError('gettoken', errcode, errmsg));
-        continue;
-      }
       // The meaning travels with the error, into the one line that reports it (start-up check, failed send, /readyz).
       throw new WeComApiError('gettoken', errcode, errmsg, gettokenHint(errcode, errmsg, this.options.agentId));
     }
@@ -183,9 +178,9 @@ export class WeComApiClient {
     return errmsg === error.errmsg ? error : new WeComApiError(error.api, error.errcode, errmsg);
   }
 
-  private async backoff(api: string, attempt: number, failure: WeComApiError): Promise<void> {
-    const delayMs = this.retryBaseDelayMs * 2 ** attempt;
-    this.log.warn({ api, errcode: failure.errcode, errmsg: failure.errmsg, retry: attempt + 1, in_ms: delayMs }, 'WeCom API call failed; retrying');
+  private async quickRetryWait(api: string, dropped: number, failure: WeComApiError): Promise<void> {
+    const delayMs = this.retryBaseDelayMs * 2 ** dropped;
+    this.log.warn({ api, errmsg: failure.errmsg, retry: dropped + 1, in_ms: delayMs }, 'connection to WeCom dropped; sending again');
     await sleep(delayMs);
   }
 }

@@ -45,22 +45,25 @@ describe('an HTTP 200 that is not WeCom\'s JSON is a transient failure', () => {
       assert.equal(textOf(reply!), 'echo: 送得到吗');
       await sleep(200);
       assert.equal(h.wecom.sent.length, 1, 'delivered once');
-      const failed = warnings(h, 'WeCom API call failed; retrying');
+      const failed = warnings(h, 'message handling failed; will retry');
       assert.equal(failed.length, 2, h.logs.join(''));
       for (const line of failed) {
         assert.ok(line.includes(quoted), line);
-        assert.match(line, /api=message\/send errcode=-1/);
+        assert.match(line, /WeCom message\/send failed: errcode -1/);
       }
     });
   }
 
   test('gettoken answered with an HTML page: retried, and the reply still goes out', async () => {
     const h = await start();
+    // After the start-up check's own fetch, so the message is the one that needs a new token.
+    await eventually(() => assert.ok(h.logs.some((line) => line.includes('start-up check')), 'start-up check done'));
+    h.wecom.expireTokens();
     h.wecom.injectError('gettoken', { body: '<html><body>504 Gateway Time-out</body></html>', times: 1 });
     await h.client.sendText('lisi', '你好');
     const [reply] = await h.wecom.waitForSent(1, 8000);
     assert.equal(textOf(reply!), 'echo: 你好');
-    const failed = warnings(h, 'api=gettoken');
+    const failed = warnings(h, 'WeCom gettoken failed');
     assert.equal(failed.length, 1, h.logs.join(''));
     assert.match(failed[0]!, /504 Gateway Time-out/);
   });
@@ -72,7 +75,7 @@ describe('an HTTP 200 that is not WeCom\'s JSON is a transient failure', () => {
     const [reply] = await h.wecom.waitForSent(1, 8000);
     assert.equal(reply!.msgtype, 'image');
     assert.equal(h.wecom.uploads.length, 1);
-    assert.equal(warnings(h, 'api=media/upload').length, 1, h.logs.join(''));
+    assert.equal(warnings(h, 'WeCom media/upload failed').length, 1, h.logs.join(''));
   });
 
   test('media/get answered with an HTML page (no file name): not taken as the voice note, retried, and the note is heard', async () => {
@@ -83,7 +86,7 @@ describe('an HTTP 200 that is not WeCom\'s JSON is a transient failure', () => {
     assert.equal((await h.client.sendVoice('qianliu', 'voice-html-1')).status, 200);
     const [reply] = await h.wecom.waitForSent(1, 8000);
     assert.equal(textOf(reply!), '「听得见吗」\n\necho: 听得见吗');
-    assert.equal(warnings(h, 'api=media/get').length, 1, h.logs.join(''));
+    assert.equal(warnings(h, 'WeCom media/get failed').length, 1, h.logs.join(''));
   });
 
   test('the AI bot\'s response_url answered with an HTML page: retried, and the answer is posted once', async () => {
@@ -130,7 +133,7 @@ describe('access tokens never reach the log', () => {
     assert.equal(tokens.size, 1, 'one token, echoed three ways');
     const [token] = [...tokens];
     const log = h.logs.join('');
-    assert.ok(warnings(h, 'WeCom API call failed; retrying').length >= 3, log);
+    assert.ok(warnings(h, 'message handling failed; will retry').length >= 3, log);
     assert.ok(!log.includes(token!), `the token appears in the log:\n${log}`);
     assert.match(log, /token \*\*\*/);
   });

@@ -42,7 +42,7 @@ describe('a CoW config', () => {
     assert.equal(config.channel_type, 'weworktop');
     assert.equal(section(config).corp_id, 'ww1234567890abcdef');
     assert.deepEqual([config.open_ai_api_key, config.open_ai_api_base, config.model], ['sk-ds-0001', 'https://api.deepseek.com/v1', 'deepseek-v4-flash']);
-    assert.equal(llm.provider, 'deepseek');
+    assert.equal(llm?.provider, 'deepseek');
     assert.deepEqual(notices, [
       'channel_type "wechatcom_app" (CoW\'s WeCom self-built app) runs the weworktop channel',
       'config from CoW\'s WeCom app: port 9898, weworktop.cow_callback_path true (CoW\'s defaults, so the URL saved in the WeCom console keeps working)',

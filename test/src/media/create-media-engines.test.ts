@@ -6,12 +6,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { channelRegistry } from '../../../channels/registry.js';
-import { createOpenAIClient } from '../../../src/bot/openai-client.js';
 import { ConfigError } from '../../../src/config/config-error.js';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { createLogger } from '../../../src/logger.js';
-import { AzureSynthesizer } from '../../../src/media/azure-speech.js';
+import { AzureSynthesizer } from '../../../src/media/azure-synthesizer.js';
 import { createMediaEngines } from '../../../src/media/create-media-engines.js';
+import { imageEngineNamed, imageEngines, synthesizers, transcribers } from '../../../src/media/engine-registries.js';
 import { OpenAIImageGenerator } from '../../../src/media/openai-image-generator.js';
 import { OpenAISynthesizer } from '../../../src/media/openai-synthesizer.js';
 import { WavSpeechRecognizer } from '../../../src/media/wav-speech-recognizer.js';
@@ -20,7 +20,7 @@ async function enginesFor(keys: Record<string, unknown>) {
   const dir = mkdtempSync(path.join(tmpdir(), 'weworktop-media-'));
   writeFileSync(path.join(dir, 'config.json'), JSON.stringify(keys));
   const { config } = await loadConfig({ argv: [], env: {}, cwd: dir, channels: channelRegistry });
-  return createMediaEngines(config, createOpenAIClient(config), createLogger({ level: 'silent', secrets: [] }));
+  return createMediaEngines(config, createLogger({ level: 'silent', secrets: [] }));
 }
 
 const configError = (key: string, expected: RegExp) => (error: unknown) => error instanceof ConfigError && error.key === key && expected.test(error.message);
@@ -53,6 +53,15 @@ describe('createMediaEngines', () => {
     const azure = await enginesFor({ voice_to_text: 'azure', text_to_voice: 'azure', always_reply_voice: true, azure_voice_api_key: 'k'.repeat(32), azure_voice_region: 'eastasia' });
     assert.ok(azure.speech instanceof WavSpeechRecognizer);
     assert.ok(azure.synthesizer instanceof AzureSynthesizer);
+  });
+
+  test('voice_to_text and text_to_voice take the names of their registries; text_to_image is a model of the OpenAI-compatible images endpoint', async () => {
+    assert.deepEqual([transcribers.names, synthesizers.names, imageEngines.names], [['openai', 'azure'], ['openai', 'azure'], ['openai']]);
+    await assert.rejects(enginesFor({ voice_to_text: 'whisper' }), configError('voice_to_text', /openai.*azure/));
+    await assert.rejects(enginesFor({ text_to_voice: 'edge' }), configError('text_to_voice', /openai.*azure/));
+    assert.equal(imageEngineNamed('gpt-image-1'), 'openai');
+    const { images } = await enginesFor({ text_to_image: 'gpt-image-1' });
+    assert.ok(images instanceof OpenAIImageGenerator);
   });
 
   test('the app stops at start-up with the one config line, and the key never appears', async () => {

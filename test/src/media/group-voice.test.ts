@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createOpenAIClient } from '../../../src/bot/openai-client.js';
+import { createOpenAIClient } from '../../../src/backends/openai/client.js';
 import { createLogger } from '../../../src/logger.js';
 import { openAITranscriber } from '../../../src/media/openai-transcriber.js';
 import { WavSpeechRecognizer } from '../../../src/media/wav-speech-recognizer.js';
@@ -14,7 +14,7 @@ before(async () => (openai = await startFakeOpenAI()));
 after(() => openai.close());
 
 test('group voice (group_speech_recognition on): the transcript must pass the group trigger, which is stripped', async () => {
-  const client = createOpenAIClient({ open_ai_api_key: 'sk-test', open_ai_api_base: openai.url, proxy: '', request_timeout: 10, max_retries: 0 });
+  const client = createOpenAIClient({ open_ai_api_key: 'sk-test', open_ai_api_base: openai.url, proxy: '', request_timeout: 10, max_retries: 0 }, createLogger({ level: 'silent', secrets: [] }));
   const speech = new WavSpeechRecognizer({ engine: 'openai', ffmpegPath: '', transcribe: openAITranscriber(client, 'whisper-1', 'zh-CN'), logger: createLogger({ level: 'silent', secrets: [] }) });
   const { pipeline, logs } = await createHarness({
     openaiUrl: openai.url,

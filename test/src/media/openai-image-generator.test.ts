@@ -1,6 +1,6 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createOpenAIClient } from '../../../src/bot/openai-client.js';
+import { createOpenAIClient } from '../../../src/backends/openai/client.js';
 import { createLogger } from '../../../src/logger.js';
 import { mediaMessages } from '../../../src/media/media-messages.js';
 import { OpenAIImageGenerator } from '../../../src/media/openai-image-generator.js';
@@ -18,7 +18,7 @@ beforeEach(() => {
 });
 
 function generator(model = 'dall-e-3', size = '1024x1024') {
-  const client = createOpenAIClient({ open_ai_api_key: 'sk-test', open_ai_api_base: openai.url, proxy: '', request_timeout: 10, max_retries: 0 });
+  const client = createOpenAIClient({ open_ai_api_key: 'sk-test', open_ai_api_base: openai.url, proxy: '', request_timeout: 10, max_retries: 0 }, createLogger({ level: 'silent', secrets: [] }));
   const logger = createLogger({ level: 'debug', secrets: [], sink: { write: (line) => logs.push(line) } });
   return new OpenAIImageGenerator({ client, model, size, ffmpegPath: '', timeoutMs: 5000, logger });
 }
@@ -55,6 +55,16 @@ describe('OpenAIImageGenerator', () => {
     openai.setImageResponder(() => ({ error: { status: 400, message: 'Invalid size 999x999', code: 'invalid_size' } }));
     await assert.rejects(generator('dall-e-3', '999x999').generate('cat'), rejectsWith(mediaMessages.imageFailed));
     assert.ok(logs.some((line) => line.includes('image generation failed') && line.includes('Invalid size 999x999')));
+  });
+
+  test('an images endpoint that is down (5xx, 429) is a transient failure, so the message is tried again later; a 400 is not', async () => {
+    for (const [status, transient] of [[503, true], [429, true], [400, false]] as const) {
+      openai.setImageResponder(() => ({ error: { status, message: `fake ${status}` } }));
+      const error = await generator().generate('cat').then(() => assert.fail('expected a failure'), (caught: unknown) => caught);
+      assert.ok(error instanceof UserFacingError && error.userMessage === mediaMessages.imageFailed, String(error));
+      assert.equal(error.transient, transient, `HTTP ${status}`);
+    }
+    assert.equal(openai.imageRequests().length, 3, 'one request each: no retry inside the call');
   });
 
   test('a broken result: the download fails, or the bytes are no image', async () => {

@@ -1,14 +1,17 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createOpenAIClient } from '../../../src/bot/openai-client.js';
+import { createOpenAIClient } from '../../../src/backends/openai/client.js';
 import { createLogger } from '../../../src/logger.js';
-import { AzureSynthesizer, azureTranscriber, azureVoiceName, type AzureRecognition, type AzureRecognizer } from '../../../src/media/azure-speech.js';
+import type { AzureRecognition, AzureRecognizer } from '../../../src/media/azure-speech.js';
+import { AzureSynthesizer, azureVoiceName } from '../../../src/media/azure-synthesizer.js';
+import { azureTranscriber } from '../../../src/media/azure-transcriber.js';
 import { mediaMessages } from '../../../src/media/media-messages.js';
 import { OpenAISynthesizer } from '../../../src/media/openai-synthesizer.js';
 import { openAITranscriber } from '../../../src/media/openai-transcriber.js';
 import { WavSpeechRecognizer, type WavTranscriber } from '../../../src/media/wav-speech-recognizer.js';
 import { UserFacingError } from '../../../src/user-facing-error.js';
 import { silentWav, startFakeOpenAI, type FakeOpenAI } from '../../fakes/fake-openai.js';
+import { closedPort } from '../../support/closed-port.js';
 import { probeAudio, tone } from './media-fixtures.js';
 
 function recognizer(transcribe: WavTranscriber, engine = 'test') {
@@ -94,13 +97,26 @@ describe('OpenAI engines against the fake server', () => {
   let openai: FakeOpenAI;
   before(async () => (openai = await startFakeOpenAI()));
   after(() => openai.close());
-  const client = () => createOpenAIClient({ open_ai_api_key: 'sk-test', open_ai_api_base: openai.url, proxy: '', request_timeout: 10, max_retries: 0 });
+  const client = () => createOpenAIClient({ open_ai_api_key: 'sk-test', open_ai_api_base: openai.url, proxy: '', request_timeout: 10, max_retries: 0 }, createLogger({ level: 'silent', secrets: [] }));
 
   test('transcription sends the WAV with the model and the ISO 639-1 language', async () => {
     openai.reset();
     openai.setTranscriber((request) => `${request.model}/${request.language}/${request.fileName}/${probeAudio(request.file).container}`);
     const transcribe = openAITranscriber(client(), 'whisper-large-v3', 'zh-CN');
     assert.equal(await transcribe(silentWav(1)), 'whisper-large-v3/zh/voice.wav/wav');
+  });
+
+  test('a transcription server that cannot be reached is a transient failure (the message is tried again later); a 400 is not', async () => {
+    const unreachable = createOpenAIClient({ open_ai_api_key: 'sk-test', open_ai_api_base: `http://127.0.0.1:${await closedPort()}/v1`, proxy: '', request_timeout: 10, max_retries: 0 }, createLogger({ level: 'silent', secrets: [] }));
+    const down = await recognizer(openAITranscriber(unreachable, 'whisper-1', 'zh-CN'), 'openai').speech.transcribe(tone(1, 'amr'), 'amr').catch((error: unknown) => error);
+    assert.ok(down instanceof UserFacingError && down.userMessage === mediaMessages.speechFailed, String(down));
+    assert.equal(down.transient, true);
+    openai.reset();
+    openai.setTranscriber(() => {
+      throw new Error('unsupported audio');
+    });
+    const refused = await recognizer(openAITranscriber(client(), 'whisper-1', 'zh-CN'), 'openai').speech.transcribe(tone(1, 'amr'), 'amr').catch((error: unknown) => error);
+    assert.ok(refused instanceof UserFacingError && refused.transient === false, String(refused));
   });
 
   test('speech: the bytes decide the format, whatever was asked for', async () => {

@@ -132,12 +132,16 @@ describe('private chats', () => {
     assert.equal(channel.texts[2], 'echo: hi again', 'recovers after the failure');
   });
 
-  test('429 and 5xx are retried by the bot with backoff', async () => {
+  test('a 429 is one LLM call: thrown for the answer runner to retry later, and said to the user on the final attempt', async () => {
     const { pipeline } = await createHarness({ openaiUrl: openai.url, config: { max_retries: 2 } });
     const channel = new RecordingChannel();
     openai.failNext(429, 2);
-    await answerAndSend(pipeline, textMessage('retry me'), channel);
-    assert.deepEqual(channel.texts, ['echo: retry me']);
+    await assert.rejects(answerAndSend(pipeline, textMessage('retry me'), channel, { finalAttempt: false }), (error: { transient?: boolean }) => error.transient === true);
+    assert.equal(openai.chatRequests().length, 1, 'max_retries covers dropped connections only');
+    await answerAndSend(pipeline, textMessage('retry me'), channel, { finalAttempt: true });
+    assert.match(channel.texts[0]!, /提问太快/);
+    await answerAndSend(pipeline, textMessage('retry me'), channel, { finalAttempt: false });
+    assert.deepEqual(channel.texts.slice(1), ['echo: retry me']);
     assert.equal(openai.chatRequests().length, 3);
   });
 });

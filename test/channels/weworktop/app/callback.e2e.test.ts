@@ -199,7 +199,7 @@ describe('sending', () => {
   });
 
   test('transient send failures are retried; permanent ones are logged with errcode and errmsg', async () => {
-    harness = await startWeworktop();
+    harness = await startWeworktop({ config: { retry_delay_ms: 20 } });
     harness.wecom.injectError('message/send', { errcode: -1, errmsg: 'system busy', times: 2 });
     await harness.client.sendText('zhangsan', 'retry');
     await harness.wecom.waitForSent(1, 3000);

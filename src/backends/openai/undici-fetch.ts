@@ -1,5 +1,5 @@
 import { request, type Dispatcher } from 'undici';
-import { encodedBody } from '../encoded-body.js';
+import { encodedBody } from '../../encoded-body.js';
 
 type Fetch = typeof globalThis.fetch;
 

@@ -1,26 +1,24 @@
-import { OfflineBot } from '../bot/offline-bot.js';
-import { createOpenAIClient } from '../bot/openai-client.js';
-import { OpenAIChatBot } from '../bot/openai-chat-bot.js';
-import { chooseLlm, OPENAI_API_BASE } from '../config/cow-providers.js';
+import { createBackendBot } from '../backends/choose-backend.js';
 import type { AppConfig } from '../config/load-config.js';
 import type { Logger } from '../logger.js';
 import { createMediaEngines } from '../media/create-media-engines.js';
-import { Pipeline } from '../pipeline/pipeline.js';
 import { PluginBus, type Plugin } from '../plugins/plugin-bus.js';
 import type { PluginRegistry } from '../registries.js';
 import { ConversationStore } from '../session/conversation-store.js';
 import { TokenCounter } from '../session/token-counter.js';
 import type { SessionPersistence } from '../store/session-persistence.js';
+import { Pipeline } from './pipeline.js';
 
-/** The pipeline the config describes: the LLM (or the offline responder), tokenizer, conversations, plugins, voice and image engines. */
+/** The pipeline the config describes: the backend's bot, tokenizer, conversations, plugins, voice and image engines. */
 export async function buildPipeline(config: AppConfig, logger: Logger, plugins: PluginRegistry, sessions: SessionPersistence | undefined): Promise<Pipeline> {
   const log = logger.child({ module: 'app' });
   const tokens = new TokenCounter(config.model);
-  const client = createOpenAIClient(config);
-  // loadConfig chose the LLM and warned at start when there is none.
-  const offline = !config.open_ai_api_key && config.open_ai_api_base === OPENAI_API_BASE;
-  const bot = offline ? new OfflineBot((text) => tokens.count(text), { missing: chooseLlm(config, true).missing }) : new OpenAIChatBot({ client, model: config.model, temperature: config.temperature, logger });
-  const bus = new PluginBus(await loadPlugins(config, plugins, logger), logger);
+  const [bot, media, pluginList] = await Promise.all([
+    createBackendBot(config, { logger, countTokens: (text) => tokens.count(text) }),
+    createMediaEngines(config, logger),
+    loadPlugins(config, plugins, logger),
+  ]);
+  const bus = new PluginBus(pluginList, logger);
   if (bus.names.length) log.info({ plugins: bus.names.join(',') }, 'plugins enabled');
   return new Pipeline({
     config,
@@ -29,7 +27,7 @@ export async function buildPipeline(config: AppConfig, logger: Logger, plugins: 
     tokens,
     conversations: new ConversationStore({ maxSessions: config.max_sessions, ttlSeconds: config.expires_in_seconds, ...(sessions ? { persistence: sessions } : {}) }),
     plugins: bus,
-    ...createMediaEngines(config, client, logger),
+    ...media,
   });
 }
 

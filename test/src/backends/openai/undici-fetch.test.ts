@@ -1,8 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Agent } from 'undici';
-import { createUndiciFetch } from '../../../src/bot/undici-fetch.js';
-import { startRecordingServer, type RecordingServer } from '../../support/recording-server.js';
+import { createUndiciFetch } from '../../../../src/backends/openai/undici-fetch.js';
+import { startRecordingServer, type RecordingServer } from '../../../support/recording-server.js';
 
 describe('createUndiciFetch (the OpenAI SDK\'s fetch)', () => {
   const dispatcher = new Agent();

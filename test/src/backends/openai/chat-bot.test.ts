@@ -1,17 +1,18 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createOpenAIClient } from '../../../src/bot/openai-client.js';
-import { OpenAIChatBot } from '../../../src/bot/openai-chat-bot.js';
-import { createLogger } from '../../../src/logger.js';
-import { UserFacingError } from '../../../src/user-facing-error.js';
-import { startFakeOpenAI, type FakeOpenAI } from '../../fakes/fake-openai.js';
-import { closedPort } from '../../support/closed-port.js';
+import { createOpenAIClient } from '../../../../src/backends/openai/client.js';
+import { OpenAIChatBot } from '../../../../src/backends/openai/chat-bot.js';
+import { createLogger } from '../../../../src/logger.js';
+import { UserFacingError } from '../../../../src/user-facing-error.js';
+import { startFakeOpenAI, type FakeOpenAI } from '../../../fakes/fake-openai.js';
+import type { FakeResponse } from '../../../fakes/http-fake.js';
+import { closedPort } from '../../../support/closed-port.js';
 
 const logs: string[] = [];
 const logger = createLogger({ level: 'debug', secrets: [], sink: { write: (line) => logs.push(line) } });
 const botFor = (base: string, options: { request_timeout?: number; max_retries?: number } = {}) =>
   new OpenAIChatBot({
-    client: createOpenAIClient({ open_ai_api_key: 'sk-test', open_ai_api_base: base, proxy: '', request_timeout: options.request_timeout ?? 10, max_retries: options.max_retries ?? 0 }),
+    client: createOpenAIClient({ open_ai_api_key: 'sk-test', open_ai_api_base: base, proxy: '', request_timeout: options.request_timeout ?? 10, max_retries: options.max_retries ?? 0 }, logger),
     model: 'gpt-4o-mini',
     temperature: 0.9,
     logger,
@@ -44,11 +45,37 @@ describe('OpenAIChatBot over the SDK and its undici fetch, against a fake OpenAI
     assert.deepEqual(partials, ['ech', 'echo: ', 'echo: 你好']);
   });
 
-  test('a 5xx is retried by the SDK (max_retries) and the retry answers', async () => {
-    openai.failNext(500, 1);
-    const completion = await botFor(openai.url, { max_retries: 1 }).complete(ask);
-    assert.equal(completion.text, 'echo: 你好');
-    assert.equal(openai.chatRequests().length, 2);
+  test('a 5xx is not retried inside the call, whatever max_retries: one request, a transient error for the answer runner', async () => {
+    openai.failNext(503, 3);
+    const error = await userFacing(botFor(openai.url, { max_retries: 2 }).complete(ask));
+    assert.equal(error.transient, true);
+    assert.equal(error.userMessage, 'AI 服务暂时不可用，请稍后再试。');
+    assert.equal(openai.chatRequests().length, 1);
+  });
+
+  for (const stream of [false, true]) {
+    test(`a dropped connection is sent again at once (max_retries), and the retry answers${stream ? ' (streaming)' : ''}`, async () => {
+      openai.dropNext(1);
+      const before = logs.length;
+      const completion = await botFor(openai.url, { max_retries: 1 }).complete(ask, stream ? { onPartial: () => {} } : {});
+      assert.equal(completion.text, 'echo: 你好');
+      assert.equal(openai.chatRequests().length, 2);
+      const lines = logs.slice(before);
+      assert.equal(lines.length, 1, lines.join(''));
+      assert.match(lines[0]!, /WARN .*connection to the LLM server dropped; sending again/);
+    });
+  }
+
+  test('a connection that keeps dropping: 1 + max_retries requests, then a transient "cannot connect"', async () => {
+    openai.dropNext(10);
+    const error = await userFacing(botFor(openai.url, { max_retries: 2 }).complete(ask));
+    assert.equal(error.transient, true);
+    assert.match(error.userMessage, /连接不上/);
+    assert.equal(openai.chatRequests().length, 3);
+    openai.reset();
+    openai.dropNext(1);
+    await userFacing(botFor(openai.url, { max_retries: 0 }).complete(ask));
+    assert.equal(openai.chatRequests().length, 1, 'max_retries 0: no quick retry');
   });
 
   test('a 404 from a base URL without /v1: the log names the URL called and the missing /v1, never the key', async () => {
@@ -71,7 +98,7 @@ describe('OpenAIChatBot over the SDK and its undici fetch, against a fake OpenAI
     assert.ok(line?.includes(`POST ${openai.url}/chat/completions answered 404: the server does not know model "gpt-4o-mini" (check model)`), line);
   });
 
-  test('a 429 after the retries is a transient "too fast" message', async () => {
+  test('a 429 is a transient "too fast" message', async () => {
     openai.failNext(429, 1);
     const error = await userFacing(botFor(openai.url).complete(ask));
     assert.match(error.userMessage, /提问太快/);
@@ -92,6 +119,24 @@ describe('OpenAIChatBot over the SDK and its undici fetch, against a fake OpenAI
     assert.equal(error.transient, true);
     assert.ok(logs.some((line) => line.includes('cannot reach the LLM server')));
   });
+
+  const cutShort: Array<{ what: string; stream: boolean; answer: FakeResponse }> = [
+    { what: 'a JSON answer', stream: false, answer: { headers: { 'content-type': 'application/json', 'content-length': '200' }, body: '{"id":"chatcmpl-1","choi', cut: true } },
+    { what: 'a stream', stream: true, answer: { headers: { 'content-type': 'text/event-stream' }, chunks: ['data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"半"},"finish_reason":null}]}\n\n'], cut: true } },
+  ];
+  for (const { what, stream, answer } of cutShort) {
+    test(`a connection dropped in the middle of ${what} is a transient failure, not sent again (the answer had begun)`, async () => {
+      openai.answerNextRaw(answer);
+      const before = logs.length;
+      const error = await userFacing(botFor(openai.url, { max_retries: 1 }).complete(ask, stream ? { onPartial: () => {} } : {}));
+      assert.equal(error.transient, true, error.userMessage);
+      assert.match(error.userMessage, /连接不上/);
+      assert.equal(openai.chatRequests().length, 1);
+      const lines = logs.slice(before);
+      assert.equal(lines.length, 1, lines.join(''));
+      assert.match(lines[0]!, /WARN .*connection to the LLM server dropped in the middle of the answer/);
+    });
+  }
 
   const garbled: Array<{ what: string; stream: boolean; answer: { headers: Record<string, string>; body: string }; logged: RegExp }> = [
     { what: 'an HTML error page', stream: false, answer: { headers: { 'content-type': 'text/html' }, body: '<html><body>502 Bad Gateway</body></html>' }, logged: /text\/html\): <html><body>502 Bad Gateway/ },

@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
-import { safeUrl } from '../config/cow-providers.js';
-import { UserFacingError } from '../user-facing-error.js';
+import { safeUrl } from '../../config/cow-providers.js';
+import { UserFacingError } from '../../user-facing-error.js';
 
 /** A base URL without a version segment (/v1, /v4, /v1beta...), which most OpenAI-compatible servers need. */
 const VERSIONED = /\/v\d+[a-z0-9]*(\/|$)/i;

@@ -1,8 +1,9 @@
 import OpenAI from 'openai';
-import { bodyExcerpt } from '../body-excerpt.js';
-import type { Logger } from '../logger.js';
-import { UserFacingError } from '../user-facing-error.js';
-import type { ChatBot, ChatMessage, Completion } from './chat-bot.js';
+import { bodyExcerpt } from '../../body-excerpt.js';
+import { isDroppedConnection } from '../../dropped-connection.js';
+import type { Logger } from '../../logger.js';
+import { UserFacingError } from '../../user-facing-error.js';
+import type { ChatBot, ChatMessage, Completion } from '../chat-bot.js';
 import { isNotFound, isUnknownModel, notFoundAt } from './endpoint-not-found.js';
 
 export interface OpenAIChatBotOptions {
@@ -53,7 +54,7 @@ class NotAnOpenAIAnswer extends Error {
   }
 }
 
-/** Maps SDK failures (after its own retries) to one honest sentence; details go to the log. */
+/** Maps SDK failures to one honest sentence (`transient` when a later try may succeed); details go to the log. */
 export function toUserFacingError(error: unknown, logger: Logger, call?: { baseURL: string; model: string }): UserFacingError {
   if (error instanceof UserFacingError) return error;
   const detail = error instanceof Error ? error.message : String(error);
@@ -83,6 +84,11 @@ export function toUserFacingError(error: unknown, logger: Logger, call?: { baseU
     if (error.status === 404) return new UserFacingError('AI 服务的地址或模型配置有误（HTTP 404），请联系管理员查看日志。', { cause: error });
     if (error.status === 400) return new UserFacingError('AI 服务拒绝了这次请求（可能内容过长或不被允许）。', { cause: error });
     return new UserFacingError('AI 服务暂时不可用，请稍后再试。', { cause: error, transient: true });
+  }
+  // Past the quick retry (client.ts): the answer had begun, so the message is tried again later, whole.
+  if (isDroppedConnection(error)) {
+    logger.warn({ err: detail }, 'connection to the LLM server dropped in the middle of the answer');
+    return new UserFacingError('暂时连接不上 AI 服务，请稍后再试。', { cause: error, transient: true });
   }
   logger.error({ err: detail }, 'unexpected LLM failure');
   return new UserFacingError('抱歉，处理你的消息时出错了，请稍后再试。', { cause: error });

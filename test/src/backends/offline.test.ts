@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { OfflineBot } from '../../../src/bot/offline-bot.js';
+import { OfflineBot } from '../../../src/backends/offline.js';
 
 const countChars = (text: string) => text.length;
 
