@@ -1,5 +1,5 @@
 import type { ChatMessage } from '../src/backends/chat-bot.js';
-import type { Turn } from '../src/session/conversation-store.js';
+import type { Turn } from '../src/session/turn.js';
 import { fitHistory } from '../src/session/token-budget.js';
 import { TokenCounter } from '../src/session/token-counter.js';
 

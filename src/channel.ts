@@ -4,6 +4,7 @@ import type { CowCompat } from './config/cow-compat.js';
 import type { AppConfig } from './config/schema.js';
 import type { Logger } from './logger.js';
 import type { NormalizedMessage } from './message.js';
+import type { ModuleRegistry } from './registries.js';
 import type { Reply } from './reply.js';
 
 /**
@@ -25,6 +26,9 @@ export interface ChannelModule {
   createReceiver(context: ReceiverContext): Promise<Receiver>;
   createReplier(context: ReplierContext): Promise<Replier>;
 }
+
+/** channel_type → channel module, each imported only when chosen (channels/registry.ts). */
+export type ChannelRegistry = ModuleRegistry<ChannelModule>;
 
 /** The receiving half, on the main thread: fast, in memory or the inbox; never waits on a platform call. */
 export interface Receiver {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Receiver } from '../channel.js';
+import type { ChannelRegistry, Receiver } from '../channel.js';
 import { ConfigError, withWrittenKey } from '../config/config-error.js';
 import { EMBEDDED_DEFAULT, loadConfig } from '../config/load-config.js';
 import type { AppConfig } from '../config/schema.js';
@@ -8,7 +8,7 @@ import { collectSecrets, createLogger, type LogSink, type Logger } from '../logg
 import { runtimeTuning } from '../runtime/tuning.js';
 import { ConfiguredRules } from '../pipeline/message-rules.js';
 import { checkPluginNames } from '../plugins/check-plugin-names.js';
-import type { ChannelRegistry, PluginRegistry } from '../registries.js';
+import type { PluginRegistry } from '../plugins/plugin-bus.js';
 import { RepeatedLineFilter } from '../repeated-lines.js';
 import { openInboxStore } from '../store/open-stores.js';
 import { AnswerWorkerHost } from '../worker/worker-host.js';

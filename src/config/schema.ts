@@ -1,5 +1,5 @@
 import type convict from 'convict';
-import { synthesizers, transcribers } from '../media/engine-registries.js';
+import { SYNTHESIZER_NAMES, TRANSCRIBER_NAMES } from '../media/engine-names.js';
 import { cowProviderSchema, type CowProviderKeys } from './cow-provider-schema.js';
 
 /**
@@ -166,9 +166,9 @@ export const coreSchema: convict.Schema<CoreConfig> = {
   group_speech_recognition: { doc: 'Transcribe voice notes in groups (the transcript must still pass the group trigger).', format: 'flag', default: false, env: 'GROUP_SPEECH_RECOGNITION' },
   voice_reply_voice: { doc: 'Answer voice with voice.', format: 'flag', default: false, env: 'VOICE_REPLY_VOICE' },
   always_reply_voice: { doc: 'Answer every message with voice.', format: 'flag', default: false, env: 'ALWAYS_REPLY_VOICE' },
-  voice_to_text: { doc: 'Speech recognition engine.', format: [...transcribers.names], default: 'openai', env: 'VOICE_TO_TEXT' },
+  voice_to_text: { doc: 'Speech recognition engine.', format: [...TRANSCRIBER_NAMES], default: 'openai', env: 'VOICE_TO_TEXT' },
   voice_to_text_model: { doc: 'Transcription model for voice_to_text "openai".', format: 'text', default: 'whisper-1', env: 'VOICE_TO_TEXT_MODEL' },
-  text_to_voice: { doc: 'Text-to-speech engine for voice replies.', format: [...synthesizers.names], default: 'openai', env: 'TEXT_TO_VOICE' },
+  text_to_voice: { doc: 'Text-to-speech engine for voice replies.', format: [...SYNTHESIZER_NAMES], default: 'openai', env: 'TEXT_TO_VOICE' },
   text_to_voice_model: { doc: 'TTS model for text_to_voice "openai".', format: 'text', default: 'tts-1', env: 'TEXT_TO_VOICE_MODEL' },
   tts_voice_id: { doc: 'Voice name: OpenAI voice (alloy...) or Azure voice (zh-CN-XiaoxiaoNeural...).', format: 'text', default: 'alloy', env: 'TTS_VOICE_ID' },
   azure_voice_api_key: { doc: 'Azure Speech key.', format: 'text', default: '', sensitive: true, env: 'AZURE_VOICE_API_KEY' },

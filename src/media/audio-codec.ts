@@ -19,13 +19,21 @@ export function sniffAudioFormat(data: Buffer): AudioFormat | undefined {
 
 /** Any audio ffmpeg reads → 16 kHz mono 16-bit WAV, what speech recognizers expect. */
 export async function toWav16kMono(ffmpegPath: string, audio: Buffer): Promise<Buffer> {
-  const wav = await runFfmpeg(resolveFfmpegPath(ffmpegPath), ['-i', 'pipe:0', '-vn', '-ar', '16000', '-ac', '1', '-c:a', 'pcm_s16le', '-f', 'wav', 'pipe:1'], audio);
+  const wav = await runFfmpeg(
+    resolveFfmpegPath(ffmpegPath),
+    ['-i', 'pipe:0', '-vn', '-ar', '16000', '-ac', '1', '-c:a', 'pcm_s16le', '-f', 'wav', 'pipe:1'],
+    audio,
+  );
   return withWavSizes(wav);
 }
 
 /** Any audio ffmpeg reads → AMR-NB 8 kHz mono at 12.2 kbit/s (WeCom's voice format). */
 export function toAmr(ffmpegPath: string, audio: Buffer): Promise<Buffer> {
-  return runFfmpeg(resolveFfmpegPath(ffmpegPath), ['-i', 'pipe:0', '-vn', '-ar', '8000', '-ac', '1', '-c:a', 'libopencore_amrnb', '-b:a', '12.2k', '-f', 'amr', 'pipe:1'], audio);
+  return runFfmpeg(
+    resolveFfmpegPath(ffmpegPath),
+    ['-i', 'pipe:0', '-vn', '-ar', '8000', '-ac', '1', '-c:a', 'libopencore_amrnb', '-b:a', '12.2k', '-f', 'amr', 'pipe:1'],
+    audio,
+  );
 }
 
 /**

@@ -8,13 +8,16 @@ const RECOGNITION_TIMEOUT_MS = 120_000;
 
 // Loaded on first use: the SDK is large and most set-ups never call Azure.
 let sdkPromise: Promise<SpeechSdk> | undefined;
-const loadSdk = () => (sdkPromise ??= import('microsoft-cognitiveservices-speech-sdk').then((module) => (module.default ?? module) as SpeechSdk));
+const loadSdk = () =>
+  (sdkPromise ??= import('microsoft-cognitiveservices-speech-sdk').then((module) => (module.default ?? module) as SpeechSdk));
 
 /** `endpoint` replaces the region's service URL: Speech containers, or a local server in tests. */
 export type AzureConnection = AzureCredentials & { endpoint?: URL };
 
 function speechConfig(sdk: SpeechSdk, connection: AzureConnection): Sdk.SpeechConfig {
-  return connection.endpoint ? sdk.SpeechConfig.fromEndpoint(connection.endpoint, connection.key) : sdk.SpeechConfig.fromSubscription(connection.key, connection.region);
+  return connection.endpoint
+    ? sdk.SpeechConfig.fromEndpoint(connection.endpoint, connection.key)
+    : sdk.SpeechConfig.fromSubscription(connection.key, connection.region);
 }
 
 /**
@@ -39,7 +42,9 @@ export function createSdkRecognizer(connection: AzureConnection, language: strin
           const settle = () => {
             recognizer.close();
             const text = texts.join(/^(zh|ja|ko)/i.test(language) ? '' : ' ');
-            resolve(errorDetails !== undefined ? { reason: 'canceled', text, errorDetails } : { reason: text ? 'recognized' : 'no_match', text });
+            resolve(
+              errorDetails !== undefined ? { reason: 'canceled', text, errorDetails } : { reason: text ? 'recognized' : 'no_match', text },
+            );
           };
           recognizer.stopContinuousRecognitionAsync(settle, settle);
         };
@@ -51,7 +56,8 @@ export function createSdkRecognizer(connection: AzureConnection, language: strin
           if (event.result.reason === sdk.ResultReason.RecognizedSpeech && event.result.text) texts.push(event.result.text);
         };
         recognizer.canceled = (_sender, event) => {
-          if (event.reason === sdk.CancellationReason.Error) errorDetails = `${sdk.CancellationErrorCode[event.errorCode]}: ${event.errorDetails}`;
+          if (event.reason === sdk.CancellationReason.Error)
+            errorDetails = `${sdk.CancellationErrorCode[event.errorCode]}: ${event.errorDetails}`;
           finish();
         };
         recognizer.sessionStopped = () => finish();
@@ -78,8 +84,10 @@ export function createSdkSpeaker(connection: AzureConnection, voice: string): Az
           text,
           (result) => {
             synthesizer.close();
-            if (result.reason === sdk.ResultReason.SynthesizingAudioCompleted) resolve({ reason: 'completed', audio: Buffer.from(result.audioData) });
-            else resolve({ reason: 'canceled', audio: Buffer.alloc(0), errorDetails: result.errorDetails || sdk.ResultReason[result.reason] });
+            if (result.reason === sdk.ResultReason.SynthesizingAudioCompleted)
+              resolve({ reason: 'completed', audio: Buffer.from(result.audioData) });
+            else
+              resolve({ reason: 'canceled', audio: Buffer.alloc(0), errorDetails: result.errorDetails || sdk.ResultReason[result.reason] });
           },
           (error) => {
             synthesizer.close();

@@ -30,12 +30,23 @@ export interface AzureCredentials {
 }
 
 /** Azure credentials, or a ConfigError naming the missing key and the setting that needs it. */
-export function azureCredentials(config: Pick<CoreConfig, 'azure_voice_api_key' | 'azure_voice_region'>, neededBy: string): AzureCredentials {
+export function azureCredentials(
+  config: Pick<CoreConfig, 'azure_voice_api_key' | 'azure_voice_region'>,
+  neededBy: string,
+): AzureCredentials {
   if (!config.azure_voice_api_key.trim()) {
-    throw new ConfigError('azure_voice_api_key', `an Azure Speech key (${neededBy} is "azure")`, describeFound(config.azure_voice_api_key, true));
+    throw new ConfigError(
+      'azure_voice_api_key',
+      `an Azure Speech key (${neededBy} is "azure")`,
+      describeFound(config.azure_voice_api_key, true),
+    );
   }
   if (!config.azure_voice_region.trim()) {
-    throw new ConfigError('azure_voice_region', `the Azure Speech region, e.g. "eastasia" (${neededBy} is "azure")`, describeFound(config.azure_voice_region));
+    throw new ConfigError(
+      'azure_voice_region',
+      `the Azure Speech region, e.g. "eastasia" (${neededBy} is "azure")`,
+      describeFound(config.azure_voice_region),
+    );
   }
   return { key: config.azure_voice_api_key.trim(), region: config.azure_voice_region.trim() };
 }

@@ -1,10 +1,12 @@
 import type { CoreConfig } from '../config/schema.js';
 import { createSdkSpeaker } from './azure-sdk.js';
-import { azureCredentials, type AzureSpeaker } from './azure-speech.js';
+import { type AzureSpeaker, azureCredentials } from './azure-speech.js';
 import type { SpeechSynthesizer, SynthesizedSpeech } from './media-engines.js';
 
 /** text_to_voice "azure": Azure Speech, in the voice tts_voice_id names. */
-export function createSynthesizer(config: Pick<CoreConfig, 'azure_voice_api_key' | 'azure_voice_region' | 'tts_voice_id'>): SpeechSynthesizer {
+export function createSynthesizer(
+  config: Pick<CoreConfig, 'azure_voice_api_key' | 'azure_voice_region' | 'tts_voice_id'>,
+): SpeechSynthesizer {
   return new AzureSynthesizer(createSdkSpeaker(azureCredentials(config, 'text_to_voice'), azureVoiceName(config.tts_voice_id)));
 }
 

@@ -1,10 +1,12 @@
 import type { CoreConfig } from '../config/schema.js';
 import { createSdkRecognizer } from './azure-sdk.js';
-import { azureCredentials, type AzureRecognizer } from './azure-speech.js';
-import type { WavTranscriber } from './wav-speech-recognizer.js';
+import { type AzureRecognizer, azureCredentials } from './azure-speech.js';
+import type { WavTranscriber } from './media-engines.js';
 
 /** voice_to_text "azure": Azure Speech, in speech_recognition_language. */
-export function createTranscriber(config: Pick<CoreConfig, 'azure_voice_api_key' | 'azure_voice_region' | 'speech_recognition_language'>): WavTranscriber {
+export function createTranscriber(
+  config: Pick<CoreConfig, 'azure_voice_api_key' | 'azure_voice_region' | 'speech_recognition_language'>,
+): WavTranscriber {
   return azureTranscriber(createSdkRecognizer(azureCredentials(config, 'voice_to_text'), config.speech_recognition_language));
 }
 

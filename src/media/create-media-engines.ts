@@ -17,7 +17,9 @@ export interface MediaEngines {
  */
 export async function createMediaEngines(config: CoreConfig, logger: Logger): Promise<MediaEngines> {
   const deps = { logger };
-  const engines: MediaEngines = { images: (await imageEngines.load(imageEngineNamed(config.text_to_image))).createImageGenerator(config, deps) };
+  const engines: MediaEngines = {
+    images: (await imageEngines.load(imageEngineNamed(config.text_to_image))).createImageGenerator(config, deps),
+  };
   if (config.speech_recognition || config.group_speech_recognition) {
     const transcribe = (await transcribers.load(config.voice_to_text)).createTranscriber(config, deps);
     engines.speech = new WavSpeechRecognizer({ engine: config.voice_to_text, ffmpegPath: config.ffmpeg_path, transcribe, logger });

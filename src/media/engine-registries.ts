@@ -1,37 +1,15 @@
-import type { CoreConfig } from '../config/schema.js';
-import type { Logger } from '../logger.js';
 import { createRegistry } from '../registries.js';
-import type { ImageGenerator, SpeechSynthesizer } from './media-engines.js';
-import type { WavTranscriber } from './wav-speech-recognizer.js';
-
-/** The keys of one assistant, as for backends (backend-module.ts). */
-export type EngineConfig = CoreConfig;
-
-export interface EngineDeps {
-  logger: Logger;
-}
-
-/** A speech recognition service; WavSpeechRecognizer adds the conversion to WAV and the user's sentences. */
-export interface TranscriberModule {
-  createTranscriber(config: EngineConfig, deps: EngineDeps): WavTranscriber;
-}
-
-export interface SynthesizerModule {
-  createSynthesizer(config: EngineConfig, deps: EngineDeps): SpeechSynthesizer;
-}
-
-export interface ImageEngineModule {
-  createImageGenerator(config: EngineConfig, deps: EngineDeps): ImageGenerator;
-}
+import type { SYNTHESIZER_NAMES, TRANSCRIBER_NAMES } from './engine-names.js';
+import type { ImageEngineModule, SynthesizerModule, TranscriberModule } from './media-engines.js';
 
 /** voice_to_text → engine, imported only when speech recognition is on. */
-export const transcribers = createRegistry<TranscriberModule>({
+export const transcribers = createRegistry<TranscriberModule, (typeof TRANSCRIBER_NAMES)[number]>({
   openai: () => import('./openai-transcriber.js'),
   azure: () => import('./azure-transcriber.js'),
 });
 
 /** text_to_voice → engine, imported only when voice replies are on. */
-export const synthesizers = createRegistry<SynthesizerModule>({
+export const synthesizers = createRegistry<SynthesizerModule, (typeof SYNTHESIZER_NAMES)[number]>({
   openai: () => import('./openai-synthesizer.js'),
   azure: () => import('./azure-synthesizer.js'),
 });

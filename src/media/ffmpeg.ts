@@ -3,7 +3,10 @@ import { createRequire } from 'node:module';
 
 /** A conversion that failed, with the tail of ffmpeg's stderr (its only useful diagnostic). */
 export class FfmpegError extends Error {
-  constructor(message: string, readonly stderrTail = '') {
+  constructor(
+    message: string,
+    readonly stderrTail = '',
+  ) {
     super(stderrTail ? `${message}: ${stderrTail}` : message);
     this.name = 'FfmpegError';
   }
@@ -32,7 +35,9 @@ export function resolveFfmpegPath(configured: string): string {
     return shippedPath;
   } catch (error) {
     // The installer throws strings, e.g. for an unsupported platform.
-    throw new FfmpegError(`the ffmpeg shipped by @ffmpeg-installer is unavailable (${String(error instanceof Error ? error.message : error)}); set ffmpeg_path`);
+    throw new FfmpegError(
+      `the ffmpeg shipped by @ffmpeg-installer is unavailable (${String(error instanceof Error ? error.message : error)}); set ffmpeg_path`,
+    );
   }
 }
 

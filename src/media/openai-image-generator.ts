@@ -6,10 +6,9 @@ import type { CoreConfig } from '../config/schema.js';
 import type { Logger } from '../logger.js';
 import { UserFacingError } from '../user-facing-error.js';
 import { downloadBytes } from './download-bytes.js';
-import type { EngineDeps } from './engine-registries.js';
 import { toSendableImage } from './image-file.js';
+import type { EngineDeps, GeneratedImage, ImageGenerator } from './media-engines.js';
 import { mediaMessages } from './media-messages.js';
-import type { GeneratedImage, ImageGenerator } from './media-engines.js';
 
 export interface OpenAIImageGeneratorOptions {
   client: OpenAI;
@@ -22,7 +21,10 @@ export interface OpenAIImageGeneratorOptions {
 }
 
 /** The images endpoint at open_ai_api_base, with the model text_to_image names. */
-export function createImageGenerator(config: OpenAIConnection & Pick<CoreConfig, 'text_to_image' | 'image_size' | 'ffmpeg_path'>, deps: EngineDeps): ImageGenerator {
+export function createImageGenerator(
+  config: OpenAIConnection & Pick<CoreConfig, 'text_to_image' | 'image_size' | 'ffmpeg_path'>,
+  deps: EngineDeps,
+): ImageGenerator {
   return new OpenAIImageGenerator({
     client: createOpenAIClient(config, deps.logger),
     model: config.text_to_image,
@@ -76,7 +78,12 @@ export class OpenAIImageGenerator implements ImageGenerator {
     let data: Buffer;
     try {
       if (item?.b64_json) data = Buffer.from(item.b64_json, 'base64');
-      else if (item?.url) data = await downloadBytes(item.url, { timeoutMs: this.options.timeoutMs, maxBytes: MAX_DOWNLOAD_BYTES, ...(this.options.proxy ? { proxy: this.options.proxy } : {}) });
+      else if (item?.url)
+        data = await downloadBytes(item.url, {
+          timeoutMs: this.options.timeoutMs,
+          maxBytes: MAX_DOWNLOAD_BYTES,
+          ...(this.options.proxy ? { proxy: this.options.proxy } : {}),
+        });
       else throw new Error('the answer has neither b64_json nor url');
     } catch (error) {
       throw this.failure(mediaMessages.imageFailed, 'image download failed', error, { model });
@@ -84,11 +91,19 @@ export class OpenAIImageGenerator implements ImageGenerator {
     try {
       return await toSendableImage(this.options.ffmpegPath, data);
     } catch (error) {
-      throw this.failure(mediaMessages.imageUnusable, 'generated image could not be converted to PNG/JPG under 10 MB', error, { bytes: data.length });
+      throw this.failure(mediaMessages.imageUnusable, 'generated image could not be converted to PNG/JPG under 10 MB', error, {
+        bytes: data.length,
+      });
     }
   }
 
-  private failure(userMessage: string, logMessage: string, error: unknown, fields: Record<string, unknown>, transient = false): UserFacingError {
+  private failure(
+    userMessage: string,
+    logMessage: string,
+    error: unknown,
+    fields: Record<string, unknown>,
+    transient = false,
+  ): UserFacingError {
     this.log.warn({ ...fields, err: error instanceof Error ? error.message : String(error) }, logMessage);
     return new UserFacingError(userMessage, { cause: error, transient });
   }

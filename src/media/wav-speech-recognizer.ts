@@ -3,11 +3,8 @@ import { isOutage } from '../backends/openai/outage.js';
 import type { Logger } from '../logger.js';
 import { UserFacingError } from '../user-facing-error.js';
 import { toWav16kMono } from './audio-codec.js';
+import type { SpeechRecognizer, WavTranscriber } from './media-engines.js';
 import { mediaMessages } from './media-messages.js';
-import type { SpeechRecognizer } from './media-engines.js';
-
-/** A recognition service: 16 kHz mono WAV in, the transcript out ("" when nothing was heard). */
-export type WavTranscriber = (wav: Buffer) => Promise<string>;
 
 /**
  * The steps every engine shares: convert the platform's audio (WeCom: AMR) to WAV, transcribe,

@@ -3,7 +3,7 @@ import type { AppConfig } from '../config/load-config.js';
 import type { Logger } from '../logger.js';
 import { createMediaEngines } from '../media/create-media-engines.js';
 import { PluginBus, type Plugin } from '../plugins/plugin-bus.js';
-import type { PluginRegistry } from '../registries.js';
+import type { PluginRegistry } from '../plugins/plugin-bus.js';
 import { ConversationStore } from '../session/conversation-store.js';
 import { TokenCounter } from '../session/token-counter.js';
 import type { SessionPersistence } from '../store/session-persistence.js';

@@ -9,7 +9,8 @@ import type { ImageGenerator, SpeechRecognizer, SpeechSynthesizer } from '../med
 import type { NormalizedMessage } from '../message.js';
 import type { PluginBus } from '../plugins/plugin-bus.js';
 import { errorReply, textReply, type Reply } from '../reply.js';
-import type { ConversationStore, Turn } from '../session/conversation-store.js';
+import type { ConversationStore } from '../session/conversation-store.js';
+import type { Turn } from '../session/turn.js';
 import { fitHistory } from '../session/token-budget.js';
 import type { TokenCounter } from '../session/token-counter.js';
 import { isTransient } from '../transient.js';

@@ -1,6 +1,7 @@
 import type { Logger } from '../logger.js';
 import type { Reply } from '../reply.js';
 import type { PipelineContext } from '../pipeline/pipeline-context.js';
+import type { ModuleRegistry } from '../registries.js';
 
 /** CoW's four plugin events, in pipeline order. */
 export type PluginEvent = 'receive_message' | 'handle_context' | 'decorate_reply' | 'send_reply';
@@ -70,3 +71,6 @@ export class PluginBus {
     return eventContext;
   }
 }
+
+/** Plugin name → module, each imported only when enabled (plugins/registry.ts). */
+export type PluginRegistry = ModuleRegistry<PluginModule>;

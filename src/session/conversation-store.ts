@@ -1,13 +1,5 @@
-import type { ChatMessage } from '../backends/chat-bot.js';
 import type { SessionPersistence } from '../store/session-persistence.js';
-
-/** A message with its token cost, counted once when it enters the history. */
-export interface Turn {
-  message: ChatMessage;
-  tokens: number;
-  /** The message whose exchange this turn is part of (not on the system prompt). */
-  messageId?: string;
-}
+import type { Turn } from './turn.js';
 
 export class Conversation {
   turns: Turn[] = [];

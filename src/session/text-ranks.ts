@@ -1,4 +1,4 @@
-import { forEachBpeToken, type BpeRanks, type EncodingName } from './bpe-ranks.js';
+import { type BpeRanks, type EncodingName, forEachBpeToken } from './bpe-ranks.js';
 
 /**
  * The ranks of an encoding's text tokens, looked up as gpt-tokenizer looks up the Map<string,
@@ -49,7 +49,12 @@ export class TextRanks {
         units += text.length;
       }
     });
-    const table = new TextRanks(new Uint16Array(units), new Uint32Array(ranks), new Uint16Array(ranks), new Int32Array(2 ** Math.ceil(Math.log2(texts.length * 2))));
+    const table = new TextRanks(
+      new Uint16Array(units),
+      new Uint32Array(ranks),
+      new Uint16Array(ranks),
+      new Int32Array(2 ** Math.ceil(Math.log2(texts.length * 2))),
+    );
     let at = 0;
     for (const [rank, text] of texts) {
       table.starts[rank] = at;

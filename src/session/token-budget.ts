@@ -1,5 +1,5 @@
-import type { Turn } from './conversation-store.js';
 import { REPLY_PRIMING_TOKENS } from './token-counter.js';
+import type { Turn } from './turn.js';
 
 export interface FittedPrompt {
   /** History turns that fit, oldest first. */

@@ -13,7 +13,9 @@ interface Encoding {
 const PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
 
 const require = createRequire(import.meta.url);
-const { GptEncoding } = require('gpt-tokenizer/GptEncoding') as { GptEncoding: { getEncodingApi(name: EncodingName, ranks: () => BpeRanks): Encoding } };
+const { GptEncoding } = require('gpt-tokenizer/GptEncoding') as {
+  GptEncoding: { getEncodingApi(name: EncodingName, ranks: () => BpeRanks): Encoding };
+};
 const encodings = new Map<EncodingName, Encoding>();
 
 /**
@@ -29,7 +31,8 @@ function encodingFor(name: EncodingName): Encoding {
     encoding = GptEncoding.getEncodingApi(name, () => ranks.bytes);
     const core = encoding.bytePairEncodingCoreProcessor;
     // An internal of gpt-tokenizer 4: if a release moves it, stop here rather than miscount.
-    if (!(core?.bytePairStringRankEncoder instanceof Map)) throw new Error('gpt-tokenizer: bytePairEncodingCoreProcessor.bytePairStringRankEncoder is not where TokenCounter expects it');
+    if (!(core?.bytePairStringRankEncoder instanceof Map))
+      throw new Error('gpt-tokenizer: bytePairEncodingCoreProcessor.bytePairStringRankEncoder is not where TokenCounter expects it');
     core.bytePairStringRankEncoder = ranks.text;
     encodings.set(name, encoding);
   }
@@ -67,7 +70,10 @@ export class TokenCounter {
 
   /** One message's cost in a chat request: its content plus the per-message framing (OpenAI cookbook). */
   countMessage(message: ChatMessage): number {
-    const content = typeof message.content === 'string' ? message.content : message.content.map((part) => (part.type === 'text' ? part.text : '')).join('');
+    const content =
+      typeof message.content === 'string'
+        ? message.content
+        : message.content.map((part) => (part.type === 'text' ? part.text : '')).join('');
     // Each image costs at least the low-detail 85 tokens.
     const images = typeof message.content === 'string' ? 0 : message.content.filter((part) => part.type === 'image_url').length;
     return TOKENS_PER_MESSAGE + this.count(content) + images * 85;

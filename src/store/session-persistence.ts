@@ -1,4 +1,4 @@
-import type { Turn } from '../session/conversation-store.js';
+import type { Turn } from '../session/turn.js';
 
 /** A conversation as it is saved: its turns (with their token counts) and when it was last used. */
 export interface SavedConversation {

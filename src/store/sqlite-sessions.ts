@@ -1,5 +1,5 @@
 import type { Statement } from 'better-sqlite3';
-import type { Turn } from '../session/conversation-store.js';
+import type { Turn } from '../session/turn.js';
 import type { GroupCommit } from './group-commit.js';
 import type { SavedConversation, SessionPersistence } from './session-persistence.js';
 import type { SqliteDatabase } from './sqlite-database.js';

@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConversationStore, type Turn } from '../../../src/session/conversation-store.js';
+import { ConversationStore } from '../../../src/session/conversation-store.js';
+import type { Turn } from '../../../src/session/turn.js';
 import { fitHistory } from '../../../src/session/token-budget.js';
 import { TokenCounter } from '../../../src/session/token-counter.js';
 
