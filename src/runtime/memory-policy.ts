@@ -1,6 +1,5 @@
 import { PerformanceObserver } from 'node:perf_hooks';
 import v8 from 'node:v8';
-import type { ResourceLimits } from 'node:worker_threads';
 
 /**
  * V8 lets a heap grow to several times its live size in a burst; a bot shares small servers, so
@@ -9,21 +8,6 @@ import type { ResourceLimits } from 'node:worker_threads';
  */
 export function boundHeapGrowth(): void {
   v8.setFlagsFromString('--heap-growing-percent=30');
-}
-
-/** The answer worker's semi-spaces (V8's default lets them reach 16 MB). */
-const ANSWER_WORKER_SEMI_SPACE_MB = 4;
-
-/**
- * The answer worker's heap limits, for starting it; call right before. Its young generation is
- * two ANSWER_WORKER_SEMI_SPACE_MB semi-spaces, and it starts at that size: with the main thread's
- * growth factor held at 1 (below), a worker starting smaller would stay small and scavenge all the
- * time. V8 reads the minimum when it creates an isolate; the main thread's exists by then.
- */
-export function answerWorkerResourceLimits(): ResourceLimits {
-  v8.setFlagsFromString(`--min-semi-space-size=${ANSWER_WORKER_SEMI_SPACE_MB}`);
-  // V8's young generation is its two semi-spaces and a large-object space of the same size.
-  return { maxYoungGenerationSizeMb: 3 * ANSWER_WORKER_SEMI_SPACE_MB };
 }
 
 /** The main thread's semi-spaces stop growing at this size (V8's default lets them reach 16 MB). */

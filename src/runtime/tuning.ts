@@ -1,7 +1,6 @@
 import type { Worker } from 'node:worker_threads';
-import type { ResourceLimits } from 'node:worker_threads';
 import { detached } from './detached.js';
-import { answerWorkerResourceLimits, boundHeapGrowth, holdMainYoungGeneration, keepYoungGenerationHeld } from './memory-policy.js';
+import { boundHeapGrowth, holdMainYoungGeneration, keepYoungGenerationHeld } from './memory-policy.js';
 import { AckPriority, runThisThreadInBackground } from './thread-priority.js';
 
 /**
@@ -14,8 +13,6 @@ export interface RuntimeTuning {
   atStart(): void;
   /** While an app runs: the main thread's young generation held small; returns the release. */
   holdMainHeap(): () => void;
-  /** The answer worker's heap limits, to start it with. */
-  workerLimits(): ResourceLimits | undefined;
   /** The answer worker is online (a new one after a crash too). */
   workerOnline(worker: Worker): void;
   /** Inside the answer worker, as it starts. */
@@ -31,7 +28,6 @@ export function runtimeTuning(enabled: boolean): RuntimeTuning {
   return {
     atStart: boundHeapGrowth,
     holdMainHeap: holdMainYoungGeneration,
-    workerLimits: answerWorkerResourceLimits,
     workerOnline() {
       // The worker's isolate, once created, has let the main thread's young generation grow again.
       keepYoungGenerationHeld();
@@ -47,7 +43,6 @@ export function runtimeTuning(enabled: boolean): RuntimeTuning {
 const OFF: RuntimeTuning = {
   atStart: () => undefined,
   holdMainHeap: () => () => undefined,
-  workerLimits: () => undefined,
   workerOnline: () => undefined,
   inWorker: () => undefined,
   keep: (text) => text,

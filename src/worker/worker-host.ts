@@ -341,8 +341,7 @@ export class AnswerWorkerHost implements AnswerDispatch {
  * which a worker thread cannot load by itself on Node 20: it is imported through tsx's API.
  */
 function startWorkerThread(entry: URL, workerData: WorkerData, tuning: RuntimeTuning): Worker {
-  const resourceLimits = tuning.workerLimits();
-  const options = { workerData, ...(resourceLimits ? { resourceLimits } : {}) };
+  const options = { workerData };
   const source = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then(({ tsImport }) => tsImport(${JSON.stringify(entry.href)}, ${JSON.stringify(entry.href)}))`;
   const worker = fileURLToPath(entry).endsWith('.ts') ? new Worker(source, { eval: true, ...options }) : new Worker(entry, options);
   worker.once('online', () => tuning.workerOnline(worker));
