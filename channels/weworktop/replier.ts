@@ -75,7 +75,6 @@ export class WeworktopReplier implements Replier {
   }
 
   end(message: NormalizedMessage, result: 'answered' | 'given-up'): 'delivered' | 'receiver' {
-    if (result === 'given-up' && isKfMessage(message)) this.kf?.gaveUp(message);
     return isAiBotMessage(message) && this.aibot ? this.aibot.end(message, result) : 'delivered';
   }
 

@@ -3,7 +3,7 @@ import { type KfApi, ServiceState } from './kf-api.js';
 import { replyMsgid } from './kf-msgid.js';
 import { type KfSessions, sessionKey } from './kf-sessions.js';
 
-export type HandoffReason = 'asked for a human' | 'the bot gave up';
+export type HandoffReason = 'asked for a human' | 'the bot could not answer';
 
 /**
  * Hands a customer's session to the humans: kf/service_state/trans to the pool (待接入池, where

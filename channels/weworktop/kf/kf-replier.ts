@@ -2,6 +2,7 @@ import type { BurstMerging, ChannelLink, DeliveredParts } from '../../../src/cha
 import type { Logger } from '../../../src/logger.js';
 import type { NormalizedMessage } from '../../../src/message.js';
 import { OncePerWindow } from '../../../src/once-per-window.js';
+import { RecentKeys } from '../../../src/recent-keys.js';
 import type { Reply } from '../../../src/reply.js';
 import { isTransient } from '../../../src/transient.js';
 import type { WeComApiClient } from '../wecom/api-client.js';
@@ -32,7 +33,7 @@ const WELCOME_CODE_MS = 20_000;
  * 微信客服's answering half, on the answer worker: rebuilds a customer's message, decides whether
  * the bot may answer it (the session is the bot's; a hand-over keyword sends it to the humans
  * instead), delivers the answer through kf/send_msg, greets with send_msg_on_event, hands over
- * when the bot gave up, and merges a customer's bursts of text (merge_window_ms).
+ * when the bot could not answer, and merges a customer's bursts of text (merge_window_ms).
  */
 export class KfReplier {
   readonly bursts: BurstMerging;
@@ -42,6 +43,8 @@ export class KfReplier {
   private readonly handoff: KfHandoff;
   private readonly log: Logger;
   private readonly saidSilent = new OncePerWindow(60 * 60 * 1000, 10_000);
+  /** Messages whose apology led to a hand-over already (a delivery may be tried again). */
+  private readonly handedOver = new RecentKeys({ ttlMs: 24 * 60 * 60 * 1000, maxEntries: 10_000 });
 
   constructor(private readonly options: KfReplierOptions) {
     this.log = options.logger.child({ module: 'kf' });
@@ -100,8 +103,22 @@ export class KfReplier {
     }
   }
 
-  send(reply: Reply, message: NormalizedMessage, parts?: DeliveredParts): Promise<void> {
-    return this.sender.send(reply, message, message.raw as KfMessageRaw, parts);
+  /**
+   * An answer part by part. An apology (an error reply: the LLM failed for good, the bot gave up,
+   * a message it cannot take) means the bot could not help: once it went out, a human takes over.
+   */
+  async send(reply: Reply, message: NormalizedMessage, parts?: DeliveredParts): Promise<void> {
+    const raw = message.raw as KfMessageRaw;
+    await this.sender.send(reply, message, raw, parts);
+    if (reply.type !== 'error' || this.handedOver.checkAndAdd(message.id)) return;
+    void this.handoff
+      .handOver(raw.openKfid, raw.externalUserid, message.id, 'the bot could not answer')
+      .catch((error: Error) =>
+        this.log.error(
+          { id: message.id, customer: raw.externalUserid, err: error.message },
+          '微信客服: the bot could not answer, and the session could not be handed over',
+        ),
+      );
   }
 
   /** The welcome (with the event's code, within its 20 s) or a notice ("busy", "too fast") to the customer. */
@@ -113,19 +130,6 @@ export class KfReplier {
     }
     await this.api.sendMsgOnEvent(raw.welcome.code, noticeMsgid(), text);
     this.log.info({ customer: raw.externalUserid }, '微信客服: welcome sent');
-  }
-
-  /** The bot could not answer for good (the customer heard the apology): a human takes over. */
-  gaveUp(message: NormalizedMessage): void {
-    const raw = message.raw as KfMessageRaw;
-    void this.handoff
-      .handOver(raw.openKfid, raw.externalUserid, message.id, 'the bot gave up')
-      .catch((error: Error) =>
-        this.log.error(
-          { id: message.id, customer: raw.externalUserid, err: error.message },
-          '微信客服: the bot gave up, and the session could not be handed over',
-        ),
-      );
   }
 }
 
