@@ -108,7 +108,7 @@ interface Session {
   sendsSince: number;
 }
 
-export function createFakeKf(options: { notify: () => void; onSend?: (sent: FakeKfSent) => void }): {
+export function createFakeKf(options: { notify: () => void }): {
   kf: FakeKf;
   handle(api: FakeKfApi, body: Record<string, unknown>): FakeResponse;
 } {
@@ -310,7 +310,6 @@ export function createFakeKf(options: { notify: () => void; onSend?: (sent: Fake
     account.usedMsgids.add(msgid);
     const sent: FakeKfSent = { openKfid, touser, msgid, msgtype, body, at: Date.now() };
     kf.sent.push(sent);
-    options.onSend?.(sent);
     options.notify();
     if (loseAnswer) {
       loseAnswer = false;

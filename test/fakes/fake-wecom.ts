@@ -94,8 +94,6 @@ export interface FakeWeComOptions extends FakeServerOptions {
   tokenTtlSeconds?: number;
   /** Called as each message/send is recorded (benchmarks time the delivery with it). */
   onSend?: (message: SentMessage, dropped: boolean) => void;
-  /** Called as each 微信客服 send_msg is taken (the simulator shows it). */
-  onKfSend?: (sent: FakeKfSent) => void;
 }
 
 const MAX_CONTENT_BYTES = 2048;
@@ -120,7 +118,7 @@ export async function startFakeWeCom(options: FakeWeComOptions): Promise<FakeWeC
   let sendCount = 0;
   const notify = () => waiters.forEach((wake) => wake());
   const ttl = options.tokenTtlSeconds ?? 7200;
-  const kf = createFakeKf({ notify, ...(options.onKfSend ? { onSend: options.onKfSend } : {}) });
+  const kf = createFakeKf({ notify });
 
   const fail = (api: FakeApi, request: FakeRequest): FakeResponse | undefined => {
     const queue = errors.get(api);
