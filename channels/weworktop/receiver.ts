@@ -56,7 +56,7 @@ export class WeworktopReceiver implements Receiver {
     this.log.info(`weworktop: serving ${[...this.apps.paths, ...(this.aibot ? [this.aibot.path] : [])].join(',')} agents=${appSection.map((app) => app.agent_id).join(',')}`);
     this.log.info(consoleHint({ port, apps: appSection, cowPath: this.section.cow_callback_path, botPath: this.aibot?.path, configFile: this.context.configFile }));
     // In the background: listing the accounts and the catch-up pulls never hold up the start.
-    void this.kf?.start();
+    void this.kf?.start().catch((error: Error) => this.log.error({ err: error.message }, '微信客服: starting the pulls failed; callbacks start them'));
   }
 
   async stop(): Promise<void> {

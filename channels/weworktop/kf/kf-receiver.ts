@@ -28,6 +28,7 @@ export class KfReceiver {
   private readonly config: KfConfig;
   /** Accounts this app may not manage, or not configured: each said once an hour. */
   private readonly refused = new OncePerWindow(60 * 60 * 1000, 1000);
+  private stopped = false;
 
   constructor(context: ReceiverContext, section: WeworktopConfig) {
     this.config = section.kf;
@@ -119,6 +120,7 @@ export class KfReceiver {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     await this.puller.stop();
     this.api.close();
     this.store.close();
@@ -130,6 +132,8 @@ export class KfReceiver {
   }
 
   private pull(account: string): void {
+    // The account list may answer after the stop (the store is closed then).
+    if (this.stopped) return;
     this.store.remember(account);
     this.puller.request(account);
   }
