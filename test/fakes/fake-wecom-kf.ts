@@ -99,6 +99,14 @@ const MAX_TEXT_BYTES = 2048;
 /** Allowed moves of service_state/trans (https://developer.work.weixin.qq.com/document/path/94669). */
 const MOVES: Record<number, number[]> = { 0: [1, 2, 3, 4], 1: [1, 2, 3, 4], 2: [2, 3, 4], 3: [3, 4], 4: [] };
 
+interface Account {
+  name: string;
+  managePrivilege: boolean;
+  log: FakeKfMsg[];
+  usedMsgids: Set<string>;
+  emptyNext: boolean;
+}
+
 interface Session {
   state: number;
   servicer?: string;
@@ -112,10 +120,7 @@ export function createFakeKf(options: { notify: () => void }): {
   kf: FakeKf;
   handle(api: FakeKfApi, body: Record<string, unknown>): FakeResponse;
 } {
-  const accounts = new Map<
-    string,
-    { name: string; managePrivilege: boolean; log: FakeKfMsg[]; usedMsgids: Set<string>; emptyNext: boolean }
-  >();
+  const accounts = new Map<string, Account>();
   const customers = new Map<string, string>();
   const sessions = new Map<string, Session>();
   const tokens = new Map<string, { openKfid: string; expiresAt: number }>();
@@ -141,23 +146,10 @@ export function createFakeKf(options: { notify: () => void }): {
     },
     servicerSays(openKfid, externalUserid, servicer, content) {
       const session = sessionOf(openKfid, externalUserid);
-      if (session.state === 4)
-        event(openKfid, {
-          event_type: 'session_status_change',
-          external_userid: externalUserid,
-          change_type: 4,
-          new_servicer_userid: servicer,
-        });
+      if (session.state === 4) statusChange(openKfid, externalUserid, 4, { new_servicer_userid: servicer });
       Object.assign(session, { state: 3, servicer, moved: true });
-      return push(openKfid, {
-        origin: 5,
-        send_time: now(),
-        open_kfid: openKfid,
-        external_userid: externalUserid,
-        servicer_userid: servicer,
-        msgtype: 'text',
-        text: { content },
-      });
+      const parties = { open_kfid: openKfid, external_userid: externalUserid, servicer_userid: servicer };
+      return push(openKfid, { origin: 5, send_time: now(), ...parties, msgtype: 'text', text: { content } });
     },
     enterSession(openKfid, externalUserid, { welcome = true, sendTime = now() } = {}) {
       sessionOf(openKfid, externalUserid);
@@ -170,22 +162,13 @@ export function createFakeKf(options: { notify: () => void }): {
     },
     takeOver(openKfid, externalUserid, servicer) {
       Object.assign(sessionOf(openKfid, externalUserid), { state: 3, servicer, moved: true });
-      event(openKfid, {
-        event_type: 'session_status_change',
-        external_userid: externalUserid,
-        change_type: 1,
-        new_servicer_userid: servicer,
-        msg_code: issueCode('taken', openKfid, externalUserid),
-      });
+      statusChange(openKfid, externalUserid, 1, { new_servicer_userid: servicer, msg_code: issueCode('taken', openKfid, externalUserid) });
     },
     endSession(openKfid, externalUserid) {
       const session = sessionOf(openKfid, externalUserid);
       const servicer = session.servicer;
       Object.assign(session, { state: 4, servicer: undefined });
-      event(openKfid, {
-        event_type: 'session_status_change',
-        external_userid: externalUserid,
-        change_type: 3,
+      statusChange(openKfid, externalUserid, 3, {
         ...(servicer ? { old_servicer_userid: servicer } : {}),
         msg_code: issueCode('ended', openKfid, externalUserid),
       });
@@ -239,6 +222,10 @@ export function createFakeKf(options: { notify: () => void }): {
 
   function event(openKfid: string, event: Record<string, unknown>, sendTime = now()): void {
     push(openKfid, { origin: 4, send_time: sendTime, msgtype: 'event', event: { open_kfid: openKfid, ...event } });
+  }
+
+  function statusChange(openKfid: string, externalUserid: string, changeType: number, extra: Record<string, unknown>): void {
+    event(openKfid, { event_type: 'session_status_change', external_userid: externalUserid, change_type: changeType, ...extra });
   }
 
   function issueCode(purpose: FakeKfEventSend['purpose'], openKfid: string, externalUserid: string): string {

@@ -13,7 +13,10 @@ import { AES_KEY, AGENT_ID, CORP_ID, SECRET, TOKEN } from '../../../support/wewo
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 const CUSTOMERS = ['wmA', 'wmB', 'wmC', 'wmD'];
-const PER_CUSTOMER = 6;
+/** Sent before the kill, and while the app is down: 5 in all, as WeCom takes 5 answers after a customer's last message. */
+const BEFORE_KILL = 3;
+const WHILE_DOWN = 2;
+const PER_CUSTOMER = BEFORE_KILL + WHILE_DOWN;
 
 /** The real entry point in a child process; resolves with its port once it listens. */
 function startApp(configPath: string): Promise<{ child: ChildProcess; port: number; output: () => string }> {
@@ -90,7 +93,7 @@ describe('微信客服: kill -9 mid-flight', () => {
       corpId: CORP_ID,
       agentId: AGENT_ID,
     });
-    for (let i = 1; i <= PER_CUSTOMER / 2; i++) {
+    for (let i = 1; i <= BEFORE_KILL; i++) {
       for (const customer of CUSTOMERS) say(customer, i);
       assert.equal((await client.kfEvent(wecom.kf.callbackToken(KF), KF)).status, 200);
     }
@@ -100,7 +103,7 @@ describe('微信客服: kill -9 mid-flight', () => {
     const beforeKill = wecom.kf.sent.length;
     assert.ok(beforeKill < CUSTOMERS.length * PER_CUSTOMER, 'the kill came while answers were still due');
     // While the app is down the customers go on writing; WeCom's callbacks fail.
-    for (let i = PER_CUSTOMER / 2 + 1; i <= PER_CUSTOMER; i++) for (const customer of CUSTOMERS) say(customer, i);
+    for (let i = BEFORE_KILL + 1; i <= PER_CUSTOMER; i++) for (const customer of CUSTOMERS) say(customer, i);
 
     openai.setLatency(0);
     const second = await startApp(configPath);
