@@ -1,15 +1,19 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
+import { channelRegistry } from '../../../../channels/registry.js';
 import { type KfMessageRaw, toKfMessage } from '../../../../channels/weworktop/kf/kf-message.js';
 import { replyMsgid } from '../../../../channels/weworktop/kf/kf-msgid.js';
 import { burstsOf } from '../../../../channels/weworktop/kf/kf-replier.js';
 import { KfSendBudget, SEND_WINDOW_MS } from '../../../../channels/weworktop/kf/kf-send-budget.js';
 import { planText } from '../../../../channels/weworktop/kf/kf-text.js';
 import { SqliteKfStore } from '../../../../channels/weworktop/kf/sqlite-kf-store.js';
+import { ConfigError } from '../../../../src/config/config-error.js';
+import { loadConfig } from '../../../../src/config/load-config.js';
 import { loadedByTheReplier } from '../../../../src/message.js';
+import { AES_KEY, AGENT_ID, CORP_ID, SECRET, TOKEN } from '../../../support/weworktop-harness.js';
 
 const customerText = (text: string, sendTime: number, msgid = `m${sendTime}${text}`) =>
   toKfMessage(
@@ -98,5 +102,35 @@ describe('微信客服 rules', () => {
     assert.deepEqual(again.token('wkB'), { token: 'T', at: 5 });
     assert.deepEqual(again.accounts(), ['wkA', 'wkB']);
     again.close();
+  });
+
+  test('weworktop.kf: off by default; a malformed account is one error line naming the key', async () => {
+    const load = (kf: Record<string, unknown>) => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'kf-config-'));
+      writeFileSync(
+        path.join(dir, 'config.json'),
+        JSON.stringify({
+          channel_type: 'weworktop',
+          weworktop: { corp_id: CORP_ID, corp_secret: SECRET, agent_id: AGENT_ID, token: TOKEN, aes_key: AES_KEY, kf },
+        }),
+      );
+      return loadConfig({ argv: [], env: {}, cwd: dir, channels: channelRegistry });
+    };
+    const { config } = await load({});
+    assert.deepEqual((config.weworktop as { kf: unknown }).kf, {
+      enabled: false,
+      accounts: [],
+      welcome_message: '',
+      handoff_keywords: ['人工', '转人工', '人工客服'],
+      handoff_message: '正在为您转接人工客服，请稍候。',
+      merge_window_ms: 1500,
+    });
+    await assert.rejects(
+      load({ enabled: true, accounts: ['kf-1'] }),
+      (error: Error) =>
+        error instanceof ConfigError &&
+        /^config error: weworktop\.kf\.accounts: expected accounts\[0\] to be an open_kfid/.test(error.message),
+    );
+    await assert.rejects(load({ merge_window_ms: -1 }), /weworktop\.kf\.merge_window_ms: expected a whole number >= 0/);
   });
 });
