@@ -7,13 +7,15 @@ export interface RawPayload {
 }
 
 /**
- * A line of a chat on the page. `chat` is "single:<user>" (the app route) or "group:<chatid>"
- * (the AI bot route). Bot markdown arrives as `html`, escaped and rendered on the server.
+ * A line of a chat on the page. `chat` is "single:<user>" (the app route), "group:<chatid>" (the
+ * AI bot route) or "kf:<external_userid>" (微信客服). Bot markdown arrives as `html`, escaped and
+ * rendered on the server.
  */
 export interface ChatEntry {
   id: string;
   chat: string;
-  from: 'user' | 'bot' | 'note';
+  /** servicer: a human at the 客服 desk writing to a WeChat customer. */
+  from: 'user' | 'bot' | 'note' | 'servicer';
   user: string;
   at: number;
   kind: 'text' | 'markdown' | 'image' | 'voice' | 'file' | 'stream' | 'note';
@@ -33,6 +35,7 @@ const MAX_LOG_LINES = 300;
 
 export const privateChat = (user: string) => `single:${user}`;
 export const groupChat = (chatId: string) => `group:${chatId}`;
+export const kfChat = (customer: string) => `kf:${customer}`;
 
 /** What the page shows: chat entries and the app's log lines, with a feed of changes for the browser. */
 export class ChatLog {

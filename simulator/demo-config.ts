@@ -20,6 +20,12 @@ export const DEMO_GROUP = { chatId: 'wrkSFfCgAAdemogroup01', name: '演示群' }
 /** The AI bot's display name: in groups WeCom delivers it only messages that @-mention it. */
 export const DEMO_BOT_NAME = 'bot';
 export const DEMO_USERS = ['zhangsan', 'lisi', 'wangwu'] as const;
+/** The 客服账号 WeChat customers talk to, and the customers (external_userid, WeChat nickname). */
+export const DEMO_KF = { openKfid: 'wkDemoKfAccount0001', name: '演示客服' } as const;
+export const DEMO_CUSTOMERS = [
+  { id: 'wmDemoCustomerXiaoming', nickname: '小明' },
+  { id: 'wmDemoCustomerXiaohong', nickname: '小红' },
+] as const;
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const HEX = '0123456789abcdef';
@@ -87,6 +93,7 @@ export function demoConfig(credentials: DemoCredentials, apiBase: string, core: 
       welcome_message: '你好！这是 weworktop 的本地演示：你发的消息会像企业微信一样加密、签名后回调给机器人。',
       bot: { token: credentials.botToken, aes_key: credentials.botAesKey, bot_id: credentials.botId },
       group_names: { [DEMO_GROUP.chatId]: DEMO_GROUP.name },
+      kf: { enabled: true, welcome_message: '您好，这里是演示客服（微信客服）。发「转人工」可以找人工客服。' },
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { BotResponse, FakeWeCom, SentMessage, UploadedMedia } from '../test/fakes/fake-wecom.js';
-import { privateChat, type ChatEntry, type ChatLog } from './chat-log.js';
+import { kfChat, privateChat, type ChatEntry, type ChatLog } from './chat-log.js';
 import { markdownToHtml } from './markdown-html.js';
 import type { MediaStore } from './media-store.js';
 
@@ -7,15 +7,20 @@ import type { MediaStore } from './media-store.js';
 const RESPONSE_POLL_MS = 200;
 
 const SEND_LABEL = 'message/send request body (API calls travel over HTTPS as plain JSON; only callbacks are encrypted)';
+const KF_SEND_LABEL = 'kf/send_msg request body (its own msgid per part: a retry is refused, never shown twice)';
+const KF_EVENT_LABEL = 'kf/send_msg_on_event (the code of an event or a transfer; no LLM)';
 
 /**
  * Turns what the bot sends to the (fake) WeCom API into chat entries: message/send for private
- * chats, response_url posts for AI bot messages answered outside their stream.
+ * chats, response_url posts for AI bot messages answered outside their stream, kf/send_msg and
+ * kf/send_msg_on_event for WeChat customers.
  */
 export class ReplyWatcher {
   private wecom: FakeWeCom | undefined;
   private readonly responseChats = new Map<string, { chat: string; user: string }>();
   private seenResponses = 0;
+  private seenKfSends = 0;
+  private seenKfEventSends = 0;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -81,6 +86,18 @@ export class ReplyWatcher {
     while (this.seenResponses < responses.length) {
       this.show(responses[this.seenResponses]!);
       this.seenResponses += 1;
+    }
+    const kf = this.wecom?.kf;
+    while (kf && this.seenKfSends < kf.sent.length) {
+      const sent = kf.sent[this.seenKfSends++]!;
+      const content = (sent.body.text as { content?: string } | undefined)?.content;
+      const raw = [{ label: KF_SEND_LABEL, content: JSON.stringify(sent.body, null, 2) }];
+      this.log.add({ chat: kfChat(sent.touser), from: 'bot', user: sent.touser, kind: 'text', text: content ?? `(${sent.msgtype} message; see the payload)`, raw });
+    }
+    while (kf && this.seenKfEventSends < kf.eventSends.length) {
+      const sent = kf.eventSends[this.seenKfEventSends++]!;
+      const raw = [{ label: KF_EVENT_LABEL, content: JSON.stringify({ code: sent.code, msgtype: 'text', text: { content: sent.content } }, null, 2) }];
+      this.log.add({ chat: kfChat(sent.touser), from: 'bot', user: sent.touser, kind: 'text', text: sent.content, raw });
     }
   }
 

@@ -1,4 +1,4 @@
-import { groupChat, privateChat } from './chat-log.js';
+import { groupChat, kfChat, privateChat } from './chat-log.js';
 
 export interface SilenceNote {
   chat: string;
@@ -7,12 +7,16 @@ export interface SilenceNote {
 
 /** The pipeline's "ignored: <reason>" lines, in the text format: `... [pipeline] ignored: reason id=.. from=.. group=..`. */
 const TEXT_LINE = /\[pipeline\] ignored: (.*?)((?: [a-z_]+=\S*)*)\s*$/;
+/** 微信客服's "not answered" and hand-over lines: `... [kf] 微信客服: the session is not the bot's (...); not answered id=.. customer=..`. */
+const KF_LINE = /\[kf\] 微信客服: ((?:the session is not the bot's|session handed to the servicers)[^=]*?) [a-z_]+=.*?\bcustomer=(\S+)/;
 
 /**
  * A message the pipeline decided not to answer says so in the log, and only there; the page shows
  * the same reason as a note in that chat, so a silent bot is never a mystery in the simulator.
  */
 export function silenceNote(line: string): SilenceNote | undefined {
+  const kf = KF_LINE.exec(line);
+  if (kf) return { chat: kfChat(kf[2]!), text: kf[1]! };
   const record = parse(line);
   if (!record) return undefined;
   const chat = record.group ? groupChat(record.group) : record.from ? privateChat(record.from) : undefined;

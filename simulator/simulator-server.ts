@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { ChatLog } from './chat-log.js';
 import type { GroupChatSender } from './group-chat-sender.js';
+import type { KfChatSender } from './kf-chat-sender.js';
 import type { MediaStore } from './media-store.js';
 import { readAsset } from './page-assets.js';
 import type { PrivateChatSender } from './private-chat-sender.js';
@@ -12,6 +13,9 @@ export interface SimulatorInfo {
   users: readonly string[];
   botName: string;
   groups: Array<{ chatId: string; name: string }>;
+  /** WeChat customers of the 客服账号 (微信客服): external_userid and nickname. */
+  customers: Array<{ id: string; nickname: string }>;
+  kfAccount: string;
   groupWhiteList: string[];
   groupPrefixes: string[];
   singlePrefixes: string[];
@@ -37,6 +41,7 @@ export interface SimulatorServerOptions {
   media: MediaStore;
   privateChats: PrivateChatSender;
   groupChats: GroupChatSender;
+  kfChats: KfChatSender;
 }
 
 export interface SimulatorServer {
@@ -81,7 +86,7 @@ export async function startSimulatorServer(options: SimulatorServerOptions): Pro
 }
 
 function buildServer(options: SimulatorServerOptions, feeds: Set<() => void>): FastifyInstance {
-  const { log, media, privateChats, groupChats, info } = options;
+  const { log, media, privateChats, groupChats, kfChats, info } = options;
   const server = Fastify({ bodyLimit: MAX_UPLOAD_BYTES, forceCloseConnections: true });
   // Uploads arrive as the file itself (the browser's File as the body), whatever its type.
   server.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
@@ -107,9 +112,17 @@ function buildServer(options: SimulatorServerOptions, feeds: Set<() => void>): F
     const user = userOf(body.user);
     const text = typeof body.text === 'string' ? body.text.trim() : '';
     if (!text || text.length > MAX_TEXT_CHARS) throw new BadRequest(`text must be 1 to ${MAX_TEXT_CHARS} characters`);
-    const entry = body.chat === 'group' ? await groupChats.text(user, chatIdOf(body.chatId), text) : await privateChats.text(user, text);
+    const entry = body.chat === 'group' ? await groupChats.text(user, chatIdOf(body.chatId), text) : body.chat === 'kf' ? await kfChats.text(user, text) : await privateChats.text(user, text);
     return { id: entry.id };
   });
+  // 微信客服: the customer opens the chat; a servicer writes (taking the session over) or ends the session.
+  server.post<{ Body: { user?: unknown } }>('/api/kf/enter', async (request) => ({ id: (await kfChats.enter(userOf(request.body?.user))).id }));
+  server.post<{ Body: { user?: unknown; text?: unknown } }>('/api/kf/servicer', async (request) => {
+    const text = typeof request.body?.text === 'string' ? request.body.text.trim() : '';
+    if (!text || text.length > MAX_TEXT_CHARS) throw new BadRequest(`text must be 1 to ${MAX_TEXT_CHARS} characters`);
+    return { id: (await kfChats.servicer(userOf(request.body?.user), text)).id };
+  });
+  server.post<{ Body: { user?: unknown } }>('/api/kf/end', async (request) => ({ id: (await kfChats.endSession(userOf(request.body?.user))).id }));
   server.post<{ Body: { user?: unknown } }>('/api/enter', async (request) => ({ id: (await privateChats.enter(userOf(request.body?.user))).id }));
   server.post<{ Querystring: { user?: string }; Body: Buffer }>('/api/voice', async (request) => {
     const entry = await privateChats.voice(userOf(request.query.user), uploadOf(request.body)).catch((error: Error) => {

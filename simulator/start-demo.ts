@@ -11,8 +11,9 @@ import { startFakeWeCom } from '../test/fakes/fake-wecom.js';
 import { channelRegistry } from '../channels/registry.js';
 import type { WeworktopConfig } from '../channels/weworktop/config.js';
 import { ChatLog } from './chat-log.js';
-import { DEMO_BOT_NAME, DEMO_GROUP, DEMO_USERS, demoConfig, generateCredentials, llmConfigured, userCoreKeys } from './demo-config.js';
+import { DEMO_BOT_NAME, DEMO_CUSTOMERS, DEMO_GROUP, DEMO_KF, DEMO_USERS, demoConfig, generateCredentials, llmConfigured, userCoreKeys } from './demo-config.js';
 import { GroupChatSender } from './group-chat-sender.js';
+import { KfChatSender } from './kf-chat-sender.js';
 import { MediaStore } from './media-store.js';
 import { noAnswerReason } from './no-answer-reason.js';
 import { PrivateChatSender } from './private-chat-sender.js';
@@ -76,6 +77,8 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
     let watcher: ReplyWatcher | undefined;
     const wecom = await startFakeWeCom({ corpId: credentials.corpId, apps: [{ agentId: credentials.agentId, secret: credentials.corpSecret }], onSend: (message, dropped) => watcher?.onSend(message, dropped) });
     cleanup.push(() => wecom.close());
+    wecom.kf.addAccount(DEMO_KF.openKfid, { name: DEMO_KF.name });
+    for (const customer of DEMO_CUSTOMERS) wecom.kf.addCustomer(customer.id, customer.nickname);
 
     // The config goes through the normal loader (and its checks), from a file only this demo uses.
     const dir = mkdtempSync(path.join(tmpdir(), 'weworktop-demo-'));
@@ -103,11 +106,14 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
       ...(options.pollMs ? { pollMs: options.pollMs } : {}),
     });
     cleanup.push(() => groupChats.close());
+    const kfChats = new KfChatSender({ callbackUrl: `${channelUrl}${section.callback_path}`, credentials, openKfid: DEMO_KF.openKfid, wecom, log });
 
     const info: SimulatorInfo = {
       users: DEMO_USERS,
       botName: DEMO_BOT_NAME,
       groups: [{ chatId: DEMO_GROUP.chatId, name: DEMO_GROUP.name }],
+      customers: DEMO_CUSTOMERS.map((customer) => ({ ...customer })),
+      kfAccount: DEMO_KF.name,
       groupWhiteList: app.config.group_name_white_list,
       groupPrefixes: app.config.group_chat_prefix,
       singlePrefixes: app.config.single_chat_prefix,
@@ -121,7 +127,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
       botCallbackUrl: `${channelUrl}${section.bot.callback_path}`,
       apiBase: wecom.url,
     };
-    const page = await startSimulatorServer({ host: HOST, port: pagePort(argv), info, log, media, privateChats, groupChats });
+    const page = await startSimulatorServer({ host: HOST, port: pagePort(argv), info, log, media, privateChats, groupChats, kfChats });
     // Closed first: no page request may reach a stopping app.
     cleanup.push(() => page.close());
 

@@ -56,6 +56,8 @@ export interface ReceiverContext {
   requestShutdown(reason: string): void;
   /** The config file read (absent when the config came from the environment alone), for hints that name it. */
   configFile?: string;
+  /** data_dir, resolved: where a channel keeps state of its own (e.g. a cursor) beside the inbox. */
+  dataDir: string;
 }
 
 export type IntakeResult = 'accepted' | 'duplicate' | 'busy' | 'limited';
@@ -108,10 +110,16 @@ export interface Replier extends ReplyTarget {
   revive(raw: unknown): NormalizedMessage | undefined;
   /** A short text to whoever sent the message stored as `raw` (a welcome, "busy, try again"). */
   notify(raw: unknown, text: string): Promise<void>;
-  /** Before the answer is made: throws (transient) while its replies could not go out anyway (no access token), so the LLM is not asked in vain. */
-  prepare?(message: NormalizedMessage): Promise<void>;
+  /**
+   * Before the answer is made: throws (transient) while its replies could not go out anyway (no
+   * access token), so the LLM is not asked in vain. "skip": the message is not the bot's to answer
+   * (a human took the conversation over): it is settled unanswered, the LLM not asked.
+   */
+  prepare?(message: NormalizedMessage): Promise<'skip' | undefined>;
+  /** How messages sent in quick succession merge into one answer (微信客服 customers write in bursts); absent: never. */
+  readonly bursts?: BurstMerging;
   /** Answering a message begins: where the growing answer goes, for channels that show it (an AI bot stream). */
-  begin?(message: NormalizedMessage, job: { replayed: boolean; receivedAt: number }): { onPartial?: (textSoFar: string) => void };
+  begin?(message: NormalizedMessage, job: { replayed: boolean; receivedAt: number; attempts: number }): { onPartial?: (textSoFar: string) => void };
   /**
    * Answering a message ended (answered, or given up after the apology). "receiver": the
    * receiving half confirms the delivery later (WeCom fetched the finished stream); until then the
@@ -123,6 +131,20 @@ export interface Replier extends ReplyTarget {
   /** For /readyz: whether replies can go out (e.g. an access token can be had). */
   ready?(): Promise<{ ok: boolean; reason?: string }>;
   close?(): Promise<void>;
+}
+
+/**
+ * Bursts: the answer runner holds a conversation's message until no more came for `windowMs`, then
+ * answers it with the messages queued behind it that continue the burst folded in, and settles
+ * them all with its answer (the stored answer names them, so a replay settles them too).
+ */
+export interface BurstMerging {
+  /** How long more of a burst may follow this message (ms); 0: it is answered alone. */
+  windowMs(message: NormalizedMessage): number;
+  /** Whether `next`, queued right behind `last` in its conversation, belongs to the same burst. */
+  continues(last: NormalizedMessage, next: NormalizedMessage): boolean;
+  /** The one message answered for the burst: the first one's id, the content of all. */
+  merge(burst: readonly NormalizedMessage[]): NormalizedMessage;
 }
 
 /** What the pipeline asks of a channel: what it can show, and delivery of a reply. */

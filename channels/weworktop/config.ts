@@ -1,6 +1,7 @@
 import type convict from 'convict';
 import { describeCredential, requiredText, FormatError, type CredentialPattern } from '../../src/config/formats.js';
 import { ConfigError } from '../../src/config/config-error.js';
+import { kfSchema, type KfConfig } from './kf/kf-config.js';
 
 /** One self-built app (自建应用) served by this process. */
 export interface AppCredentials {
@@ -30,6 +31,7 @@ export interface WeworktopConfig {
   max_clock_skew: number;
   bot: AiBotConfig;
   group_names: Record<string, string>;
+  kf: KfConfig;
 }
 
 /** The WeCom AI bot (智能机器人, API mode): the route that brings group chats. */
@@ -111,6 +113,7 @@ export const weworktopSchema: convict.Schema<WeworktopConfig> = {
     stream: { doc: 'Stream answers as they are written (else one reply through response_url).', format: 'flag', default: true, env: 'WEWORKTOP_BOT_STREAM' },
   },
   group_names: { doc: 'Names for group chat ids ({"wrkSFfCgAA...": "产品群"}), used by the white list and logs: WeCom gives bots no group names.', format: 'object', default: {} },
+  kf: kfSchema,
 };
 
 /** CoW's wechatcom_app keys, accepted at the root so its users can keep their config. */

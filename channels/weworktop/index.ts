@@ -1,12 +1,18 @@
 import type { ChannelModule } from '../../src/channel.js';
-import { cowKeyAliases, exampleValues as sectionExamples, weworktopSchema } from './config.js';
+import { cowKeyAliases, exampleValues as sectionExamples, type WeworktopConfig, weworktopSchema } from './config.js';
 import { weworktopCowCompat } from './cow-compat.js';
 
 export const configSchema = weworktopSchema as ChannelModule['configSchema'];
 export const keyAliases = cowKeyAliases;
 export const cow = weworktopCowCompat;
 export const exampleValues = sectionExamples;
-export const createReceiver: ChannelModule['createReceiver'] = async (context) => new (await import('./receiver.js')).WeworktopReceiver(context);
+export const createReceiver: ChannelModule['createReceiver'] = async (context) => {
+  const { WeworktopReceiver } = await import('./receiver.js');
+  const section = context.config.weworktop as WeworktopConfig;
+  // 微信客服's puller, and with it the WeCom API client, loads on the main thread only when it is on.
+  const kf = section.kf.enabled ? new (await import('./kf/kf-receiver.js')).KfReceiver(context, section) : undefined;
+  return new WeworktopReceiver(context, kf);
+};
 export const createReplier: ChannelModule['createReplier'] = async (context) => {
   const replier = new (await import('./replier.js')).WeworktopReplier(context);
   void replier.apps.checkAccessTokens();

@@ -5,6 +5,7 @@ import { AiBotReceiver } from './aibot/aibot-receiver.js';
 import { AppReceiver } from './app/app-receiver.js';
 import { appsOf, checkAiBotKeys, type WeworktopConfig } from './config.js';
 import { consoleHint } from './console-hint.js';
+import type { KfReceiver } from './kf/kf-receiver.js';
 
 /**
  * `channel_type: "weworktop"`, its receiving half: the callback routes of the WeCom self-built
@@ -19,10 +20,14 @@ export class WeworktopReceiver implements Receiver {
   private readonly aibot: AiBotReceiver | undefined;
   private readonly log: Logger;
 
-  constructor(private readonly context: ReceiverContext) {
+  constructor(
+    private readonly context: ReceiverContext,
+    /** 微信客服 (weworktop.kf), when on. */
+    private readonly kf?: KfReceiver,
+  ) {
     this.section = context.config.weworktop as WeworktopConfig;
     this.log = context.logger.child({ module: 'weworktop' });
-    this.apps = new AppReceiver(context, this.section, appsOf(this.section));
+    this.apps = new AppReceiver(context, this.section, appsOf(this.section), kf);
     this.aibot = checkAiBotKeys(this.section.bot)
       ? new AiBotReceiver({
           config: this.section.bot,
@@ -50,9 +55,12 @@ export class WeworktopReceiver implements Receiver {
     const appSection = appsOf(this.section);
     this.log.info(`weworktop: serving ${[...this.apps.paths, ...(this.aibot ? [this.aibot.path] : [])].join(',')} agents=${appSection.map((app) => app.agent_id).join(',')}`);
     this.log.info(consoleHint({ port, apps: appSection, cowPath: this.section.cow_callback_path, botPath: this.aibot?.path, configFile: this.context.configFile }));
+    // In the background: listing the accounts and the catch-up pulls never hold up the start.
+    void this.kf?.start().catch((error: Error) => this.log.error({ err: error.message }, '微信客服: starting the pulls failed; callbacks start them'));
   }
 
   async stop(): Promise<void> {
     this.aibot?.stop();
+    await this.kf?.stop();
   }
 }

@@ -1,4 +1,5 @@
-import type { ChannelCapabilities, Replier, ReplierContext, ReplyContext } from '../../src/channel.js';
+import type { BurstMerging, ChannelCapabilities, Replier, ReplierContext, ReplyContext } from '../../src/channel.js';
+import { createAmrEncoder } from '../../src/media/audio-codec.js';
 import type { NormalizedMessage } from '../../src/message.js';
 import type { Reply } from '../../src/reply.js';
 import { isAiBotMessage, type AiBotMessageRaw } from './aibot/aibot-message.js';
@@ -6,14 +7,18 @@ import { AiBotReplier } from './aibot/aibot-replier.js';
 import type { AppMessageRaw } from './app/app-message.js';
 import { AppReplier } from './app/app-replier.js';
 import { appsOf, checkAiBotKeys, type WeworktopConfig } from './config.js';
+import { isKfMessage, type KfMessageRaw } from './kf/kf-message.js';
+import { KfReplier } from './kf/kf-replier.js';
 import { createWeComHttp } from './wecom/http-client.js';
 
 /** Self-built apps send text, markdown, images, voice and files through message/send. */
 const APP_CAPABILITIES: ChannelCapabilities = { voice: true, image: true, file: true, streaming: false };
 /** The AI bot answers in streams of markdown and images; it cannot send voice or files. */
 const AIBOT_CAPABILITIES: ChannelCapabilities = { voice: false, image: true, file: false, streaming: true };
+/** 微信客服 sends text, images, voice (AMR) and files through kf/send_msg. */
+const KF_CAPABILITIES: ChannelCapabilities = { voice: true, image: true, file: true, streaming: false };
 
-type StoredRaw = AppMessageRaw | AiBotMessageRaw;
+type StoredRaw = AppMessageRaw | AiBotMessageRaw | KfMessageRaw;
 
 /**
  * `channel_type: "weworktop"`, its answering half (on the answer worker): each message goes back
@@ -23,7 +28,9 @@ type StoredRaw = AppMessageRaw | AiBotMessageRaw;
 export class WeworktopReplier implements Replier {
   readonly name = 'weworktop';
   readonly apps: AppReplier;
+  readonly bursts?: BurstMerging;
   private readonly aibot: AiBotReplier | undefined;
+  private readonly kf: KfReplier | undefined;
 
   constructor(context: ReplierContext) {
     const section = context.config.weworktop as WeworktopConfig;
@@ -31,24 +38,39 @@ export class WeworktopReplier implements Replier {
     this.aibot = checkAiBotKeys(section.bot)
       ? new AiBotReplier({ config: section.bot, groupNames: section.group_names, link: context.link, http: createWeComHttp({ timeoutMs: section.api_timeout * 1000, proxy: section.proxy }), logger: context.logger.child({ module: 'weworktop' }) })
       : undefined;
+    this.kf = section.kf.enabled
+      ? new KfReplier({
+          config: section.kf,
+          client: this.apps.apiOf(String(section.agent_id)),
+          link: context.link,
+          logger: context.logger,
+          encodeVoice: createAmrEncoder(context.config.ffmpeg_path),
+        })
+      : undefined;
+    if (this.kf) this.bursts = this.kf.bursts;
   }
 
   capabilitiesFor(message: NormalizedMessage): ChannelCapabilities {
+    if (isKfMessage(message)) return KF_CAPABILITIES;
     return isAiBotMessage(message) ? AIBOT_CAPABILITIES : APP_CAPABILITIES;
   }
 
   revive(raw: unknown): NormalizedMessage | undefined {
     const stored = raw as StoredRaw | null;
     if (stored?.route === 'aibot') return this.aibot?.revive(stored);
+    if (stored?.route === 'kf') return this.kf?.revive(stored);
     return stored?.route === 'app' ? this.apps.revive(stored) : undefined;
   }
 
-  async prepare(message: NormalizedMessage): Promise<void> {
+  async prepare(message: NormalizedMessage): Promise<'skip' | undefined> {
     const raw = message.raw as StoredRaw;
     if (raw.route === 'app') await this.apps.prepare(raw);
+    if (raw.route === 'kf' && this.kf) return this.kf.prepare(message);
+    return undefined;
   }
 
-  begin(message: NormalizedMessage, job: { replayed: boolean; receivedAt: number }): { onPartial?: (text: string) => void } {
+  begin(message: NormalizedMessage, job: { replayed: boolean; receivedAt: number; attempts: number }): { onPartial?: (text: string) => void } {
+    if (isKfMessage(message)) this.kf?.begin(message, job);
     return isAiBotMessage(message) && this.aibot ? this.aibot.begin(message, job) : {};
   }
 
@@ -59,6 +81,10 @@ export class WeworktopReplier implements Replier {
   async send(reply: Reply, context: ReplyContext): Promise<void> {
     const raw = context.message.raw as StoredRaw;
     if (raw.route === 'app') return this.apps.send(reply, raw, context.message.senderId, context.parts);
+    if (raw.route === 'kf') {
+      if (!this.kf) throw new Error('微信客服 reply while weworktop.kf.enabled is false');
+      return this.kf.send(reply, context.message, context.parts);
+    }
     if (!this.aibot) throw new Error('AI bot reply without an AI bot configured');
     return this.aibot.deliver(reply, context);
   }
@@ -66,6 +92,7 @@ export class WeworktopReplier implements Replier {
   async notify(raw: unknown, text: string): Promise<void> {
     const stored = raw as StoredRaw;
     if (stored.route === 'aibot') return this.aibot?.notify(stored.callback, text);
+    if (stored.route === 'kf') return this.kf?.notify(stored, text);
     await this.apps.notify(stored, text);
   }
 

@@ -9,7 +9,7 @@ const state = {
   info: undefined,
   entries: new Map(),
   chat: 'single',
-  /** Private chats already opened, so the app's enter_agent event is sent once per user. */
+  /** Private chats already opened, so the app's enter_agent event (or 微信客服's enter_session) is sent once per user. */
   entered: new Set(),
 };
 
@@ -18,7 +18,16 @@ function currentUser() {
 }
 
 function chatKey() {
+  if (state.chat === 'kf') return `kf:${currentUser()}`;
   return state.chat === 'group' ? `group:${$('chat-id').value.trim()}` : `single:${currentUser()}`;
+}
+
+/** The people of the "You are" list: WeCom members, or in the 微信客服 chat WeChat customers. */
+function fillUsers() {
+  const { info } = state;
+  const options = state.chat === 'kf' ? info.customers.map((customer) => el('option', { value: customer.id, textContent: `${customer.nickname} (${customer.id})` })) : info.users.map((user) => el('option', { value: user, textContent: user }));
+  $('user').replaceChildren(...options, el('option', { value: OTHER_USER, textContent: state.chat === 'kf' ? 'other customer…' : 'other user…' }));
+  $('custom-user').classList.add('hidden');
 }
 
 function el(tag, props = {}, children = []) {
@@ -47,7 +56,10 @@ function whitelisted(chatId) {
 function renderHeader() {
   const { info } = state;
   const user = currentUser();
-  if (state.chat === 'group') {
+  if (state.chat === 'kf') {
+    $('chat-title').textContent = `${user}: WeChat customer of ${info.kfAccount} (微信客服)`;
+    $('chat-hint').textContent = 'WeCom only tells the bot that something is new (kf_msg_or_event); the bot pulls it with kf/sync_msg and answers through kf/send_msg. "转人工" hands the session to a human; while the servicer has it, the bot stays silent.';
+  } else if (state.chat === 'group') {
     const chatId = $('chat-id').value.trim();
     const name = info.groups.find((group) => group.chatId === chatId)?.name;
     $('chat-title').textContent = name ? `${name} (group)` : `group ${chatId}`;
@@ -61,8 +73,9 @@ function renderHeader() {
     $('chat-hint').textContent = `single_chat_prefix [${prefixes}]${info.singlePrefixes.includes('') ? ': every message is answered' : ''}. ${voice}`;
   }
   for (const id of ['voice-label', 'image-label']) {
-    $(id).classList.toggle('disabled', state.chat === 'group');
-    $(id).title = state.chat === 'group' ? 'In groups the AI bot receives text only' : $(id).dataset.title;
+    const textOnly = state.chat !== 'single';
+    $(id).classList.toggle('disabled', textOnly);
+    $(id).title = state.chat === 'group' ? 'In groups the AI bot receives text only' : state.chat === 'kf' ? 'The simulated WeChat customer sends text' : $(id).dataset.title;
   }
 }
 
@@ -87,7 +100,8 @@ function mediaNode(item) {
 }
 
 function entryNode(entry) {
-  const who = entry.from === 'user' ? entry.user : entry.from === 'bot' ? (entry.chat.startsWith('group:') ? `@${state.info.botName}` : 'app') : '';
+  const bot = entry.chat.startsWith('group:') ? `@${state.info.botName}` : entry.chat.startsWith('kf:') ? state.info.kfAccount : 'app';
+  const who = entry.from === 'user' ? entry.user : entry.from === 'bot' ? bot : entry.from === 'servicer' ? `${entry.user} (servicer)` : '';
   const time = new Date(entry.at).toLocaleTimeString();
   const kind = entry.kind === 'text' || entry.kind === 'note' ? '' : entry.kind;
   const meta = el('div', { className: 'meta' }, entry.from === 'note' ? [] : [`${who} · ${time}`, ...(kind ? [el('span', { className: 'kind', textContent: kind })] : [])]);
@@ -131,9 +145,11 @@ function renderChat() {
   renderHeader();
   $('messages').replaceChildren();
   for (const entry of state.entries.values()) showEntry(entry);
-  if (state.chat === 'single' && currentUser() && !state.entered.has(currentUser())) {
-    state.entered.add(currentUser());
-    void api('/api/enter', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: currentUser() }) }).catch((error) => setStatus(error.message));
+  const opened = `${state.chat}:${currentUser()}`;
+  if (state.chat !== 'group' && currentUser() && !state.entered.has(opened)) {
+    state.entered.add(opened);
+    const path = state.chat === 'kf' ? '/api/kf/enter' : '/api/enter';
+    void api(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: currentUser() }) }).catch((error) => setStatus(error.message));
   }
 }
 
@@ -171,7 +187,8 @@ async function send(event) {
   if (!text) return;
   setStatus('');
   try {
-    await api('/api/send', {
+    const asServicer = state.chat === 'kf' && $('as-servicer').checked;
+    await api(asServicer ? '/api/kf/servicer' : '/api/send', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ user: currentUser(), chat: state.chat, chatId: $('chat-id').value.trim(), text }),
@@ -200,7 +217,7 @@ async function main() {
   const { info } = state;
   $('llm').textContent = `answers: ${info.llm}`;
   $('llm').classList.toggle('offline', info.offline);
-  $('user').replaceChildren(...info.users.map((user) => el('option', { value: user, textContent: user })), el('option', { value: OTHER_USER, textContent: 'other user…' }));
+  fillUsers();
   $('chat-id').value = info.groups[0]?.chatId ?? '';
   $('known-groups').replaceChildren(...info.groups.map((group) => el('option', { value: group.chatId, label: group.name })));
   renderFacts();
@@ -216,11 +233,16 @@ async function main() {
     radio.addEventListener('change', () => {
       state.chat = radio.value;
       $('group-settings').classList.toggle('hidden', state.chat !== 'group');
+      $('kf-settings').classList.toggle('hidden', state.chat !== 'kf');
+      fillUsers();
       $('text').placeholder = state.chat === 'group' ? `@${info.botName} your question` : 'Type a message';
       renderChat();
     });
   }
   $('composer').addEventListener('submit', send);
+  $('end-session').addEventListener('click', () => {
+    void api('/api/kf/end', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: currentUser() }) }).catch((error) => setStatus(error.message));
+  });
   $('voice').addEventListener('change', () => upload('voice', $('voice')));
   $('image').addEventListener('change', () => upload('image', $('image')));
   renderHeader();

@@ -92,6 +92,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
       intake,
       link: answers.link,
       requestShutdown: (reason) => options.onShutdownRequest?.(reason),
+      dataDir: path.resolve(cwd, config.data_dir),
       ...(source === EMBEDDED_DEFAULT ? {} : { configFile: source }),
     });
     // Before listening, so a user's new messages queue behind the ones left from the last run.

@@ -8,7 +8,8 @@ import { userMessages } from '../pipeline/user-messages.js';
 import { isTransient } from '../transient.js';
 import type { AnswerJob, NoticeJob } from './answer-dispatch.js';
 import { AnswerTiming } from './answer-timing.js';
-import { decodeOutcome, encodeOutcome } from './outcome.js';
+import { BurstCollector } from './burst-collector.js';
+import { decodeOutcome, encodeOutcome, type Outcome } from './outcome.js';
 
 export interface RetryPolicy {
   /** Tries per message before it is given up (and the user gets one apology). */
@@ -45,6 +46,7 @@ export interface AnswerRunnerOptions {
  */
 export class AnswerRunner {
   private readonly queue: KeyedWorkQueue;
+  private readonly bursts: BurstCollector;
   private readonly log: Logger;
   /** Set on shutdown: queued messages stay pending, retry waits end, running ones may finish. */
   private draining = false;
@@ -58,11 +60,15 @@ export class AnswerRunner {
       maxWaiting: Number.POSITIVE_INFINITY,
       onError: (error, key) => this.log.error({ session: key, err: (error as Error)?.stack ?? String(error) }, 'message handling failed'),
     });
+    this.bursts = new BurstCollector(options.replier.bursts, (job) => this.reviveQuietly(job));
   }
 
   /** Queued in its stored form: a backlog of thousands costs their JSON text, not rebuilt messages. */
   answer(job: AnswerJob): void {
+    this.bursts.queue(job);
     this.queue.enqueue(job.sessionKey, async () => {
+      // Covered by the answer to an earlier message of its burst, and settled with it.
+      if (this.bursts.starts(job)) return;
       const message = this.revive(job);
       if (message) await this.process(message, job);
     });
@@ -94,14 +100,23 @@ export class AnswerRunner {
     return undefined;
   }
 
+  /** A queued message looked at as a burst's possible next one: one that cannot be rebuilt is left to its own turn. */
+  private reviveQuietly(job: AnswerJob): NormalizedMessage | undefined {
+    try {
+      return this.options.replier.revive(JSON.parse(job.rawJson));
+    } catch {
+      return undefined;
+    }
+  }
+
   /**
    * One line per answer with where its time went: total (callback in → reply handed to the channel),
    * waited (LLM, speech, images, media), and the rest, the framework's own (queueing included).
    */
-  private logAnswered(job: AnswerJob, timing: AnswerTiming, retries: number): void {
+  private logAnswered(job: AnswerJob, timing: AnswerTiming, retries: number, covers: readonly string[]): void {
     if (timing.repliedAt === undefined || !this.log.isLevelEnabled('info')) return;
     const total = timing.repliedAt - job.receivedAt;
-    const fields = { id: job.id, total_ms: round(total), waited_ms: round(timing.waitedMs), ...(job.replayed || retries > 0 ? { replayed: job.replayed, retries } : { framework_ms: round(total - timing.waitedMs) }) };
+    const fields = { id: job.id, total_ms: round(total), waited_ms: round(timing.waitedMs), ...(job.replayed || retries > 0 ? { replayed: job.replayed, retries } : { framework_ms: round(total - timing.waitedMs) }), ...(covers.length > 0 ? { burst: covers.length + 1 } : {}) };
     this.log.info(fields, 'answered');
   }
 
@@ -110,22 +125,33 @@ export class AnswerRunner {
    * message, then delivers it part by part; a failure that may pass is retried with backoff, from
    * where it failed: the LLM is not asked again for a message whose answer is stored.
    */
-  private async process(message: NormalizedMessage, job: AnswerJob): Promise<void> {
+  private async process(received: NormalizedMessage, job: AnswerJob): Promise<void> {
     const { handler, replier, settlement } = this.options;
     const retry = replier.retriesFailures === false ? { ...this.options.retry, maxAttempts: 1 } : this.options.retry;
     let attempts = job.attempts;
-    let outcome = job.outcomeJson === undefined ? undefined : decodeOutcome(job.outcomeJson);
+    let outcome: Outcome | undefined = job.outcomeJson === undefined ? undefined : decodeOutcome(job.outcomeJson);
     let stored = outcome !== undefined;
     let partsSent = job.partsSent ?? 0;
-    const stream = replier.begin?.(message, job) ?? {};
+    const stream = replier.begin?.(received, job) ?? {};
+    if (outcome?.covers) this.bursts.adopt(job.sessionKey, outcome.covers);
+    const { message, covers } = outcome ? { message: received, covers: outcome.covers ?? [] } : await this.bursts.gather(received, job, this.drainSignal.signal);
+    // The burst's messages are settled with its first one, the same way.
+    const settle = (failed?: string, confirmedBy?: 'receiver') => {
+      settlement.settled(message.id, failed, confirmedBy);
+      for (const id of covers) settlement.settled(id, failed);
+    };
     for (;;) {
       if (this.draining) return;
       const finalAttempt = attempts + 1 >= retry.maxAttempts;
       const timing = new AnswerTiming();
       try {
         if (!outcome) {
-          await replier.prepare?.(message);
+          if ((await replier.prepare?.(message)) === 'skip') {
+            settle();
+            return;
+          }
           outcome = await handler.answer(message, replier, { ...stream, finalAttempt, timing });
+          if (covers.length > 0) outcome = { ...outcome, covers };
         }
         if (!stored) {
           await settlement.store(message.id, encodeOutcome(outcome));
@@ -138,8 +164,8 @@ export class AnswerRunner {
         });
         for (const reply of outcome.replies) await replier.send(reply, { message, sessionId: outcome.sessionId, parts });
         const delivery = replier.end?.(message, 'answered') ?? 'delivered';
-        settlement.settled(message.id, undefined, delivery === 'receiver' ? 'receiver' : undefined);
-        this.logAnswered(job, timing, attempts);
+        settle(undefined, delivery === 'receiver' ? 'receiver' : undefined);
+        this.logAnswered(job, timing, attempts, covers);
         return;
       } catch (error) {
         if (this.draining) return;
@@ -147,7 +173,7 @@ export class AnswerRunner {
         settlement.attempted(message.id);
         const reason = (error as Error)?.message ?? String(error);
         if (!isTransient(error) || attempts >= retry.maxAttempts) {
-          settlement.settled(message.id, reason);
+          settle(reason);
           this.log.error({ id: message.id, from: message.senderId, attempts, err: reason }, 'message given up; telling the user');
           await replier.send({ type: 'error', text: userMessages.gaveUp }, { message, sessionId: message.senderId }).catch((notice: Error) => this.log.warn({ err: notice.message }, 'apology could not be sent'));
           replier.end?.(message, 'given-up');

@@ -10,6 +10,8 @@ export interface Outcome {
   sessionId: string;
   /** In the order they go out: decorated, past the plugins' send hook. */
   replies: Reply[];
+  /** Messages of the same burst answered with this one (BurstMerging): settled with it. */
+  covers?: string[];
 }
 
 type StoredReply = Exclude<Reply, { data: Buffer }> | (Omit<Extract<Reply, { data: Buffer }>, 'data'> & { data: string });
@@ -17,11 +19,11 @@ type StoredReply = Exclude<Reply, { data: Buffer }> | (Omit<Extract<Reply, { dat
 /** As JSON text, binary data in Base64 (a Buffer's own JSON is an array of numbers). */
 export function encodeOutcome(outcome: Outcome): string {
   const replies: StoredReply[] = outcome.replies.map((reply) => ('data' in reply ? { ...reply, data: reply.data.toString('base64') } : reply));
-  return JSON.stringify({ sessionId: outcome.sessionId, replies });
+  return JSON.stringify({ sessionId: outcome.sessionId, replies, ...(outcome.covers?.length ? { covers: outcome.covers } : {}) });
 }
 
 export function decodeOutcome(json: string): Outcome {
-  const stored = JSON.parse(json) as { sessionId: string; replies: StoredReply[] };
+  const stored = JSON.parse(json) as { sessionId: string; replies: StoredReply[]; covers?: string[] };
   const replies = stored.replies.map((reply) => ('data' in reply ? { ...reply, data: Buffer.from(reply.data, 'base64') } : reply)) as Reply[];
-  return { sessionId: stored.sessionId, replies };
+  return { sessionId: stored.sessionId, replies, ...(stored.covers ? { covers: stored.covers } : {}) };
 }

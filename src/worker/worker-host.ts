@@ -63,6 +63,8 @@ export class AnswerWorkerHost implements AnswerDispatch {
   private readonly awaitingConfirmation = new Set<string>();
   /** Confirmed before the worker's report of the hand-over arrived. */
   private readonly confirmedEarly = new Set<string>();
+  /** Settled while still waiting in the backlog (covered by the answer to an earlier message of its burst). */
+  private readonly settledInBacklog = new Set<string>();
   private readonly maxInWorker: number;
   /** Set by a drain: what waits stays pending in the inbox, for the next start. */
   private draining = false;
@@ -277,7 +279,7 @@ export class AnswerWorkerHost implements AnswerDispatch {
       }
       this.backlog.shift();
       if (!entry) {
-        this.log.error({ id: waiting.id }, 'a waiting message is no longer pending in the inbox; skipped');
+        if (!this.settledInBacklog.delete(waiting.id)) this.log.error({ id: waiting.id }, 'a waiting message is no longer pending in the inbox; skipped');
         continue;
       }
       this.give({ id: entry.id, sessionKey: entry.sessionKey, rawJson: entry.rawJson, receivedAt: waiting.receivedAt, attempts: entry.attempts, replayed: waiting.replayed, ...answerOf(entry) });
@@ -295,7 +297,7 @@ export class AnswerWorkerHost implements AnswerDispatch {
         else if (report.confirmedBy !== 'receiver' || this.confirmedEarly.has(report.id)) inbox.markDone(report.id);
         else this.awaitingConfirmation.add(report.id);
         this.confirmedEarly.delete(report.id);
-        this.unsettled.delete(report.id);
+        if (!this.unsettled.delete(report.id) && this.backlog.size > 0) this.settledInBacklog.add(report.id);
         this.giveFromBacklog();
         if (this.outstanding === 0) this.idleWaiters.splice(0).forEach((wake) => wake());
         return;

@@ -1,5 +1,6 @@
 // The fake qyapi.weixin.qq.com: used by the tests, the benchmarks and the local simulator (npm run demo).
 import { randomBytes } from 'node:crypto';
+import { createFakeKf, type FakeKf, type FakeKfApi, type FakeKfSent, KF_APIS } from './fake-wecom-kf.js';
 import { json, readForm, sleep, startFakeServer, type FakeRequest, type FakeResponse, type FakeServerOptions } from './http-fake.js';
 
 export interface FakeWeComApp {
@@ -30,7 +31,7 @@ export interface BotResponse {
   body: Record<string, unknown>;
 }
 
-export type FakeApi = 'gettoken' | 'message/send' | 'media/upload' | 'media/get' | 'aibot/response';
+export type FakeApi = 'gettoken' | 'message/send' | 'media/upload' | 'media/get' | 'aibot/response' | FakeKfApi;
 
 /** A WeCom error answer, (with `body`) an answer that is not WeCom's JSON at all, or (`drop`) no answer. */
 export type InjectedError = (WeComErrorAnswer | ForeignAnswer | DroppedConnection) & {
@@ -79,6 +80,10 @@ export interface FakeWeCom {
   addMedia(mediaId: string, data: Buffer, contentType: string, fileName?: string): void;
   /** A fresh AI bot response_url (one use, like WeCom's). */
   responseUrl(): string;
+  /** 微信客服: accounts, customers, their messages, sessions, and what the bot sent them. */
+  kf: FakeKf;
+  /** Waits until `count` 微信客服 messages were sent (send_msg). */
+  waitForKfSent(count: number, timeoutMs?: number): Promise<FakeKfSent[]>;
   reset(): void;
   close(): Promise<void>;
 }
@@ -94,7 +99,7 @@ export interface FakeWeComOptions extends FakeServerOptions {
 const MAX_CONTENT_BYTES = 2048;
 const PER_USER_PER_MINUTE = 30;
 
-/** qyapi.weixin.qq.com as far as the channel uses it: gettoken, message/send, media, AI bot response_url. */
+/** qyapi.weixin.qq.com as far as the channel uses it: gettoken, message/send, media, AI bot response_url, 微信客服 (fake-wecom-kf.ts). */
 export async function startFakeWeCom(options: FakeWeComOptions): Promise<FakeWeCom> {
   const tokens = new Map<string, { agentId: string; expiresAt: number }>();
   const fetches = new Map<string, number>();
@@ -113,6 +118,7 @@ export async function startFakeWeCom(options: FakeWeComOptions): Promise<FakeWeC
   let sendCount = 0;
   const notify = () => waiters.forEach((wake) => wake());
   const ttl = options.tokenTtlSeconds ?? 7200;
+  const kf = createFakeKf({ notify });
 
   const fail = (api: FakeApi, request: FakeRequest): FakeResponse | undefined => {
     const queue = errors.get(api);
@@ -170,6 +176,7 @@ export async function startFakeWeCom(options: FakeWeComOptions): Promise<FakeWeC
     if (!('agentId' in auth)) return auth;
     const injected = fail(api, request);
     if (injected) return injected;
+    if (api.startsWith('kf/')) return kf.handle(api as FakeKfApi, JSON.parse(request.body.toString('utf8') || '{}') as Record<string, unknown>);
     if (api === 'message/send') return send(auth.agentId, JSON.parse(request.body.toString('utf8')) as Record<string, unknown>);
     if (api === 'media/upload') return upload(request);
     const item = media.get(request.query.get('media_id') ?? '');
@@ -212,7 +219,7 @@ export async function startFakeWeCom(options: FakeWeComOptions): Promise<FakeWeC
 
   const server = await startFakeServer((request) => {
     const api = request.path.replace(/^\/cgi-bin\//, '') as FakeApi;
-    if (['gettoken', 'message/send', 'media/upload', 'media/get', 'aibot/response'].includes(api)) return handle(api, request);
+    if (['gettoken', 'message/send', 'media/upload', 'media/get', 'aibot/response', ...KF_APIS].includes(api)) return handle(api, request);
     return json({ errcode: 404, errmsg: `fake WeCom has no ${request.method} ${request.path}` }, 404);
   }, options);
 
@@ -242,6 +249,8 @@ export async function startFakeWeCom(options: FakeWeComOptions): Promise<FakeWeC
     dropped,
     waitForSent: (count, timeoutMs = 3000) => waitFor(sent, count, timeoutMs, 'sent messages'),
     waitForBotResponses: (count, timeoutMs = 3000) => waitFor(botResponses, count, timeoutMs, 'response_url posts'),
+    kf: kf.kf,
+    waitForKfSent: (count, timeoutMs = 3000) => waitFor(kf.kf.sent, count, timeoutMs, '微信客服 messages (send_msg)'),
     injectError: (api, error) => errors.set(api, [...(errors.get(api) ?? []), { ...error, times: error.times ?? 1 }]),
     setLatency: (api, ms) => void latency.set(api, ms),
     expireTokens: () => tokens.forEach((entry) => (entry.expiresAt = 0)),
@@ -262,6 +271,7 @@ export async function startFakeWeCom(options: FakeWeComOptions): Promise<FakeWeC
       errors.clear();
       latency.clear();
       calls.clear();
+      kf.kf.reset();
     },
     close: () => server.close(),
   };

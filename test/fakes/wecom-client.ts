@@ -80,6 +80,11 @@ export class WeComAppClient {
     return this.post({ FromUserName: from, MsgType: 'event', Event: event, ...extra });
   }
 
+  /** 微信客服's callback: no sender, no content, only "pull this account" and a token for the pull. */
+  kfEvent(token: string, openKfid: string, options: PostOptions = {}): Promise<ClientResponse> {
+    return this.post({ MsgType: 'event', Event: 'kf_msg_or_event', Token: token, OpenKfId: openKfid }, options);
+  }
+
   sendImage(from: string, mediaId: string): Promise<ClientResponse> {
     return this.post({ FromUserName: from, MsgType: 'image', PicUrl: `https://wework.qpic.cn/${mediaId}`, MediaId: mediaId, MsgId: msgId() });
   }

@@ -103,4 +103,24 @@ describe('the simulator page in a real browser (headless chromium)', { skip }, (
     await reply.locator('summary').click();
     assert.match(await reply.locator('.payloads').innerText(), /answer, decrypted[\s\S]*"msgtype": "stream"[\s\S]*"finish": true/);
   });
+
+  test('a WeChat customer (微信客服): the welcome, the answer pulled and sent, a servicer taking over and ending the session', async () => {
+    await page.check('input[name=chat][value=kf]');
+    await page.locator('#chat-title', { hasText: 'WeChat customer' }).waitFor();
+    await botReply('演示客服').waitFor({ timeout: 10_000 });
+    await page.fill('#text', '请问怎么退货？');
+    await page.click('#send');
+    await botReply('怎么退货').waitFor({ timeout: 10_000 });
+    await page.check('#as-servicer');
+    await page.fill('#text', '您好，我来帮您处理退货');
+    await page.click('#send');
+    await page.locator('.msg.from-servicer', { hasText: '我来帮您处理退货' }).waitFor();
+    await page.uncheck('#as-servicer');
+    await page.fill('#text', '好的，谢谢');
+    await page.click('#send');
+    await page.locator('.msg.note', { hasText: "the session is not the bot's" }).waitFor({ timeout: 10_000 });
+    await page.click('#end-session');
+    await page.locator('.msg.note', { hasText: 'ended the session' }).waitFor();
+    await page.screenshot({ path: path.join(OUTPUT, 'simulator-kf.png') });
+  });
 });

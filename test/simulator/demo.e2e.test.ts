@@ -149,6 +149,33 @@ describe('the local WeCom simulator, offline (no LLM configured)', () => {
     assert.match(reply.text, /看不了图片/);
   });
 
+  test('a WeChat customer (微信客服): the welcome, kf_msg_or_event then the pull, the answer through kf/send_msg; a servicer silences the bot until the session ends', async () => {
+    const customer = 'wmDemoCustomerXiaoming';
+    const chat = `kf:${customer}`;
+    const opened = await post(run, '/api/kf/enter', { user: customer });
+    const welcome = await waitFor(run, botIn(chat, String(opened.body.id)), 'the welcome');
+    assert.match(welcome.text, /演示客服/);
+    assert.match(label(welcome, 'send_msg_on_event'), /"code": "CODE_welcome_/);
+    const sent = await post(run, '/api/send', { user: customer, chat: 'kf', text: '我的快递到哪了' });
+    assert.equal(sent.status, 200, JSON.stringify(sent.body));
+    const reply = await waitFor(run, botIn(chat, String(sent.body.id)), 'the answer');
+    assert.match(reply.text, /问题是：「我的快递到哪了」/);
+    assert.match(label(reply, 'kf/send_msg'), /"msgid": "wt[\w-]+"/);
+    const mine = (await entries(run)).find((entry) => entry.id === sent.body.id)!;
+    assert.match(label(mine, 'decrypted'), /<Event><!\[CDATA\[kf_msg_or_event\]\]><\/Event><Token>/);
+    assert.ok(run.logs.some((line) => /微信客服: message received .*nickname=小明/.test(line)), 'the nickname from customer/batchget');
+
+    await post(run, '/api/kf/servicer', { user: customer, text: '您好，我是人工客服' });
+    const asked = await post(run, '/api/send', { user: customer, chat: 'kf', text: '好的谢谢' });
+    const note = await waitFor(run, (all) => all.find((entry) => entry.chat === chat && entry.from === 'note' && Number(entry.id.slice(1)) > Number(String(asked.body.id).slice(1))), 'the silence note');
+    assert.match(note.text, /the session is not the bot's/);
+    const ended = await post(run, '/api/kf/end', { user: customer });
+    const again = await post(run, '/api/send', { user: customer, chat: 'kf', text: '还在吗' });
+    assert.ok(Number(String(again.body.id).slice(1)) > Number(String(ended.body.id).slice(1)));
+    const back = await waitFor(run, botIn(chat, String(again.body.id)), 'the bot answering again');
+    assert.match(back.text, /问题是：「还在吗」/);
+  });
+
   test('opening a private chat sends enter_agent, answered with the welcome message', async () => {
     const opened = await post(run, '/api/enter', { user: 'zhaoliu' });
     const welcome = await waitFor(run, botIn('single:zhaoliu', String(opened.body.id)), 'the welcome');

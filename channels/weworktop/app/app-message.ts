@@ -1,4 +1,5 @@
 import type { MediaHandle, MessageKind, NormalizedMessage } from '../../../src/message.js';
+import type { MediaLoader } from '../wecom/media-loader.js';
 
 /** What the channel keeps opaque on NormalizedMessage.raw: enough to answer through the right app. */
 export interface AppMessageRaw {
@@ -7,7 +8,6 @@ export interface AppMessageRaw {
   fields: Record<string, string>;
 }
 
-export type MediaLoader = (mediaId: string, kind: 'image' | 'voice' | 'video' | 'file') => MediaHandle['load'];
 
 const MIME_BY_KIND = { image: 'image/jpeg', voice: 'audio/amr', video: 'video/mp4', file: 'application/octet-stream' } as const;
 

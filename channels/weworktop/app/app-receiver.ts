@@ -27,6 +27,8 @@ export class AppReceiver {
     private readonly context: ReceiverContext,
     private readonly section: WeworktopConfig,
     apps: AppCredentials[],
+    /** 微信客服, when on: its events arrive on the apps' callback URLs. */
+    private readonly kf?: { accept(fields: Record<string, string>): void },
   ) {
     this.log = context.logger.child({ module: 'weworktop' });
     this.apps = apps.map((credentials) => ({ credentials, crypto: new WeComCrypto({ token: credentials.token, encodingAesKey: credentials.aes_key, receiveId: section.corp_id }) }));
@@ -48,6 +50,7 @@ export class AppReceiver {
           maxClockSkew: this.section.max_clock_skew,
           logger: this.context.logger,
           accept: (fields) => this.accept(fields, app.credentials.agent_id),
+          ...(this.kf ? { acceptKf: (fields: Record<string, string>) => this.kf!.accept(fields) } : {}),
         });
       }
     }

@@ -3,15 +3,12 @@ import type { Logger } from '../../../src/logger.js';
 import { createAmrEncoder } from '../../../src/media/audio-codec.js';
 import type { NormalizedMessage } from '../../../src/message.js';
 import type { Reply } from '../../../src/reply.js';
-import { isTransient } from '../../../src/transient.js';
-import { UserFacingError } from '../../../src/user-facing-error.js';
 import type { AppCredentials, WeworktopConfig } from '../config.js';
 import { WeComApiClient } from '../wecom/api-client.js';
-import { toAppMessage, type AppMessageRaw, type MediaLoader } from './app-message.js';
-import { ReplySender, UPLOAD_LIMITS } from './reply-sender.js';
+import { mediaLoader } from '../wecom/media-loader.js';
+import { toAppMessage, type AppMessageRaw } from './app-message.js';
+import { ReplySender } from './reply-sender.js';
 import { SendPacer } from './send-pacer.js';
-
-const KIND_NAMES = { image: '图片', voice: '语音', video: '视频', file: '文件' } as const;
 
 interface SendingApp {
   credentials: AppCredentials;
@@ -50,7 +47,7 @@ export class AppReplier {
 
   revive(raw: AppMessageRaw): NormalizedMessage | undefined {
     const app = this.apps.get(raw.agentId);
-    return app ? toAppMessage(raw.fields, app.credentials.agent_id, this.mediaLoader(app)) : undefined;
+    return app ? toAppMessage(raw.fields, app.credentials.agent_id, mediaLoader(app.api, this.log)) : undefined;
   }
 
   /** An app's replies need its access token: without one the LLM is not asked yet. */
@@ -96,22 +93,17 @@ export class AppReplier {
     for (const app of this.apps.values()) app.api.close();
   }
 
+  /** An app's API client: 微信客服 goes through the primary app's, sharing its access token. */
+  apiOf(agentId: string): WeComApiClient {
+    const app = this.apps.get(agentId);
+    if (!app) throw new Error(`no app with agent id ${agentId}`);
+    return app.api;
+  }
+
   private appOf(raw: AppMessageRaw): SendingApp {
     const app = this.apps.get(raw.agentId);
     if (!app) throw new Error(`no app with agent id ${raw.agentId}`);
     return app;
-  }
-
-  private mediaLoader(app: SendingApp): MediaLoader {
-    return (mediaId, kind) => async () => {
-      try {
-        return (await app.api.downloadMedia(mediaId, UPLOAD_LIMITS[kind] * 2)).data;
-      } catch (error) {
-        this.log.warn({ mediaId, kind, err: describe(error) }, 'media download failed');
-        // An outage (-1, 5xx) is retried with the message; the user hears this sentence on its last try.
-        throw new UserFacingError(`没能从企业微信取到这条${KIND_NAMES[kind]}，请再发一次。`, { cause: error, transient: isTransient(error) });
-      }
-    };
   }
 }
 

@@ -13,7 +13,12 @@ export interface AppCallbackRoute {
   logger: Logger;
   /** Takes a verified, decrypted message; resolves once it is stored (the work goes to the queue). */
   accept(fields: Record<string, string>): Promise<void>;
+  /** Takes a 微信客服 event (kf_msg_or_event, kf_account_auth_change) when weworktop.kf is on; it stores what it needs before returning. */
+  acceptKf?(fields: Record<string, string>): void;
 }
+
+/** 微信客服's events come to the app's callback URL; kf_msg_or_event names no sender. */
+const KF_EVENTS = new Set(['kf_msg_or_event', 'kf_account_auth_change']);
 
 /**
  * The self-built app's "receive messages" URL: GET verifies the URL, POST delivers encrypted XML.
@@ -32,8 +37,13 @@ export function registerAppCallback(server: FastifyInstance, route: AppCallbackR
       const plaintext = route.crypto.openCallback(query, envelope.encrypt);
       requireFresh(query.timestamp, route.maxClockSkew);
       const fields = parseMessageXml(plaintext);
+      if (fields.MsgType?.toLowerCase() === 'event' && KF_EVENTS.has(fields.Event ?? '')) {
+        if (route.acceptKf) route.acceptKf(fields);
+        else log.info({ event: fields.Event }, '微信客服 event while weworktop.kf.enabled is false: acknowledged, not handled');
+        return reply.status(200).send('');
+      }
       if (!hasSender(fields)) {
-        log.info({ event: fields.Event ?? '' }, 'event without a sender (e.g. 微信客服 kf_msg_or_event): acknowledged, not handled');
+        log.info({ event: fields.Event ?? '' }, 'event without a sender: acknowledged, not handled');
         return reply.status(200).send('');
       }
       await route.accept(fields);
@@ -46,7 +56,7 @@ export function registerAppCallback(server: FastifyInstance, route: AppCallbackR
 
 /**
  * A user's message names its sender (FromUserName): one without is refused, never answered to "".
- * Some events carry none by design (微信客服's kf_msg_or_event): false, to be acknowledged and left.
+ * An event without one is acknowledged and left (false).
  */
 function hasSender(fields: Record<string, string>): boolean {
   if ((fields.FromUserName ?? '').trim() !== '') return true;

@@ -5,11 +5,10 @@ import { markdownToText } from './markdown-to-text.js';
 import type { SendPacer } from './send-pacer.js';
 import { splitUtf8 } from '../wecom/split-utf8.js';
 import type { WeComApiClient } from '../wecom/api-client.js';
+import { UPLOAD_LIMITS } from '../wecom/media-loader.js';
 
 /** message/send text and markdown content is cut at 2048 bytes by WeCom ("超过将截断"). */
 export const MAX_TEXT_BYTES = 2048;
-/** media/upload limits (bytes). */
-export const UPLOAD_LIMITS = { image: 10 * 1024 * 1024, voice: 2 * 1024 * 1024, video: 10 * 1024 * 1024, file: 20 * 1024 * 1024 } as const;
 
 export interface ReplySenderOptions {
   api: WeComApiClient;

@@ -68,6 +68,15 @@ export class WeComApiClient {
     return result;
   }
 
+  /**
+   * Any JSON API of the app (kf/sync_msg, kf/send_msg...): POST `body` to /cgi-bin/`api`, the
+   * answer when errcode is 0. `resend: false` for a call that must not go twice (a send with our
+   * own msgid): a dropped connection is then an error of its own (-1), not a quick retry.
+   */
+  async postJson<T extends object>(api: string, body: Record<string, unknown>, options: { resend?: boolean } = {}): Promise<WeComAnswer & T> {
+    return this.call(api, { method: 'POST', url: `/cgi-bin/${api}`, data: body }, jsonAnswer<WeComAnswer & T>, options.resend === false ? 0 : this.retries);
+  }
+
   async uploadMedia(type: 'image' | 'voice' | 'video' | 'file', data: Buffer, fileName: string, contentType: string): Promise<string> {
     const result = await this.call(
       'media/upload',
@@ -104,7 +113,7 @@ export class WeComApiClient {
     closeWeComHttp(this.http);
   }
 
-  private async call<T>(api: string, request: AxiosRequest | (() => AxiosRequest), decode: Decode<T>): Promise<T> {
+  private async call<T>(api: string, request: AxiosRequest | (() => AxiosRequest), decode: Decode<T>, retries = this.retries): Promise<T> {
     let tokenRetried = false;
     for (let dropped = 0; ; ) {
       const token = await this.tokens.get();
@@ -120,7 +129,7 @@ export class WeComApiClient {
           throw new WeComApiError(api, MEDIA_TOO_LARGE, `larger than the ${config.maxContentLength}-byte limit`);
         }
         const failure = this.withoutSecrets(error instanceof WeComApiError ? error : new WeComApiError(api, -1, `network: ${(error as Error).message}`), token);
-        if (isDroppedConnection(error) && dropped < this.retries) {
+        if (isDroppedConnection(error) && dropped < retries) {
           await this.quickRetryWait(api, dropped++, failure);
           continue;
         }

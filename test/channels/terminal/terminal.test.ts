@@ -1,5 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { tmpdir } from 'node:os';
 import { PassThrough } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TerminalReceiver } from '../../../channels/terminal/receiver.js';
@@ -31,7 +32,7 @@ async function atKeyboard() {
   const logger = createLogger({ level: 'silent' });
   const rules = new ConfiguredRules(config);
   const intake = new MessageIntake({ channel: 'terminal', rules, logger, inbox: new MemoryInbox(), answers, maxOutstanding: 100, rateLimitPerMinute: 0 });
-  const context: ReceiverContext = { config, logger, rules, intake, link: answers.link, requestShutdown: () => {} };
+  const context: ReceiverContext = { config, logger, rules, intake, link: answers.link, requestShutdown: () => {}, dataDir: tmpdir() };
   const input = Object.assign(new PassThrough(), { isTTY: true });
   const output = new PassThrough();
   let shown = '';

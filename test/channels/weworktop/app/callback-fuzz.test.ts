@@ -195,13 +195,22 @@ describe('app callback POST: signed messages without a sender', () => {
     for (const msgtype of ['text', 'image', 'voice', 'video', 'file', 'location', 'link', 'newkind']) assert.ok(refused.includes(`signed ${msgtype} message without a sender`), `${msgtype}: ${refused}`);
   });
 
-  test('an event without a sender by design (微信客服 kf_msg_or_event) is acknowledged and goes no further', async () => {
+  test('微信客服\'s kf_msg_or_event (no sender by design) with kf off is acknowledged and goes no further', async () => {
     const before = h.logs.length;
     const response = await send({ MsgType: 'event', Event: 'kf_msg_or_event', Token: 'ENCApHxnGDNAVNY4AaSJKj4Tb5mwsEMzxhFmHVGcra996NR', OpenKfId: 'wkAJ2GCAAAZSfhHCt7IFSvLKtMPxyJTw' });
     assert.equal(response.status, 200, response.body);
     const lines = h.logs.slice(before).join('');
     assert.doesNotMatch(lines, /message received/, 'not queued as a message from ""');
-    assert.match(lines, /event without a sender .*event=kf_msg_or_event/);
+    assert.match(lines, /微信客服 event while weworktop.kf.enabled is false: acknowledged, not handled .*event=kf_msg_or_event/);
+  });
+
+  test('another event without a sender is acknowledged and goes no further', async () => {
+    const before = h.logs.length;
+    const response = await send({ MsgType: 'event', Event: 'some_future_event' });
+    assert.equal(response.status, 200, response.body);
+    const lines = h.logs.slice(before).join('');
+    assert.doesNotMatch(lines, /message received/, 'not queued as a message from ""');
+    assert.match(lines, /event without a sender: acknowledged, not handled .*event=some_future_event/);
   });
 });
 

@@ -1,0 +1,88 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { BurstMerging } from '../channel.js';
+import type { NormalizedMessage } from '../message.js';
+import type { AnswerJob } from './answer-dispatch.js';
+import { wallClockMs } from './answer-timing.js';
+
+/** However chatty the sender, the first message of a burst waits at most this many windows. */
+const MAX_WAIT_WINDOWS = 4;
+
+/** The message to answer for a burst, and the ids it covers beside its own. */
+export interface Burst {
+  message: NormalizedMessage;
+  covers: string[];
+}
+
+/**
+ * The answer runner's view of bursts (BurstMerging): the jobs each conversation has queued and
+ * not started, which of them an earlier answer covers, and the wait for a burst to end. Without
+ * a channel's BurstMerging it keeps nothing and every message is its own burst.
+ */
+export class BurstCollector {
+  private readonly queued = new Map<string, AnswerJob[]>();
+  /** Covered by an earlier message's answer: settled with it, never answered alone. */
+  private readonly covered = new Set<string>();
+
+  constructor(
+    private readonly merging: BurstMerging | undefined,
+    private readonly revive: (job: AnswerJob) => NormalizedMessage | undefined,
+  ) {}
+
+  /** A job joins its conversation's queue. */
+  queue(job: AnswerJob): void {
+    if (!this.merging) return;
+    const jobs = this.queued.get(job.sessionKey);
+    if (jobs) jobs.push(job);
+    else this.queued.set(job.sessionKey, [job]);
+  }
+
+  /** A job's turn came: true when an earlier answer covers it (it was settled with that answer). */
+  starts(job: AnswerJob): boolean {
+    this.remove(job.sessionKey, [job.id]);
+    return this.covered.delete(job.id);
+  }
+
+  /** A stored answer names the messages it covers (a replay): they wait for it, not for their own. */
+  adopt(sessionKey: string, covers: readonly string[]): void {
+    for (const id of covers) this.covered.add(id);
+    this.remove(sessionKey, covers);
+  }
+
+  /**
+   * Waits until the conversation was quiet for the burst window (at most MAX_WAIT_WINDOWS from the
+   * first message's arrival), then folds in the messages queued behind `first` that continue it.
+   */
+  async gather(first: NormalizedMessage, job: AnswerJob, signal: AbortSignal): Promise<Burst> {
+    const windowMs = this.merging?.windowMs(first) ?? 0;
+    if (!this.merging || windowMs <= 0) return { message: first, covers: [] };
+    const deadline = job.receivedAt + MAX_WAIT_WINDOWS * windowMs;
+    for (;;) {
+      const lastArrival = Math.max(job.receivedAt, ...(this.queued.get(job.sessionKey) ?? []).map((queued) => queued.receivedAt));
+      const waitMs = Math.min(lastArrival + windowMs, deadline) - wallClockMs();
+      if (waitMs <= 0 || signal.aborted) break;
+      await sleep(waitMs, undefined, { signal }).catch(() => undefined);
+    }
+    if (signal.aborted) return { message: first, covers: [] };
+    const burst = [first];
+    const covers: string[] = [];
+    for (const next of this.queued.get(job.sessionKey) ?? []) {
+      // A message answered before (a replay) keeps its own answer.
+      if (next.outcomeJson !== undefined) break;
+      const message = this.revive(next);
+      if (!message || !this.merging.continues(burst.at(-1)!, message)) break;
+      burst.push(message);
+      covers.push(next.id);
+    }
+    if (covers.length === 0) return { message: first, covers };
+    this.adopt(job.sessionKey, covers);
+    return { message: this.merging.merge(burst), covers };
+  }
+
+  private remove(sessionKey: string, ids: readonly string[]): void {
+    const jobs = this.queued.get(sessionKey);
+    if (!jobs) return;
+    const left = jobs.filter((queued) => !ids.includes(queued.id));
+    if (left.length > 0) this.queued.set(sessionKey, left);
+    else this.queued.delete(sessionKey);
+  }
+}
