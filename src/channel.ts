@@ -22,6 +22,8 @@ export interface ChannelModule {
   exampleValues?: Record<string, string>;
   /** false: no per-user rate limit (rate_limit_per_minute), for a channel of one local user (the terminal). */
   rateLimited?: boolean;
+  /** Checks across the section's keys that convict cannot make one key at a time; throws a ConfigError. */
+  checkConfig?(config: AppConfig): void;
   createReceiver(context: ReceiverContext): Promise<Receiver>;
   createReplier(context: ReplierContext): Promise<Replier>;
 }

@@ -1,45 +1,68 @@
 import type { ChannelCapabilities, Replier, ReplierContext, ReplyContext } from '../../src/channel.js';
 import type { NormalizedMessage } from '../../src/message.js';
 import type { Reply } from '../../src/reply.js';
-import { isAiBotMessage, type AiBotMessageRaw } from './aibot/aibot-message.js';
+import { type AiBotMessageRaw, isAiBotMessage } from './aibot/aibot-message.js';
 import { AiBotReplier } from './aibot/aibot-replier.js';
+import { type AiBotWsMessageRaw, isAiBotWsMessage } from './aibot-ws/ws-message.js';
+import { AiBotWsReplier } from './aibot-ws/ws-replier.js';
 import type { AppMessageRaw } from './app/app-message.js';
 import { AppReplier } from './app/app-replier.js';
-import { appsOf, checkAiBotKeys, type WeworktopConfig } from './config.js';
+import { appsOf, checkAiBotKeys, type WeworktopConfig, wsBotsOf } from './config.js';
 import { createWeComHttp } from './wecom/http-client.js';
 
 /** Self-built apps send text, markdown, images, voice and files through message/send. */
 const APP_CAPABILITIES: ChannelCapabilities = { voice: true, image: true, file: true, streaming: false };
 /** The AI bot answers in streams of markdown and images; it cannot send voice or files. */
 const AIBOT_CAPABILITIES: ChannelCapabilities = { voice: false, image: true, file: false, streaming: true };
+/** On its long connection the AI bot uploads media itself: images and files too. */
+const AIBOT_WS_CAPABILITIES: ChannelCapabilities = { voice: false, image: true, file: true, streaming: true };
 
-type StoredRaw = AppMessageRaw | AiBotMessageRaw;
+type StoredRaw = AppMessageRaw | AiBotMessageRaw | AiBotWsMessageRaw;
 
 /**
  * `channel_type: "weworktop"`, its answering half (on the answer worker): each message goes back
- * the way it came, through its app (message/send) or the AI bot (stream, response_url). Messages
- * come here as their stored form and are rebuilt with media loaders.
+ * the way it came, through its app (message/send), the AI bot's callback route (stream,
+ * response_url) or its long connection. Messages come here as their stored form and are rebuilt
+ * with media loaders.
  */
 export class WeworktopReplier implements Replier {
   readonly name = 'weworktop';
   readonly apps: AppReplier;
   private readonly aibot: AiBotReplier | undefined;
+  private readonly aibotWs: AiBotWsReplier | undefined;
 
   constructor(context: ReplierContext) {
     const section = context.config.weworktop as WeworktopConfig;
-    this.apps = new AppReplier(context, section, appsOf(section));
+    const apps = appsOf(section);
+    this.apps = new AppReplier(context, section, apps);
+    const http = () => createWeComHttp({ timeoutMs: section.api_timeout * 1000, proxy: section.proxy });
+    const logger = context.logger.child({ module: 'weworktop' });
     this.aibot = checkAiBotKeys(section.bot)
-      ? new AiBotReplier({ config: section.bot, groupNames: section.group_names, link: context.link, http: createWeComHttp({ timeoutMs: section.api_timeout * 1000, proxy: section.proxy }), logger: context.logger.child({ module: 'weworktop' }) })
+      ? new AiBotReplier({ config: section.bot, groupNames: section.group_names, link: context.link, http: http(), logger })
       : undefined;
+    const wsBots = wsBotsOf(section);
+    this.aibotWs =
+      wsBots.length > 0
+        ? new AiBotWsReplier({
+            bots: wsBots,
+            groupNames: section.group_names,
+            link: context.link,
+            http: http(),
+            logger,
+            // Bot first, app fallback: a DM the bot cannot deliver reaches the user through the app.
+            appFallback: apps.length > 0 ? (reply, userId) => this.apps.sendToUser(reply, userId) : undefined,
+          })
+        : undefined;
   }
 
   capabilitiesFor(message: NormalizedMessage): ChannelCapabilities {
-    return isAiBotMessage(message) ? AIBOT_CAPABILITIES : APP_CAPABILITIES;
+    return isAiBotWsMessage(message) ? AIBOT_WS_CAPABILITIES : isAiBotMessage(message) ? AIBOT_CAPABILITIES : APP_CAPABILITIES;
   }
 
   revive(raw: unknown): NormalizedMessage | undefined {
     const stored = raw as StoredRaw | null;
     if (stored?.route === 'aibot') return this.aibot?.revive(stored);
+    if (stored?.route === 'aibot-ws') return this.aibotWs?.revive(stored);
     return stored?.route === 'app' ? this.apps.revive(stored) : undefined;
   }
 
@@ -49,16 +72,22 @@ export class WeworktopReplier implements Replier {
   }
 
   begin(message: NormalizedMessage, job: { replayed: boolean; receivedAt: number }): { onPartial?: (text: string) => void } {
+    if (isAiBotWsMessage(message)) return this.aibotWs?.begin(message, job) ?? {};
     return isAiBotMessage(message) && this.aibot ? this.aibot.begin(message, job) : {};
   }
 
   end(message: NormalizedMessage, result: 'answered' | 'given-up'): 'delivered' | 'receiver' {
+    if (isAiBotWsMessage(message)) return this.aibotWs?.end(message) ?? 'delivered';
     return isAiBotMessage(message) && this.aibot ? this.aibot.end(message, result) : 'delivered';
   }
 
   async send(reply: Reply, context: ReplyContext): Promise<void> {
     const raw = context.message.raw as StoredRaw;
     if (raw.route === 'app') return this.apps.send(reply, raw, context.message.senderId, context.parts);
+    if (raw.route === 'aibot-ws') {
+      if (!this.aibotWs) throw new Error(`AI bot ${raw.bot} reply without that bot configured`);
+      return this.aibotWs.deliver(reply, context);
+    }
     if (!this.aibot) throw new Error('AI bot reply without an AI bot configured');
     return this.aibot.deliver(reply, context);
   }
@@ -66,6 +95,7 @@ export class WeworktopReplier implements Replier {
   async notify(raw: unknown, text: string): Promise<void> {
     const stored = raw as StoredRaw;
     if (stored.route === 'aibot') return this.aibot?.notify(stored.callback, text);
+    if (stored.route === 'aibot-ws') return this.aibotWs?.notify(stored, text);
     await this.apps.notify(stored, text);
   }
 
@@ -76,5 +106,6 @@ export class WeworktopReplier implements Replier {
   async close(): Promise<void> {
     this.apps.close();
     this.aibot?.close();
+    this.aibotWs?.close();
   }
 }
