@@ -33,16 +33,18 @@ export const contentOf = (frame: WsFrameSeen): string => {
   return body?.stream?.content ?? body?.markdown?.content ?? body?.text?.content ?? '';
 };
 
+/** The fake long connection, knowing both test bots. */
+export const startFakeBots = (): Promise<FakeWeComWs> =>
+  startFakeWeComWs({
+    bots: [
+      { botId: BOT_ID, secret: BOT_SECRET },
+      { botId: OTHER_BOT_ID, secret: OTHER_BOT_SECRET },
+    ],
+  });
+
 /** The real app with its AI bot on a long connection to the fake WeCom WebSocket server. */
 export async function startWsBot(options: WsHarnessOptions = {}): Promise<WsHarness> {
-  const ws =
-    options.ws ??
-    (await startFakeWeComWs({
-      bots: [
-        { botId: BOT_ID, secret: BOT_SECRET },
-        { botId: OTHER_BOT_ID, secret: OTHER_BOT_SECRET },
-      ],
-    }));
+  const ws = options.ws ?? (await startFakeBots());
   const withoutApp = (config: Record<string, unknown>) => {
     const section = { ...(config.weworktop as Record<string, unknown>) };
     for (const key of APP_KEYS) delete section[key];
