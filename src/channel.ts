@@ -39,6 +39,8 @@ export interface Receiver {
   start?(listening: { port: number }): Promise<void>;
   /** Before the core drains the answers: disconnect, stop reading. */
   stop?(): Promise<void>;
+  /** After the answers drained: close what the replier writes through (the AI bot's sockets). */
+  close?(): Promise<void>;
   /** For /readyz, beside the core's own checks (e.g. a connection's state). */
   ready?(): Promise<{ ok: boolean; reason?: string }>;
 }

@@ -78,6 +78,13 @@ export class WeworktopReceiver implements Receiver {
 
   async stop(): Promise<void> {
     this.aibot?.stop();
+  }
+
+  /**
+   * The long connections close after the answers drained: the answers in flight go out on them,
+   * and what WeCom pushes meanwhile is stored and answered after the restart.
+   */
+  async close(): Promise<void> {
     await this.aibotWs?.stop();
   }
 

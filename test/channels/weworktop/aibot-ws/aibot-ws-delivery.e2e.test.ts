@@ -94,6 +94,18 @@ describe('AI bot long connection: nothing lost, nothing twice', () => {
     assert.equal(ws.replies(reqId).filter((frame) => (frame.body?.stream as { finish?: boolean } | undefined)?.finish).length, 0);
   });
 
+  test('a shutdown keeps the connection until the answers in flight went out on it', async () => {
+    const { ws, openai } = await lastingFakes();
+    const h = await start({ ws, openai, config: { shutdown_timeout: 5 } });
+    openai.setLatency(600);
+    const reqId = h.text('zhaoliu', '关机前的问题');
+    await eventually(() => assert.equal(openai.chatRequests().length, 1, 'the LLM was asked'));
+    await h.stop();
+    harness = undefined;
+    assert.equal(contentOf(ws.replies(reqId).at(-1)!), 'echo: 关机前的问题', 'streamed and finished before the close');
+    assert.ok(!ws.subscribed(BOT_ID), 'the connection is closed once stopped');
+  });
+
   test('the socket down when a group answer is ready: it waits, fails for a retry, and goes out proactively after the reconnect', async () => {
     const h = await start({ bot: { heartbeat_seconds: 1 }, config: { retry_delay_ms: 200 } });
     h.openai.setLatency(300);
