@@ -80,6 +80,28 @@ describe('AI bot long connection: nothing lost, nothing twice', () => {
     assert.equal(h.ws.proactive().length, 1, 'delivered once');
   });
 
+  test('error acks: a refused stream goes proactive, a send_msg that may pass (-1) is retried; the answer arrives once', async () => {
+    const h = await start({ config: { retry_delay_ms: 100 } });
+    h.ws.failNext('aibot_respond_msg', 846605, 'invalid req_id', 10);
+    h.ws.failNext('aibot_send_msg', -1, 'system error');
+    h.text('zhangsan', '@bot 重试一下', { chatId: GROUP });
+    const [sent] = await h.proactive(1, 5000);
+    assert.deepEqual(sent, { chatid: GROUP, chat_type: 2, content: 'echo: 重试一下' });
+    await eventually(() =>
+      assert.ok(
+        logged(h, 'the stream can no longer be written').some((line) => line.includes('errcode 846605')),
+        'the refusal is logged with its code',
+      ),
+    );
+    assert.ok(
+      logged(h, 'will retry').some((line) => line.includes('errcode -1')),
+      h.logs.join(''),
+    );
+    await sleep(300);
+    assert.equal(h.ws.proactive().length, 1);
+    assert.equal(h.openai.chatRequests().length, 1);
+  });
+
   test('a message left pending by a restart is answered after it proactively (its req_id is gone), to the user of the DM', async () => {
     const { ws, openai } = await lastingFakes();
     const h = await start({ ws, openai, config: { shutdown_timeout: 1 } });

@@ -2,13 +2,17 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { BotConnection } from '../../../../channels/weworktop/aibot-ws/bot-connection.js';
 import { reconnectDelay } from '../../../../channels/weworktop/aibot-ws/reconnect-delay.js';
 import { PendingAcks } from '../../../../channels/weworktop/aibot-ws/ws-acks.js';
 import { parseFrame, streamFrame, type WsFrame } from '../../../../channels/weworktop/aibot-ws/ws-frames.js';
 import type { FrameResult } from '../../../../channels/weworktop/aibot-ws/ws-link.js';
 import { decryptWsMedia } from '../../../../channels/weworktop/aibot-ws/ws-media.js';
 import { WsReplyStream } from '../../../../channels/weworktop/aibot-ws/ws-reply-stream.js';
+import { UPLOAD_CHUNK_BYTES, uploadMedia } from '../../../../channels/weworktop/aibot-ws/ws-upload.js';
+import { createLogger } from '../../../../src/logger.js';
 import { encryptMedia } from '../../../fakes/fake-ws-media.js';
+import { BOT_ID, BOT_SECRET, startFakeBots } from '../../../support/aibot-ws-harness.js';
 
 describe('reconnect delays', () => {
   test('1 s doubling to 30 s, each a random point in the upper half of its step', () => {
@@ -128,5 +132,40 @@ describe('a reply stream', () => {
     stream.partial('more');
     assert.equal(sent.length, 3, 'nothing after the finish');
     assert.equal((await stream.finish('again')).ok, false, 'a stream finishes once');
+  });
+});
+
+describe('the three-step upload', () => {
+  test('a file of three chunks goes up in 512 KiB pieces from index 0, each acked, and comes back as one media_id', async () => {
+    const ws = await startFakeBots();
+    const connection = new BotConnection({
+      bot: { bot_id: BOT_ID, secret: BOT_SECRET, ws_url: ws.url, heartbeat_seconds: 30, stream: true },
+      logger: createLogger({ level: 'silent' }),
+      onCallback: () => {},
+    });
+    try {
+      connection.start();
+      assert.ok(await connection.whenSubscribed(5000), 'subscribed');
+      const data = randomBytes(2 * UPLOAD_CHUNK_BYTES + 1000);
+      const mediaId = await uploadMedia((frame) => connection.request(frame), 'file', data, '报告.pdf');
+      const chunks = ws.frames.filter((seen) => seen.frame.cmd === 'aibot_upload_media_chunk').map((seen) => seen.frame.body!);
+      assert.deepEqual(
+        chunks.map((body) => [body.chunk_index, Buffer.from(String(body.base64_data), 'base64').length]),
+        [
+          [0, UPLOAD_CHUNK_BYTES],
+          [1, UPLOAD_CHUNK_BYTES],
+          [2, 1000],
+        ],
+      );
+      assert.deepEqual(
+        ws.uploads.map((upload) => [upload.mediaId, upload.filename, upload.data.equals(data)]),
+        [[mediaId, '报告.pdf', true]],
+      );
+      const init = ws.frames.find((seen) => seen.frame.cmd === 'aibot_upload_media_init')!.frame.body!;
+      assert.deepEqual([init.type, init.total_size, init.total_chunks], ['file', data.length, 3]);
+    } finally {
+      await connection.stop();
+      await ws.close();
+    }
   });
 });
