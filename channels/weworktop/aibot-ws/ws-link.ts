@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { ChannelLink } from '../../../src/channel.js';
 import type { WsFrame } from './ws-frames.js';
 
@@ -18,7 +19,7 @@ export type FrameResult =
 /** Replier → receiver: write this frame on `bot`'s socket, waiting up to `waitMs` for it to be connected. */
 export interface WsCall {
   type: 'aibot-ws-call';
-  call: number;
+  call: string;
   bot: string;
   frame: WsFrame;
   waitMs: number;
@@ -27,7 +28,7 @@ export interface WsCall {
 /** Receiver → replier: what became of call `call`. */
 export interface WsCallResult {
   type: 'aibot-ws-result';
-  call: number;
+  call: string;
   result: FrameResult;
 }
 
@@ -50,7 +51,9 @@ const LINK_SLACK_MS = 10_000;
 /** The replier's end of the link: frames out, each answered with its FrameResult. */
 export class WsLinkClient {
   private calls = 0;
-  private readonly pending = new Map<number, (result: FrameResult) => void>();
+  /** A worker started again after a crash numbers its calls anew: the prefix keeps them apart from the dead one's. */
+  private readonly prefix = randomBytes(4).toString('hex');
+  private readonly pending = new Map<string, (result: FrameResult) => void>();
 
   constructor(
     private readonly link: ChannelLink,
@@ -65,7 +68,7 @@ export class WsLinkClient {
   }
 
   send(bot: string, frame: WsFrame, waitMs: number): Promise<FrameResult> {
-    const call = ++this.calls;
+    const call = `${this.prefix}-${++this.calls}`;
     return new Promise((resolve) => {
       const timer = setTimeout(
         () => {

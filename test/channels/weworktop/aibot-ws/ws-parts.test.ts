@@ -6,10 +6,11 @@ import { BotConnection } from '../../../../channels/weworktop/aibot-ws/bot-conne
 import { reconnectDelay } from '../../../../channels/weworktop/aibot-ws/reconnect-delay.js';
 import { PendingAcks } from '../../../../channels/weworktop/aibot-ws/ws-acks.js';
 import { parseFrame, streamFrame, type WsFrame } from '../../../../channels/weworktop/aibot-ws/ws-frames.js';
-import type { FrameResult } from '../../../../channels/weworktop/aibot-ws/ws-link.js';
+import { type FrameResult, isWsCall, type WsCall, WsLinkClient } from '../../../../channels/weworktop/aibot-ws/ws-link.js';
 import { decryptWsMedia } from '../../../../channels/weworktop/aibot-ws/ws-media.js';
 import { WsReplyStream } from '../../../../channels/weworktop/aibot-ws/ws-reply-stream.js';
 import { UPLOAD_CHUNK_BYTES, uploadMedia } from '../../../../channels/weworktop/aibot-ws/ws-upload.js';
+import type { ChannelLink } from '../../../../src/channel.js';
 import { createLogger } from '../../../../src/logger.js';
 import { encryptMedia } from '../../../fakes/fake-ws-media.js';
 import { BOT_ID, BOT_SECRET, startFakeBots } from '../../../support/aibot-ws-harness.js';
@@ -167,5 +168,26 @@ describe('the three-step upload', () => {
       await connection.stop();
       await ws.close();
     }
+  });
+});
+
+describe('the link between the halves', () => {
+  test("a result meant for a dead worker's call never answers its successor's call", async () => {
+    const handlers: Array<(message: unknown) => void> = [];
+    const calls: WsCall[] = [];
+    const link: ChannelLink = {
+      post: (message) => isWsCall(message) && calls.push(message),
+      onMessage: (handler) => void handlers.push(handler),
+    };
+    const dead = new WsLinkClient(link, 5000);
+    void dead.send(BOT_ID, streamFrame('req-old', 's', 'old', true), 0);
+    const successor = new WsLinkClient(link, 5000);
+    const answer = successor.send(BOT_ID, streamFrame('req-new', 's', 'new', true), 0);
+    const [old, fresh] = calls;
+    assert.notEqual(old!.call, fresh!.call);
+    for (const handler of handlers)
+      handler({ type: 'aibot-ws-result', call: old!.call, result: { ok: false, reason: 'closed', detail: 'the old call' } });
+    for (const handler of handlers) handler({ type: 'aibot-ws-result', call: fresh!.call, result: { ok: true } });
+    assert.deepEqual(await answer, { ok: true });
   });
 });
