@@ -91,7 +91,10 @@ export class WsGroupChatSender {
   private onFrame(seen: ReceivedFrame): void {
     const { frame } = seen;
     const waiting = this.replies.get(frame.headers.req_id);
-    if (frame.cmd === 'aibot_send_msg') return this.onProactive(seen);
+    if (frame.cmd === 'aibot_send_msg') {
+      this.onProactive(seen);
+      return;
+    }
     if (!waiting || frame.cmd !== 'aibot_respond_msg') return;
     clearTimeout(waiting.timer);
     const body = frame.body ?? {};
@@ -120,7 +123,10 @@ export class WsGroupChatSender {
     const body = frame.body ?? {};
     const chat = body.chat_type === 1 ? privateChat(String(body.chatid)) : groupChat(String(body.chatid));
     const raw = [{ label: 'aibot_send_msg frame (proactive, to the chat), acked errcode 0', content: json(frame) }];
-    if (body.msgtype !== 'markdown') return void this.options.log.add({ chat, from: 'bot', user: '', ...this.mediaOf(body), raw });
+    if (body.msgtype !== 'markdown') {
+      this.options.log.add({ chat, from: 'bot', user: '', ...this.mediaOf(body), raw });
+      return;
+    }
     const content = (body.markdown as { content?: string } | undefined)?.content ?? '';
     this.options.log.add({ chat, from: 'bot', user: '', kind: 'markdown', text: content, html: markdownToHtml(content), raw });
   }
