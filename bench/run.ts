@@ -4,6 +4,7 @@ import { runAckBench } from './ack-bench.js';
 import { runPipelineBench } from './pipeline-bench.js';
 import { evaluateTargets, formatReport, machineInfo, writeReport, type BenchReport } from './report.js';
 import { runTokenBench } from './token-bench.js';
+import { runWsBench, type WsBenchSettings } from './ws-bench.js';
 import { runtimeTuning } from '../src/runtime/tuning.js';
 
 // bench/results/ of the source tree, whether this runs from bench/ (tsx) or compiled from dist/bench/.
@@ -18,6 +19,13 @@ runtimeTuning(true).holdMainHeap();
 
 const started = performance.now();
 const at = new Date().toISOString();
+const wsSettings: WsBenchSettings = { users: 1000, messagesPerUser: 2, llmLatencyMs: 50, concurrency: 256, pacedPerSec: 20, pacedMessages: 400 };
+// `npm run bench -- --ws-only`: the AI bot's long connection alone (about half a minute), its figures as JSON, nothing written.
+if (process.argv.includes('--ws-only')) {
+  const ws = await runWsBench(wsSettings, progress);
+  console.log(JSON.stringify({ answeredPerSec: Math.round(ws.burst.answeredPerSec), burstFirstFrameMs: ws.burst.firstFrameDelayMs, pacedFirstFrameMs: ws.paced.firstFrameDelayMs, pacedEndToEndMs: ws.paced.endToEndMs, check: ws.check, logLines: ws.logLines, firstLogLines: ws.firstLogLines }, null, 2));
+  process.exit(ws.check.ok ? 0 : 1);
+}
 // The pipeline first: its app process starts on an idle machine.
 progress('pipeline...');
 const pipeline = await runPipelineBench(
@@ -41,17 +49,20 @@ if (process.argv.includes('--pipeline-only')) {
   console.log(JSON.stringify({ burstPerSec: Math.round(burst.messagesPerSec), framework: paced.map((run) => ({ run: run.name, ...run.framework })), rss, answeredOnce: `${check.answeredOnce}/${check.messages}` }, null, 2));
   process.exit(check.ok ? 0 : 1);
 }
+progress('AI bot long connection...');
+const ws = await runWsBench(wsSettings, progress);
 progress('callback ack and URL verification...');
 const ack = await runAckBench({ connections: [1, 10, 100], warmupSeconds: 1, durationSeconds: 5, rounds: 5 }, progress);
 progress('tokens...');
 const tokens = runTokenBench({ model: 'gpt-4o-mini', historyTokens: 4000, budget: 2500 });
 
-const report: BenchReport = { at, machine: machineInfo(), ack, pipeline, tokens, targets: evaluateTargets(ack, pipeline), seconds: (performance.now() - started) / 1000 };
+const report: BenchReport = { at, machine: machineInfo(), ack, pipeline, ws, tokens, targets: evaluateTargets(ack, pipeline, ws), seconds: (performance.now() - started) / 1000 };
 writeReport(report, `${RESULTS}latest.json`);
 console.log(formatReport(report));
 console.log(`\nresults: bench/results/latest.json`);
 if (!pipeline.check.ok) {
   console.error(`\nFAIL: not every message got exactly one reply (${pipeline.check.missing} missing, ${pipeline.check.duplicated} duplicated, ${pipeline.check.unexpected} unexpected, ${pipeline.check.dropped} dropped, ${pipeline.check.ackFailures} failed acks)`);
 }
+if (!ws.check.ok) console.error(`\nFAIL: not every AI bot message got exactly one finished stream (${ws.check.missing} missing, ${ws.check.duplicated} duplicated, ${ws.check.proactive} proactive)`);
 // Answers held back by the "LLM thinking" runs may still be settling; the results are written.
-process.exit(pipeline.check.ok ? 0 : 1);
+process.exit(pipeline.check.ok && ws.check.ok ? 0 : 1);

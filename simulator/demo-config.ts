@@ -11,9 +11,14 @@ export interface DemoCredentials {
   token: string;
   aesKey: string;
   botId: string;
+  /** The long connection's Secret. */
+  botSecret: string;
   botToken: string;
   botAesKey: string;
 }
+
+/** How the demo's AI bot talks to the fake WeCom: its long connection (what a new user sets up, no public URL) or its callback URL. */
+export type DemoBotMode = 'websocket' | 'webhook';
 
 /** The group the demo answers in: whitelisted by name, which WeCom itself never sends (group_names maps it). */
 export const DEMO_GROUP = { chatId: 'wrkSFfCgAAdemogroup01', name: '演示群' } as const;
@@ -40,6 +45,7 @@ export function generateCredentials(): DemoCredentials {
     token: pick(ALNUM, 24),
     aesKey: pick(ALNUM, 43),
     botId: `aib${pick(ALNUM, 29)}`,
+    botSecret: pick(ALNUM, 43),
     botToken: pick(ALNUM, 24),
     botAesKey: pick(ALNUM, 43),
   };
@@ -65,8 +71,15 @@ export function llmConfigured(core: Record<string, unknown>, env: NodeJS.Process
   return set('open_ai_api_key') || providerKeys.some(set) || (typeof base === 'string' && base !== '' && base !== OPENAI_API_BASE);
 }
 
-/** The config the demo starts the real weworktop channel with, against the fake WeCom API at `apiBase`. */
-export function demoConfig(credentials: DemoCredentials, apiBase: string, core: Record<string, unknown>, withLlm: boolean): Record<string, unknown> {
+/** Where the demo's fake WeCom is: its API, and (for the AI bot's long connection) its WebSocket server. */
+export interface DemoWeCom {
+  apiBase: string;
+  botMode: DemoBotMode;
+  wsUrl: string;
+}
+
+/** The config the demo starts the real weworktop channel with, against the fake WeCom. */
+export function demoConfig(credentials: DemoCredentials, wecom: DemoWeCom, core: Record<string, unknown>, withLlm: boolean): Record<string, unknown> {
   const whiteList = Array.isArray(core.group_name_white_list) ? (core.group_name_white_list as unknown[]) : [];
   return {
     ...core,
@@ -86,12 +99,15 @@ export function demoConfig(credentials: DemoCredentials, apiBase: string, core: 
       aes_key: credentials.aesKey,
       host: '127.0.0.1',
       port: 0,
-      api_base: apiBase,
+      api_base: wecom.apiBase,
       api_retry_delay_ms: 100,
       // The page is a WeCom client, which shows markdown (personal WeChat would not).
       enable_markdown: true,
       welcome_message: '你好！这是 weworktop 的本地演示：你发的消息会像企业微信一样加密、签名后回调给机器人。',
-      bot: { token: credentials.botToken, aes_key: credentials.botAesKey, bot_id: credentials.botId },
+      bot:
+        wecom.botMode === 'websocket'
+          ? { bot_id: credentials.botId, secret: credentials.botSecret, ws_url: wecom.wsUrl }
+          : { token: credentials.botToken, aes_key: credentials.botAesKey, bot_id: credentials.botId },
       group_names: { [DEMO_GROUP.chatId]: DEMO_GROUP.name },
       kf: { enabled: true, welcome_message: '您好，这里是演示客服（微信客服）。发「转人工」可以找人工客服。' },
     },

@@ -22,6 +22,12 @@ export interface GroupChatSenderOptions {
   whyNoAnswer: (callback: AiBotCallback) => string;
 }
 
+/** WeCom hands the bot a group message only when it @-mentions the bot. */
+export function mentionsBot(botName: string, text: string): boolean {
+  const name = botName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(^|\\s)@${name}(?=\\s|$)`, 'u').test(text);
+}
+
 /** WeCom stops polling a stream 6 minutes after the user's message (https://developer.work.weixin.qq.com/document/path/100719). */
 const MAX_POLL_MS = 6 * 60 * 1000;
 
@@ -49,17 +55,11 @@ export class GroupChatSender {
     this.client = new AiBotClient({ url: options.callbackUrl, token: credentials.botToken, encodingAesKey: credentials.botAesKey, aibotId: credentials.botId });
   }
 
-  /** WeCom hands the bot a group message only when it @-mentions the bot. */
-  mentionsBot(text: string): boolean {
-    const name = this.options.botName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    return new RegExp(`(^|\\s)@${name}(?=\\s|$)`, 'u').test(text);
-  }
-
   async text(user: string, chatId: string, text: string): Promise<ChatEntry> {
     const { log, watcher, botName } = this.options;
     const chat = groupChat(chatId);
     const entry = log.add({ chat, from: 'user', user, kind: 'text', text });
-    if (!this.mentionsBot(text)) {
+    if (!mentionsBot(botName, text)) {
       log.note(chat, `Not sent to the bot: in a group, WeCom gives the AI bot only messages that @-mention it (start with "@${botName} ").`);
       return entry;
     }

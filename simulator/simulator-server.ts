@@ -1,8 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
-import type { ChatLog } from './chat-log.js';
-import type { GroupChatSender } from './group-chat-sender.js';
+import type { ChatEntry, ChatLog } from './chat-log.js';
 import type { KfChatSender } from './kf-chat-sender.js';
 import type { MediaStore } from './media-store.js';
 import { readAsset } from './page-assets.js';
@@ -28,7 +27,10 @@ export interface SimulatorInfo {
   token: string;
   aesKey: string;
   appCallbackUrl: string;
+  /** How the AI bot is reached: its callback URL, or (websocket) the long connection it dials. */
+  botMode: 'webhook' | 'websocket';
   botCallbackUrl: string;
+  botWsUrl: string;
   apiBase: string;
 }
 
@@ -40,8 +42,13 @@ export interface SimulatorServerOptions {
   log: ChatLog;
   media: MediaStore;
   privateChats: PrivateChatSender;
-  groupChats: GroupChatSender;
+  groupChats: GroupChats;
   kfChats: KfChatSender;
+}
+
+/** Group chats through the AI bot, over its callback URL or its long connection. */
+export interface GroupChats {
+  text(user: string, chatId: string, text: string): Promise<ChatEntry>;
 }
 
 export interface SimulatorServer {

@@ -8,18 +8,21 @@ import { readConfigFile } from '../src/config/read-config-file.js';
 import type { LogSink } from '../src/logger.js';
 import { startApp, type RunningApp } from '../src/app/start-app.js';
 import { startFakeWeCom } from '../test/fakes/fake-wecom.js';
+import { startFakeWeComWs } from '../test/fakes/fake-wecom-ws.js';
 import { channelRegistry } from '../channels/registry.js';
 import type { WeworktopConfig } from '../channels/weworktop/config.js';
 import { ChatLog } from './chat-log.js';
-import { DEMO_BOT_NAME, DEMO_CUSTOMERS, DEMO_GROUP, DEMO_KF, DEMO_USERS, demoConfig, generateCredentials, llmConfigured, userCoreKeys } from './demo-config.js';
+import { DEMO_BOT_NAME, DEMO_CUSTOMERS, DEMO_GROUP, DEMO_KF, DEMO_USERS, type DemoBotMode, demoConfig, generateCredentials, llmConfigured, userCoreKeys } from './demo-config.js';
 import { GroupChatSender } from './group-chat-sender.js';
 import { KfChatSender } from './kf-chat-sender.js';
 import { MediaStore } from './media-store.js';
 import { noAnswerReason } from './no-answer-reason.js';
+import type { AiBotCallback } from '../channels/weworktop/aibot/aibot-message.js';
 import { PrivateChatSender } from './private-chat-sender.js';
 import { ReplyWatcher } from './reply-watcher.js';
 import { silenceNote } from './silence-notes.js';
-import { startSimulatorServer, type SimulatorInfo } from './simulator-server.js';
+import { type GroupChats, startSimulatorServer, type SimulatorInfo } from './simulator-server.js';
+import { WsGroupChatSender } from './ws-group-chat-sender.js';
 
 export interface DemoOptions {
   argv?: string[];
@@ -44,7 +47,7 @@ export interface RunningDemo {
 const DEFAULT_PAGE_PORT = 5080;
 const HOST = '127.0.0.1';
 /** Variables that would point the demo's channel elsewhere than the simulator, or keep data on disk. */
-const DEMO_OWNED_ENV = /^(WEWORKTOP_|WECHATCOM_|WECHATCOMAPP_|CHANNEL_TYPE$|CONFIG_PATH$|DATA_DIR$|INBOX_STORE$|SESSION_STORE$)/;
+const DEMO_OWNED_ENV = /^(WEWORKTOP_|WECHATCOM_|WECHATCOMAPP_|WECOM_BOT_|CHANNEL_TYPE$|CONFIG_PATH$|DATA_DIR$|INBOX_STORE$|SESSION_STORE$)/;
 
 /**
  * `npm run demo`, and `npm start` without a config.json: the real weworktop channel with generated
@@ -56,6 +59,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
   const cwd = options.cwd ?? process.cwd();
   const core = userCoreKeys(readUserConfig(argv, options.env ?? process.env, cwd));
   const credentials = generateCredentials();
+  const botMode = botModeOf(argv);
   const offline = !llmConfigured(core, env);
   const log = new ChatLog();
   const cleanup: Array<() => Promise<void> | void> = [];
@@ -79,12 +83,15 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
     cleanup.push(() => wecom.close());
     wecom.kf.addAccount(DEMO_KF.openKfid, { name: DEMO_KF.name });
     for (const customer of DEMO_CUSTOMERS) wecom.kf.addCustomer(customer.id, customer.nickname);
+    // The AI bot's long connection: the fake WeCom's WebSocket end, which the bot dials.
+    const ws = await startFakeWeComWs({ bots: [{ botId: credentials.botId, secret: credentials.botSecret }] });
+    cleanup.push(() => ws.close());
 
     // The config goes through the normal loader (and its checks), from a file only this demo uses.
     const dir = mkdtempSync(path.join(tmpdir(), 'weworktop-demo-'));
     cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
     const configFile = path.join(dir, 'config.json');
-    writeFileSync(configFile, JSON.stringify(demoConfig(credentials, wecom.url, core, !offline)), { mode: 0o600 });
+    writeFileSync(configFile, JSON.stringify(demoConfig(credentials, { apiBase: wecom.url, botMode, wsUrl: ws.url }, core, !offline)), { mode: 0o600 });
     const app = await startApp({ channels: channelRegistry, plugins: pluginRegistry, argv: ['--config', configFile], env, cwd, logSink, ...(options.onShutdownRequest ? { onShutdownRequest: options.onShutdownRequest } : {}) });
     cleanup.push(() => app.stop());
 
@@ -95,18 +102,24 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
     const channelUrl = `http://${HOST}:${app.port}`;
     const section = app.config.weworktop as WeworktopConfig;
     const privateChats = new PrivateChatSender({ callbackUrl: `${channelUrl}${section.callback_path}`, credentials, wecom, log, media });
-    const groupChats = new GroupChatSender({
-      callbackUrl: `${channelUrl}${section.bot.callback_path}`,
-      credentials,
-      botName: DEMO_BOT_NAME,
-      log,
-      media,
-      watcher,
-      whyNoAnswer: (callback) => noAnswerReason(app.config, section.group_names, callback),
-      ...(options.pollMs ? { pollMs: options.pollMs } : {}),
-    });
+    const whyNoAnswer = (callback: AiBotCallback) => noAnswerReason(app.config, section.group_names, callback);
+    const groupChats: GroupChats & { close(): Promise<void> } =
+      botMode === 'websocket'
+        ? new WsGroupChatSender({ ws, botId: credentials.botId, botName: DEMO_BOT_NAME, log, media, whyNoAnswer })
+        : new GroupChatSender({
+            callbackUrl: `${channelUrl}${section.bot.callback_path}`,
+            credentials,
+            botName: DEMO_BOT_NAME,
+            log,
+            media,
+            watcher,
+            whyNoAnswer,
+            ...(options.pollMs ? { pollMs: options.pollMs } : {}),
+          });
     cleanup.push(() => groupChats.close());
     const kfChats = new KfChatSender({ callbackUrl: `${channelUrl}${section.callback_path}`, credentials, openKfid: DEMO_KF.openKfid, wecom, log });
+    // The bot dials the fake at start: the page opens once it is connected, so the first message finds it there.
+    if (botMode === 'websocket') await ws.waitFor(() => ws.subscribed(credentials.botId), 'the AI bot\'s long connection', 10_000);
 
     const info: SimulatorInfo = {
       users: DEMO_USERS,
@@ -124,7 +137,9 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
       token: credentials.token,
       aesKey: credentials.aesKey,
       appCallbackUrl: `${channelUrl}${section.callback_path}`,
+      botMode,
       botCallbackUrl: `${channelUrl}${section.bot.callback_path}`,
+      botWsUrl: ws.url,
       apiBase: wecom.url,
     };
     const page = await startSimulatorServer({ host: HOST, port: pagePort(argv), info, log, media, privateChats, groupChats, kfChats });
@@ -143,6 +158,15 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
 function readUserConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string): Record<string, unknown> {
   const file = resolveConfigPath(argv, env, cwd);
   return file ? readConfigFile(file) : {};
+}
+
+/** `--bot-mode webhook` shows the AI bot's callback URL instead of its long connection. */
+function botModeOf(argv: string[]): DemoBotMode {
+  const at = argv.indexOf('--bot-mode');
+  if (at < 0) return 'websocket';
+  const mode = argv[at + 1];
+  if (mode !== 'websocket' && mode !== 'webhook') throw new ConfigError('--bot-mode', '"websocket" (the long connection, the default) or "webhook" (the callback URL)', `"${mode ?? ''}"`);
+  return mode;
 }
 
 function pagePort(argv: string[]): number {
@@ -164,7 +188,9 @@ function banner(url: string, info: SimulatorInfo, taken: number | undefined): st
     ...(taken !== undefined ? [`  (port ${taken} is taken, another demo still running? So the page is on ${new URL(url).port}; --page-port chooses)`] : []),
     '',
     `  Answers come from: ${info.llm}`,
-    `  Callbacks go to ${info.appCallbackUrl} (app) and ${info.botCallbackUrl} (AI bot)`,
+    info.botMode === 'websocket'
+      ? `  Callbacks go to ${info.appCallbackUrl} (app); the AI bot dials its long connection at ${info.botWsUrl} (--bot-mode webhook: its callback URL instead)`
+      : `  Callbacks go to ${info.appCallbackUrl} (app) and ${info.botCallbackUrl} (AI bot)`,
     '  To serve real WeCom: cp config.json.example config.json, fill in your app (see README).',
     '  Ctrl+C to stop.',
     rule,

@@ -23,6 +23,8 @@ export interface ChannelModule {
   exampleValues?: Record<string, string>;
   /** false: no per-user rate limit (rate_limit_per_minute), for a channel of one local user (the terminal). */
   rateLimited?: boolean;
+  /** Checks across the section's keys that convict cannot make one key at a time; throws a ConfigError. */
+  checkConfig?(config: AppConfig): void;
   createReceiver(context: ReceiverContext): Promise<Receiver>;
   createReplier(context: ReplierContext): Promise<Replier>;
 }
@@ -41,6 +43,8 @@ export interface Receiver {
   start?(listening: { port: number }): Promise<void>;
   /** Before the core drains the answers: disconnect, stop reading. */
   stop?(): Promise<void>;
+  /** After the answers drained: close what the replier writes through (the AI bot's sockets). */
+  close?(): Promise<void>;
   /** For /readyz, beside the core's own checks (e.g. a connection's state). */
   ready?(): Promise<{ ok: boolean; reason?: string }>;
 }

@@ -1,11 +1,12 @@
 import type { ChannelModule } from '../../src/channel.js';
-import { cowKeyAliases, exampleValues as sectionExamples, type WeworktopConfig, weworktopSchema } from './config.js';
+import { checkWeworktopConfig, cowKeyAliases, exampleValues as sectionExamples, type WeworktopConfig, weworktopSchema } from './config.js';
 import { weworktopCowCompat } from './cow-compat.js';
 
 export const configSchema = weworktopSchema as ChannelModule['configSchema'];
 export const keyAliases = cowKeyAliases;
 export const cow = weworktopCowCompat;
 export const exampleValues = sectionExamples;
+export const checkConfig: ChannelModule['checkConfig'] = (config) => checkWeworktopConfig(config.weworktop as WeworktopConfig);
 export const createReceiver: ChannelModule['createReceiver'] = async (context) => {
   const { WeworktopReceiver } = await import('./receiver.js');
   const section = context.config.weworktop as WeworktopConfig;

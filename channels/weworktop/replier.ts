@@ -2,11 +2,13 @@ import type { BurstMerging, ChannelCapabilities, Replier, ReplierContext, ReplyC
 import { createAmrEncoder } from '../../src/media/audio-codec.js';
 import type { NormalizedMessage } from '../../src/message.js';
 import type { Reply } from '../../src/reply.js';
-import { isAiBotMessage, type AiBotMessageRaw } from './aibot/aibot-message.js';
+import { type AiBotMessageRaw, isAiBotMessage } from './aibot/aibot-message.js';
 import { AiBotReplier } from './aibot/aibot-replier.js';
+import { type AiBotWsMessageRaw, isAiBotWsMessage } from './aibot-ws/ws-message.js';
+import { AiBotWsReplier } from './aibot-ws/ws-replier.js';
 import type { AppMessageRaw } from './app/app-message.js';
 import { AppReplier } from './app/app-replier.js';
-import { appsOf, checkAiBotKeys, type WeworktopConfig } from './config.js';
+import { appsOf, checkAiBotKeys, type WeworktopConfig, wsBotsOf } from './config.js';
 import { isKfMessage, type KfMessageRaw } from './kf/kf-message.js';
 import { KfReplier } from './kf/kf-replier.js';
 import { createWeComHttp } from './wecom/http-client.js';
@@ -15,29 +17,49 @@ import { createWeComHttp } from './wecom/http-client.js';
 const APP_CAPABILITIES: ChannelCapabilities = { voice: true, image: true, file: true, streaming: false };
 /** The AI bot answers in streams of markdown and images; it cannot send voice or files. */
 const AIBOT_CAPABILITIES: ChannelCapabilities = { voice: false, image: true, file: false, streaming: true };
+/** On its long connection the AI bot uploads media itself: images and files too. */
+const AIBOT_WS_CAPABILITIES: ChannelCapabilities = { voice: false, image: true, file: true, streaming: true };
 /** 微信客服 sends text, images, voice (AMR) and files through kf/send_msg. */
 const KF_CAPABILITIES: ChannelCapabilities = { voice: true, image: true, file: true, streaming: false };
 
-type StoredRaw = AppMessageRaw | AiBotMessageRaw | KfMessageRaw;
+type StoredRaw = AppMessageRaw | AiBotMessageRaw | AiBotWsMessageRaw | KfMessageRaw;
 
 /**
  * `channel_type: "weworktop"`, its answering half (on the answer worker): each message goes back
- * the way it came, through its app (message/send) or the AI bot (stream, response_url). Messages
- * come here as their stored form and are rebuilt with media loaders.
+ * the way it came, through its app (message/send), the AI bot's callback route (stream,
+ * response_url) or its long connection. Messages come here as their stored form and are rebuilt
+ * with media loaders.
  */
 export class WeworktopReplier implements Replier {
   readonly name = 'weworktop';
   readonly apps: AppReplier;
   readonly bursts?: BurstMerging;
   private readonly aibot: AiBotReplier | undefined;
+  private readonly aibotWs: AiBotWsReplier | undefined;
   private readonly kf: KfReplier | undefined;
 
   constructor(context: ReplierContext) {
     const section = context.config.weworktop as WeworktopConfig;
-    this.apps = new AppReplier(context, section, appsOf(section));
+    const apps = appsOf(section);
+    this.apps = new AppReplier(context, section, apps);
+    const http = () => createWeComHttp({ timeoutMs: section.api_timeout * 1000, proxy: section.proxy });
+    const logger = context.logger.child({ module: 'weworktop' });
     this.aibot = checkAiBotKeys(section.bot)
-      ? new AiBotReplier({ config: section.bot, groupNames: section.group_names, link: context.link, http: createWeComHttp({ timeoutMs: section.api_timeout * 1000, proxy: section.proxy }), logger: context.logger.child({ module: 'weworktop' }) })
+      ? new AiBotReplier({ config: section.bot, groupNames: section.group_names, link: context.link, http: http(), logger })
       : undefined;
+    const wsBots = wsBotsOf(section);
+    this.aibotWs =
+      wsBots.length > 0
+        ? new AiBotWsReplier({
+            bots: wsBots,
+            groupNames: section.group_names,
+            link: context.link,
+            http: http(),
+            logger,
+            // Bot first, app fallback: a DM the bot cannot deliver reaches the user through the app.
+            appFallback: apps.length > 0 ? (reply, userId) => this.apps.sendToUser(reply, userId) : undefined,
+          })
+        : undefined;
     this.kf = section.kf.enabled
       ? new KfReplier({
           config: section.kf,
@@ -52,12 +74,13 @@ export class WeworktopReplier implements Replier {
 
   capabilitiesFor(message: NormalizedMessage): ChannelCapabilities {
     if (isKfMessage(message)) return KF_CAPABILITIES;
-    return isAiBotMessage(message) ? AIBOT_CAPABILITIES : APP_CAPABILITIES;
+    return isAiBotWsMessage(message) ? AIBOT_WS_CAPABILITIES : isAiBotMessage(message) ? AIBOT_CAPABILITIES : APP_CAPABILITIES;
   }
 
   revive(raw: unknown): NormalizedMessage | undefined {
     const stored = raw as StoredRaw | null;
     if (stored?.route === 'aibot') return this.aibot?.revive(stored);
+    if (stored?.route === 'aibot-ws') return this.aibotWs?.revive(stored);
     if (stored?.route === 'kf') return this.kf?.revive(stored);
     return stored?.route === 'app' ? this.apps.revive(stored) : undefined;
   }
@@ -70,17 +93,23 @@ export class WeworktopReplier implements Replier {
   }
 
   begin(message: NormalizedMessage, job: { replayed: boolean; receivedAt: number; attempts: number }): { onPartial?: (text: string) => void } {
+    if (isAiBotWsMessage(message)) return this.aibotWs?.begin(message, job) ?? {};
     if (isKfMessage(message)) this.kf?.begin(message, job);
     return isAiBotMessage(message) && this.aibot ? this.aibot.begin(message, job) : {};
   }
 
   end(message: NormalizedMessage, result: 'answered' | 'given-up'): 'delivered' | 'receiver' {
+    if (isAiBotWsMessage(message)) return this.aibotWs?.end(message) ?? 'delivered';
     return isAiBotMessage(message) && this.aibot ? this.aibot.end(message, result) : 'delivered';
   }
 
   async send(reply: Reply, context: ReplyContext): Promise<void> {
     const raw = context.message.raw as StoredRaw;
     if (raw.route === 'app') return this.apps.send(reply, raw, context.message.senderId, context.parts);
+    if (raw.route === 'aibot-ws') {
+      if (!this.aibotWs) throw new Error(`AI bot ${raw.bot} reply without that bot configured`);
+      return this.aibotWs.deliver(reply, context);
+    }
     if (raw.route === 'kf') {
       if (!this.kf) throw new Error('微信客服 reply while weworktop.kf.enabled is false');
       return this.kf.send(reply, context.message, context.parts);
@@ -92,6 +121,7 @@ export class WeworktopReplier implements Replier {
   async notify(raw: unknown, text: string): Promise<void> {
     const stored = raw as StoredRaw;
     if (stored.route === 'aibot') return this.aibot?.notify(stored.callback, text);
+    if (stored.route === 'aibot-ws') return this.aibotWs?.notify(stored, text);
     if (stored.route === 'kf') return this.kf?.notify(stored, text);
     await this.apps.notify(stored, text);
   }
@@ -103,5 +133,6 @@ export class WeworktopReplier implements Replier {
   async close(): Promise<void> {
     this.apps.close();
     this.aibot?.close();
+    this.aibotWs?.close();
   }
 }

@@ -64,7 +64,7 @@ function renderHeader() {
     const name = info.groups.find((group) => group.chatId === chatId)?.name;
     $('chat-title').textContent = name ? `${name} (group)` : `group ${chatId}`;
     $('chat-hint').textContent = whitelisted(chatId)
-      ? `In group_name_white_list. WeCom gives the AI bot only messages that @-mention it: start with "@${info.botName} ". Answers stream in as WeCom polls.`
+      ? `In group_name_white_list. WeCom gives the AI bot only messages that @-mention it: start with "@${info.botName} ". ${info.botMode === 'websocket' ? 'Answers stream in over the bot\'s long connection.' : 'Answers stream in as WeCom polls.'}`
       : `Not in group_name_white_list: the bot stays silent here. Send "@${info.botName} #chatid" to learn the id to whitelist.`;
   } else {
     const prefixes = info.singlePrefixes.map((prefix) => JSON.stringify(prefix)).join(', ');
@@ -87,7 +87,7 @@ function renderFacts() {
     ['token', info.token],
     ['EncodingAESKey', info.aesKey],
     ['app callback', info.appCallbackUrl],
-    ['AI bot callback', info.botCallbackUrl],
+    info.botMode === 'websocket' ? ['AI bot long connection', info.botWsUrl] : ['AI bot callback', info.botCallbackUrl],
     ['fake WeCom API', info.apiBase],
   ];
   $('facts').replaceChildren(...facts.flatMap(([term, value]) => [el('dt', { textContent: term }), el('dd', { textContent: value })]));

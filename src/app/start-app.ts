@@ -110,6 +110,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
   } catch (error) {
     closing = true;
     await receiver?.stop?.();
+    await receiver?.close?.();
     await server.close();
     await answers.stop();
     store.close();
@@ -133,6 +134,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
         await running.stop?.();
         const finished = await answers.drain(config.shutdown_timeout * 1000);
         if (!finished) log.warn({ shutdown_timeout: config.shutdown_timeout }, 'shutdown: answers still running are left pending for the next start');
+        await running.close?.();
         await server.close();
         await answers.stop();
         store.close();

@@ -29,10 +29,17 @@ export function envOverlay(schema: Record<string, unknown>, env: NodeJS.ProcessE
 export function aliasEnvOverlay(schema: Record<string, unknown>, aliases: Record<string, string>, env: NodeJS.ProcessEnv, names: Map<string, string>, prefix: string): Record<string, unknown> {
   const overlay: Record<string, unknown> = {};
   for (const [alias, key] of Object.entries(aliases)) {
-    const node = schema[key];
+    // A dotted key (bot.secret) is a leaf of a sub-section.
+    const parts = key.split('.');
+    const node = parts.reduce<unknown>((at, part) => (isObject(at) ? at[part] : undefined), schema);
     const text = env[alias.toUpperCase()];
-    if (text === undefined || !isObject(node) || (typeof node.env === 'string' && env[node.env] !== undefined)) continue;
-    overlay[key] = fromEnvString(node.format, text);
+    if (text === undefined || !isObject(node) || !('default' in node) || (typeof node.env === 'string' && env[node.env] !== undefined)) continue;
+    let target = overlay;
+    for (const part of parts.slice(0, -1)) {
+      target[part] = isObject(target[part]) ? target[part] : {};
+      target = target[part] as Record<string, unknown>;
+    }
+    target[parts.at(-1)!] = fromEnvString(node.format, text);
     names.set(`${prefix}${key}`, alias.toUpperCase());
   }
   return overlay;

@@ -73,8 +73,9 @@ export function normalizeShape(raw: Record<string, unknown>, channel: string, al
   const section: Record<string, unknown> = isObject(base[channel]) ? { ...(base[channel] as Record<string, unknown>) } : {};
   for (const [alias, key] of Object.entries(aliases)) {
     if (alias in base) {
-      if (!(key in section)) {
-        section[key] = base[alias];
+      // A dotted key (bot.secret) lands in the section's sub-section.
+      if (valueAt(section, key) === undefined) {
+        setAt(section, key, base[alias]);
         names?.set(`${channel}.${key}`, alias);
       }
       delete base[alias];
@@ -90,6 +91,29 @@ export function normalizeShape(raw: Record<string, unknown>, channel: string, al
   }
   if (Object.keys(section).length > 0 || channel in base) base[channel] = section;
   return base;
+}
+
+function valueAt(tree: Record<string, unknown>, path: string): unknown {
+  return path.split('.').reduce<unknown>((node, part) => (isObject(node) ? node[part] : undefined), tree);
+}
+
+/** Sets `path` in `tree`, copying the objects on the way so the caller's input is not changed. */
+function setAt(tree: Record<string, unknown>, path: string, value: unknown): void {
+  const parts = path.split('.');
+  const last = parts.pop()!;
+  let node = tree;
+  for (const part of parts) {
+    node[part] = isObject(node[part]) ? { ...node[part] } : {};
+    node = node[part] as Record<string, unknown>;
+  }
+  node[last] = value;
+}
+
+/** `over` on top of `under`, sub-sections merged too (WEWORKTOP_BOT_TOKEN beside CoW's WECOM_BOT_ID). */
+function underlay(under: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const merged = { ...under };
+  for (const [key, value] of Object.entries(over)) merged[key] = isObject(value) && isObject(merged[key]) ? underlay(merged[key], value) : value;
+  return merged;
 }
 
 /** Turns convict's first error line ("key: expected X, found Y: value was ...") into a ConfigError. */
@@ -131,12 +155,14 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
   delete overlay.channel_type;
   if (isObject(channelModule.configSchema)) {
     const fromAliases = aliasEnvOverlay(channelModule.configSchema, aliases, env, names, `${channel}.`);
-    if (Object.keys(fromAliases).length > 0) overlay[channel] = { ...fromAliases, ...(isObject(overlay[channel]) ? overlay[channel] : {}) };
+    if (Object.keys(fromAliases).length > 0) overlay[channel] = underlay(fromAliases, isObject(overlay[channel]) ? overlay[channel] : {});
   }
   const userSet = new Set([...paths(shaped), ...paths(overlay)]);
   const notices = choice.notice ? [choice.notice] : [];
 
-  const fromCow = choice.cowApp || [...names.values()].some((name) => name in aliases || name.toLowerCase() in aliases);
+  // Aliases into a sub-section (CoW's wecom_bot_* → bot.*) are CoW's AI bot, not its WeCom app: the app's defaults stay off.
+  const appAlias = (name: string) => !(aliases[name] ?? aliases[name.toLowerCase()] ?? '.').includes('.');
+  const fromCow = choice.cowApp || [...names.values()].some(appAlias);
   if (fromCow) {
     // Keys a CoW user will look for under CoW's name.
     for (const [alias, key] of Object.entries(aliases)) if (!userSet.has(`${channel}.${key}`)) names.set(`${channel}.${key}`, alias);
@@ -170,6 +196,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
       throw error instanceof ConfigError ? error : toConfigError(error as Error);
     }
     const values = config.getProperties();
+    channelModule.checkConfig?.(values);
     if (values.callback_headers_timeout > values.callback_request_timeout) {
       throw new ConfigError('callback_headers_timeout', `at most callback_request_timeout (${values.callback_request_timeout})`, String(values.callback_headers_timeout));
     }

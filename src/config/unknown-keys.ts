@@ -5,8 +5,6 @@ export const COW_EQUIVALENTS: Record<string, string> = {
   image_create_size: 'image_size',
   appdata_dir: 'data_dir',
   group_shared_session: 'group_chat_in_one_session: ["ALL_GROUP"]',
-  wecom_bot_id: 'weworktop.bot (API mode: token, aes_key)',
-  wecom_bot_secret: 'weworktop.bot (API mode: token, aes_key)',
   qwen_access_key_id: 'dashscope_api_key',
   qwen_agent_key: 'dashscope_api_key',
   claude_api_cookie: 'claude_api_key',

@@ -97,8 +97,13 @@ const defaults = () => ({
   image: (() => ({ b64: TINY_PNG })) as (request: ImageRequest) => ImageAnswer | Promise<ImageAnswer>,
 });
 
+export interface FakeOpenAIOptions extends FakeServerOptions {
+  /** Called as a streamed answer's first token is written (the benchmark's start of the first-frame delay). */
+  onFirstToken?: (request: ChatRequest) => void;
+}
+
 /** An OpenAI-compatible server: chat (plain and streamed), transcriptions, speech, images. */
-export async function startFakeOpenAI(options: FakeServerOptions = {}): Promise<FakeOpenAI> {
+export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeOpenAI> {
   let state = defaults();
   const chats: ChatRequest[] = [];
   const authorizations: string[] = [];
@@ -137,7 +142,14 @@ export async function startFakeOpenAI(options: FakeServerOptions = {}): Promise<
     chunks.push(event({ role: 'assistant', content: '' }, null));
     for (let i = 0; i < pieces.length; i += state.chunkChars) chunks.push(event({ content: pieces.slice(i, i + state.chunkChars).join('') }, null));
     chunks.push(event({}, 'stop'), 'data: [DONE]\n\n');
-    return { headers: { 'content-type': 'text/event-stream' }, chunks, chunkDelayMs: state.chunkDelayMs };
+    // Chunk 0 carries the role only; chunk 1 the first token.
+    const firstToken = options.onFirstToken;
+    const onChunk = firstToken
+      ? (index: number) => {
+          if (index === 1) firstToken(body);
+        }
+      : undefined;
+    return { headers: { 'content-type': 'text/event-stream' }, chunks, chunkDelayMs: state.chunkDelayMs, ...(onChunk ? { onChunk } : {}) };
   }
 
   async function transcription(request: FakeRequest): Promise<FakeResponse> {

@@ -21,6 +21,8 @@ export interface FakeResponse {
   drop?: boolean;
   /** The body (or the chunks) is written, then the connection is closed before the answer ends. */
   cut?: boolean;
+  /** Called as each chunk is written (the benchmark times an LLM's first token with it). */
+  onChunk?: (index: number) => void;
 }
 
 export interface FakeServerOptions {
@@ -50,9 +52,10 @@ export async function startFakeServer(handle: (request: FakeRequest) => Promise<
       if (answer.drop) return void req.socket.destroy();
       res.writeHead(answer.status ?? 200, answer.headers ?? {});
       if (answer.chunks) {
-        for (const chunk of answer.chunks) {
+        for (const [index, chunk] of answer.chunks.entries()) {
           if (res.destroyed) break;
           res.write(chunk);
+          answer.onChunk?.(index);
           if (answer.chunkDelayMs) await new Promise((resolve) => setTimeout(resolve, answer.chunkDelayMs));
         }
         if (!answer.cut) res.end();

@@ -73,7 +73,7 @@ describe('the simulator page in a real browser (headless chromium)', { skip }, (
     await page.screenshot({ path: path.join(OUTPUT, 'simulator-private.png') });
   });
 
-  test('in the group only @bot messages reach the bot, through the AI bot route; its stream answer appears', async () => {
+  test('in the group only @bot messages reach the bot, over its long connection; its stream answer appears', async () => {
     await page.check('input[name=chat][value=group]');
     await page.locator('#chat-title', { hasText: '演示群' }).waitFor();
     await page.fill('#text', '大家好，今天谁主持站会？');
@@ -101,7 +101,8 @@ describe('the simulator page in a real browser (headless chromium)', { skip }, (
 
     const reply = page.locator('.msg.from-bot', { hasText: '今天的站会' });
     await reply.locator('summary').click();
-    assert.match(await reply.locator('.payloads').innerText(), /answer, decrypted[\s\S]*"msgtype": "stream"[\s\S]*"finish": true/);
+    // The demo's AI bot is on its long connection: each stream frame it wrote, as WeCom acked it.
+    assert.match(await reply.locator('.payloads').innerText(), /aibot_respond_msg frame #\d+, acked errcode 0[\s\S]*"msgtype": "stream"[\s\S]*"finish": true/);
   });
 
   test('a WeChat customer (微信客服): the welcome, the answer pulled and sent, a servicer taking over and ending the session', async () => {

@@ -16,11 +16,11 @@ interface Running {
   printed: string[];
 }
 
-async function start(env: NodeJS.ProcessEnv = {}): Promise<Running> {
+async function start(env: NodeJS.ProcessEnv = {}, argv: string[] = []): Promise<Running> {
   const logs: string[] = [];
   const printed: string[] = [];
   const demo = await startDemo({
-    argv: ['--page-port', '0'],
+    argv: ['--page-port', '0', ...argv],
     env,
     cwd: mkdtempSync(path.join(tmpdir(), 'weworktop-demo-test-')),
     logSink: { write: (line) => logs.push(line) },
@@ -46,6 +46,21 @@ async function waitFor<T>(run: Running, find: (all: ChatEntry[]) => T | undefine
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(await entries(run)).slice(0, 3000)}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** The first stream in `chat` after entry `after`, once finished, with every text it showed on the way. */
+async function growingStream(run: Running, chat: string, after: string): Promise<{ entry: ChatEntry; seen: Set<string> }> {
+  const seen = new Set<string>();
+  const entry = await waitFor(
+    run,
+    (all) => {
+      const stream = all.find((item) => item.chat === chat && item.kind === 'stream' && Number(item.id.slice(1)) > Number(after.slice(1)));
+      if (stream) seen.add(stream.text);
+      return stream && !stream.streaming ? stream : undefined;
+    },
+    'the finished stream',
+  );
+  return { entry, seen };
 }
 
 const botIn = (chat: string, after: string) => (all: ChatEntry[]) => all.find((entry) => entry.chat === chat && entry.from === 'bot' && Number(entry.id.slice(1)) > Number(after.slice(1)) && !entry.streaming);
@@ -84,27 +99,20 @@ describe('the local WeCom simulator, offline (no LLM configured)', () => {
     assert.equal(label(mine, 'answer'), 'HTTP 200 (empty body: the acknowledgement)');
   });
 
-  test('"@bot ..." in the demo group goes through the AI bot route and the stream is shown as it grows', async () => {
+  test('"@bot ..." in the demo group goes down the AI bot\'s long connection and the stream is shown as its frames arrive', async () => {
     const chat = `group:${DEMO_GROUP.chatId}`;
     const sent = await post(run, '/api/send', { user: 'lisi', chat: 'group', chatId: DEMO_GROUP.chatId, text: '@bot 群里好' });
     assert.equal(sent.status, 200);
-    const seen = new Set<string>();
-    const reply = await waitFor(
-      run,
-      (all) => {
-        const stream = all.find((entry) => entry.chat === chat && entry.kind === 'stream' && Number(entry.id.slice(1)) > Number(String(sent.body.id).slice(1)));
-        if (stream) seen.add(stream.text);
-        return stream && !stream.streaming ? stream : undefined;
-      },
-      'the finished stream',
-    );
+    const reply = await growingStream(run, chat, String(sent.body.id));
     // The AI bot shows whom it answers; no "@lisi" line in front.
-    assert.match(reply.text, /^\[离线模式\]/);
-    assert.match(reply.text, /问题是：「群里好」/, 'the @-mention is stripped before the pipeline');
-    assert.ok(seen.size >= 2, `saw the stream grow: ${[...seen].map((text) => text.length).join(' → ')}`);
-    assert.match(label(reply, 'answer, decrypted'), /"finish": true/);
+    assert.match(reply.entry.text, /^\[离线模式\]/);
+    assert.match(reply.entry.text, /问题是：「群里好」/, 'the @-mention is stripped before the pipeline');
+    assert.ok(reply.seen.size >= 2, `saw the stream grow: ${[...reply.seen].map((text) => text.length).join(' → ')}`);
+    assert.match(reply.entry.raw.at(-1)!.label, /^aibot_respond_msg frame #\d+, acked errcode 0$/);
+    assert.match(reply.entry.raw.at(-1)!.content, /"finish": true/);
     const mine = (await entries(run)).find((entry) => entry.id === sent.body.id)!;
-    assert.match(label(mine, 'encrypt, decrypted'), /"chatid": "wrkSFfCgAAdemogroup01"/);
+    assert.match(label(mine, 'callback frame, pushed down the bot\'s long connection'), /"chatid": "wrkSFfCgAAdemogroup01"/);
+    assert.match(run.printed.join(''), /the AI bot dials its long connection at ws:\/\/127\.0\.0\.1:\d+/);
   });
 
   test('a group message without the @-mention never reaches the bot, as in WeCom', async () => {
@@ -116,7 +124,7 @@ describe('the local WeCom simulator, offline (no LLM configured)', () => {
   test('a group outside group_name_white_list gets no answer, and #chatid tells its id', async () => {
     const silent = await post(run, '/api/send', { user: 'lisi', chat: 'group', chatId: 'wrkOtherGroup', text: '@bot hello?' });
     const note = await waitFor(run, (all) => all.find((entry) => entry.chat === 'group:wrkOtherGroup' && entry.from === 'note' && Number(entry.id.slice(1)) > Number(String(silent.body.id).slice(1))), 'the no-answer note');
-    assert.equal(note.text, 'No answer (the callback was answered empty): group wrkOtherGroup is not in group_name_white_list / group_name_keyword_white_list (send #chatid there to learn its id)');
+    assert.equal(note.text, 'No answer (nothing came back over the long connection): group wrkOtherGroup is not in group_name_white_list / group_name_keyword_white_list (send #chatid there to learn its id)');
     const asked = await post(run, '/api/send', { user: 'lisi', chat: 'group', chatId: 'wrkOtherGroup', text: '@bot #chatid' });
     const reply = await waitFor(run, botIn('group:wrkOtherGroup', String(asked.body.id)), 'the #chatid answer');
     assert.match(reply.text, /wrkOtherGroup/);
@@ -201,6 +209,30 @@ describe('the local WeCom simulator, offline (no LLM configured)', () => {
     while (!text.includes('via sse')) text += new TextDecoder().decode((await reader.read()).value);
     controller.abort();
     assert.match(text, /data: \{"type":"entry","entry":\{/);
+  });
+});
+
+describe('the simulator with --bot-mode webhook: the AI bot\'s callback URL', () => {
+  let run: Running;
+  before(async () => {
+    run = await start({}, ['--bot-mode', 'webhook']);
+  });
+  after(() => run.demo.stop());
+
+  test('"@bot ..." goes as an encrypted callback and the stream is shown as WeCom\'s polls read it', async () => {
+    const chat = `group:${DEMO_GROUP.chatId}`;
+    const sent = await post(run, '/api/send', { user: 'lisi', chat: 'group', chatId: DEMO_GROUP.chatId, text: '@bot 群里好' });
+    const reply = await growingStream(run, chat, String(sent.body.id));
+    assert.match(reply.entry.text, /问题是：「群里好」/);
+    assert.ok(reply.seen.size >= 2, `saw the stream grow: ${[...reply.seen].map((text) => text.length).join(' → ')}`);
+    assert.match(label(reply.entry, 'answer, decrypted'), /"finish": true/);
+    const mine = (await entries(run)).find((entry) => entry.id === sent.body.id)!;
+    assert.match(label(mine, 'encrypt, decrypted'), /"chatid": "wrkSFfCgAAdemogroup01"/);
+    assert.match(run.printed.join(''), /and http:\/\/127\.0\.0\.1:\d+\/wework_bot_callback \(AI bot\)/);
+  });
+
+  test('a mode that is neither is refused with the flag named', async () => {
+    await assert.rejects(start({}, ['--bot-mode', 'socket']), /--bot-mode: expected "websocket" \(the long connection, the default\) or "webhook" \(the callback URL\), found "socket"/);
   });
 });
 

@@ -10,9 +10,10 @@ export interface AiBotCallback {
   response_url?: string;
   msgtype: string;
   text?: { content?: string };
-  image?: { url?: string };
+  /** `aeskey`: on the long connection, each media URL's own key. */
+  image?: { url?: string; aeskey?: string };
   voice?: { content?: string };
-  file?: { url?: string };
+  file?: { url?: string; aeskey?: string };
   mixed?: AiBotMixed;
   /** The message the user replied to (引用), on text and mixed messages. */
   quote?: AiBotQuote;
@@ -22,7 +23,7 @@ export interface AiBotCallback {
 
 /** 图文混排: text and image items in order. */
 export interface AiBotMixed {
-  msg_item?: Array<{ msgtype: string; text?: { content?: string }; image?: { url?: string } }>;
+  msg_item?: Array<{ msgtype: string; text?: { content?: string }; image?: { url?: string; aeskey?: string } }>;
 }
 
 /** A quoted message: msgtype text, image, mixed, voice or file, with the field of that name (only those read here are typed). */
@@ -48,8 +49,8 @@ export function isAiBotMessage(message: NormalizedMessage): boolean {
   return (message.raw as { route?: string } | null)?.route === 'aibot';
 }
 
-/** Downloads and decrypts a media URL (valid 5 minutes, AES-encrypted with the bot's key). */
-export type AiBotMediaLoader = (url: string) => MediaHandle['load'];
+/** Downloads and decrypts a media URL (valid 5 minutes, AES-encrypted with the bot's key, or on the long connection with its own `aeskey`). */
+export type AiBotMediaLoader = (url: string, aeskey?: string) => MediaHandle['load'];
 
 /**
  * In a group the bot only receives messages that @-mention it, and the text starts with that
@@ -72,7 +73,8 @@ const objectWith =
   (fields: Record<string, Check>): Check =>
   (value) =>
     typeof value === 'object' && value !== null && !Array.isArray(value) && Object.entries(fields).every(([name, check]) => !Object.hasOwn(value, name) || check((value as Record<string, unknown>)[name]));
-const mixedItem = objectWith({ msgtype: isString, text: objectWith({ content: isString }), image: objectWith({ url: isString }) });
+const media = objectWith({ url: isString, aeskey: isString });
+const mixedItem = objectWith({ msgtype: isString, text: objectWith({ content: isString }), image: media });
 const mixed = objectWith({ msg_item: (items) => Array.isArray(items) && items.every(mixedItem) });
 
 /**
@@ -88,9 +90,9 @@ const callbackShape = objectWith({
   response_url: isString,
   from: objectWith({ userid: isString, corpid: isString }),
   text: objectWith({ content: isString }),
-  image: objectWith({ url: isString }),
+  image: media,
   voice: objectWith({ content: isString }),
-  file: objectWith({ url: isString }),
+  file: media,
   mixed,
   quote: objectWith({ msgtype: isString, text: objectWith({ content: isString }), mixed }),
   stream: objectWith({ id: isString }),
@@ -173,9 +175,9 @@ export function toAiBotMessage(callback: AiBotCallback, groupNames: Record<strin
       // WeCom transcribes voice for the bot: the text is already there.
       return { ...base, kind: 'voice', text };
     case 'image':
-      return { ...base, kind: 'image', text: '', media: { mimeType: 'image/jpeg', load: loadMedia(callback.image?.url ?? '') } };
+      return { ...base, kind: 'image', text: '', media: { mimeType: 'image/jpeg', load: loadMedia(callback.image?.url ?? '', callback.image?.aeskey) } };
     case 'file':
-      return { ...base, kind: 'file', text: '', media: { load: loadMedia(callback.file?.url ?? '') } };
+      return { ...base, kind: 'file', text: '', media: { load: loadMedia(callback.file?.url ?? '', callback.file?.aeskey) } };
     default:
       return undefined;
   }

@@ -59,6 +59,13 @@ export class AppReplier {
     return this.appOf(raw).sender.send(reply, touser, parts);
   }
 
+  /** A reply to a user through the first app: the AI bot's fallback for a DM it cannot deliver. */
+  sendToUser(reply: Reply, touser: string): Promise<void> {
+    const first = this.apps.values().next().value;
+    if (!first) throw new Error('no self-built app is configured');
+    return first.sender.send(reply, touser);
+  }
+
   notify(raw: AppMessageRaw, text: string): Promise<void> {
     return this.appOf(raw).sender.sendText(text, raw.fields.FromUserName ?? '');
   }

@@ -51,7 +51,9 @@ describe('a CoW config', () => {
     assert.equal(config.port, 9898);
     assert.equal(section(config).cow_callback_path, true);
     assert.equal(warnings.length, 1, warnings.join('\n'));
-    assert.match(warnings[0]!, /^\d+ config keys are not used by weworktop and ignored; write instead: wecom_bot_id → weworktop\.bot \(API mode: token, aes_key\), .*; no equivalent: linkai_app_code, feishu_app_id/);
+    // wecom_bot_id / wecom_bot_secret are read (the AI bot's long connection), so they are not among the unused keys.
+    assert.match(warnings[0]!, /^\d+ config keys are not used by weworktop and ignored; no equivalent: linkai_app_code, feishu_app_id/);
+    assert.doesNotMatch(warnings[0]!, /wecom_bot/);
   });
 
   test('all 162 keys of CoW\'s config.py: one warning line for the unknown ones, with the equivalents', async () => {
@@ -90,12 +92,20 @@ describe('a CoW config', () => {
     assert.equal((await load({ channel_type: ['wechatcom_app'], ...cowWeCom })).config.channel_type, 'weworktop');
     assert.match((await load({ channel_type: 'wework', ...cowWeCom })).notices[0]!, /^channel_type "wework" was CoW's hook into the WeCom PC client/);
     assert.equal(
-      await loadError({ channel_type: 'wecom_bot', wecom_bot_id: 'aib', wecom_bot_secret: 's', ...cowWeCom }),
-      'config error: channel_type: expected weworktop.bot.token and weworktop.bot.aes_key: the AI bot in API mode (README: Group chats), as CoW\'s long-connection mode (wecom_bot_id, wecom_bot_secret) is not available yet, found string "wecom_bot" without them',
+      await loadError({ channel_type: 'wecom_bot', ...cowWeCom }),
+      'config error: channel_type: expected the AI bot\'s BotID and Secret (wecom_bot_id and wecom_bot_secret, or weworktop.bot.bot_id and weworktop.bot.secret: its long connection; README: No public server), found string "wecom_bot" without them',
     );
-    const bot = await load({ channel_type: 'wecom_bot', weworktop: { corp_id: 'ww1', corp_secret: 's', agent_id: 1000002, token: 'QDG6eK', aes_key: KEY, bot: { token: 'BotTok', aes_key: KEY } } });
-    assert.equal(bot.config.channel_type, 'weworktop');
-    assert.equal(bot.config.port, 5001, 'the AI bot has no CoW URL to keep');
+    const longConnection = await load({ channel_type: 'wecom_bot', wecom_bot_id: 'aibBOT01', wecom_bot_secret: 'bot-secret-0001' });
+    const bot = (config: Record<string, unknown>) => section(config).bot as Record<string, unknown>;
+    assert.equal(longConnection.config.channel_type, 'weworktop');
+    assert.deepEqual([bot(longConnection.config).bot_id, bot(longConnection.config).secret, bot(longConnection.config).mode], ['aibBOT01', 'bot-secret-0001', '']);
+    assert.equal(longConnection.config.port, 5001, 'CoW\'s AI bot keys bring none of its WeCom app\'s defaults');
+    assert.match(longConnection.notices[0]!, /^channel_type "wecom_bot" \(CoW's AI bot\) runs the weworktop channel/);
+    const fromEnv = await load({ channel_type: 'wecom_bot' }, { WECOM_BOT_ID: 'aibBOT02', WECOM_BOT_SECRET: 'bot-secret-0002' });
+    assert.deepEqual([bot(fromEnv.config).bot_id, bot(fromEnv.config).secret], ['aibBOT02', 'bot-secret-0002']);
+    const webhook = await load({ channel_type: 'wecom_bot', weworktop: { corp_id: 'ww1', corp_secret: 's', agent_id: 1000002, token: 'QDG6eK', aes_key: KEY, bot: { token: 'BotTok', aes_key: KEY } } });
+    assert.equal(webhook.config.channel_type, 'weworktop');
+    assert.equal(webhook.config.port, 5001, 'the AI bot has no CoW URL to keep');
   });
 
   test('errors name the key the user wrote: CoW\'s name, or the environment variable', async () => {

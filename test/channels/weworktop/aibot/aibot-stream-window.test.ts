@@ -52,7 +52,7 @@ async function start(): Promise<Setup> {
     setup?.onUpdate(update);
   };
   const replier = new AiBotReplier({
-    config: { token: 'QDG6eK', aes_key: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C', callback_path: '/wework_bot_callback', bot_id: '', stream: true },
+    config: { mode: 'webhook', token: 'QDG6eK', aes_key: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C', callback_path: '/wework_bot_callback', bot_id: '', secret: '', ws_url: 'wss://openws.work.weixin.qq.com', heartbeat_seconds: 30, stream: true },
     groupNames: {},
     link: { post: (update) => post(update as StreamUpdate), onMessage: () => undefined },
     http: createWeComHttp({ timeoutMs: 5000, proxy: '' }),
