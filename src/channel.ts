@@ -2,8 +2,10 @@ import type convict from 'convict';
 import type { FastifyInstance } from 'fastify';
 import type { CowCompat } from './config/cow-compat.js';
 import type { AppConfig } from './config/schema.js';
+import type { DoctorCheck, DoctorContext } from './doctor/doctor-check.js';
 import type { Logger } from './logger.js';
 import type { NormalizedMessage } from './message.js';
+import type { MetricDefinition, Metrics } from './metrics/metrics.js';
 import type { Reply } from './reply.js';
 
 /**
@@ -22,6 +24,13 @@ export interface ChannelModule {
   exampleValues?: Record<string, string>;
   /** false: no per-user rate limit (rate_limit_per_minute), for a channel of one local user (the terminal). */
   rateLimited?: boolean;
+  /** The channel's own metrics (e.g. its platform's API calls), declared once; both halves record them through `metrics`. */
+  metrics?: readonly MetricDefinition[];
+  /**
+   * `weworktop doctor`: the channel's checks of its platform (credentials, the callback URL from
+   * outside), run beside the core's (config, stores, LLM, ffmpeg). Loaded only by the doctor.
+   */
+  doctor?(context: DoctorContext): Promise<DoctorCheck[]>;
   createReceiver(context: ReceiverContext): Promise<Receiver>;
   createReplier(context: ReplierContext): Promise<Replier>;
 }
@@ -52,6 +61,8 @@ export interface ReceiverContext {
   requestShutdown(reason: string): void;
   /** The config file read (absent when the config came from the environment alone), for hints that name it. */
   configFile?: string;
+  /** Records the channel's metrics on this thread (a no-op with `metrics: false`). */
+  metrics: Metrics;
 }
 
 export type IntakeResult = 'accepted' | 'duplicate' | 'busy' | 'limited';
@@ -92,6 +103,8 @@ export interface ReplierContext {
   logger: Logger;
   /** Messages to and from this channel's receiver. */
   link: ChannelLink;
+  /** Records the channel's metrics on the answer worker (sent to the main thread in batches). */
+  metrics: Metrics;
 }
 
 /**

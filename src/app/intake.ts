@@ -3,6 +3,7 @@ import { wallClockMs } from '../worker/answer-timing.js';
 import type { Intake, IntakeResult, MessageRules, PendingMessage } from '../channel.js';
 import type { Logger } from '../logger.js';
 import type { NormalizedMessage } from '../message.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { userMessages } from '../pipeline/user-messages.js';
 import type { Inbox } from '../store/inbox.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -20,6 +21,8 @@ export interface MessageIntakeOptions {
   rateLimitPerMinute: number;
   /** How a user id is kept for the minute the limiter remembers it (a copy: see RuntimeTuning.keep). */
   keep?: (text: string) => string;
+  /** Counts each message by its result (weworktop_messages_received_total). */
+  metrics?: Metrics;
 }
 
 /**
@@ -40,7 +43,17 @@ export class MessageIntake implements Intake {
     return !(await this.options.inbox.addSettled(id, this.options.channel, Date.now()));
   }
 
-  async submit(message: NormalizedMessage, { ownNotices = false } = {}): Promise<IntakeResult> {
+  submit(message: NormalizedMessage, options: { ownNotices?: boolean } = {}): Promise<IntakeResult> {
+    const taken = this.take(message, options.ownNotices ?? false);
+    const metrics = this.options.metrics;
+    if (!metrics?.enabled) return taken;
+    return taken.then((result) => {
+      metrics.count('weworktop_messages_received_total', { result });
+      return result;
+    });
+  }
+
+  private async take(message: NormalizedMessage, ownNotices: boolean): Promise<IntakeResult> {
     const receivedAt = wallClockMs();
     const { inbox, answers, rules } = this.options;
     const rate = message.kind === 'event' ? 'ok' : this.limiter.take(message.senderId);

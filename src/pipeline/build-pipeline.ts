@@ -2,6 +2,7 @@ import { createBackendBot } from '../backends/choose-backend.js';
 import type { AppConfig } from '../config/load-config.js';
 import type { Logger } from '../logger.js';
 import { createMediaEngines } from '../media/create-media-engines.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { PluginBus, type Plugin } from '../plugins/plugin-bus.js';
 import type { PluginRegistry } from '../registries.js';
 import { ConversationStore } from '../session/conversation-store.js';
@@ -10,7 +11,7 @@ import type { SessionPersistence } from '../store/session-persistence.js';
 import { Pipeline } from './pipeline.js';
 
 /** The pipeline the config describes: the backend's bot, tokenizer, conversations, plugins, voice and image engines. */
-export async function buildPipeline(config: AppConfig, logger: Logger, plugins: PluginRegistry, sessions: SessionPersistence | undefined): Promise<Pipeline> {
+export async function buildPipeline(config: AppConfig, logger: Logger, plugins: PluginRegistry, sessions: SessionPersistence | undefined, metrics?: Metrics): Promise<Pipeline> {
   const log = logger.child({ module: 'app' });
   const tokens = new TokenCounter(config.model);
   const [bot, media, pluginList] = await Promise.all([
@@ -28,6 +29,7 @@ export async function buildPipeline(config: AppConfig, logger: Logger, plugins: 
     conversations: new ConversationStore({ maxSessions: config.max_sessions, ttlSeconds: config.expires_in_seconds, ...(sessions ? { persistence: sessions } : {}) }),
     plugins: bus,
     ...media,
+    ...(metrics ? { metrics } : {}),
   });
 }
 

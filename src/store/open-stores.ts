@@ -11,8 +11,8 @@ import { SqliteSessions } from './sqlite-sessions.js';
 import { openingStore, prepareDataDir, type StoreContents } from './store-open-errors.js';
 import { checkpointWals } from './wal-checkpoints.js';
 
-const INBOX_CONTENTS: StoreContents = { what: 'pending messages', table: 'inbox', where: (row) => row.status === 'pending' };
-const SESSIONS_CONTENTS: StoreContents = { what: 'conversations', table: 'sessions' };
+export const INBOX_CONTENTS: StoreContents = { what: 'pending messages', table: 'inbox', where: (row) => row.status === 'pending' };
+export const SESSIONS_CONTENTS: StoreContents = { what: 'conversations', table: 'sessions' };
 
 export interface InboxStore {
   inbox: Inbox;

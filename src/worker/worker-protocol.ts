@@ -1,3 +1,4 @@
+import type { MetricsBatch } from '../metrics/metrics.js';
 import type { Job } from './answer-dispatch.js';
 
 /** Main thread → answer worker. */
@@ -19,6 +20,8 @@ export type FromWorker =
   | { type: 'store'; id: string; outcomeJson: string }
   | { type: 'progress'; id: string; partsSent: number }
   | { type: 'log'; line: string }
+  /** What the worker recorded in the last second (metrics: true). */
+  | { type: 'metrics'; batch: MetricsBatch }
   | { type: 'link'; message: unknown }
   | { type: 'ready'; ask: number; ok: boolean; reason?: string }
   | { type: 'drained'; finished: boolean }

@@ -2,6 +2,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { ChannelLink, Replier } from '../channel.js';
 import { ConfigError } from '../config/config-error.js';
 import { collectSecrets, createLogger, type Logger } from '../logger.js';
+import { CORE_METRICS } from '../metrics/core-metrics.js';
+import { type Metrics, NO_METRICS } from '../metrics/metrics.js';
+import { sendMetricsBatches, WorkerMetrics } from '../metrics/worker-metrics.js';
 import type { ChannelRegistry, PluginRegistry } from '../registries.js';
 import { openSessionStore, type SessionStore } from '../store/open-stores.js';
 import { runtimeTuning } from '../runtime/tuning.js';
@@ -33,10 +36,18 @@ export async function runWorkerThread(registries: { channels: ChannelRegistry; p
   const stores = new PendingStores();
   let replier: Replier;
   let runner: AnswerRunner;
+  let metrics: Metrics = NO_METRICS;
+  let batches: { stop(): void } | undefined;
   try {
     store = openSessionStore(config, cwd, logger);
-    const pipeline = await buildPipeline(config, logger, registries.plugins, store.sessions);
-    replier = await (await registries.channels.load(config.channel_type)).createReplier({ config, logger, link });
+    const channelModule = await registries.channels.load(config.channel_type);
+    if (config.metrics) {
+      const recorder = new WorkerMetrics([...CORE_METRICS, ...(channelModule.metrics ?? [])]);
+      batches = sendMetricsBatches(recorder, (batch) => outbox.post({ type: 'metrics', batch }));
+      metrics = recorder;
+    }
+    const pipeline = await buildPipeline(config, logger, registries.plugins, store.sessions, metrics);
+    replier = await channelModule.createReplier({ config, logger, link, metrics });
     runner = new AnswerRunner({
       handler: pipeline,
       replier,
@@ -49,8 +60,10 @@ export async function runWorkerThread(registries: { channels: ChannelRegistry; p
         progress: (id, partsSent) => outbox.post({ type: 'progress', id, partsSent }),
       },
       logger,
+      metrics,
     });
   } catch (error) {
+    batches?.stop();
     store?.close();
     outbox.post({ type: 'failed', error: serialize(error) });
     outbox.flush();
@@ -78,6 +91,7 @@ export async function runWorkerThread(registries: { channels: ChannelRegistry; p
           break;
         case 'stop':
           void stop(replier, store, logger).finally(() => {
+            batches?.stop();
             outbox.post({ type: 'stopped' });
             outbox.flush();
           });
