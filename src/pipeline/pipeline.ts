@@ -58,6 +58,11 @@ export class Pipeline implements MessageHandler {
     return this.rules.sessionKey(message);
   }
 
+  /** Forgets the conversations idle past their bound (retention_days), in memory and on disk. */
+  expireConversations(): void {
+    this.deps.conversations.expireIdle();
+  }
+
   wouldAnswer(message: NormalizedMessage): boolean {
     return this.rules.wouldAnswer(message);
   }

@@ -71,6 +71,8 @@ function checked(db: SqliteDatabase): SqliteDatabase {
 export interface SessionStore {
   /** Absent with session_store "memory". */
   sessions?: SessionPersistence;
+  /** Empties both databases' WALs, after something was erased (#清除记忆). */
+  wipeWals(): void;
   close(): void;
 }
 
@@ -80,11 +82,12 @@ export interface SessionStore {
  */
 export function openSessionStore(config: StoreConfig, cwd: string, logger: Logger): SessionStore {
   const checkpoints = checkpointWals(databaseFiles(config, cwd));
-  if (config.session_store !== 'sqlite') return { close: checkpoints.stop };
+  if (config.session_store !== 'sqlite') return { wipeWals: checkpoints.wipe, close: checkpoints.stop };
   const db = openSessionsDatabase(path.resolve(cwd, config.data_dir));
   const store = withGroupCommit(db, logger, 'conversation turns');
   return {
     sessions: new SqliteSessions(db, store.writes),
+    wipeWals: checkpoints.wipe,
     close: () => {
       checkpoints.stop();
       store.close();

@@ -302,6 +302,12 @@ export class AnswerWorkerHost implements AnswerDispatch {
       case 'metrics':
         this.options.metrics?.apply(report.batch);
         return;
+      case 'forget':
+        inbox.forget(report.sessionKey).then(
+          () => this.outbox.post({ type: 'forgotten' }),
+          (error: Error) => this.log.error({ err: error.message }, 'the inbox could not erase a cleared conversation\'s texts (they go with the settled rows, 15 minutes after)'),
+        );
+        return;
       case 'settled':
         if (report.failed !== undefined) inbox.markFailed(report.id, report.failed);
         else if (report.confirmedBy !== 'receiver' || this.confirmedEarly.has(report.id)) inbox.markDone(report.id);

@@ -8,6 +8,7 @@ import { sendMetricsBatches, WorkerMetrics } from '../metrics/worker-metrics.js'
 import type { ChannelRegistry, PluginRegistry } from '../registries.js';
 import { openSessionStore, type SessionStore } from '../store/open-stores.js';
 import { runtimeTuning } from '../runtime/tuning.js';
+import { scheduleRetention } from '../session/retention.js';
 import type { WorkerData } from './worker-host.js';
 import { AnswerRunner } from './answer-runner.js';
 import { buildPipeline } from '../pipeline/build-pipeline.js';
@@ -38,6 +39,7 @@ export async function runWorkerThread(registries: { channels: ChannelRegistry; p
   let runner: AnswerRunner;
   let metrics: Metrics = NO_METRICS;
   let batches: { stop(): void } | undefined;
+  let retention: { stop(): void } | undefined;
   try {
     store = openSessionStore(config, cwd, logger);
     const channelModule = await registries.channels.load(config.channel_type);
@@ -46,7 +48,9 @@ export async function runWorkerThread(registries: { channels: ChannelRegistry; p
       batches = sendMetricsBatches(recorder, (batch) => outbox.post({ type: 'metrics', batch }));
       metrics = recorder;
     }
-    const pipeline = await buildPipeline(config, logger, registries.plugins, store.sessions, metrics);
+    const onClear = (sessionKey: string) => outbox.post({ type: 'forget', sessionKey });
+    const pipeline = await buildPipeline(config, logger, registries.plugins, { ...(store.sessions ? { sessions: store.sessions } : {}), metrics, onClear });
+    retention = scheduleRetention(config.retention_days, () => pipeline.expireConversations(), logger.child({ module: 'app' }));
     replier = await channelModule.createReplier({ config, logger, link, metrics });
     runner = new AnswerRunner({
       handler: pipeline,
@@ -64,6 +68,7 @@ export async function runWorkerThread(registries: { channels: ChannelRegistry; p
     });
   } catch (error) {
     batches?.stop();
+    retention?.stop();
     store?.close();
     outbox.post({ type: 'failed', error: serialize(error) });
     outbox.flush();
@@ -86,10 +91,14 @@ export async function runWorkerThread(registries: { channels: ChannelRegistry; p
         case 'ready?':
           void readiness(replier, logger).then((answer) => outbox.post({ type: 'ready', ask: message.ask, ...answer }));
           break;
+        case 'forgotten':
+          store?.wipeWals();
+          break;
         case 'drain':
           void runner.drain(message.timeoutMs).then((finished) => outbox.post({ type: 'drained', finished }));
           break;
         case 'stop':
+          retention?.stop();
           void stop(replier, store, logger).finally(() => {
             batches?.stop();
             outbox.post({ type: 'stopped' });
