@@ -14,8 +14,19 @@ type Command = (typeof COMMANDS)[number];
  * (`--demo`), or no config at all: the local WeCom simulator. `doctor` checks a deployment,
  * `simulate` plays WeCom against a running one.
  */
+const USAGE = `weworktop [start|demo|doctor|simulate] [options]
+
+  start      run the configured channel (the default; no config at all: the demo)
+  demo       the local WeCom simulator (also --demo)
+  doctor     check the config, stores, LLM, ffmpeg and WeCom before the first message
+  simulate   play WeCom against a running deployment (URL check and one message)
+
+  --config PATH   the config file (default ./config.json, or CONFIG_PATH)
+  doctor --help and simulate --help list their options; docs/production.md: running it in production.`;
+
 async function main(): Promise<void> {
   const [first = '', ...rest] = process.argv.slice(2);
+  if (first === 'help' || first === '--help' || first === '-h') return void console.log(USAGE);
   const named = (COMMANDS as readonly string[]).includes(first);
   const command = (named ? first : 'start') as Command;
   const argv = named ? rest : process.argv.slice(2);
