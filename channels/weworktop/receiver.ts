@@ -49,7 +49,7 @@ export class WeworktopReceiver implements Receiver {
   async start({ port }: { port: number }): Promise<void> {
     const appSection = appsOf(this.section);
     this.log.info(`weworktop: serving ${[...this.apps.paths, ...(this.aibot ? [this.aibot.path] : [])].join(',')} agents=${appSection.map((app) => app.agent_id).join(',')}`);
-    this.log.info(consoleHint({ port, apps: appSection, cowPath: this.section.cow_callback_path, botPath: this.aibot?.path, configFile: this.context.configFile }));
+    this.log.info(consoleHint({ port, apps: appSection, cowPath: this.section.cow_callback_path, botPath: this.aibot?.path, configFile: this.context.configFile, publicUrl: this.context.config.public_url }));
   }
 
   async stop(): Promise<void> {

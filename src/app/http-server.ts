@@ -46,6 +46,8 @@ export function createHttpServer(options: HttpServerOptions, ready: () => Promis
     http: { headersTimeout: options.headersTimeout * 1000, requestTimeout, connectionsCheckingInterval: 1000 },
     clientErrorHandler: (error, socket) => refuseClient(error, socket, options),
   });
+  // First: its hook counts the routes registered after it.
+  const metrics = options.metrics ? serveMetrics(server, { ...options.metrics, logger }) : undefined;
   // While shutting down, callbacks are refused so the platform keeps them and retries (it stops once we ack).
   // A callback-style hook: no promise per request on the hot path.
   server.addHook('onRequest', (request, reply, done) => {
@@ -63,6 +65,7 @@ export function createHttpServer(options: HttpServerOptions, ready: () => Promis
   });
   server.setNotFoundHandler((request, reply) => {
     logger.warn({ method: request.method, path: request.url.split('?')[0] }, 'request to an unknown path (check the URL saved on the platform, e.g. the callback URL in the WeCom console)');
+    metrics?.unmatched(request.method);
     void reply.status(404).type('text/plain').send('not found');
   });
   server.get('/healthz', async (_request, reply) => reply.type('application/json').send({ status: 'ok' }));
@@ -73,7 +76,6 @@ export function createHttpServer(options: HttpServerOptions, ready: () => Promis
       .type('application/json')
       .send(ok ? { status: 'ready' } : { status: 'not ready', reason });
   });
-  if (options.metrics) serveMetrics(server, { ...options.metrics, logger });
   return server;
 }
 

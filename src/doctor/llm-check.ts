@@ -54,10 +54,7 @@ export function llmCheck(options: LlmCheckOptions): DoctorCheck {
 function explain(error: unknown, llm: LlmChoice, key: string, timeoutMs: number): CheckResult {
   const base = safeUrl(llm.apiBase);
   if (error instanceof OpenAI.APIConnectionTimeoutError)
-    return fail(
-      `no answer from ${base} within ${timeoutMs / 1000} s`,
-      'check open_ai_api_base (the server, or the proxy key on the way to it)',
-    );
+    return fail(`no answer from ${base} within ${timeoutMs / 1000} s`, 'check open_ai_api_base, and proxy if the calls go through one');
   if (error instanceof OpenAI.APIConnectionError) {
     const cause = (error.cause as { code?: string; message?: string } | undefined) ?? {};
     return fail(

@@ -66,21 +66,30 @@ export async function runDoctor(options: DoctorOptions): Promise<number> {
     const line: Line = { name: 'config', ...configProblem(error) };
     return report([line], flags.json, undefined, print);
   }
-  const checks = await checksFor(loaded, options.channels, cwd, timeoutMs);
+  const checks = await checksFor(loaded, options.channels, cwd, timeoutMs, env);
   // At once (each waits on a different server), each bounded: a check that hangs is a failure too.
   const results = await Promise.all(checks.map((check) => bounded(check, timeoutMs * 3)));
   return report(results, flags.json, loaded.source, print);
 }
 
-async function checksFor(loaded: LoadedConfig, channels: ChannelRegistry, cwd: string, timeoutMs: number): Promise<DoctorCheck[]> {
+async function checksFor(
+  loaded: LoadedConfig,
+  channels: ChannelRegistry,
+  cwd: string,
+  timeoutMs: number,
+  env: NodeJS.ProcessEnv,
+): Promise<DoctorCheck[]> {
   const { config, source, warnings } = loaded;
   const logger = createLogger({ level: 'silent' });
-  const where = source === EMBEDDED_DEFAULT ? 'no config file: defaults and environment variables' : source;
+  const where = source === EMBEDDED_DEFAULT ? 'the environment (no config file)' : source;
   const configLine: DoctorCheck = {
     name: 'config',
     run: async () =>
-      source === EMBEDDED_DEFAULT && config.channel_type === 'terminal'
-        ? fail(`${where}, so the terminal channel would run`, 'cp config.json.example config.json and fill it in (or pass --config PATH)')
+      source === EMBEDDED_DEFAULT && config.channel_type === 'terminal' && !env.CHANNEL_TYPE
+        ? fail(
+            'no config file and no channel credentials in the environment: npm start would run the simulator',
+            'cp config.json.example config.json and fill it in (or pass --config PATH)',
+          )
         : pass(`${where} is valid (channel ${config.channel_type})${warnings.length ? `; warnings: ${warnings.join('; ')}` : ''}`),
   };
   const channelModule = await channels.load(config.channel_type);

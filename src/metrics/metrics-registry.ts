@@ -42,6 +42,10 @@ export class MetricsRegistry implements Metrics {
     entry.histogram.observe(labelValues(entry.definition, labels), value);
   }
 
+  counter(name: string, labels?: MetricLabels): { inc(by?: number): void } {
+    return this.counterSeries(name, labels ?? {});
+  }
+
   /** One counter series, bound: for the request path, where the labels are looked up once. */
   counterSeries(name: string, labels: MetricLabels): { inc(by?: number): void } {
     const entry = this.counters.get(name) ?? undeclared(name);
@@ -51,8 +55,7 @@ export class MetricsRegistry implements Metrics {
   /** One histogram series, bound. */
   histogramSeries(name: string, labels: MetricLabels): { observe(value: number): void } {
     const entry = this.histograms.get(name) ?? undeclared(name);
-    const values = labelValues(entry.definition, labels);
-    return { observe: (value) => entry.histogram.observe(values, value) };
+    return entry.histogram.series(labelValues(entry.definition, labels));
   }
 
   /** A gauge read when Prometheus scrapes (e.g. the inbox's pending count), not set on every change. */

@@ -1,13 +1,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, onResponseHookHandler } from 'fastify';
 import type { Logger } from '../logger.js';
 import type { MetricsRegistry } from './metrics-registry.js';
 
 export const METRICS_PATH = '/metrics';
 /** The core's own routes: counted, but not callbacks, so not in the ack histogram. */
 const CORE_ROUTES = new Set(['/healthz', '/readyz', METRICS_PATH]);
-/** The label of a request no route matched (its path is the client's to choose: never a label). */
-const UNMATCHED = 'unmatched';
 
 export interface MetricsRouteOptions {
   registry: MetricsRegistry;
@@ -16,37 +14,41 @@ export interface MetricsRouteOptions {
   logger: Logger;
 }
 
+type Counted = { inc(): void };
+
 /**
- * GET /metrics, and the hook that counts every request by route pattern and status and times
- * the callbacks' acks. The hook looks each series up once and keeps it: a request costs a map
- * lookup and two additions.
+ * GET /metrics, and a hook on every route registered after this call that counts its requests by
+ * status and times its acks. Each route's hook holds its own series (found by method and status,
+ * no key built per request): the ack path pays two map lookups, an addition and a histogram's.
+ * Requests no route matched are counted by the not-found handler, through `unmatched`.
  */
-export function serveMetrics(server: FastifyInstance, options: MetricsRouteOptions): void {
+export function serveMetrics(server: FastifyInstance, options: MetricsRouteOptions): { unmatched(method: string): void } {
   const { registry, logger } = options;
-  const requests = new Map<string, { inc(): void }>();
-  const acks = new Map<string, { observe(seconds: number): void }>();
-  server.addHook('onResponse', (request, reply, done) => {
-    const route = request.routeOptions.url ?? UNMATCHED;
-    const key = `${request.method} ${route} ${reply.statusCode}`;
-    let counter = requests.get(key);
-    if (!counter) {
-      counter = registry.counterSeries('weworktop_http_requests_total', {
-        route,
-        method: request.method,
-        status: String(reply.statusCode),
-      });
-      requests.set(key, counter);
-    }
-    counter.inc();
-    if (route !== UNMATCHED && !CORE_ROUTES.has(route)) {
-      let ack = acks.get(route);
-      if (!ack) {
-        ack = registry.histogramSeries('weworktop_callback_ack_seconds', { route });
-        acks.set(route, ack);
+  const counterFor = (route: string) => {
+    const byMethod = new Map<string, Map<number, Counted>>();
+    return (method: string, status: number): Counted => {
+      let byStatus = byMethod.get(method);
+      if (!byStatus) {
+        byStatus = new Map();
+        byMethod.set(method, byStatus);
       }
-      ack.observe(reply.elapsedTime / 1000);
-    }
-    done();
+      let counter = byStatus.get(status);
+      if (!counter) {
+        counter = registry.counterSeries('weworktop_http_requests_total', { route, method, status: String(status) });
+        byStatus.set(status, counter);
+      }
+      return counter;
+    };
+  };
+  server.addHook('onRoute', (route) => {
+    const counter = counterFor(route.url);
+    const ack = CORE_ROUTES.has(route.url) ? undefined : registry.histogramSeries('weworktop_callback_ack_seconds', { route: route.url });
+    const counted: onResponseHookHandler = (request, reply, done) => {
+      counter(request.method, reply.statusCode).inc();
+      ack?.observe(reply.elapsedTime / 1000);
+      done();
+    };
+    route.onResponse = [...(route.onResponse ? [route.onResponse].flat() : []), counted];
   });
   const allowed = options.token ? bearerCheck(options.token) : () => true;
   server.get(METRICS_PATH, async (request, reply) => {
@@ -56,6 +58,9 @@ export function serveMetrics(server: FastifyInstance, options: MetricsRouteOptio
     }
     return reply.type(registry.contentType).send(await registry.render());
   });
+  // The path a client chose is never a label: every unknown one is "unmatched".
+  const unmatched = counterFor('unmatched');
+  return { unmatched: (method) => unmatched(method, 404).inc() };
 }
 
 /** Compares digests in constant time: neither the token's characters nor its length leak through timing. */

@@ -20,11 +20,13 @@ export type MetricLabels = Readonly<Record<string, string>>;
 export interface Metrics {
   readonly enabled: boolean;
   count(name: string, labels?: MetricLabels, by?: number): void;
+  /** One counter series, looked up once: for a path taken on every request. */
+  counter(name: string, labels?: MetricLabels): { inc(by?: number): void };
   set(name: string, value: number, labels?: MetricLabels): void;
   observe(name: string, value: number, labels?: MetricLabels): void;
 }
 
-export const NO_METRICS: Metrics = { enabled: false, count() {}, set() {}, observe() {} };
+export const NO_METRICS: Metrics = { enabled: false, count() {}, counter: () => ({ inc() {} }), set() {}, observe() {} };
 
 /**
  * What the answer worker recorded since its last batch, by series (a metric's name and its label

@@ -19,7 +19,7 @@ export class SummedHistogram {
   readonly type = 'histogram';
   readonly aggregator = 'sum';
   private readonly bounds: readonly number[];
-  private readonly series = new Map<string, Series>();
+  private readonly all = new Map<string, Series>();
 
   constructor(private readonly definition: MetricDefinition) {
     this.name = definition.name;
@@ -29,9 +29,18 @@ export class SummedHistogram {
 
   /** One observation; `values` are the series' label values in declared order. */
   observe(values: string[], value: number): void {
+    this.series(values).observe(value);
+  }
+
+  /** One series, found once: its observations add up without a lookup (it is listed from now on, at 0). */
+  series(values: string[]): { observe(value: number): void } {
     const series = this.seriesOf(values);
-    series.counts[bucketIndex(this.bounds, value)]! += 1;
-    series.sum += value;
+    return {
+      observe: (value) => {
+        series.counts[bucketIndex(this.bounds, value)]! += 1;
+        series.sum += value;
+      },
+    };
   }
 
   /** Counts observed elsewhere (the answer worker), bucket by bucket. */
@@ -52,7 +61,7 @@ export class SummedHistogram {
     values: Array<{ metricName: string; labels: Record<string, string | number>; value: number }>;
   }> {
     const values = [];
-    for (const series of this.series.values()) {
+    for (const series of this.all.values()) {
       const labels = labelsOf(this.definition, series.values);
       let cumulative = 0;
       for (const [index, count] of series.counts.entries()) {
@@ -73,10 +82,10 @@ export class SummedHistogram {
 
   private seriesOf(values: string[]): Series {
     const key = values.join('\u0001');
-    let series = this.series.get(key);
+    let series = this.all.get(key);
     if (!series) {
       series = { values, counts: new Array<number>(this.bounds.length + 1).fill(0), sum: 0 };
-      this.series.set(key, series);
+      this.all.set(key, series);
     }
     return series;
   }

@@ -29,6 +29,10 @@ export class WorkerMetrics implements Metrics {
     else this.counts.set(key, [name, values, by]);
   }
 
+  counter(name: string, labels?: MetricLabels): { inc(by?: number): void } {
+    return { inc: (by = 1) => this.count(name, labels, by) };
+  }
+
   set(name: string, value: number, labels?: MetricLabels): void {
     const values = this.values(name, 'gauge', labels);
     this.gauges.set(seriesKey(name, values), [name, values, value]);

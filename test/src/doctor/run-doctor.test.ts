@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { channelRegistry } from '../../../channels/registry.js';
+import { runDoctor } from '../../../src/doctor/run-doctor.js';
 import { type FakeOpenAI, startFakeOpenAI } from '../../fakes/fake-openai.js';
 import { type FakeWeCom, startFakeWeCom } from '../../fakes/fake-wecom.js';
 import { closedPort } from '../../support/closed-port.js';
@@ -142,6 +144,22 @@ describe('weworktop doctor: the core checks', () => {
     assert.equal(run.line('config').status, 'fail');
     assert.match(run.line('config').detail, /^port: expected/);
     assert.match(run.line('config').fix!, /^set port to /);
+  });
+
+  test('no config at all: ✘ on the config line, which says what npm start would do instead', async () => {
+    let output = '';
+    const code = await runDoctor({
+      channels: channelRegistry,
+      argv: ['--json'],
+      env: {},
+      cwd: mkdtempSync(path.join(tmpdir(), 'weworktop-doctor-empty-')),
+      print: (text) => (output += text),
+    });
+    assert.equal(code, 1);
+    const config = (JSON.parse(output) as { checks: Array<{ name: string; status: string; detail: string; fix?: string }> }).checks[0]!;
+    assert.deepEqual([config.name, config.status], ['config', 'fail']);
+    assert.match(config.detail, /npm start would run the simulator/);
+    assert.match(config.fix!, /cp config\.json\.example config\.json/);
   });
 
   test('data_dir that cannot be created: ✘ with the way out', async () => {
