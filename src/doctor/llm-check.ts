@@ -64,7 +64,8 @@ function explain(error: unknown, llm: LlmChoice, key: string, timeoutMs: number)
   }
   if (!(error instanceof OpenAI.APIError))
     return fail(`the call failed: ${(error as Error).message}`, 'check open_ai_api_base: it should be an OpenAI-compatible API');
-  const said = `answered ${error.status}: ${error.message}`;
+  // The SDK's message starts with the status already.
+  const said = `answered ${error.status}: ${error.message.replace(/^\d{3}\s*/, '')}`;
   if (error.status === 401 || error.status === 403)
     return fail(
       `${base} ${said}`,
