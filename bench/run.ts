@@ -1,6 +1,7 @@
 // npm run bench: callback ack, URL verification, pipeline, token counting; a table on stdout and bench/results/latest.json.
 import { fileURLToPath } from 'node:url';
 import { runAckBench } from './ack-bench.js';
+import { runMetricsCost } from './metrics-cost.js';
 import { runPipelineBench } from './pipeline-bench.js';
 import { evaluateTargets, formatReport, machineInfo, writeReport, type BenchReport } from './report.js';
 import { runTokenBench } from './token-bench.js';
@@ -16,6 +17,20 @@ const progress = (line: string) => console.error(line);
 // The ack runs put the app on this thread. In its own process the app holds its young generation
 // from start-up; held from here, so the load built before the first app does not grow it first.
 runtimeTuning(true).holdMainHeap();
+
+// `npm run bench -- --metrics-cost`: the ack with metrics off and on, alternately (about 3 minutes), as JSON.
+if (process.argv.includes('--metrics-cost')) {
+  const { off, on } = await runMetricsCost({ connections: 100, warmupSeconds: 1, durationSeconds: 5, rounds: 9 }, progress);
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  const summary = (runs: typeof off) => ({
+    requestsPerSec: runs.map((run) => Math.round(run.requestsPerSec)),
+    p99Ms: runs.map((run) => Math.round(run.latency.p99 * 10) / 10),
+    cpuUsPerRequest: runs.map((run) => Math.round(run.cpuUsPerRequest * 10) / 10),
+    median: { requestsPerSec: Math.round(median(runs.map((run) => run.requestsPerSec))), p99Ms: median(runs.map((run) => run.latency.p99)), cpuUsPerRequest: median(runs.map((run) => run.cpuUsPerRequest)) },
+  });
+  console.log(JSON.stringify({ off: summary(off), on: summary(on) }, null, 2));
+  process.exit(0);
+}
 
 const started = performance.now();
 const at = new Date().toISOString();

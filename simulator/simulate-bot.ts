@@ -1,7 +1,7 @@
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AiBotClient } from '../test/fakes/wecom-client.js';
-import { explainStatus, fail, request, VERIFY_DEADLINE_MS } from './simulate.js';
+import { checkVerification, explainStatus, fail, randomEcho, VERIFY_DEADLINE_MS, type Verification } from './simulate.js';
 
 export interface SimulateBotOptions {
   /** The AI bot's callback URL, as entered for the bot (智能机器人 → API 模式). */
@@ -13,6 +13,15 @@ export interface SimulateBotOptions {
   timeoutMs: number;
   /** weworktop.bot.stream, when known from the config. */
   stream?: boolean;
+}
+
+const BOT_KEYS = 'weworktop.bot.token and weworktop.bot.aes_key';
+
+/** The URL check of the AI bot's callback URL, as the console does it (for weworktop doctor). */
+export function checkBotUrl(options: Pick<SimulateBotOptions, 'url' | 'token' | 'aesKey' | 'timeoutMs'>): Promise<Verification> {
+  const client = new AiBotClient({ url: options.url, token: options.token, encodingAesKey: options.aesKey, aibotId: 'weworktop-doctor' });
+  const echo = randomEcho();
+  return checkVerification(client.verificationUrl(echo), echo, options.timeoutMs, BOT_KEYS);
 }
 
 /** WeCom polls a stream about once a second. */
@@ -27,14 +36,11 @@ type StreamAnswer = { msgtype?: string; stream?: { id?: string; finish?: boolean
  */
 export async function simulateBot(options: SimulateBotOptions, print: (line: string) => void): Promise<boolean> {
   const client = new AiBotClient({ url: options.url, token: options.token, encodingAesKey: options.aesKey, aibotId: 'weworktop-simulate' });
-  const echo = `${randomInt(1e9, 1e10 - 1)}${randomInt(1e8, 1e9 - 1)}`;
+  const echo = randomEcho();
   const verifyUrl = client.verificationUrl(echo);
   print(`1. URL verification of the AI bot (what the console does when you save its URL)\n   GET ${verifyUrl}`);
-  const verified = await request(verifyUrl, {}, options.timeoutMs);
-  if ('error' in verified) return fail(print, verified.error);
-  print(`   → HTTP ${verified.status} in ${verified.ms} ms, body ${JSON.stringify(verified.body.slice(0, 200))}`);
-  if (verified.status !== 200) return fail(print, explainStatus(verified).replace(/corp_id/g, 'the bot\'s keys'));
-  if (verified.body !== echo) return fail(print, `the answer must be exactly the decrypted echostr "${echo}": check weworktop.bot.token and weworktop.bot.aes_key`);
+  const verified = await checkVerification(verifyUrl, echo, options.timeoutMs, BOT_KEYS, print);
+  if (!verified.ok) return fail(print, verified.why);
   print(`   ✓ verified${verified.ms > VERIFY_DEADLINE_MS ? ` (but took ${verified.ms} ms: WeCom gives up after ${VERIFY_DEADLINE_MS} ms)` : ''}`);
 
   print(`2. A text message from ${options.user} in a private chat with the bot: ${JSON.stringify(options.text)}`);

@@ -1,3 +1,4 @@
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../src/config/config-error.js';
 import { loadConfig } from '../src/config/load-config.js';
@@ -45,7 +46,8 @@ async function fromConfig(file: string, bot: boolean): Promise<Values> {
   };
 }
 
-async function run(argv: string[]): Promise<number> {
+/** `weworktop simulate ARGS` (and `npm run simulate -- ARGS`): resolves the exit code. */
+export async function runSimulate(argv: string[]): Promise<number> {
   let values: Values;
   try {
     ({ values } = parseArgs({
@@ -102,4 +104,5 @@ function usage(problem: string): number {
   return 2;
 }
 
-process.exitCode = await run(process.argv.slice(2));
+// Run as a script (the tests do): the command line; imported by app.ts, which runs it.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) process.exitCode = await runSimulate(process.argv.slice(2));

@@ -33,17 +33,11 @@ export async function simulate(options: SimulateOptions, print: (line: string) =
   const client = new WeComAppClient({ url: options.url, token: options.token, encodingAesKey: options.aesKey, corpId: options.corpId, agentId: options.agentId });
   const crypto = new WeComCrypto({ token: options.token, encodingAesKey: options.aesKey, receiveId: options.corpId });
 
-  const echo = `${randomInt(1e9, 1e10 - 1)}${randomInt(1e8, 1e9 - 1)}`;
+  const echo = randomEcho();
   const verifyUrl = client.verificationUrl(echo);
   print(`1. URL verification (what the console does when you save the URL)\n   GET ${verifyUrl}`);
-  const verified = await request(verifyUrl, {}, options.timeoutMs);
-  if ('error' in verified) return fail(print, verified.error);
-  print(`   → HTTP ${verified.status} in ${verified.ms} ms, body ${JSON.stringify(verified.body.slice(0, 200))}`);
-  if (verified.status !== 200) return fail(print, explainStatus(verified));
-  if (verified.body !== echo) {
-    const hint = verified.body.trim() === echo ? 'it has extra whitespace or a BOM' : verified.body.includes(echo) ? 'it is wrapped in something (quotes? XML?)' : 'it is not the decrypted echostr';
-    return fail(print, `the answer must be exactly the decrypted echostr "${echo}", but ${hint}. Check token, aes_key and corp_id.`);
-  }
+  const verified = await checkVerification(verifyUrl, echo, options.timeoutMs, 'token, aes_key and corp_id', print);
+  if (!verified.ok) return fail(print, verified.why);
   print(`   ✓ verified: the server decrypted the echostr and answered it exactly${verified.ms > VERIFY_DEADLINE_MS ? ` (but took ${verified.ms} ms: WeCom gives up after ${VERIFY_DEADLINE_MS} ms)` : ''}`);
 
   const fields = { FromUserName: options.user, MsgType: 'text', Content: options.text, MsgId: `${randomInt(1e9, 1e10 - 1)}${randomInt(1e8, 1e9 - 1)}` };
@@ -62,6 +56,52 @@ export async function simulate(options: SimulateOptions, print: (line: string) =
   print('Result: OK: the server answers WeCom callbacks with these credentials. You can save the URL in the WeCom console.');
   return true;
 }
+
+export type Verification = { ok: true; ms: number } | { ok: false; why: string };
+
+/**
+ * The console's "save URL" check: a signed GET carrying an encrypted echostr, which the server must
+ * answer with the decrypted echostr, exactly. `keys` names the settings a wrong answer points to.
+ */
+export async function checkVerification(
+  verifyUrl: string,
+  echo: string,
+  timeoutMs: number,
+  keys: string,
+  print: (line: string) => void = () => {},
+): Promise<Verification> {
+  const verified = await request(verifyUrl, {}, timeoutMs);
+  if ('error' in verified) return { ok: false, why: verified.error };
+  print(`   → HTTP ${verified.status} in ${verified.ms} ms, body ${JSON.stringify(verified.body.slice(0, 200))}`);
+  if (verified.status !== 200) return { ok: false, why: explainStatus(verified).replace('token, aes_key and corp_id', keys) };
+  if (verified.body !== echo) {
+    const hint =
+      verified.body.trim() === echo
+        ? 'it has extra whitespace or a BOM'
+        : verified.body.includes(echo)
+          ? 'it is wrapped in something (quotes? XML?)'
+          : 'it is not the decrypted echostr';
+    return { ok: false, why: `the answer must be exactly the decrypted echostr "${echo}", but ${hint}. Check ${keys}.` };
+  }
+  return { ok: true, ms: verified.ms };
+}
+
+/** The URL check of one self-built app's callback URL, as the console does it (for weworktop doctor). */
+export function checkAppUrl(
+  options: Pick<SimulateOptions, 'url' | 'token' | 'aesKey' | 'corpId' | 'agentId' | 'timeoutMs'>,
+): Promise<Verification> {
+  const client = new WeComAppClient({
+    url: options.url,
+    token: options.token,
+    encodingAesKey: options.aesKey,
+    corpId: options.corpId,
+    agentId: options.agentId,
+  });
+  const echo = randomEcho();
+  return checkVerification(client.verificationUrl(echo), echo, options.timeoutMs, 'token, aes_key and corp_id');
+}
+
+export const randomEcho = () => `${randomInt(1e9, 1e10 - 1)}${randomInt(1e8, 1e9 - 1)}`;
 
 export function fail(print: (line: string) => void, why: string): false {
   print(`   ✗ ${why}`);

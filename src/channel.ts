@@ -2,9 +2,11 @@ import type convict from 'convict';
 import type { FastifyInstance } from 'fastify';
 import type { CowCompat } from './config/cow-compat.js';
 import type { AppConfig } from './config/schema.js';
+import type { DoctorCheck, DoctorContext } from './doctor/doctor-check.js';
 import type { Logger } from './logger.js';
 import type { NormalizedMessage } from './message.js';
 import type { ModuleRegistry } from './registries.js';
+import type { MetricDefinition, Metrics } from './metrics/metrics.js';
 import type { Reply } from './reply.js';
 
 /**
@@ -25,6 +27,13 @@ export interface ChannelModule {
   rateLimited?: boolean;
   /** Checks across the section's keys that convict cannot make one key at a time; throws a ConfigError. */
   checkConfig?(config: AppConfig): void;
+  /** The channel's own metrics (e.g. its platform's API calls), declared once; both halves record them through `metrics`. */
+  metrics?: readonly MetricDefinition[];
+  /**
+   * `weworktop doctor`: the channel's checks of its platform (credentials, the callback URL from
+   * outside), run beside the core's (config, stores, LLM, ffmpeg). Loaded only by the doctor.
+   */
+  doctor?(context: DoctorContext): Promise<DoctorCheck[]>;
   createReceiver(context: ReceiverContext): Promise<Receiver>;
   createReplier(context: ReplierContext): Promise<Replier>;
 }
@@ -62,6 +71,8 @@ export interface ReceiverContext {
   configFile?: string;
   /** data_dir, resolved: where a channel keeps state of its own (e.g. a cursor) beside the inbox. */
   dataDir: string;
+  /** Records the channel's metrics on this thread (a no-op with `metrics: false`). */
+  metrics: Metrics;
 }
 
 export type IntakeResult = 'accepted' | 'duplicate' | 'busy' | 'limited';
@@ -102,6 +113,8 @@ export interface ReplierContext {
   logger: Logger;
   /** Messages to and from this channel's receiver. */
   link: ChannelLink;
+  /** Records the channel's metrics on the answer worker (sent to the main thread in batches). */
+  metrics: Metrics;
 }
 
 /**

@@ -1,12 +1,15 @@
 import type { ChannelModule } from '../../src/channel.js';
 import { checkWeworktopConfig, cowKeyAliases, exampleValues as sectionExamples, type WeworktopConfig, weworktopSchema } from './config.js';
 import { weworktopCowCompat } from './cow-compat.js';
+import { weworktopMetrics } from './metrics.js';
 
 export const configSchema = weworktopSchema as ChannelModule['configSchema'];
 export const keyAliases = cowKeyAliases;
 export const cow = weworktopCowCompat;
 export const exampleValues = sectionExamples;
 export const checkConfig: ChannelModule['checkConfig'] = (config) => checkWeworktopConfig(config.weworktop as WeworktopConfig);
+export const metrics = weworktopMetrics;
+export const doctor: ChannelModule['doctor'] = async (context) => (await import('./doctor/weworktop-doctor.js')).weworktopChecks(context);
 export const createReceiver: ChannelModule['createReceiver'] = async (context) => {
   const { WeworktopReceiver } = await import('./receiver.js');
   const section = context.config.weworktop as WeworktopConfig;

@@ -66,6 +66,7 @@ export class WeworktopReceiver implements Receiver {
           cowPath: this.section.cow_callback_path,
           botPath: this.aibot?.path,
           configFile: this.context.configFile,
+          publicUrl: this.context.config.public_url,
         }),
       );
     }

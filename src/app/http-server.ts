@@ -2,6 +2,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { ConfigError } from '../config/config-error.js';
 import type { Logger } from '../logger.js';
+import { type MetricsRouteOptions, serveMetrics } from '../metrics/metrics-route.js';
 
 /** Platform callbacks are small; anything over 1 MiB is refused with 413 before it is read whole. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -17,6 +18,8 @@ export interface HttpServerOptions {
    */
   headersTimeout: number;
   requestTimeout: number;
+  /** `metrics: true`: GET /metrics, and every request counted. */
+  metrics?: Omit<MetricsRouteOptions, 'logger'>;
 }
 
 export interface Readiness {
@@ -27,7 +30,8 @@ export interface Readiness {
 /**
  * The app's one HTTP server: channels add their routes to it. XML and unknown content types
  * arrive as strings (each route parses its own envelope), JSON as objects. Every rejection gets a
- * status code and one log line; /healthz and /readyz are here for process managers.
+ * status code and one log line; /healthz and /readyz are here for process managers, /metrics for
+ * Prometheus.
  */
 export function createHttpServer(options: HttpServerOptions, ready: () => Promise<Readiness>): FastifyInstance {
   const { logger, isClosing } = options;
@@ -42,6 +46,8 @@ export function createHttpServer(options: HttpServerOptions, ready: () => Promis
     http: { headersTimeout: options.headersTimeout * 1000, requestTimeout, connectionsCheckingInterval: 1000 },
     clientErrorHandler: (error, socket) => refuseClient(error, socket, options),
   });
+  // First: its hook counts the routes registered after it.
+  const metrics = options.metrics ? serveMetrics(server, { ...options.metrics, logger }) : undefined;
   // While shutting down, callbacks are refused so the platform keeps them and retries (it stops once we ack).
   // A callback-style hook: no promise per request on the hot path.
   server.addHook('onRequest', (request, reply, done) => {
@@ -59,6 +65,7 @@ export function createHttpServer(options: HttpServerOptions, ready: () => Promis
   });
   server.setNotFoundHandler((request, reply) => {
     logger.warn({ method: request.method, path: request.url.split('?')[0] }, 'request to an unknown path (check the URL saved on the platform, e.g. the callback URL in the WeCom console)');
+    metrics?.unmatched(request.method);
     void reply.status(404).type('text/plain').send('not found');
   });
   server.get('/healthz', async (_request, reply) => reply.type('application/json').send({ status: 'ok' }));

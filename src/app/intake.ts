@@ -3,6 +3,7 @@ import { wallClockMs } from '../worker/answer-timing.js';
 import type { Intake, IntakeResult, MessageRules, PendingMessage } from '../channel.js';
 import type { Logger } from '../logger.js';
 import type { NormalizedMessage } from '../message.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { userMessages } from '../pipeline/user-messages.js';
 import type { Inbox } from '../store/inbox.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -20,6 +21,8 @@ export interface MessageIntakeOptions {
   rateLimitPerMinute: number;
   /** How a user id is kept for the minute the limiter remembers it (a copy: see RuntimeTuning.keep). */
   keep?: (text: string) => string;
+  /** Counts each message by its result (weworktop_messages_received_total). */
+  metrics?: Metrics;
 }
 
 /**
@@ -30,9 +33,16 @@ export interface MessageIntakeOptions {
 export class MessageIntake implements Intake {
   private readonly limiter: RateLimiter;
   private readonly log: Logger;
+  /** weworktop_messages_received_total's series by result, with metrics on. */
+  private readonly received: Record<IntakeResult, { inc(): void }> | undefined;
 
   constructor(private readonly options: MessageIntakeOptions) {
     this.log = options.logger;
+    const metrics = options.metrics;
+    if (metrics?.enabled) {
+      const series = (result: IntakeResult) => metrics.counter('weworktop_messages_received_total', { result });
+      this.received = { accepted: series('accepted'), duplicate: series('duplicate'), busy: series('busy'), limited: series('limited') };
+    }
     this.limiter = new RateLimiter(options.rateLimitPerMinute, options.keep ? { keep: options.keep } : {});
   }
 
@@ -40,7 +50,17 @@ export class MessageIntake implements Intake {
     return !(await this.options.inbox.addSettled(id, this.options.channel, Date.now()));
   }
 
-  async submit(message: NormalizedMessage, { ownNotices = false } = {}): Promise<IntakeResult> {
+  submit(message: NormalizedMessage, options: { ownNotices?: boolean } = {}): Promise<IntakeResult> {
+    const taken = this.take(message, options.ownNotices ?? false);
+    const received = this.received;
+    if (!received) return taken;
+    return taken.then((result) => {
+      received[result].inc();
+      return result;
+    });
+  }
+
+  private async take(message: NormalizedMessage, ownNotices: boolean): Promise<IntakeResult> {
     const receivedAt = wallClockMs();
     const { inbox, answers, rules } = this.options;
     const rate = message.kind === 'event' ? 'ok' : this.limiter.take(message.senderId);

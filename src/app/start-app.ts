@@ -5,6 +5,9 @@ import { ConfigError, withWrittenKey } from '../config/config-error.js';
 import { EMBEDDED_DEFAULT, loadConfig } from '../config/load-config.js';
 import type { AppConfig } from '../config/schema.js';
 import { collectSecrets, createLogger, type LogSink, type Logger } from '../logger.js';
+import { CORE_METRICS } from '../metrics/core-metrics.js';
+import { NO_METRICS } from '../metrics/metrics.js';
+import { MetricsRegistry } from '../metrics/metrics-registry.js';
 import { runtimeTuning } from '../runtime/tuning.js';
 import { ConfiguredRules } from '../pipeline/message-rules.js';
 import { checkPluginNames } from '../plugins/check-plugin-names.js';
@@ -62,7 +65,18 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
   const store = openInboxStore(config, cwd, log);
   if (store.files.length) log.info({ inbox: config.inbox_store, sessions: config.session_store, files: store.files.join(',') }, 'store opened');
   const releaseHeap = tuning.holdMainHeap();
-  const answers = AnswerWorkerHost.start({ entry: WORKER_MAIN, config, cwd, inbox: store.inbox, logger, logSink: sink, tuning });
+  const metrics = config.metrics ? new MetricsRegistry([...CORE_METRICS, ...(channelModule.metrics ?? [])]) : undefined;
+  const answers = AnswerWorkerHost.start({
+    entry: WORKER_MAIN,
+    config,
+    cwd,
+    inbox: store.inbox,
+    logger,
+    logSink: sink,
+    tuning,
+    ...(metrics ? { metrics } : {}),
+  });
+  metrics?.sample('weworktop_inbox_pending', () => answers.pending);
   const rules = new ConfiguredRules(config);
   const intake = new MessageIntake({
     channel: config.channel_type,
@@ -73,6 +87,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
     maxOutstanding: config.max_queue + config.concurrency,
     rateLimitPerMinute: channelModule.rateLimited === false ? 0 : config.rate_limit_per_minute,
     keep: tuning.keep,
+    metrics: metrics ?? NO_METRICS,
   });
   let closing = false;
   let receiver: Receiver | undefined;
@@ -82,7 +97,16 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
     const channel = (await receiver?.ready?.()) ?? { ok: true };
     return channel.ok ? answers.ready() : channel;
   };
-  const server = createHttpServer({ logger: log, isClosing: () => closing, headersTimeout: config.callback_headers_timeout, requestTimeout: config.callback_request_timeout }, ready);
+  const server = createHttpServer(
+    {
+      logger: log,
+      isClosing: () => closing,
+      headersTimeout: config.callback_headers_timeout,
+      requestTimeout: config.callback_request_timeout,
+      ...(metrics ? { metrics: { registry: metrics, token: config.metrics_token } } : {}),
+    },
+    ready,
+  );
   let port: number;
   try {
     receiver = await channelModule.createReceiver({
@@ -93,6 +117,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
       link: answers.link,
       requestShutdown: (reason) => options.onShutdownRequest?.(reason),
       dataDir: path.resolve(cwd, config.data_dir),
+      metrics: metrics ?? NO_METRICS,
       ...(source === EMBEDDED_DEFAULT ? {} : { configFile: source }),
     });
     // Before listening, so a user's new messages queue behind the ones left from the last run.
@@ -101,7 +126,9 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
     if (receiver.routes) {
       receiver.routes(server);
       port = await listen(server, config.host, config.port);
-      log.info(`listening on ${config.host}:${port}`);
+      log.info(
+        `listening on ${config.host}:${port}${metrics ? ` (Prometheus metrics at /metrics${config.metrics_token ? ', with metrics_token' : ''})` : ''}`,
+      );
     } else {
       port = 0;
     }

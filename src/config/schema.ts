@@ -75,6 +75,11 @@ export interface CoreConfig extends CowProviderKeys {
   plugins: string[];
   plugin_config: Record<string, unknown>;
   runtime_tuning: boolean;
+
+  public_url: string;
+  metrics: boolean;
+  metrics_token: string;
+  retention_days: number;
 }
 
 /** The validated config: core keys plus the selected channel's section (e.g. `weworktop`). */
@@ -217,5 +222,30 @@ export const coreSchema: convict.Schema<CoreConfig> = {
     env: 'RUNTIME_TUNING',
   },
   plugin_config: { doc: 'Per-plugin settings, keyed by plugin name.', format: 'object', default: {}, env: 'PLUGIN_CONFIG' },
+  public_url: {
+    doc: 'The server as the platform reaches it, e.g. "https://bot.example.com" (no path): doctor checks the callback URLs from outside the process, and the start-up line names them. Empty: not checked.',
+    format: 'http-url-or-empty',
+    default: '',
+    env: 'PUBLIC_URL',
+  },
+  metrics: {
+    doc: 'Serve Prometheus metrics at GET /metrics (docs/production.md lists them).',
+    format: 'flag',
+    default: false,
+    env: 'METRICS',
+  },
+  metrics_token: {
+    doc: 'With metrics: /metrics answers only requests with "Authorization: Bearer <this>" (the callback port is usually public). Empty: no check.',
+    format: 'text',
+    default: '',
+    sensitive: true,
+    env: 'METRICS_TOKEN',
+  },
+  retention_days: {
+    doc: 'Conversations and message records older than this many days are deleted, once a day. 0: kept (conversations until expires_in_seconds).',
+    format: 'non-negative-int',
+    default: 0,
+    env: 'RETENTION_DAYS',
+  },
   ...cowProviderSchema,
 };

@@ -2,15 +2,25 @@ import { createBackendBot } from '../backends/choose-backend.js';
 import type { AppConfig } from '../config/load-config.js';
 import type { Logger } from '../logger.js';
 import { createMediaEngines } from '../media/create-media-engines.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { PluginBus, type Plugin } from '../plugins/plugin-bus.js';
 import type { PluginRegistry } from '../plugins/plugin-bus.js';
 import { ConversationStore } from '../session/conversation-store.js';
+import { conversationTtlSeconds } from '../session/retention.js';
 import { TokenCounter } from '../session/token-counter.js';
 import type { SessionPersistence } from '../store/session-persistence.js';
 import { Pipeline } from './pipeline.js';
 
+export interface PipelineStores {
+  /** session_store "sqlite": where conversations are kept. */
+  sessions?: SessionPersistence;
+  metrics?: Metrics;
+  /** A conversation was cleared (#清除记忆): the inbox erases its texts too. */
+  onClear?: (sessionKey: string) => void;
+}
+
 /** The pipeline the config describes: the backend's bot, tokenizer, conversations, plugins, voice and image engines. */
-export async function buildPipeline(config: AppConfig, logger: Logger, plugins: PluginRegistry, sessions: SessionPersistence | undefined): Promise<Pipeline> {
+export async function buildPipeline(config: AppConfig, logger: Logger, plugins: PluginRegistry, { sessions, metrics, onClear }: PipelineStores = {}): Promise<Pipeline> {
   const log = logger.child({ module: 'app' });
   const tokens = new TokenCounter(config.model);
   const [bot, media, pluginList] = await Promise.all([
@@ -25,9 +35,10 @@ export async function buildPipeline(config: AppConfig, logger: Logger, plugins: 
     logger,
     bot,
     tokens,
-    conversations: new ConversationStore({ maxSessions: config.max_sessions, ttlSeconds: config.expires_in_seconds, ...(sessions ? { persistence: sessions } : {}) }),
+    conversations: new ConversationStore({ maxSessions: config.max_sessions, ttlSeconds: conversationTtlSeconds(config), ...(sessions ? { persistence: sessions } : {}), ...(onClear ? { onClear } : {}) }),
     plugins: bus,
     ...media,
+    ...(metrics ? { metrics } : {}),
   });
 }
 

@@ -1,12 +1,13 @@
 import type { ChatBot, ChatMessage, ContentPart } from '../backends/chat-bot.js';
 import type { ReplyTarget } from '../channel.js';
 import { AnswerTiming } from '../worker/answer-timing.js';
-import type { Outcome } from '../worker/outcome.js';
+import type { IgnoreReason, Outcome } from '../worker/outcome.js';
 import type { AnswerOptions, MessageHandler } from './message-handler.js';
 import type { CoreConfig } from '../config/schema.js';
 import type { Logger } from '../logger.js';
 import type { ImageGenerator, SpeechRecognizer, SpeechSynthesizer } from '../media/media-engines.js';
 import type { NormalizedMessage } from '../message.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { PluginBus } from '../plugins/plugin-bus.js';
 import { errorReply, textReply, type Reply } from '../reply.js';
 import type { ConversationStore } from '../session/conversation-store.js';
@@ -31,6 +32,8 @@ export interface PipelineDeps {
   speech?: SpeechRecognizer;
   synthesizer?: SpeechSynthesizer;
   images?: ImageGenerator;
+  /** Counts the LLM's failures by kind. */
+  metrics?: Metrics;
 }
 
 /** CoW keeps a sent image for the next question for 3 minutes (USER_IMAGE_CACHE). */
@@ -56,6 +59,11 @@ export class Pipeline implements MessageHandler {
     return this.rules.sessionKey(message);
   }
 
+  /** Forgets the conversations idle past their bound (retention_days), in memory and on disk. */
+  expireConversations(): void {
+    this.deps.conversations.expireIdle();
+  }
+
   wouldAnswer(message: NormalizedMessage): boolean {
     return this.rules.wouldAnswer(message);
   }
@@ -72,23 +80,27 @@ export class Pipeline implements MessageHandler {
     const isGroup = message.chatType === 'group';
     // Answered in any group, undecorated, so admins can fill group_name_white_list without reading logs.
     if (isGroup && message.kind === 'text' && message.text.trim() === CHAT_ID_COMMAND) outcome.replies.push(textReply(userMessages.chatId(message.groupId ?? '')));
-    else await this.run(message, sessionId, send, log, timing, options);
+    else {
+      const ignored = await this.run(message, sessionId, send, log, timing, options);
+      if (outcome.replies.length === 0) outcome.ignored = ignored ?? 'plugin';
+    }
     return outcome;
   }
 
-  private async run(message: NormalizedMessage, sessionId: string, send: (reply: Reply, context: PipelineContext) => Promise<void>, log: Logger, timing: AnswerTiming, options: AnswerOptions): Promise<void> {
+  /** Makes the replies through `send`; without any, resolves why (a plugin that kept the reply resolves nothing). */
+  private async run(message: NormalizedMessage, sessionId: string, send: (reply: Reply, context: PipelineContext) => Promise<void>, log: Logger, timing: AnswerTiming, options: AnswerOptions): Promise<IgnoreReason | undefined> {
     const { config, plugins } = this.deps;
     const isGroup = message.chatType === 'group';
     let context: PipelineContext = { type: 'other', content: message.text, message, sessionId, isGroup, fromVoice: false, wantsVoice: false };
     if (isGroup && !groupAllowed({ id: message.groupId, name: message.groupName }, config.group_name_white_list, config.group_name_keyword_white_list)) {
       log.info('ignored: group is not in group_name_white_list / group_name_keyword_white_list (send #chatid there to learn its id)');
-      return;
+      return 'group_not_allowed';
     }
 
     const received = await plugins.emit('receive_message', context);
     if (received.action === 'BREAK_PASS') {
       if (received.reply) await send(received.reply, received.context);
-      return;
+      return 'plugin';
     }
     context = received.context;
 
@@ -102,7 +114,7 @@ export class Pipeline implements MessageHandler {
       case 'voice': {
         if (!(isGroup ? config.group_speech_recognition : config.speech_recognition)) {
           log.info(`ignored: voice note while ${isGroup ? 'group_speech_recognition' : 'speech_recognition'} is off`);
-          return;
+          return 'voice_off';
         }
         try {
           text = await this.transcribe(message, log, timing);
@@ -115,23 +127,23 @@ export class Pipeline implements MessageHandler {
       }
       case 'image':
         await this.receiveImage(context, send, log, timing, options.finalAttempt ?? true);
-        return;
+        return 'image';
       case 'event':
-        return;
+        return 'event';
       default:
         if (!isGroup) await send(textReply(userMessages.unsupportedKind), context);
         else log.info({ kind: message.kind }, 'ignored: unsupported message kind in a group');
-        return;
+        return 'unsupported_kind';
     }
 
     const decision = applyTriggerRules({ ...message, text, fromVoice: context.fromVoice }, config);
     if (!decision.triggered) {
       log.info(`ignored: ${decision.reason}`);
-      return;
+      return decision.code;
     }
     if (decision.content === '') {
       log.info('ignored: nothing left after the trigger prefix');
-      return;
+      return 'empty_after_prefix';
     }
     context = {
       ...context,
@@ -144,7 +156,7 @@ export class Pipeline implements MessageHandler {
     if (config.clear_memory_commands.includes(context.content)) {
       this.deps.conversations.clear(sessionId);
       await send(textReply(userMessages.memoryCleared), context);
-      return;
+      return undefined;
     }
 
     const handled = await plugins.emit('handle_context', context);
@@ -152,6 +164,7 @@ export class Pipeline implements MessageHandler {
     let reply = handled.reply;
     if (handled.action !== 'BREAK_PASS') reply = await this.generate(context, this.decoratedPartial(context, options.onPartial), log, timing, options.finalAttempt ?? true);
     if (reply) await send(reply, context);
+    return 'plugin';
   }
 
   private async generate(context: PipelineContext, onPartial: Partial, log: Logger, timing: AnswerTiming, finalAttempt = true): Promise<Reply | undefined> {
@@ -188,7 +201,12 @@ export class Pipeline implements MessageHandler {
     const question = this.withPendingImage(userTurn.message, conversation.pendingImage);
     conversation.pendingImage = undefined;
     const messages: ChatMessage[] = [...(this.systemTurn ? [this.systemTurn.message] : []), ...fitted.kept.map((turn) => turn.message), question];
-    const completion = await timing.wait(() => bot.complete(messages, onPartial ? { onPartial } : {}));
+    const completion = await timing
+      .wait(() => bot.complete(messages, onPartial ? { onPartial } : {}))
+      .catch((error: unknown) => {
+        this.deps.metrics?.count('weworktop_llm_errors_total', { kind: (error instanceof UserFacingError && error.kind) || 'other' });
+        throw error;
+      });
     const answer = completion.text.trim();
     if (!answer) return errorReply(userMessages.emptyAnswer);
     // Only a completed exchange enters the history, so a failed call leaves no half turn behind.

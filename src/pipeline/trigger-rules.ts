@@ -74,7 +74,8 @@ export interface TriggerInput {
 
 export type TriggerDecision =
   | { triggered: true; content: string; imageRequest: boolean }
-  | { triggered: false; reason: string };
+  /** `code`: the reason as a metric's label (weworktop_answers_total). */
+  | { triggered: false; reason: string; code: 'blacklisted' | 'not_triggered' };
 
 /**
  * Decides whether a message triggers the bot and what content remains after the prefixes.
@@ -84,7 +85,7 @@ export type TriggerDecision =
 export function applyTriggerRules(input: TriggerInput, rules: TriggerRules): TriggerDecision {
   const sender = [input.senderId, input.senderName].filter((label): label is string => !!label);
   if (sender.some((label) => rules.nick_name_black_list.includes(label))) {
-    return { triggered: false, reason: 'sender is in nick_name_black_list' };
+    return { triggered: false, reason: 'sender is in nick_name_black_list', code: 'blacklisted' };
   }
   let content = input.text;
   if (input.chatType === 'group') {
@@ -96,11 +97,12 @@ export function applyTriggerRules(input: TriggerInput, rules: TriggerRules): Tri
     }
     if (containsKeyword(input.text, rules.group_chat_keyword)) triggered = true;
     if (input.isAt && !rules.group_at_off) triggered = true;
-    if (!triggered) return { triggered: false, reason: 'no group_chat_prefix, group_chat_keyword or @-mention matched' };
+    if (!triggered)
+      return { triggered: false, reason: 'no group_chat_prefix, group_chat_keyword or @-mention matched', code: 'not_triggered' };
   } else {
     const prefix = matchPrefix(content, rules.single_chat_prefix);
     if (prefix !== undefined) content = stripPrefix(content, prefix);
-    else if (!input.fromVoice) return { triggered: false, reason: 'no single_chat_prefix matched' };
+    else if (!input.fromVoice) return { triggered: false, reason: 'no single_chat_prefix matched', code: 'not_triggered' };
   }
   content = content.trim();
   // "" never marks an image request: with CoW's [""] default nothing is an image (check_prefix returns a falsy "").

@@ -19,6 +19,8 @@ export interface ConversationStoreOptions {
   now?: () => number;
   /** Write-through storage (session_store "sqlite"): a conversation evicted from memory is read back. */
   persistence?: SessionPersistence;
+  /** A conversation was cleared (#清除记忆): what else keeps its texts forgets them too (the inbox). */
+  onClear?: (id: string) => void;
 }
 
 /** Expired conversations are deleted from storage at most this often. */
@@ -62,6 +64,13 @@ export class ConversationStore {
   clear(id: string): void {
     this.sessions.delete(id);
     this.options.persistence?.delete(id);
+    this.options.onClear?.(id);
+  }
+
+  /** Forgets every expired conversation now, in memory and in storage (the daily retention_days run). */
+  expireIdle(): void {
+    this.lastPersistentSweep = Number.NEGATIVE_INFINITY;
+    this.sweep(this.now());
   }
 
   get size(): number {

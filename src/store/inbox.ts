@@ -45,6 +45,11 @@ export interface Inbox {
    * settled. Its attempts may miss the last turn's: the backlog reads only messages not tried yet.
    */
   entry(id: string): InboxEntry | undefined;
+  /**
+   * Erases the texts (message and answer) of a conversation's settled messages, for #清除记忆; their
+   * ids stay, for dedupe. Resolves once that is on disk.
+   */
+  forget(sessionKey: string): Promise<void>;
   /** True when the store answers (for /readyz). */
   healthy(): boolean;
 }

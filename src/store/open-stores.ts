@@ -11,8 +11,8 @@ import { SqliteSessions } from './sqlite-sessions.js';
 import { openingStore, prepareDataDir, type StoreContents } from './store-open-errors.js';
 import { checkpointWals } from './wal-checkpoints.js';
 
-const INBOX_CONTENTS: StoreContents = { what: 'pending messages', table: 'inbox', where: (row) => row.status === 'pending' };
-const SESSIONS_CONTENTS: StoreContents = { what: 'conversations', table: 'sessions' };
+export const INBOX_CONTENTS: StoreContents = { what: 'pending messages', table: 'inbox', where: (row) => row.status === 'pending' };
+export const SESSIONS_CONTENTS: StoreContents = { what: 'conversations', table: 'sessions' };
 
 export interface InboxStore {
   inbox: Inbox;
@@ -71,6 +71,8 @@ function checked(db: SqliteDatabase): SqliteDatabase {
 export interface SessionStore {
   /** Absent with session_store "memory". */
   sessions?: SessionPersistence;
+  /** Empties both databases' WALs, after something was erased (#清除记忆). */
+  wipeWals(): void;
   close(): void;
 }
 
@@ -80,11 +82,12 @@ export interface SessionStore {
  */
 export function openSessionStore(config: StoreConfig, cwd: string, logger: Logger): SessionStore {
   const checkpoints = checkpointWals(databaseFiles(config, cwd));
-  if (config.session_store !== 'sqlite') return { close: checkpoints.stop };
+  if (config.session_store !== 'sqlite') return { wipeWals: checkpoints.wipe, close: checkpoints.stop };
   const db = openSessionsDatabase(path.resolve(cwd, config.data_dir));
   const store = withGroupCommit(db, logger, 'conversation turns');
   return {
     sessions: new SqliteSessions(db, store.writes),
+    wipeWals: checkpoints.wipe,
     close: () => {
       checkpoints.stop();
       store.close();

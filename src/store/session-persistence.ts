@@ -10,6 +10,7 @@ export interface SavedConversation {
 export interface SessionPersistence {
   load(id: string): SavedConversation | undefined;
   save(id: string, conversation: SavedConversation): void;
+  /** Forgets a conversation for good (#清除记忆): gone from the file once this returns. */
   delete(id: string): void;
   /** Forgets conversations idle since before `cutoff` (expires_in_seconds). */
   deleteIdleSince(cutoff: number): void;

@@ -71,7 +71,10 @@ function addAnswerColumns(db: SqliteDatabase): void {
 }
 
 export function openSessionsDatabase(dataDir: string): SqliteDatabase {
-  return openStore(dataDir, SESSIONS_DB, SESSIONS_SCHEMA);
+  const db = openStore(dataDir, SESSIONS_DB, SESSIONS_SCHEMA);
+  // A deleted conversation (#清除记忆, expiry, retention_days) is overwritten with zeros, not left in free pages.
+  db.pragma('secure_delete = ON');
+  return db;
 }
 
 /** Conversations saved before they had a file of their own move there once (idempotent if interrupted). */

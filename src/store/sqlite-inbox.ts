@@ -45,6 +45,7 @@ export class SqliteInbox implements Inbox {
   private readonly select: Statement<[string], InboxRow>;
   private readonly selectOne: Statement<[string], InboxRow>;
   private readonly prune: Statement<[number, number, number]>;
+  private readonly erase: Statement<[string]>;
   /**
    * Rows are written in time order, so seq tells age: every second the last seq is noted with the
    * time, and rows up to a mark older than the retention may go. Pruning walks seq from `pruneFrom`.
@@ -69,6 +70,7 @@ export class SqliteInbox implements Inbox {
     this.select = db.prepare(`SELECT ${COLUMNS} FROM inbox WHERE status = 'pending' AND channel = ? ORDER BY seq`);
     this.selectOne = db.prepare(`SELECT ${COLUMNS} FROM inbox WHERE id = ? AND status = 'pending'`);
     this.prune = db.prepare("DELETE FROM inbox WHERE seq IN (SELECT seq FROM inbox WHERE seq BETWEEN ? AND ? AND status != 'pending' LIMIT ?)");
+    this.erase = db.prepare("UPDATE inbox SET raw = 'null', outcome = NULL WHERE session_key = ? AND status != 'pending'");
     // What the last run left: expired rows go now (one scan at start), the rest 15 minutes from now.
     db.prepare("DELETE FROM inbox WHERE received_at < ? AND status != 'pending'").run(this.now() - SETTLED_RETENTION_MS);
     this.lastSeq = (db.prepare('SELECT max(seq) AS seq FROM inbox').get() as { seq: number | null }).seq ?? 0;
@@ -115,6 +117,21 @@ export class SqliteInbox implements Inbox {
   entry(id: string): InboxEntry | undefined {
     const row = this.selectOne.get(id);
     return row && toEntry(row);
+  }
+
+  /**
+   * A scan of the inbox (settled rows stay 15 minutes), for a rare command. secure_delete only for
+   * it: the old texts are zeroed, also in freed overflow pages, without zeroing every pruned row.
+   */
+  async forget(sessionKey: string): Promise<void> {
+    await this.writes.write(() => {
+      this.db.pragma('secure_delete = ON');
+      try {
+        this.erase.run(sessionKey);
+      } finally {
+        this.db.pragma('secure_delete = OFF');
+      }
+    });
   }
 
   healthy(): boolean {

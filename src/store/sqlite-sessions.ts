@@ -35,8 +35,10 @@ export class SqliteSessions implements SessionPersistence {
     this.writes.defer(() => this.upsert.run(id, JSON.stringify(conversation.turns), conversation.lastActive));
   }
 
+  /** Committed at once: the WAL holding the conversation's old pages may be emptied right after (wipeWals). */
   delete(id: string): void {
     this.writes.defer(() => this.deleteOne.run(id));
+    this.writes.flush();
   }
 
   deleteIdleSince(cutoff: number): void {

@@ -9,9 +9,9 @@ const CHECKPOINT_EVERY_MS = 1000;
  * LLM: a checkpoint copies pages and fsyncs, which stalls the acks on the main thread, and a
  * thread of its own costs an isolate for a timer (docs/performance.md). PASSIVE never blocks writers.
  */
-export function checkpointWals(files: string[]): { stop(): void } {
+export function checkpointWals(files: string[]): { stop(): void; wipe(): void } {
   // Memory stores only: no file, no timer.
-  if (files.length === 0) return { stop: () => {} };
+  if (files.length === 0) return { stop: () => {}, wipe: () => {} };
   const dbs = files.map((file) => {
     const db = new Database(file);
     db.pragma('busy_timeout = 1000');
@@ -30,6 +30,19 @@ export function checkpointWals(files: string[]): { stop(): void } {
   }, CHECKPOINT_EVERY_MS);
   timer.unref();
   return {
+    /**
+     * Folds everything in and empties the WALs, whose old frames still hold what was just erased
+     * (#清除记忆). TRUNCATE holds the writers back while it runs: for a rare command only.
+     */
+    wipe: () => {
+      for (const db of dbs) {
+        try {
+          db.pragma('wal_checkpoint(TRUNCATE)');
+        } catch {
+          // Busy past the timeout: the next checkpoints fold it in, and the WAL's frames are reused.
+        }
+      }
+    },
     stop: () => {
       clearInterval(timer);
       for (const db of dbs) db.close();

@@ -3,6 +3,7 @@ import type { DeliveredParts, Replier } from '../channel.js';
 import type { MessageHandler } from '../pipeline/message-handler.js';
 import { KeyedWorkQueue } from '../keyed-work-queue.js';
 import type { Logger } from '../logger.js';
+import { NO_METRICS, type Metrics } from '../metrics/metrics.js';
 import type { NormalizedMessage } from '../message.js';
 import { userMessages } from '../pipeline/user-messages.js';
 import { isTransient } from '../transient.js';
@@ -37,6 +38,8 @@ export interface AnswerRunnerOptions {
   retry: RetryPolicy;
   settlement: Settlement;
   logger: Logger;
+  /** Answers by outcome, and where first-try answers' time went. */
+  metrics?: Metrics;
 }
 
 /**
@@ -51,9 +54,11 @@ export class AnswerRunner {
   /** Set on shutdown: queued messages stay pending, retry waits end, running ones may finish. */
   private draining = false;
   private readonly drainSignal = new AbortController();
+  private readonly metrics: Metrics;
 
   constructor(private readonly options: AnswerRunnerOptions) {
     this.log = options.logger.child({ module: 'answers' });
+    this.metrics = options.metrics ?? NO_METRICS;
     this.queue = new KeyedWorkQueue({
       concurrency: options.concurrency,
       // The main thread bounds what it hands over (max_queue); nothing is refused here.
@@ -97,6 +102,7 @@ export class AnswerRunner {
     }
     this.log.warn({ id: job.id }, 'message cannot be rebuilt from its stored form; dropped');
     this.options.settlement.settled(job.id, 'cannot be rebuilt');
+    this.metrics.count('weworktop_answers_total', { outcome: 'given_up', reason: 'unreadable' });
     return undefined;
   }
 
@@ -112,10 +118,21 @@ export class AnswerRunner {
   /**
    * One line per answer with where its time went: total (callback in → reply handed to the channel),
    * waited (LLM, speech, images, media), and the rest, the framework's own (queueing included).
+   * The metrics take first tries only: a retry's total holds its backoff.
    */
-  private logAnswered(job: AnswerJob, timing: AnswerTiming, retries: number, covers: readonly string[]): void {
-    if (timing.repliedAt === undefined || !this.log.isLevelEnabled('info')) return;
+  private recordAnswered(job: AnswerJob, outcome: Outcome, timing: AnswerTiming, retries: number, covers: readonly string[]): void {
+    this.metrics.count(
+      'weworktop_answers_total',
+      outcome.replies.length > 0 ? { outcome: 'answered', reason: '' } : { outcome: 'ignored', reason: outcome.ignored ?? 'no_reply' },
+    );
+    if (timing.repliedAt === undefined) return;
     const total = timing.repliedAt - job.receivedAt;
+    if (this.metrics.enabled && !job.replayed && retries === 0) {
+      this.metrics.observe('weworktop_answer_seconds', total / 1000);
+      this.metrics.observe('weworktop_answer_llm_wait_seconds', timing.waitedMs / 1000);
+      this.metrics.observe('weworktop_answer_framework_seconds', (total - timing.waitedMs) / 1000);
+    }
+    if (!this.log.isLevelEnabled('info')) return;
     const fields = { id: job.id, total_ms: round(total), waited_ms: round(timing.waitedMs), ...(job.replayed || retries > 0 ? { replayed: job.replayed, retries } : { framework_ms: round(total - timing.waitedMs) }), ...(covers.length > 0 ? { burst: covers.length + 1 } : {}) };
     this.log.info(fields, 'answered');
   }
@@ -165,7 +182,7 @@ export class AnswerRunner {
         for (const reply of outcome.replies) await replier.send(reply, { message, sessionId: outcome.sessionId, parts });
         const delivery = replier.end?.(message, 'answered') ?? 'delivered';
         settle(undefined, delivery === 'receiver' ? 'receiver' : undefined);
-        this.logAnswered(job, timing, attempts, covers);
+        this.recordAnswered(job, outcome, timing, attempts, covers);
         return;
       } catch (error) {
         if (this.draining) return;
@@ -174,6 +191,10 @@ export class AnswerRunner {
         const reason = (error as Error)?.message ?? String(error);
         if (!isTransient(error) || attempts >= retry.maxAttempts) {
           settle(reason);
+          this.metrics.count('weworktop_answers_total', {
+            outcome: 'given_up',
+            reason: isTransient(error) ? 'retries_exhausted' : 'permanent',
+          });
           this.log.error({ id: message.id, from: message.senderId, attempts, err: reason }, 'message given up; telling the user');
           await replier.send({ type: 'error', text: userMessages.gaveUp }, { message, sessionId: message.senderId }).catch((notice: Error) => this.log.warn({ err: notice.message }, 'apology could not be sent'));
           replier.end?.(message, 'given-up');

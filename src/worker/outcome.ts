@@ -12,7 +12,22 @@ export interface Outcome {
   replies: Reply[];
   /** Messages of the same burst answered with this one (BurstMerging): settled with it. */
   covers?: string[];
+  /** Why there is no reply, as a metric's label (not stored: a replayed outcome says "no_reply"). */
+  ignored?: IgnoreReason;
 }
+
+/** Why a message got no reply. */
+export type IgnoreReason =
+  | 'group_not_allowed'
+  | 'voice_off'
+  | 'blacklisted'
+  | 'not_triggered'
+  | 'empty_after_prefix'
+  | 'unsupported_kind'
+  | 'event'
+  | 'image'
+  | 'plugin'
+  | 'no_reply';
 
 type StoredReply = Exclude<Reply, { data: Buffer }> | (Omit<Extract<Reply, { data: Buffer }>, 'data'> & { data: string });
 

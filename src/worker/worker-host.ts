@@ -4,6 +4,7 @@ import type { ChannelLink } from '../channel.js';
 import type { AppConfig } from '../config/load-config.js';
 import { ConfigError } from '../config/config-error.js';
 import type { Logger, LogSink } from '../logger.js';
+import type { MetricsRegistry } from '../metrics/metrics-registry.js';
 import type { RuntimeTuning } from '../runtime/tuning.js';
 import type { Inbox, InboxEntry } from '../store/inbox.js';
 import type { AnswerDispatch, AnswerJob, NoticeJob } from './answer-dispatch.js';
@@ -23,6 +24,8 @@ export interface WorkerHostOptions {
   maxInWorker?: number;
   /** Its heap limits, and its priority below the main thread's. */
   tuning: RuntimeTuning;
+  /** `metrics: true`: where the worker's batches go. */
+  metrics?: MetricsRegistry;
 }
 
 /** What the worker is given at start: everything it needs to build the pipeline and the replier. */
@@ -141,6 +144,11 @@ export class AnswerWorkerHost implements AnswerDispatch {
     return this.unsettled.size + this.backlog.size;
   }
 
+  /** Messages pending in the inbox: outstanding, and answered with the delivery left for the receiving half to confirm. */
+  get pending(): number {
+    return this.outstanding + this.awaitingConfirmation.size;
+  }
+
   whenIdle(): Promise<void> {
     if (this.outstanding === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
@@ -220,6 +228,7 @@ export class AnswerWorkerHost implements AnswerDispatch {
   private restart(code: number): void {
     const delay = this.restartDelayMs;
     this.restartDelayMs = Math.min(MAX_RESTART_DELAY_MS, delay * 2);
+    this.options.metrics?.count('weworktop_worker_restarts_total');
     this.log.error({ code, unsettled: this.unsettled.size, restart_in_ms: delay }, 'answer worker stopped unexpectedly; starting a new one, unsettled messages go to it');
     setTimeout(() => {
       if (this.stopping) return;
@@ -292,6 +301,15 @@ export class AnswerWorkerHost implements AnswerDispatch {
       case 'log':
         logSink.write(report.line);
         return;
+      case 'metrics':
+        this.options.metrics?.apply(report.batch);
+        return;
+      case 'forget':
+        inbox.forget(report.sessionKey).then(
+          () => this.outbox.post({ type: 'forgotten' }),
+          (error: Error) => this.log.error({ err: error.message }, 'the inbox could not erase a cleared conversation\'s texts (they go with the settled rows, 15 minutes after)'),
+        );
+        return;
       case 'settled':
         if (report.failed !== undefined) inbox.markFailed(report.id, report.failed);
         else if (report.confirmedBy !== 'receiver' || this.confirmedEarly.has(report.id)) inbox.markDone(report.id);
@@ -344,8 +362,14 @@ export class AnswerWorkerHost implements AnswerDispatch {
  */
 function startWorkerThread(entry: URL, workerData: WorkerData, tuning: RuntimeTuning): Worker {
   const options = { workerData };
+  if (!fileURLToPath(entry).endsWith('.ts')) return online(new Worker(entry, options), tuning);
+  // Resolved only here: a production install (npm ci --omit=dev) has no tsx.
   const source = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then(({ tsImport }) => tsImport(${JSON.stringify(entry.href)}, ${JSON.stringify(entry.href)}))`;
-  const worker = fileURLToPath(entry).endsWith('.ts') ? new Worker(source, { eval: true, ...options }) : new Worker(entry, options);
+  return online(new Worker(source, { eval: true, ...options }), tuning);
+}
+
+/** Once the thread runs, its priority goes below the main thread's. */
+function online(worker: Worker, tuning: RuntimeTuning): Worker {
   worker.once('online', () => tuning.workerOnline(worker));
   return worker;
 }

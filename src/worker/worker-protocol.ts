@@ -1,3 +1,4 @@
+import type { MetricsBatch } from '../metrics/metrics.js';
 import type { Job } from './answer-dispatch.js';
 
 /** Main thread → answer worker. */
@@ -7,6 +8,8 @@ export type ToWorker =
   | { type: 'stored'; id: string; error?: string }
   | { type: 'ready?'; ask: number }
   | { type: 'drain'; timeoutMs: number }
+  /** The inbox erased what a #清除记忆 asked (forget): the WALs may be emptied now. */
+  | { type: 'forgotten' }
   | { type: 'stop' };
 
 /** Answer worker → main thread. */
@@ -19,6 +22,10 @@ export type FromWorker =
   | { type: 'store'; id: string; outcomeJson: string }
   | { type: 'progress'; id: string; partsSent: number }
   | { type: 'log'; line: string }
+  /** A conversation was cleared (#清除记忆): the inbox erases its texts too. */
+  | { type: 'forget'; sessionKey: string }
+  /** What the worker recorded in the last second (metrics: true). */
+  | { type: 'metrics'; batch: MetricsBatch }
   | { type: 'link'; message: unknown }
   | { type: 'ready'; ask: number; ok: boolean; reason?: string }
   | { type: 'drained'; finished: boolean }

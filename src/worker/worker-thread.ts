@@ -3,9 +3,13 @@ import type { ChannelLink, Replier } from '../channel.js';
 import { ConfigError } from '../config/config-error.js';
 import { collectSecrets, createLogger, type Logger } from '../logger.js';
 import type { ChannelRegistry } from '../channel.js';
+import { CORE_METRICS } from '../metrics/core-metrics.js';
+import { type Metrics, NO_METRICS } from '../metrics/metrics.js';
+import { sendMetricsBatches, WorkerMetrics } from '../metrics/worker-metrics.js';
 import type { PluginRegistry } from '../plugins/plugin-bus.js';
 import { openSessionStore, type SessionStore } from '../store/open-stores.js';
 import { runtimeTuning } from '../runtime/tuning.js';
+import { scheduleRetention } from '../session/retention.js';
 import type { WorkerData } from './worker-host.js';
 import { AnswerRunner } from './answer-runner.js';
 import { buildPipeline } from '../pipeline/build-pipeline.js';
@@ -34,10 +38,21 @@ export async function runWorkerThread(registries: { channels: ChannelRegistry; p
   const stores = new PendingStores();
   let replier: Replier;
   let runner: AnswerRunner;
+  let metrics: Metrics = NO_METRICS;
+  let batches: { stop(): void } | undefined;
+  let retention: { stop(): void } | undefined;
   try {
     store = openSessionStore(config, cwd, logger);
-    const pipeline = await buildPipeline(config, logger, registries.plugins, store.sessions);
-    replier = await (await registries.channels.load(config.channel_type)).createReplier({ config, logger, link });
+    const channelModule = await registries.channels.load(config.channel_type);
+    if (config.metrics) {
+      const recorder = new WorkerMetrics([...CORE_METRICS, ...(channelModule.metrics ?? [])]);
+      batches = sendMetricsBatches(recorder, (batch) => outbox.post({ type: 'metrics', batch }));
+      metrics = recorder;
+    }
+    const onClear = (sessionKey: string) => outbox.post({ type: 'forget', sessionKey });
+    const pipeline = await buildPipeline(config, logger, registries.plugins, { ...(store.sessions ? { sessions: store.sessions } : {}), metrics, onClear });
+    retention = scheduleRetention(config.retention_days, () => pipeline.expireConversations(), logger.child({ module: 'app' }));
+    replier = await channelModule.createReplier({ config, logger, link, metrics });
     runner = new AnswerRunner({
       handler: pipeline,
       replier,
@@ -50,8 +65,11 @@ export async function runWorkerThread(registries: { channels: ChannelRegistry; p
         progress: (id, partsSent) => outbox.post({ type: 'progress', id, partsSent }),
       },
       logger,
+      metrics,
     });
   } catch (error) {
+    batches?.stop();
+    retention?.stop();
     store?.close();
     outbox.post({ type: 'failed', error: serialize(error) });
     outbox.flush();
@@ -74,11 +92,16 @@ export async function runWorkerThread(registries: { channels: ChannelRegistry; p
         case 'ready?':
           void readiness(replier, logger).then((answer) => outbox.post({ type: 'ready', ask: message.ask, ...answer }));
           break;
+        case 'forgotten':
+          store?.wipeWals();
+          break;
         case 'drain':
           void runner.drain(message.timeoutMs).then((finished) => outbox.post({ type: 'drained', finished }));
           break;
         case 'stop':
+          retention?.stop();
           void stop(replier, store, logger).finally(() => {
+            batches?.stop();
             outbox.post({ type: 'stopped' });
             outbox.flush();
           });

@@ -45,6 +45,10 @@ export interface FakeOpenAI {
   dropEndpoints(...paths: string[]): void;
   /** Paths without /v1 answer 404, as on most real servers (the fake takes both by default). */
   requireV1(): void;
+  /** Chat calls with another key answer 401 invalid_api_key, as OpenAI does (the fake takes any key by default). */
+  requireKey(key: string): void;
+  /** Chat calls for another model answer 404 model_not_found (the fake serves any model by default). */
+  serveModels(...models: string[]): void;
   setTranscriber(transcribe: (request: TranscriptionRequest) => string | Promise<string>): void;
   setSpeech(synthesize: (body: Record<string, unknown>) => Buffer | Promise<Buffer>): void;
   setImageResponder(answer: (request: ImageRequest) => ImageAnswer | Promise<ImageAnswer>): void;
@@ -92,6 +96,8 @@ const defaults = () => ({
   raw: [] as FakeResponse[],
   dropped: [] as string[],
   strictV1: false,
+  key: undefined as string | undefined,
+  models: [] as string[],
   transcribe: (() => 'transcribed text') as (request: TranscriptionRequest) => string | Promise<string>,
   speech: ((body: Record<string, unknown>) => silentWav(Math.max(1, String(body.input ?? '').length / 10))) as (body: Record<string, unknown>) => Buffer | Promise<Buffer>,
   image: (() => ({ b64: TINY_PNG })) as (request: ImageRequest) => ImageAnswer | Promise<ImageAnswer>,
@@ -126,6 +132,10 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       state.drops -= 1;
       return { drop: true };
     }
+    if (state.key !== undefined && request.headers.authorization !== `Bearer ${state.key}`)
+      return apiError(401, 'Incorrect API key provided.', 'invalid_api_key');
+    if (state.models.length > 0 && !state.models.includes(body.model))
+      return apiError(404, `The model \`${body.model}\` does not exist or you do not have access to it.`, 'model_not_found');
     const failure = state.failures.shift();
     if (failure !== undefined) return apiError(failure.status, `fake failure ${failure.status}`, failure.code);
     const raw = state.raw.shift();
@@ -220,6 +230,12 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     answerNextRaw: (response, times = 1) => void state.raw.push(...Array<FakeResponse>(times).fill(response)),
     dropEndpoints: (...paths) => void state.dropped.push(...paths),
     requireV1: () => void (state.strictV1 = true),
+    requireKey: (key) => {
+      state.key = key;
+    },
+    serveModels: (...models) => {
+      state.models = models;
+    },
     setTranscriber: (transcribe) => void (state.transcribe = transcribe),
     setSpeech: (synthesize) => void (state.speech = synthesize),
     setImageResponder: (answer) => void (state.image = answer),

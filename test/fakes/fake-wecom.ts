@@ -6,6 +6,10 @@ import { json, readForm, sleep, startFakeServer, type FakeRequest, type FakeResp
 export interface FakeWeComApp {
   agentId: string;
   secret: string;
+  /** agent/get's name of the app. */
+  name?: string;
+  /** Who may use the app (可见范围), as agent/get reports it; default: department 1, the whole corp. */
+  visible?: { users?: string[]; departments?: number[]; tags?: number[] };
 }
 
 export interface SentMessage {
@@ -31,7 +35,7 @@ export interface BotResponse {
   body: Record<string, unknown>;
 }
 
-export type FakeApi = 'gettoken' | 'message/send' | 'media/upload' | 'media/get' | 'aibot/response' | FakeKfApi;
+export type FakeApi = 'gettoken' | 'message/send' | 'media/upload' | 'media/get' | 'agent/get' | 'aibot/response' | FakeKfApi;
 
 /** A WeCom error answer, (with `body`) an answer that is not WeCom's JSON at all, or (`drop`) no answer. */
 export type InjectedError = (WeComErrorAnswer | ForeignAnswer | DroppedConnection) & {
@@ -99,7 +103,7 @@ export interface FakeWeComOptions extends FakeServerOptions {
 const MAX_CONTENT_BYTES = 2048;
 const PER_USER_PER_MINUTE = 30;
 
-/** qyapi.weixin.qq.com as far as the channel uses it: gettoken, message/send, media, AI bot response_url, 微信客服 (fake-wecom-kf.ts). */
+/** qyapi.weixin.qq.com as far as the channel uses it: gettoken, message/send, media, agent/get (the doctor), AI bot response_url, 微信客服 (fake-wecom-kf.ts). */
 export async function startFakeWeCom(options: FakeWeComOptions): Promise<FakeWeCom> {
   const tokens = new Map<string, { agentId: string; expiresAt: number }>();
   const fetches = new Map<string, number>();
@@ -179,6 +183,7 @@ export async function startFakeWeCom(options: FakeWeComOptions): Promise<FakeWeC
     if (api.startsWith('kf/')) return kf.handle(api as FakeKfApi, JSON.parse(request.body.toString('utf8') || '{}') as Record<string, unknown>);
     if (api === 'message/send') return send(auth.agentId, JSON.parse(request.body.toString('utf8')) as Record<string, unknown>);
     if (api === 'media/upload') return upload(request);
+    if (api === 'agent/get') return agent(auth.agentId, request.query.get('agentid') ?? '');
     const item = media.get(request.query.get('media_id') ?? '');
     if (!item) return json({ errcode: 40007, errmsg: 'invalid media_id' });
     return { headers: { 'content-type': item.contentType, ...(item.fileName ? { 'content-disposition': `attachment; filename="${item.fileName}"` } : {}) }, body: item.data };
@@ -207,6 +212,23 @@ export async function startFakeWeCom(options: FakeWeComOptions): Promise<FakeWeC
     return json({ errcode: 0, errmsg: 'ok', msgid: `msg-${++sendCount}` });
   }
 
+  /** A self-built app's token reads its own app only. */
+  function agent(tokenAgent: string, agentId: string): FakeResponse {
+    const app = options.apps.find((candidate) => candidate.agentId === agentId);
+    if (!app) return json({ errcode: 40056, errmsg: 'invalid agentid' });
+    if (agentId !== tokenAgent) return json({ errcode: 60011, errmsg: 'no privilege to access/modify contact/party/agent' });
+    const visible = app.visible ?? { departments: [1] };
+    return json({
+      errcode: 0,
+      errmsg: 'ok',
+      agentid: Number(agentId),
+      name: app.name ?? `app ${agentId}`,
+      allow_userinfos: { user: (visible.users ?? []).map((userid) => ({ userid })) },
+      allow_partys: { partyid: visible.departments ?? [] },
+      allow_tags: { tagid: visible.tags ?? [] },
+    });
+  }
+
   async function upload(request: FakeRequest): Promise<FakeResponse> {
     const form = await readForm(request);
     const file = form.get('media');
@@ -219,7 +241,7 @@ export async function startFakeWeCom(options: FakeWeComOptions): Promise<FakeWeC
 
   const server = await startFakeServer((request) => {
     const api = request.path.replace(/^\/cgi-bin\//, '') as FakeApi;
-    if (['gettoken', 'message/send', 'media/upload', 'media/get', 'aibot/response', ...KF_APIS].includes(api)) return handle(api, request);
+    if (['gettoken', 'message/send', 'media/upload', 'media/get', 'agent/get', 'aibot/response', ...KF_APIS].includes(api)) return handle(api, request);
     return json({ errcode: 404, errmsg: `fake WeCom has no ${request.method} ${request.path}` }, 404);
   }, options);
 

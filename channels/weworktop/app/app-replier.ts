@@ -23,11 +23,20 @@ interface SendingApp {
 export class AppReplier {
   private readonly apps = new Map<string, SendingApp>();
   /** WeCom's 30 messages per user per minute hold across the apps. */
-  private readonly pacer = new SendPacer({ maxPerWindow: 30, windowMs: 60_000 });
+  private readonly pacer: SendPacer;
   private readonly log: Logger;
 
   constructor(context: ReplierContext, section: WeworktopConfig, apps: AppCredentials[]) {
     this.log = context.logger.child({ module: 'weworktop' });
+    const { metrics } = context;
+    this.pacer = new SendPacer({
+      maxPerWindow: 30,
+      windowMs: 60_000,
+      onHeld: (ms) => {
+        metrics.count('weworktop_wecom_sends_paced_total');
+        metrics.count('weworktop_wecom_send_delay_seconds_total', undefined, ms / 1000);
+      },
+    });
     for (const credentials of apps) {
       const api = new WeComApiClient({
         apiBase: section.api_base,
@@ -39,6 +48,7 @@ export class AppReplier {
         retries: section.api_retries,
         retryBaseDelayMs: section.api_retry_delay_ms,
         logger: context.logger,
+        metrics,
       });
       const sender = new ReplySender({ api, pacer: this.pacer, enableMarkdown: section.enable_markdown, logger: this.log, encodeVoice: createAmrEncoder(context.config.ffmpeg_path) });
       this.apps.set(credentials.agent_id, { credentials, api, sender });

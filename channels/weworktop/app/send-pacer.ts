@@ -6,6 +6,8 @@ export interface SendPacerOptions {
   windowMs: number;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
+  /** A send was held back this long (once per send that waited). */
+  onHeld?: (ms: number) => void;
 }
 
 /**
@@ -24,6 +26,7 @@ export class SendPacer {
   }
 
   async acquire(user: string): Promise<void> {
+    const asked = this.now();
     for (;;) {
       const now = this.now();
       if (now - this.lastSweep > this.options.windowMs) this.sweep(now);
@@ -32,6 +35,7 @@ export class SendPacer {
       if (times.length < this.options.maxPerWindow) {
         times.push(now);
         this.sent.set(user, times);
+        if (now > asked) this.options.onHeld?.(now - asked);
         return;
       }
       await this.sleep(times[0]! + this.options.windowMs - now + 1);

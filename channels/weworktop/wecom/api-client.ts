@@ -4,6 +4,7 @@ import { bodyExcerpt } from '../../../src/body-excerpt.js';
 import { isDroppedConnection } from '../../../src/dropped-connection.js';
 import { learnSecret } from '../../../src/learned-secrets.js';
 import type { Logger } from '../../../src/logger.js';
+import { type Metrics, NO_METRICS } from '../../../src/metrics/metrics.js';
 import { AccessTokenCache } from './access-token-cache.js';
 import { notWeComJson, wecomJson, withoutSecrets, type WeComAnswer } from './api-answer.js';
 import { MEDIA_TOO_LARGE, TOKEN_ERRCODES, UNTRUSTED_IP_ERRCODE, WeComApiError, gettokenHint, ipFromErrmsg, untrustedIpHint } from './api-error.js';
@@ -21,11 +22,22 @@ export interface WeComApiOptions {
   /** A call whose connection dropped is sent again this many times, after retryBaseDelayMs, 2x...; outages are not retried here. */
   retries?: number;
   retryBaseDelayMs?: number;
+  /** Every call counted by API and errcode. */
+  metrics?: Metrics;
 }
 
 export interface SendResult extends WeComAnswer {
   msgid?: string;
   invaliduser?: string;
+}
+
+/** agent/get: the app's name and its visible range (可见范围), the people who can message it. */
+export interface AgentInfo extends WeComAnswer {
+  agentid?: number;
+  name?: string;
+  allow_userinfos?: { user?: Array<{ userid: string }> };
+  allow_partys?: { partyid?: number[] };
+  allow_tags?: { tagid?: number[] };
 }
 
 export interface DownloadedMedia {
@@ -50,8 +62,10 @@ export class WeComApiClient {
   private readonly log: Logger;
   private readonly retries: number;
   private readonly retryBaseDelayMs: number;
+  private readonly metrics: Metrics;
 
   constructor(private readonly options: WeComApiOptions) {
+    this.metrics = options.metrics ?? NO_METRICS;
     this.log = options.logger.child({ module: 'wecom-api', agent: options.agentId });
     this.retries = options.retries ?? 1;
     this.retryBaseDelayMs = options.retryBaseDelayMs ?? 200;
@@ -92,6 +106,15 @@ export class WeComApiClient {
     return result.media_id;
   }
 
+  /** The app of this client's AgentId, asked with this client's token (https://developer.work.weixin.qq.com/document/path/90227). */
+  getAgent(): Promise<AgentInfo> {
+    return this.call(
+      'agent/get',
+      { method: 'GET', url: '/cgi-bin/agent/get', params: { agentid: this.options.agentId } },
+      jsonAnswer<AgentInfo>,
+    );
+  }
+
   /**
    * media/get answers the bytes, or JSON on error (so the content type decides). WeCom names the
    * file it sends; an HTML page without a file name is a proxy's error page, not media.
@@ -126,16 +149,18 @@ export class WeComApiClient {
         decoded = decode(api, response);
       } catch (error) {
         if (axios.isAxiosError(error) && /maxContentLength/.test(error.message)) {
+          this.counted(api, MEDIA_TOO_LARGE);
           throw new WeComApiError(api, MEDIA_TOO_LARGE, `larger than the ${config.maxContentLength}-byte limit`);
         }
         const failure = this.withoutSecrets(error instanceof WeComApiError ? error : new WeComApiError(api, -1, `network: ${(error as Error).message}`), token);
+        this.counted(api, failure.errcode);
         if (isDroppedConnection(error) && dropped < retries) {
           await this.quickRetryWait(api, dropped++, failure);
           continue;
         }
         throw failure;
       }
-      const errcode = decoded.answer.errcode;
+      const errcode = this.counted(api, decoded.answer.errcode);
       const errmsg = withoutSecrets(decoded.answer.errmsg ?? '', [token, this.options.secret]);
       if (errcode === 0) return decoded.value;
       if (TOKEN_ERRCODES.has(errcode) && !tokenRetried) {
@@ -158,13 +183,14 @@ export class WeComApiClient {
         answer = wecomJson<{ access_token?: string; expires_in?: number }>('gettoken', response);
       } catch (error) {
         const failure = this.withoutSecrets(error instanceof WeComApiError ? error : new WeComApiError('gettoken', -1, `network: ${(error as Error).message}`));
+        this.counted('gettoken', failure.errcode);
         if (isDroppedConnection(error) && dropped < this.retries) {
           await this.quickRetryWait('gettoken', dropped, failure);
           continue;
         }
         throw failure;
       }
-      const errcode = answer.errcode;
+      const errcode = this.counted('gettoken', answer.errcode);
       if (errcode === 0 && answer.access_token) {
         // Not in the config, so the loggers learn it here: an upstream may echo it in an error.
         learnSecret(`wecom-access-token:${this.options.corpId}:${this.options.agentId}`, answer.access_token);
@@ -175,6 +201,12 @@ export class WeComApiClient {
       // The meaning travels with the error, into the one line that reports it (start-up check, failed send, /readyz).
       throw new WeComApiError('gettoken', errcode, errmsg, gettokenHint(errcode, errmsg, this.options.agentId));
     }
+  }
+
+  /** Counts one call's answer; returns its errcode. */
+  private counted(api: string, errcode: number): number {
+    this.metrics.count('weworktop_wecom_api_calls_total', { api, errcode: String(errcode) });
+    return errcode;
   }
 
   private explainUntrustedIp(api: string, errmsg: string): void {

@@ -61,34 +61,34 @@ export function toUserFacingError(error: unknown, logger: Logger, call?: { baseU
   // Broken JSON (the SDK's parse fails) or no JSON at all: a garbled answer may be right the next time.
   if (error instanceof NotAnOpenAIAnswer || error instanceof SyntaxError) {
     logger.warn({ err: detail }, 'the LLM server answered something that is not the OpenAI API (a gateway error page?)');
-    return new UserFacingError('AI 服务返回了无法识别的内容，请稍后再试。', { cause: error, transient: true });
+    return new UserFacingError('AI 服务返回了无法识别的内容，请稍后再试。', { cause: error, transient: true, kind: 'not_openai' });
   }
   if (error instanceof OpenAI.APIConnectionTimeoutError) {
     logger.warn({ err: detail }, 'LLM call timed out');
-    return new UserFacingError('AI 服务响应超时，请稍后再问我一次。', { cause: error, transient: true });
+    return new UserFacingError('AI 服务响应超时，请稍后再问我一次。', { cause: error, transient: true, kind: 'timeout' });
   }
   if (error instanceof OpenAI.APIConnectionError) {
     logger.warn({ err: detail }, 'cannot reach the LLM server (check open_ai_api_base and proxy)');
-    return new UserFacingError('暂时连接不上 AI 服务，请稍后再试。', { cause: error, transient: true });
+    return new UserFacingError('暂时连接不上 AI 服务，请稍后再试。', { cause: error, transient: true, kind: 'unreachable' });
   }
   if (isNotFound(error) && call) {
     const at = notFoundAt(call.baseURL, '/chat/completions');
     const model = !at.versionMissing && isUnknownModel(error) ? `: the server does not know model "${call.model}" (check model)` : '';
     logger.warn({ status: 404, err: detail }, `LLM call failed: ${at.text}${model}`);
-    return new UserFacingError('AI 服务的地址或模型配置有误（HTTP 404），请联系管理员查看日志。', { cause: error });
+    return new UserFacingError('AI 服务的地址或模型配置有误（HTTP 404），请联系管理员查看日志。', { cause: error, kind: 'not_found' });
   }
   if (error instanceof OpenAI.APIError) {
     logger.warn({ status: error.status, err: detail }, 'LLM call failed');
-    if (error.status === 401 || error.status === 403) return new UserFacingError('AI 服务的密钥无效或无权限，请联系管理员检查 open_ai_api_key。', { cause: error });
-    if (error.status === 429) return new UserFacingError('提问太快啦，AI 服务正忙，请稍后再问我。', { cause: error, transient: true });
-    if (error.status === 404) return new UserFacingError('AI 服务的地址或模型配置有误（HTTP 404），请联系管理员查看日志。', { cause: error });
-    if (error.status === 400) return new UserFacingError('AI 服务拒绝了这次请求（可能内容过长或不被允许）。', { cause: error });
-    return new UserFacingError('AI 服务暂时不可用，请稍后再试。', { cause: error, transient: true });
+    if (error.status === 401 || error.status === 403) return new UserFacingError('AI 服务的密钥无效或无权限，请联系管理员检查 open_ai_api_key。', { cause: error, kind: 'auth' });
+    if (error.status === 429) return new UserFacingError('提问太快啦，AI 服务正忙，请稍后再问我。', { cause: error, transient: true, kind: 'rate_limited' });
+    if (error.status === 404) return new UserFacingError('AI 服务的地址或模型配置有误（HTTP 404），请联系管理员查看日志。', { cause: error, kind: 'not_found' });
+    if (error.status === 400) return new UserFacingError('AI 服务拒绝了这次请求（可能内容过长或不被允许）。', { cause: error, kind: 'bad_request' });
+    return new UserFacingError('AI 服务暂时不可用，请稍后再试。', { cause: error, transient: true, kind: 'server_error' });
   }
   // Past the quick retry (client.ts): the answer had begun, so the message is tried again later, whole.
   if (isDroppedConnection(error)) {
     logger.warn({ err: detail }, 'connection to the LLM server dropped in the middle of the answer');
-    return new UserFacingError('暂时连接不上 AI 服务，请稍后再试。', { cause: error, transient: true });
+    return new UserFacingError('暂时连接不上 AI 服务，请稍后再试。', { cause: error, transient: true, kind: 'dropped' });
   }
   logger.error({ err: detail }, 'unexpected LLM failure');
   return new UserFacingError('抱歉，处理你的消息时出错了，请稍后再试。', { cause: error });

@@ -10,6 +10,7 @@ import type { ReceiverContext } from '../../../src/channel.js';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { channelRegistry } from '../../../channels/registry.js';
 import { createLogger } from '../../../src/logger.js';
+import { NO_METRICS } from '../../../src/metrics/metrics.js';
 import { ConfiguredRules } from '../../../src/pipeline/message-rules.js';
 import { MemoryInbox } from '../../../src/store/memory-inbox.js';
 
@@ -32,7 +33,7 @@ async function atKeyboard() {
   const logger = createLogger({ level: 'silent' });
   const rules = new ConfiguredRules(config);
   const intake = new MessageIntake({ channel: 'terminal', rules, logger, inbox: new MemoryInbox(), answers, maxOutstanding: 100, rateLimitPerMinute: 0 });
-  const context: ReceiverContext = { config, logger, rules, intake, link: answers.link, requestShutdown: () => {}, dataDir: tmpdir() };
+  const context: ReceiverContext = { config, logger, rules, intake, link: answers.link, requestShutdown: () => {}, dataDir: tmpdir(), metrics: NO_METRICS };
   const input = Object.assign(new PassThrough(), { isTTY: true });
   const output = new PassThrough();
   let shown = '';

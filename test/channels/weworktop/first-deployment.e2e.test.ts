@@ -77,6 +77,13 @@ describe('first deployment hints', () => {
     assert.match(hint, /check it from this machine first: npm run simulate -- --config \/\S+\/config\.json \(add --bot for the AI bot\)/);
   });
 
+  test('with public_url the URLs are the public ones, and npm run doctor checks them', async () => {
+    harness = await startWeworktop({ config: { public_url: 'https://bot.example.com/' } });
+    const [hint] = lines(harness, 'WeCom console');
+    assert.ok(hint?.includes('URL: https://bot.example.com/wework_callback for agent 1000002;'), hint);
+    assert.match(hint!, /check it from this machine first: npm run doctor -- --config \/\S+\/config\.json \(checks them through public_url, as WeCom will\)/);
+  });
+
   test('a port in use stops start-up with one line naming weworktop.port', async () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));

@@ -54,7 +54,7 @@ describe('group chats', () => {
     assert.deepEqual(applyTriggerRules(group('@bot 你好'), rules), { triggered: true, content: '你好', imageRequest: false });
   });
   test('no prefix, keyword or @ means no trigger', () => {
-    assert.deepEqual(applyTriggerRules(group('你好'), rules), { triggered: false, reason: 'no group_chat_prefix, group_chat_keyword or @-mention matched' });
+    assert.deepEqual(applyTriggerRules(group('你好'), rules), { triggered: false, reason: 'no group_chat_prefix, group_chat_keyword or @-mention matched', code: 'not_triggered' });
   });
   test('a keyword triggers and is kept in the text', () => {
     assert.deepEqual(applyTriggerRules(group('请问天气怎么样'), { ...rules, group_chat_keyword: ['天气'] }), { triggered: true, content: '请问天气怎么样', imageRequest: false });

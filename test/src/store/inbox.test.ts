@@ -54,6 +54,17 @@ for (const [name, make] of stores) {
       assert.equal(inbox.healthy(), true);
     });
 
+    test('forget (#清除记忆) leaves a conversation\'s pending messages and its settled ids, for dedupe', async () => {
+      const inbox = make(() => 1000);
+      for (const id of ['u1-old', 'u1-new']) await inbox.add(entry(id));
+      await inbox.add(entry('u2-old', 'u2'));
+      inbox.markDone('u1-old');
+      inbox.markDone('u2-old');
+      await inbox.forget('u1');
+      assert.deepEqual(inbox.pending('weworktop').map((e) => [e.id, (JSON.parse(e.rawJson) as { n: string }).n]), [['u1-new', 'u1-new']], 'a pending message is still answered');
+      assert.equal(await inbox.add(entry('u1-old')), false, 'a retry of the erased message is still a duplicate');
+    });
+
     test('entry reads back one pending message, and nothing once it is settled', async () => {
       const inbox = make(() => 1000);
       await inbox.add(entry('m1', 'u7'));
@@ -140,4 +151,21 @@ describe('sqlite inbox pruning', () => {
     await inbox.saveOutcome('m1', '{}');
     assert.equal(inbox.entry('m1')?.outcomeJson, '{}');
   });
+});
+
+test('sqlite inbox: forget erases the texts of the conversation\'s settled messages, only', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'inbox-'));
+  const db = openInboxDatabase(dir);
+  const inbox = new SqliteInbox(db, new GroupCommit(db, (error) => assert.fail(String(error))));
+  for (const [id, key] of [['a1', 'u1'], ['a2', 'u1'], ['b1', 'u2']] as const) await inbox.add(entry(id, key));
+  await inbox.saveOutcome('a1', '{"sessionId":"u1","replies":[{"type":"text","text":"the answer"}]}');
+  inbox.markDone('a1');
+  inbox.markDone('b1');
+  await inbox.forget('u1');
+  const rows = db.prepare('SELECT id, raw, outcome FROM inbox ORDER BY id').all();
+  assert.deepEqual(rows, [
+    { id: 'a1', raw: 'null', outcome: null },
+    { id: 'a2', raw: JSON.stringify({ route: 'app', n: 'a2' }), outcome: null },
+    { id: 'b1', raw: JSON.stringify({ route: 'app', n: 'b1' }), outcome: null },
+  ]);
 });

@@ -7,12 +7,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { AnswerWorkerHost } from '../../../src/worker/worker-host.js';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { createLogger } from '../../../src/logger.js';
+import { CORE_METRICS } from '../../../src/metrics/core-metrics.js';
+import { MetricsRegistry } from '../../../src/metrics/metrics-registry.js';
 import { runtimeTuning } from '../../../src/runtime/tuning.js';
 import { MemoryInbox } from '../../../src/store/memory-inbox.js';
 import { channelRegistry } from '../../../channels/registry.js';
 import { eventually } from '../../support/weworktop-harness.js';
 
-async function start(maxInWorker?: number, inbox = new MemoryInbox()): Promise<{ answers: AnswerWorkerHost; inbox: MemoryInbox; logs: string[]; said: Array<{ said: string; to: string }> }> {
+async function start(maxInWorker?: number, inbox = new MemoryInbox(), metrics?: MetricsRegistry): Promise<{ answers: AnswerWorkerHost; inbox: MemoryInbox; logs: string[]; said: Array<{ said: string; to: string }> }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'answer-worker-'));
   writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ channel_type: 'terminal', inbox_store: 'memory', session_store: 'memory', character_desc: '' }));
   const { config } = await loadConfig({ argv: [], env: {}, cwd: dir, channels: channelRegistry });
@@ -20,13 +22,14 @@ async function start(maxInWorker?: number, inbox = new MemoryInbox()): Promise<{
   const logSink = { write: (line: string) => void logs.push(line) };
   const answers = AnswerWorkerHost.start({
     entry: new URL('../../support/crash-once-worker.ts', import.meta.url),
-    config: { ...config, channel_type: 'crash-once', crash_marker: path.join(dir, 'crashed') },
+    config: { ...config, channel_type: 'crash-once', crash_marker: path.join(dir, 'crashed'), metrics: metrics !== undefined },
     cwd: dir,
     inbox,
     logger: createLogger({ level: 'info', sink: logSink }),
     logSink,
     tuning: runtimeTuning(true),
     ...(maxInWorker === undefined ? {} : { maxInWorker }),
+    ...(metrics ? { metrics } : {}),
   });
   await answers.started;
   const said: Array<{ said: string; to: string }> = [];
@@ -68,7 +71,8 @@ describe('AnswerWorkerHost', () => {
   });
 
   test('a worker that dies is started again, and the messages it held are answered by the new one', async () => {
-    const { answers, inbox, logs, said } = await start();
+    const metrics = new MetricsRegistry(CORE_METRICS);
+    const { answers, inbox, logs, said } = await start(undefined, new MemoryInbox(), metrics);
     await give(answers, inbox, 'before', '先来的');
     await answers.whenIdle();
     await give(answers, inbox, 'doomed', 'crash');
@@ -85,6 +89,10 @@ describe('AnswerWorkerHost', () => {
     await sleep(500);
     assert.deepEqual(['before', 'doomed', 'queued', 'meanwhile'].map((id) => said.filter((line) => line.to === id).length), [1, 1, 1, 1], 'each answered exactly once');
     await answers.stop();
+    // The new worker's counts came in its batches (the dead one's last second of them is lost with it).
+    const text = await metrics.render();
+    assert.match(text, /^weworktop_worker_restarts_total 1$/m);
+    assert.ok(Number(/^weworktop_answers_total\{outcome="answered",reason=""\} (\d+)$/m.exec(text)?.[1]) >= 3, text);
   });
 
   test('past its fill the worker is given no more: the rest wait as ids, each read back from the inbox when there is room', async () => {

@@ -24,3 +24,22 @@ test('forgets quiet users', async () => {
   await pacer.acquire('fresh');
   assert.equal(pacer.trackedUsers, 1);
 });
+
+test('reports each held send once, with how long it was held (weworktop_wecom_sends_paced_total)', async () => {
+  let now = 0;
+  const held: number[] = [];
+  const pacer = new SendPacer({
+    maxPerWindow: 2,
+    windowMs: 1000,
+    now: () => now,
+    sleep: async (ms) => {
+      now += ms;
+    },
+    onHeld: (ms) => held.push(ms),
+  });
+  await pacer.acquire('u1');
+  await pacer.acquire('u1');
+  assert.deepEqual(held, [], 'sends within the rate are not held');
+  await pacer.acquire('u1');
+  assert.deepEqual(held, [1001], 'held until the first send of the window is a window old');
+});
