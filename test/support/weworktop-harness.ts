@@ -99,11 +99,11 @@ export async function startWeworktop(options: WeworktopHarnessOptions = {}): Pro
  * message inside it: without one, Node re-parses the test file to build the message on every
  * failed poll, which takes seconds on files with CJK text and starves the event loop.
  */
-export async function eventually(check: () => void, timeoutMs = 3000): Promise<void> {
+export async function eventually(check: () => void | Promise<void>, timeoutMs = 3000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      check();
+      await check();
       return;
     } catch (error) {
       if (Date.now() > deadline) throw error;

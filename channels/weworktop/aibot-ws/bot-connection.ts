@@ -12,6 +12,8 @@ export interface BotConnectionOptions {
   logger: Logger;
   /** A message or event callback from WeCom, while subscribed. */
   onCallback(frame: WsFrame): void;
+  /** Whether the bot is up (subscribed), at each change. */
+  onUp?(up: boolean): void;
   random?: () => number;
 }
 
@@ -45,7 +47,7 @@ export class BotConnection {
   private stopping = false;
 
   constructor(private readonly options: BotConnectionOptions) {
-    this.log = new ConnectionLog(options.logger, options.bot);
+    this.log = new ConnectionLog(options.logger, options.bot, options.onUp);
   }
 
   get botId(): string {

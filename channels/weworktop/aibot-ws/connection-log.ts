@@ -30,12 +30,15 @@ export class ConnectionLog {
   constructor(
     logger: Logger,
     private readonly bot: WsBot,
+    /** Told whether the bot is up (subscribed) at each change of state: the connection gauge. */
+    private readonly onUp: (up: boolean) => void = () => undefined,
   ) {
     this.log = logger.child({ module: 'aibot-ws', bot_id: bot.bot_id });
   }
 
   set(state: ConnectionState): void {
     this.state = state;
+    this.onUp(state.kind === 'subscribed');
     if (state.kind === 'subscribed') {
       if (!this.connectedBefore) this.log.info({ url: this.bot.ws_url }, 'aibot ws: connected');
       else
@@ -58,6 +61,7 @@ export class ConnectionLog {
   lost(wasUp: boolean, attempt: number, reason: string, delayMs: number): void {
     this.downSince ??= Date.now();
     this.state = { kind: 'waiting', attempt, retryAt: Date.now() + delayMs, error: reason };
+    this.onUp(false);
     const fields = { reason, retry_in: seconds(delayMs) };
     if (wasUp) this.log.warn(fields, 'aibot ws: connection lost; reconnecting');
     else if (attempt < LOGGED_ATTEMPTS)

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ChannelLink, Intake, MessageRules } from '../../../src/channel.js';
 import type { Logger } from '../../../src/logger.js';
+import type { Metrics } from '../../../src/metrics/metrics.js';
 import { loadedByTheReplier } from '../../../src/message.js';
 import { userMessages } from '../../../src/pipeline/user-messages.js';
 import { withoutQuote } from '../aibot/aibot-message.js';
@@ -23,6 +24,8 @@ export interface AiBotWsReceiverOptions {
   /** To and from the replier, which writes its frames through the connections here. */
   link: ChannelLink;
   logger: Logger;
+  /** weworktop_aibot_connected, per bot. */
+  metrics: Metrics;
 }
 
 /**
@@ -40,7 +43,12 @@ export class AiBotWsReceiver {
     for (const bot of options.bots) {
       this.connections.set(
         bot.bot_id,
-        new BotConnection({ bot, logger: options.logger, onCallback: (frame) => void this.onCallback(bot.bot_id, frame) }),
+        new BotConnection({
+          bot,
+          logger: options.logger,
+          onCallback: (frame) => void this.onCallback(bot.bot_id, frame),
+          onUp: (up) => options.metrics.set('weworktop_aibot_connected', up ? 1 : 0, { bot: bot.bot_id }),
+        }),
       );
     }
     options.link.onMessage((message) => {

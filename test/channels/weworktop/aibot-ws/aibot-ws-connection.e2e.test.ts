@@ -42,6 +42,22 @@ describe('AI bot long connection: heartbeats, reconnects, take-overs', () => {
     assert.equal((await readyz(h)).status, 200);
   });
 
+  test('metrics: weworktop_aibot_connected is 1 while the bot is subscribed, 0 while it is down', async () => {
+    const h = await start({ config: { metrics: true } });
+    const gauge = async () => {
+      const text = await (await fetch(`${h.baseUrl}/metrics`)).text();
+      return new RegExp(`weworktop_aibot_connected\\{bot="${BOT_ID}"\\} (\\d)`).exec(text)?.[1];
+    };
+    assert.equal(await gauge(), '1');
+    h.ws.setRefuseConnections(true);
+    h.ws.closeConnection(BOT_ID);
+    await h.ws.waitFor(() => times(h.ws.events, 'closed').length === 1, 'the close');
+    await eventually(async () => assert.equal(await gauge(), '0', 'down'));
+    h.ws.setRefuseConnections(false);
+    await h.ws.waitFor(() => times(h.ws.events, 'subscribed').length === 2, 'the second subscription', 5000);
+    await eventually(async () => assert.equal(await gauge(), '1', 'up again'));
+  });
+
   test('WeCom unreachable: tries back off 1 s, 2 s, 4 s (with jitter), and the log goes quiet after the third', async () => {
     const h = await start();
     h.ws.setRefuseConnections(true);

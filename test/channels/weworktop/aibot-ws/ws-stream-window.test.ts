@@ -1,3 +1,4 @@
+import { NO_METRICS } from '../../../../src/metrics/metrics.js';
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import { AiBotWsReceiver } from '../../../../channels/weworktop/aibot-ws/ws-receiver.js';
@@ -69,6 +70,7 @@ async function start(): Promise<Setup> {
   } as unknown as Intake;
   const receiver = new AiBotWsReceiver({
     bots: [bot],
+    metrics: NO_METRICS,
     groupNames: {},
     welcomeMessage: '',
     intake,
