@@ -1,8 +1,8 @@
 import { startBareFastify } from './bare-fastify.js';
 import { benchConfig, CALLBACK_PATH, startBenchApp } from './bench-app.js';
-import { FakeCloud } from './fake-cloud-client.js';
 import { freshTextCallback, RequestPool, verificationRequest } from './callback-requests.js';
-import { runLoad, type LoadResult } from './load.js';
+import { FakeCloud } from './fake-cloud-client.js';
+import { type LoadResult, runLoad } from './load.js';
 
 export interface AckSettings {
   connections: number[];
@@ -114,8 +114,17 @@ export async function runAckBench(settings: AckSettings, progress: (line: string
       for (let round = 0; round < rounds; round++) {
         const bareRun = await run(bare.url);
         const answering = await onFreshApp(config);
-        runs.push({ bare: bareRun, app: answering.run, answered: answering.answered, waiting: await whileThinking(config), memory: await whileThinking(memoryConfig) });
-        if (rounds > 1) progress(`  POST, ${connections} connections, round ${round + 1}/${rounds}: ${rate(answering.run)} req/s (bare fastify ${rate(bareRun)})`);
+        runs.push({
+          bare: bareRun,
+          app: answering.run,
+          answered: answering.answered,
+          waiting: await whileThinking(config),
+          memory: await whileThinking(memoryConfig),
+        });
+        if (rounds > 1)
+          progress(
+            `  POST, ${connections} connections, round ${round + 1}/${rounds}: ${rate(answering.run)} req/s (bare fastify ${rate(bareRun)})`,
+          );
       }
       messages.release();
       const ratios = runs.map((run) => run.app.requestsPerSec / run.bare.requestsPerSec);
@@ -135,7 +144,9 @@ export async function runAckBench(settings: AckSettings, progress: (line: string
         builtDuringRun,
       };
       result.post.push(row);
-      progress(`  POST, ${connections} connections: ${rate(row.app)} req/s with the LLM answering (${Math.round(row.answeredPerSec)} answers/s), ${rate(row.appLlmWaiting)} while it thinks (bare fastify ${rate(row.bare)})`);
+      progress(
+        `  POST, ${connections} connections: ${rate(row.app)} req/s with the LLM answering (${Math.round(row.answeredPerSec)} answers/s), ${rate(row.appLlmWaiting)} while it thinks (bare fastify ${rate(row.bare)})`,
+      );
 
       await checks.fill(2000);
       const bareGet = await load(bare.url, checks);

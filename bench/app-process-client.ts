@@ -13,7 +13,11 @@ export class AppProcess {
   /** `cpuProfileDir`: write the app's CPU profile there when it stops (node --cpu-prof). */
   static async start(config: Record<string, unknown>, options: { cpuProfileDir?: string } = {}): Promise<AppProcess> {
     const profile = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
-    const { child, ready } = await forkBenchProcess<Extract<AppProcessReport, { type: 'ready' }>>('app-process', [JSON.stringify(config)], profile);
+    const { child, ready } = await forkBenchProcess<Extract<AppProcessReport, { type: 'ready' }>>(
+      'app-process',
+      [JSON.stringify(config)],
+      profile,
+    );
     return new AppProcess(child, ready.url, ready.rss);
   }
 

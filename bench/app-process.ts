@@ -1,7 +1,7 @@
 // The app alone in a child process (pipeline benchmark): its RSS is then the app's, not the load generator's or the fakes'.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startBenchApp } from './bench-app.js';
-import { percentiles, type Percentiles } from './stats.js';
+import { type Percentiles, percentiles } from './stats.js';
 
 /** `stats` reports the event-loop delay since the last `stats` (one figure per run). */
 export type AppProcessRequest = { type: 'stats' } | { type: 'stop' };
@@ -36,7 +36,15 @@ process.on('message', (request: AppProcessRequest) => {
     const rss = process.memoryUsage.rss();
     const loopDelayMs = { p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 };
     loopDelay.reset();
-    send({ type: 'stats', rss, peakRss: Math.max(peakRss, rss), loopDelayMs, logLines: running.logs.count, firstLogLines: running.logs.first, frameworkMs: percentiles(running.logs.takeFrameworkMs()) });
+    send({
+      type: 'stats',
+      rss,
+      peakRss: Math.max(peakRss, rss),
+      loopDelayMs,
+      logLines: running.logs.count,
+      firstLogLines: running.logs.first,
+      frameworkMs: percentiles(running.logs.takeFrameworkMs()),
+    });
   } else {
     clearInterval(sampler);
     void running.stop().finally(() => process.exit(0));

@@ -1,5 +1,5 @@
-import Fastify from 'fastify';
 import type { AddressInfo } from 'node:net';
+import Fastify from 'fastify';
 
 export interface BareServer {
   url: string;

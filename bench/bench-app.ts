@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { channelRegistry } from '../channels/registry.js';
 import { pluginRegistry } from '../plugins/registry.js';
-import { startApp, type RunningApp } from '../src/app/start-app.js';
+import { type RunningApp, startApp } from '../src/app/start-app.js';
 import { AES_KEY, AGENT_ID, CORP_ID, SECRET, TOKEN } from '../test/support/weworktop-harness.js';
 
 export { AES_KEY, AGENT_ID, CORP_ID, SECRET, TOKEN };
@@ -28,7 +28,16 @@ export function benchConfig(fakes: { wecomUrl: string; openaiUrl: string }, core
     max_retries: 0,
     log_level: 'warn',
     ...core,
-    weworktop: { corp_id: CORP_ID, corp_secret: SECRET, agent_id: AGENT_ID, token: TOKEN, aes_key: AES_KEY, port: 0, host: '127.0.0.1', api_base: fakes.wecomUrl },
+    weworktop: {
+      corp_id: CORP_ID,
+      corp_secret: SECRET,
+      agent_id: AGENT_ID,
+      token: TOKEN,
+      aes_key: AES_KEY,
+      port: 0,
+      host: '127.0.0.1',
+      api_base: fakes.wecomUrl,
+    },
   };
 }
 

@@ -119,6 +119,10 @@ export class RequestPool {
     const chunk = this.chunks[this.where[at]!]!;
     const bodyAt = this.where[at + 2]!;
     const method = this.methods[index]!;
-    return { method, path: chunk.toString('utf8', this.where[at + 1], bodyAt), body: method === 'POST' ? chunk.subarray(bodyAt, this.where[at + 3]) : undefined };
+    return {
+      method,
+      path: chunk.toString('utf8', this.where[at + 1], bodyAt),
+      body: method === 'POST' ? chunk.subarray(bodyAt, this.where[at + 3]) : undefined,
+    };
   }
 }

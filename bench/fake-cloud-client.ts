@@ -11,7 +11,10 @@ export class FakeCloud {
   ) {}
 
   /** `onSends` gets every message/send as it is reported (in batches, with the time it arrived). */
-  static async start(options: FakeCloudOptions = { llmLatencyMs: 0, reportSends: false }, onSends?: (sends: FakeSend[]) => void): Promise<FakeCloud> {
+  static async start(
+    options: FakeCloudOptions = { llmLatencyMs: 0, reportSends: false },
+    onSends?: (sends: FakeSend[]) => void,
+  ): Promise<FakeCloud> {
     const { child, ready } = await forkBenchProcess<Extract<FakeCloudReport, { type: 'ready' }>>('fake-cloud', [JSON.stringify(options)]);
     if (onSends) child.on('message', (report: FakeCloudReport) => report.type === 'sends' && onSends(report.sends));
     return new FakeCloud(child, ready.wecomUrl, ready.openaiUrl);

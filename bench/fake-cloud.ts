@@ -14,7 +14,10 @@ export interface FakeCloudOptions {
 export type FakeCloudRequest = { type: 'hold-answers' } | { type: 'release-answers' } | { type: 'reset' } | { type: 'stop' };
 /** `at`: performance.timeOrigin + performance.now(), comparable across processes on one machine. */
 export type FakeSend = { content: string; at: number; dropped: boolean };
-export type FakeCloudReport = { type: 'ready'; wecomUrl: string; openaiUrl: string } | { type: 'done'; sent: number } | { type: 'sends'; sends: FakeSend[] };
+export type FakeCloudReport =
+  | { type: 'ready'; wecomUrl: string; openaiUrl: string }
+  | { type: 'done'; sent: number }
+  | { type: 'sends'; sends: FakeSend[] };
 
 const options = JSON.parse(process.argv[2] ?? '{}') as FakeCloudOptions;
 const send = (report: FakeCloudReport) => process.send?.(report);
@@ -41,7 +44,12 @@ const wecom = await startFakeWeCom({
   record: false,
   onSend: (message, dropped) => {
     sent += 1;
-    if (options.reportSends) sends.push({ content: (message.body.text as { content?: string } | undefined)?.content ?? '', at: performance.timeOrigin + performance.now(), dropped });
+    if (options.reportSends)
+      sends.push({
+        content: (message.body.text as { content?: string } | undefined)?.content ?? '',
+        at: performance.timeOrigin + performance.now(),
+        dropped,
+      });
   },
 });
 const openai = await startFakeOpenAI({ keepAliveMs: FAKE_KEEP_ALIVE_MS, record: false });

@@ -1,6 +1,6 @@
 import autocannon from 'autocannon';
 import type { PooledRequest } from './callback-requests.js';
-import { percentiles, type Percentiles } from './stats.js';
+import { type Percentiles, percentiles } from './stats.js';
 
 export interface LoadOptions {
   /** Base URL; each request brings its own path and signed query. */
@@ -34,7 +34,13 @@ function fire(options: LoadOptions, seconds: number, onResponse: (latencyMs: num
           {
             setupRequest: (request) => {
               const next = options.next();
-              return { ...request, method: next.method, path: next.path, body: next.body ?? '', headers: next.body === undefined ? {} : { 'content-type': 'text/xml' } };
+              return {
+                ...request,
+                method: next.method,
+                path: next.path,
+                body: next.body ?? '',
+                headers: next.body === undefined ? {} : { 'content-type': 'text/xml' },
+              };
             },
           },
         ],

@@ -2,11 +2,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 import { AppProcess } from './app-process-client.js';
 import { benchConfig } from './bench-app.js';
-import { FakeCloud } from './fake-cloud-client.js';
+import { nextMsgId, type SignedRequest, textCallback } from './callback-requests.js';
 import type { FakeSend } from './fake-cloud.js';
-import { nextMsgId, textCallback, type SignedRequest } from './callback-requests.js';
+import { FakeCloud } from './fake-cloud-client.js';
 import { checkReplies, type ReplyCheck } from './reply-check.js';
-import { MB, percentiles, type Percentiles } from './stats.js';
+import { MB, type Percentiles, percentiles } from './stats.js';
 
 export interface PacedRun {
   name: string;
@@ -40,7 +40,14 @@ export interface PacedResult extends PacedRun {
 export interface PipelineResult {
   settings: PipelineSettings;
   /** Every message posted as fast as `senders` connections allow. */
-  burst: { messages: number; seconds: number; messagesPerSec: number; endToEnd: Percentiles; framework: Percentiles; loopDelayMs: { p99: number; max: number } };
+  burst: {
+    messages: number;
+    seconds: number;
+    messagesPerSec: number;
+    endToEnd: Percentiles;
+    framework: Percentiles;
+    loopDelayMs: { p99: number; max: number };
+  };
   paced: PacedResult[];
   /** end: right after the last run; settled: after the app sat idle SETTLE_MS (V8 gives memory back once allocation stops). */
   rss: { startMb: number; peakMb: number; endMb: number; settledMb: number };
@@ -65,7 +72,11 @@ export const SETTLE_MS = 12_000;
  * throughput, then runs paced below capacity for the latency the framework adds (in a burst,
  * waiting in the queue dominates, which is load, not overhead). The app runs in its own process.
  */
-export async function runPipelineBench(settings: PipelineSettings, progress: (line: string) => void, cpuProfileDir?: string): Promise<PipelineResult> {
+export async function runPipelineBench(
+  settings: PipelineSettings,
+  progress: (line: string) => void,
+  cpuProfileDir?: string,
+): Promise<PipelineResult> {
   const replies = new Map<string, number[]>();
   const stray: string[] = [];
   let dropped = 0;
@@ -82,18 +93,27 @@ export async function runPipelineBench(settings: PipelineSettings, progress: (li
   const total = settings.users * settings.messagesPerUser;
   const perUser = settings.messagesPerUser + settings.paced.reduce((sum, run) => sum + run.messagesPerUser, 0);
   // Each user sends perUser messages in a minute or two: the per-user limit (a policy, not a cost) must let them through.
-  const config = benchConfig({ wecomUrl: cloud.wecomUrl, openaiUrl: cloud.openaiUrl }, { concurrency: settings.concurrency, max_queue: total, rate_limit_per_minute: 2 * perUser, log_level: 'info' });
+  const config = benchConfig(
+    { wecomUrl: cloud.wecomUrl, openaiUrl: cloud.openaiUrl },
+    { concurrency: settings.concurrency, max_queue: total, rate_limit_per_minute: 2 * perUser, log_level: 'info' },
+  );
   const app = await AppProcess.start(config, cpuProfileDir ? { cpuProfileDir } : {});
   const pool = new Pool(app.url, { connections: settings.senders });
   const posted = new Map<string, number>();
   let ackFailures = 0;
   const post = async ({ msgId, request }: BenchMessage) => {
     posted.set(msgId, performance.timeOrigin + performance.now());
-    const response = await pool.request({ method: 'POST', path: request.path, body: request.body ?? null, headers: { 'content-type': 'text/xml' } });
+    const response = await pool.request({
+      method: 'POST',
+      path: request.path,
+      body: request.body ?? null,
+      headers: { 'content-type': 'text/xml' },
+    });
     await response.body.dump();
     if (response.statusCode !== 200) ackFailures += 1;
   };
-  const endToEnd = (messages: BenchMessage[]) => messages.map((m) => (replies.get(m.msgId)?.[0] ?? NaN) - posted.get(m.msgId)!).filter(Number.isFinite);
+  const endToEnd = (messages: BenchMessage[]) =>
+    messages.map((m) => (replies.get(m.msgId)?.[0] ?? NaN) - posted.get(m.msgId)!).filter(Number.isFinite);
   const everyMessage: BenchMessage[] = [];
   try {
     const burst = buildMessages(settings.users, settings.messagesPerUser);
@@ -122,7 +142,15 @@ export async function runPipelineBench(settings: PipelineSettings, progress: (li
       await waitForReplies(messages, replies);
       const times = endToEnd(messages);
       const stats = await app.stats();
-      paced.push({ ...run, messages: messages.length, offeredPerSec: offered, endToEnd: percentiles(times), overhead: percentiles(times.map((ms) => ms - settings.llmLatencyMs)), framework: stats.frameworkMs, loopDelayMs: stats.loopDelayMs });
+      paced.push({
+        ...run,
+        messages: messages.length,
+        offeredPerSec: offered,
+        endToEnd: percentiles(times),
+        overhead: percentiles(times.map((ms) => ms - settings.llmLatencyMs)),
+        framework: stats.frameworkMs,
+        loopDelayMs: stats.loopDelayMs,
+      });
     }
 
     const stats = await app.stats();
@@ -130,10 +158,23 @@ export async function runPipelineBench(settings: PipelineSettings, progress: (li
     const settled = await app.stats();
     return {
       settings,
-      burst: { messages: total, seconds: burstSeconds, messagesPerSec: burstRate, endToEnd: percentiles(endToEnd(burst)), framework: burstStats.frameworkMs, loopDelayMs: burstStats.loopDelayMs },
+      burst: {
+        messages: total,
+        seconds: burstSeconds,
+        messagesPerSec: burstRate,
+        endToEnd: percentiles(endToEnd(burst)),
+        framework: burstStats.frameworkMs,
+        loopDelayMs: burstStats.loopDelayMs,
+      },
       paced,
       rss: { startMb: app.startRss / MB, peakMb: stats.peakRss / MB, endMb: stats.rss / MB, settledMb: settled.rss / MB },
-      check: checkReplies(everyMessage.map((m) => m.msgId), replies, stray, dropped, ackFailures),
+      check: checkReplies(
+        everyMessage.map((m) => m.msgId),
+        replies,
+        stray,
+        dropped,
+        ackFailures,
+      ),
       logLines: stats.logLines,
       firstLogLines: stats.firstLogLines,
     };

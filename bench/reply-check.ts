@@ -13,7 +13,13 @@ export interface ReplyCheck {
 }
 
 /** Every MsgId must have exactly one reply, and nothing else may have been sent. */
-export function checkReplies(msgIds: string[], replies: Map<string, number[]>, stray: string[], dropped: number, ackFailures: number): ReplyCheck {
+export function checkReplies(
+  msgIds: string[],
+  replies: Map<string, number[]>,
+  stray: string[],
+  dropped: number,
+  ackFailures: number,
+): ReplyCheck {
   const count = (msgId: string) => replies.get(msgId)?.length ?? 0;
   const missing = msgIds.filter((id) => count(id) === 0);
   const duplicated = msgIds.filter((id) => count(id) > 1);
@@ -25,7 +31,11 @@ export function checkReplies(msgIds: string[], replies: Map<string, number[]>, s
     unexpected: stray.length,
     dropped,
     ackFailures,
-    examples: [...missing.slice(0, 3).map((id) => `no reply to MsgId ${id}`), ...duplicated.slice(0, 3).map((id) => `${count(id)} replies to MsgId ${id}`), ...stray.slice(0, 3).map((line) => `unexpected send to ${line}`)],
+    examples: [
+      ...missing.slice(0, 3).map((id) => `no reply to MsgId ${id}`),
+      ...duplicated.slice(0, 3).map((id) => `${count(id)} replies to MsgId ${id}`),
+      ...stray.slice(0, 3).map((line) => `unexpected send to ${line}`),
+    ],
     ok: missing.length === 0 && duplicated.length === 0 && stray.length === 0 && dropped === 0 && ackFailures === 0,
   };
 }

@@ -1,12 +1,12 @@
 // npm run bench: callback ack, URL verification, pipeline, token counting; a table on stdout and bench/results/latest.json.
 import { fileURLToPath } from 'node:url';
+import { runtimeTuning } from '../src/runtime/tuning.js';
 import { runAckBench } from './ack-bench.js';
 import { runMetricsCost } from './metrics-cost.js';
 import { runPipelineBench } from './pipeline-bench.js';
-import { evaluateTargets, formatReport, machineInfo, writeReport, type BenchReport } from './report.js';
+import { type BenchReport, evaluateTargets, formatReport, machineInfo, writeReport } from './report.js';
 import { runTokenBench } from './token-bench.js';
 import { runWsBench, type WsBenchSettings } from './ws-bench.js';
-import { runtimeTuning } from '../src/runtime/tuning.js';
 
 // bench/results/ of the source tree, whether this runs from bench/ (tsx) or compiled from dist/bench/.
 const RESULTS = fileURLToPath(new URL(import.meta.url.includes('/dist/bench/') ? '../../bench/results/' : './results/', import.meta.url));
@@ -26,7 +26,11 @@ if (process.argv.includes('--metrics-cost')) {
     requestsPerSec: runs.map((run) => Math.round(run.requestsPerSec)),
     p99Ms: runs.map((run) => Math.round(run.latency.p99 * 10) / 10),
     cpuUsPerRequest: runs.map((run) => Math.round(run.cpuUsPerRequest * 10) / 10),
-    median: { requestsPerSec: Math.round(median(runs.map((run) => run.requestsPerSec))), p99Ms: median(runs.map((run) => run.latency.p99)), cpuUsPerRequest: median(runs.map((run) => run.cpuUsPerRequest)) },
+    median: {
+      requestsPerSec: Math.round(median(runs.map((run) => run.requestsPerSec))),
+      p99Ms: median(runs.map((run) => run.latency.p99)),
+      cpuUsPerRequest: median(runs.map((run) => run.cpuUsPerRequest)),
+    },
   });
   console.log(JSON.stringify({ off: summary(off), on: summary(on) }, null, 2));
   process.exit(0);
@@ -34,11 +38,32 @@ if (process.argv.includes('--metrics-cost')) {
 
 const started = performance.now();
 const at = new Date().toISOString();
-const wsSettings: WsBenchSettings = { users: 1000, messagesPerUser: 2, llmLatencyMs: 50, concurrency: 256, pacedPerSec: 20, pacedMessages: 400 };
+const wsSettings: WsBenchSettings = {
+  users: 1000,
+  messagesPerUser: 2,
+  llmLatencyMs: 50,
+  concurrency: 256,
+  pacedPerSec: 20,
+  pacedMessages: 400,
+};
 // `npm run bench -- --ws-only`: the AI bot's long connection alone (about half a minute), its figures as JSON, nothing written.
 if (process.argv.includes('--ws-only')) {
   const ws = await runWsBench(wsSettings, progress);
-  console.log(JSON.stringify({ answeredPerSec: Math.round(ws.burst.answeredPerSec), burstFirstFrameMs: ws.burst.firstFrameDelayMs, pacedFirstFrameMs: ws.paced.firstFrameDelayMs, pacedEndToEndMs: ws.paced.endToEndMs, check: ws.check, logLines: ws.logLines, firstLogLines: ws.firstLogLines }, null, 2));
+  console.log(
+    JSON.stringify(
+      {
+        answeredPerSec: Math.round(ws.burst.answeredPerSec),
+        burstFirstFrameMs: ws.burst.firstFrameDelayMs,
+        pacedFirstFrameMs: ws.paced.firstFrameDelayMs,
+        pacedEndToEndMs: ws.paced.endToEndMs,
+        check: ws.check,
+        logLines: ws.logLines,
+        firstLogLines: ws.firstLogLines,
+      },
+      null,
+      2,
+    ),
+  );
   process.exit(ws.check.ok ? 0 : 1);
 }
 // The pipeline first: its app process starts on an idle machine.
@@ -61,7 +86,18 @@ const pipeline = await runPipelineBench(
 // `npm run bench -- --pipeline-only`: the pipeline alone (about a minute), its figures as JSON, nothing written.
 if (process.argv.includes('--pipeline-only')) {
   const { burst, paced, rss, check } = pipeline;
-  console.log(JSON.stringify({ burstPerSec: Math.round(burst.messagesPerSec), framework: paced.map((run) => ({ run: run.name, ...run.framework })), rss, answeredOnce: `${check.answeredOnce}/${check.messages}` }, null, 2));
+  console.log(
+    JSON.stringify(
+      {
+        burstPerSec: Math.round(burst.messagesPerSec),
+        framework: paced.map((run) => ({ run: run.name, ...run.framework })),
+        rss,
+        answeredOnce: `${check.answeredOnce}/${check.messages}`,
+      },
+      null,
+      2,
+    ),
+  );
   process.exit(check.ok ? 0 : 1);
 }
 progress('AI bot long connection...');
@@ -71,13 +107,27 @@ const ack = await runAckBench({ connections: [1, 10, 100], warmupSeconds: 1, dur
 progress('tokens...');
 const tokens = runTokenBench({ model: 'gpt-4o-mini', historyTokens: 4000, budget: 2500 });
 
-const report: BenchReport = { at, machine: machineInfo(), ack, pipeline, ws, tokens, targets: evaluateTargets(ack, pipeline, ws), seconds: (performance.now() - started) / 1000 };
+const report: BenchReport = {
+  at,
+  machine: machineInfo(),
+  ack,
+  pipeline,
+  ws,
+  tokens,
+  targets: evaluateTargets(ack, pipeline, ws),
+  seconds: (performance.now() - started) / 1000,
+};
 writeReport(report, `${RESULTS}latest.json`);
 console.log(formatReport(report));
 console.log(`\nresults: bench/results/latest.json`);
 if (!pipeline.check.ok) {
-  console.error(`\nFAIL: not every message got exactly one reply (${pipeline.check.missing} missing, ${pipeline.check.duplicated} duplicated, ${pipeline.check.unexpected} unexpected, ${pipeline.check.dropped} dropped, ${pipeline.check.ackFailures} failed acks)`);
+  console.error(
+    `\nFAIL: not every message got exactly one reply (${pipeline.check.missing} missing, ${pipeline.check.duplicated} duplicated, ${pipeline.check.unexpected} unexpected, ${pipeline.check.dropped} dropped, ${pipeline.check.ackFailures} failed acks)`,
+  );
 }
-if (!ws.check.ok) console.error(`\nFAIL: not every AI bot message got exactly one finished stream (${ws.check.missing} missing, ${ws.check.duplicated} duplicated, ${ws.check.proactive} proactive)`);
+if (!ws.check.ok)
+  console.error(
+    `\nFAIL: not every AI bot message got exactly one finished stream (${ws.check.missing} missing, ${ws.check.duplicated} duplicated, ${ws.check.proactive} proactive)`,
+  );
 // Answers held back by the "LLM thinking" runs may still be settling; the results are written.
 process.exit(pipeline.check.ok && ws.check.ok ? 0 : 1);

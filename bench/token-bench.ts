@@ -1,7 +1,7 @@
 import type { ChatMessage } from '../src/backends/chat-bot.js';
-import type { Turn } from '../src/session/turn.js';
 import { fitHistory } from '../src/session/token-budget.js';
 import { TokenCounter } from '../src/session/token-counter.js';
+import type { Turn } from '../src/session/turn.js';
 
 export interface TokenSettings {
   model: string;
@@ -55,7 +55,10 @@ export function runTokenBench(settings: TokenSettings): TokenResult {
   const history: Turn[] = [];
   let tokens = 0;
   for (let i = 0; tokens < settings.historyTokens; i++) {
-    const next = i % 2 === 0 ? turn({ role: 'user', content: QUESTIONS[(i / 2) % QUESTIONS.length]! }) : turn({ role: 'assistant', content: ANSWERS[((i - 1) / 2) % ANSWERS.length]! });
+    const next =
+      i % 2 === 0
+        ? turn({ role: 'user', content: QUESTIONS[(i / 2) % QUESTIONS.length]! })
+        : turn({ role: 'assistant', content: ANSWERS[((i - 1) / 2) % ANSWERS.length]! });
     history.push(next);
     tokens += next.tokens;
   }

@@ -34,7 +34,11 @@ export class PluginOptions {
 
   stringMap(key: string): Record<string, string> {
     const value = this.values[key] ?? {};
-    const valid = typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((item) => typeof item === 'string');
+    const valid =
+      typeof value === 'object' &&
+      value !== null &&
+      !Array.isArray(value) &&
+      Object.values(value).every((item) => typeof item === 'string');
     if (!valid) this.fail(key, 'an object of "keyword": "reply" strings', value);
     return value as Record<string, string>;
   }

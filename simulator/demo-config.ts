@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
+import { cowKeyAliases } from '../channels/weworktop/config.js';
 import { COMPATIBLE, OPENAI_API_BASE } from '../src/config/cow-providers.js';
 import { normalizeShape } from '../src/config/load-config.js';
-import { cowKeyAliases } from '../channels/weworktop/config.js';
 
 /** Credentials of a WeCom corp, app and AI bot that exist only on this machine. */
 export interface DemoCredentials {
@@ -79,7 +79,12 @@ export interface DemoWeCom {
 }
 
 /** The config the demo starts the real weworktop channel with, against the fake WeCom. */
-export function demoConfig(credentials: DemoCredentials, wecom: DemoWeCom, core: Record<string, unknown>, withLlm: boolean): Record<string, unknown> {
+export function demoConfig(
+  credentials: DemoCredentials,
+  wecom: DemoWeCom,
+  core: Record<string, unknown>,
+  withLlm: boolean,
+): Record<string, unknown> {
   const whiteList = Array.isArray(core.group_name_white_list) ? (core.group_name_white_list as unknown[]) : [];
   return {
     ...core,

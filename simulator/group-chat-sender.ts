@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AiBotClient } from '../test/fakes/wecom-client.js';
 import type { AiBotCallback } from '../channels/weworktop/aibot/aibot-message.js';
-import { groupChat, type ChatEntry, type ChatLog, type RawPayload } from './chat-log.js';
+import { AiBotClient } from '../test/fakes/wecom-client.js';
+import { type ChatEntry, type ChatLog, groupChat, type RawPayload } from './chat-log.js';
 import type { DemoCredentials } from './demo-config.js';
 import { markdownToHtml } from './markdown-html.js';
 import type { MediaStore } from './media-store.js';
@@ -52,7 +52,12 @@ export class GroupChatSender {
 
   constructor(private readonly options: GroupChatSenderOptions) {
     const { credentials } = options;
-    this.client = new AiBotClient({ url: options.callbackUrl, token: credentials.botToken, encodingAesKey: credentials.botAesKey, aibotId: credentials.botId });
+    this.client = new AiBotClient({
+      url: options.callbackUrl,
+      token: credentials.botToken,
+      encodingAesKey: credentials.botAesKey,
+      aibotId: credentials.botId,
+    });
   }
 
   async text(user: string, chatId: string, text: string): Promise<ChatEntry> {
@@ -60,7 +65,10 @@ export class GroupChatSender {
     const chat = groupChat(chatId);
     const entry = log.add({ chat, from: 'user', user, kind: 'text', text });
     if (!mentionsBot(botName, text)) {
-      log.note(chat, `Not sent to the bot: in a group, WeCom gives the AI bot only messages that @-mention it (start with "@${botName} ").`);
+      log.note(
+        chat,
+        `Not sent to the bot: in a group, WeCom gives the AI bot only messages that @-mention it (start with "@${botName} ").`,
+      );
       return entry;
     }
     const base = { chattype: 'group' as const, chatid: chatId, from: { userid: user }, response_url: watcher.responseUrl(chat, user) };
@@ -123,7 +131,10 @@ export class GroupChatSender {
   private showStream(reply: ChatEntry, stream: Stream, raw: RawPayload[], polls: number): void {
     const content = stream.content ?? '';
     const images = (stream.msg_item ?? []).filter((item) => item.msgtype === 'image' && item.image?.base64);
-    const media = images.map((item) => ({ url: `/media/${this.options.media.put(Buffer.from(item.image!.base64!, 'base64'), 'image/jpeg')}`, type: 'image' as const }));
+    const media = images.map((item) => ({
+      url: `/media/${this.options.media.put(Buffer.from(item.image!.base64!, 'base64'), 'image/jpeg')}`,
+      type: 'image' as const,
+    }));
     const label = polls === 0 ? 'stream opened by the passive answer' : `after refresh poll #${polls}`;
     this.options.log.update(reply, {
       text: content,
@@ -141,7 +152,10 @@ export class GroupChatSender {
     const raw: RawPayload[] = [
       { label: 'callback request', content: `POST ${request.pathname}${request.search}` },
       { label: 'body, encrypted (as WeCom posts it)', content: body },
-      { label: 'encrypt, decrypted', content: JSON.stringify(JSON.parse(this.client.crypto.decrypt((JSON.parse(body) as { encrypt: string }).encrypt)), null, 2) },
+      {
+        label: 'encrypt, decrypted',
+        content: JSON.stringify(JSON.parse(this.client.crypto.decrypt((JSON.parse(body) as { encrypt: string }).encrypt)), null, 2),
+      },
     ];
     let response: Response;
     try {
@@ -151,10 +165,12 @@ export class GroupChatSender {
     }
     const text = await response.text();
     raw.push({ label: 'answer, encrypted', content: `HTTP ${response.status}\n${text || '(empty body)'}` });
-    if (response.status !== 200) return { status: response.status, raw, error: `the callback was refused: HTTP ${response.status} ${text}` };
+    if (response.status !== 200)
+      return { status: response.status, raw, error: `the callback was refused: HTTP ${response.status} ${text}` };
     if (text === '') return { status: 200, raw };
     const envelope = JSON.parse(text) as { encrypt: string; msgsignature: string; timestamp: number; nonce: string };
-    if (envelope.nonce !== nonce) return { status: 200, raw, error: `the answer carries nonce ${envelope.nonce}, not the callback's ${nonce}: WeCom would reject it` };
+    if (envelope.nonce !== nonce)
+      return { status: 200, raw, error: `the answer carries nonce ${envelope.nonce}, not the callback's ${nonce}: WeCom would reject it` };
     if (!this.client.crypto.verifySignature(envelope.msgsignature, String(envelope.timestamp), envelope.nonce, envelope.encrypt)) {
       return { status: 200, raw, error: 'the answer signature does not verify: WeCom would reject it' };
     }

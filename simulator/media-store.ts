@@ -54,9 +54,15 @@ export class MediaStore {
   private async toBrowserAudio(amr: Buffer): Promise<StoredMedia> {
     const ffmpeg = resolveFfmpegPath(this.ffmpegPath);
     try {
-      return { data: await runFfmpeg(ffmpeg, ['-i', 'pipe:0', '-ac', '1', '-c:a', 'libmp3lame', '-b:a', '48k', '-f', 'mp3', 'pipe:1'], amr), contentType: 'audio/mpeg' };
+      return {
+        data: await runFfmpeg(ffmpeg, ['-i', 'pipe:0', '-ac', '1', '-c:a', 'libmp3lame', '-b:a', '48k', '-f', 'mp3', 'pipe:1'], amr),
+        contentType: 'audio/mpeg',
+      };
     } catch {
-      return { data: await runFfmpeg(ffmpeg, ['-i', 'pipe:0', '-ac', '1', '-c:a', 'pcm_s16le', '-f', 'wav', 'pipe:1'], amr), contentType: 'audio/wav' };
+      return {
+        data: await runFfmpeg(ffmpeg, ['-i', 'pipe:0', '-ac', '1', '-c:a', 'pcm_s16le', '-f', 'wav', 'pipe:1'], amr),
+        contentType: 'audio/wav',
+      };
     }
   }
 }

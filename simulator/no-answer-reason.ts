@@ -1,8 +1,8 @@
+import { type AiBotCallback, toAiBotMessage, withoutQuote } from '../channels/weworktop/aibot/aibot-message.js';
 import type { CoreConfig } from '../src/config/schema.js';
 import type { NormalizedMessage } from '../src/message.js';
-import { applyTriggerRules, groupAllowed } from '../src/pipeline/trigger-rules.js';
-import { toAiBotMessage, withoutQuote, type AiBotCallback } from '../channels/weworktop/aibot/aibot-message.js';
 import { loadedByTheReplier } from '../src/message.js';
+import { applyTriggerRules, groupAllowed } from '../src/pipeline/trigger-rules.js';
 
 /**
  * Why the AI bot answered a group message with nothing: the check the channel makes inside the
@@ -12,7 +12,10 @@ export function noAnswerReason(config: CoreConfig, groupNames: Record<string, st
   const normalized = toAiBotMessage(callback, groupNames, loadedByTheReplier);
   if (!normalized) return `msgtype ${callback.msgtype} is not one the bot reads`;
   const message: NormalizedMessage = withoutQuote(normalized);
-  if (message.chatType === 'group' && !groupAllowed({ id: message.groupId, name: message.groupName }, config.group_name_white_list, config.group_name_keyword_white_list)) {
+  if (
+    message.chatType === 'group' &&
+    !groupAllowed({ id: message.groupId, name: message.groupName }, config.group_name_white_list, config.group_name_keyword_white_list)
+  ) {
     return `group ${message.groupName ?? message.groupId} is not in group_name_white_list / group_name_keyword_white_list (send #chatid there to learn its id)`;
   }
   const decision = applyTriggerRules({ ...message, fromVoice: message.kind === 'voice' }, config);

@@ -1,9 +1,9 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import type { FakeWeCom } from '../test/fakes/fake-wecom.js';
-import { WeComAppClient } from '../test/fakes/wecom-client.js';
 import { WeComCrypto } from '../channels/weworktop/wecom/crypto.js';
 import { parseEnvelope } from '../channels/weworktop/wecom/xml.js';
-import { privateChat, type ChatEntry, type ChatLog, type RawPayload } from './chat-log.js';
+import type { FakeWeCom } from '../test/fakes/fake-wecom.js';
+import { WeComAppClient } from '../test/fakes/wecom-client.js';
+import { type ChatEntry, type ChatLog, privateChat, type RawPayload } from './chat-log.js';
 import type { DemoCredentials } from './demo-config.js';
 import type { MediaStore } from './media-store.js';
 
@@ -30,7 +30,13 @@ export class PrivateChatSender {
 
   constructor(private readonly options: PrivateChatSenderOptions) {
     const { credentials } = options;
-    this.client = new WeComAppClient({ url: options.callbackUrl, token: credentials.token, encodingAesKey: credentials.aesKey, corpId: credentials.corpId, agentId: credentials.agentId });
+    this.client = new WeComAppClient({
+      url: options.callbackUrl,
+      token: credentials.token,
+      encodingAesKey: credentials.aesKey,
+      corpId: credentials.corpId,
+      agentId: credentials.agentId,
+    });
     this.crypto = new WeComCrypto({ token: credentials.token, encodingAesKey: credentials.aesKey, receiveId: credentials.corpId });
   }
 
@@ -45,7 +51,14 @@ export class PrivateChatSender {
     const amr = await this.options.media.toAmr(audio);
     const mediaId = this.addMedia(amr, 'audio/amr', 'voice.amr');
     const shown = this.options.media.put(amr, 'audio/amr', 'voice.amr');
-    const entry = this.options.log.add({ chat: privateChat(user), from: 'user', user, kind: 'voice', text: `voice, AMR ${amr.length} bytes`, media: [{ url: `/media/${shown}`, type: 'audio' }] });
+    const entry = this.options.log.add({
+      chat: privateChat(user),
+      from: 'user',
+      user,
+      kind: 'voice',
+      text: `voice, AMR ${amr.length} bytes`,
+      media: [{ url: `/media/${shown}`, type: 'audio' }],
+    });
     await this.deliver(entry, { FromUserName: user, MsgType: 'voice', MediaId: mediaId, Format: 'amr', MsgId: newMsgId() });
     return entry;
   }
@@ -53,8 +66,21 @@ export class PrivateChatSender {
   async image(user: string, data: Buffer, contentType: string): Promise<ChatEntry> {
     const mediaId = this.addMedia(data, contentType, 'image');
     const shown = this.options.media.put(data, contentType);
-    const entry = this.options.log.add({ chat: privateChat(user), from: 'user', user, kind: 'image', text: `image, ${data.length} bytes`, media: [{ url: `/media/${shown}`, type: 'image' }] });
-    await this.deliver(entry, { FromUserName: user, MsgType: 'image', PicUrl: `https://wework.qpic.cn/simulated/${mediaId}`, MediaId: mediaId, MsgId: newMsgId() });
+    const entry = this.options.log.add({
+      chat: privateChat(user),
+      from: 'user',
+      user,
+      kind: 'image',
+      text: `image, ${data.length} bytes`,
+      media: [{ url: `/media/${shown}`, type: 'image' }],
+    });
+    await this.deliver(entry, {
+      FromUserName: user,
+      MsgType: 'image',
+      PicUrl: `https://wework.qpic.cn/simulated/${mediaId}`,
+      MediaId: mediaId,
+      MsgId: newMsgId(),
+    });
     return entry;
   }
 
@@ -84,7 +110,12 @@ export class PrivateChatSender {
     try {
       const response = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'text/xml' } });
       const answer = await response.text();
-      log.update(entry, { raw: [...raw, { label: 'answer', content: `HTTP ${response.status}${answer ? `\n${answer}` : ' (empty body: the acknowledgement)'}` }] });
+      log.update(entry, {
+        raw: [
+          ...raw,
+          { label: 'answer', content: `HTTP ${response.status}${answer ? `\n${answer}` : ' (empty body: the acknowledgement)'}` },
+        ],
+      });
       if (response.status !== 200) log.note(entry.chat, `the callback was refused: HTTP ${response.status} ${answer}`);
     } catch (error) {
       log.update(entry, { raw });

@@ -1,5 +1,5 @@
 import type { BotResponse, FakeWeCom, SentMessage, UploadedMedia } from '../test/fakes/fake-wecom.js';
-import { kfChat, privateChat, type ChatEntry, type ChatLog } from './chat-log.js';
+import { type ChatEntry, type ChatLog, kfChat, privateChat } from './chat-log.js';
 import { markdownToHtml } from './markdown-html.js';
 import type { MediaStore } from './media-store.js';
 
@@ -92,11 +92,20 @@ export class ReplyWatcher {
       const sent = kf.sent[this.seenKfSends++]!;
       const content = (sent.body.text as { content?: string } | undefined)?.content;
       const raw = [{ label: KF_SEND_LABEL, content: JSON.stringify(sent.body, null, 2) }];
-      this.log.add({ chat: kfChat(sent.touser), from: 'bot', user: sent.touser, kind: 'text', text: content ?? `(${sent.msgtype} message; see the payload)`, raw });
+      this.log.add({
+        chat: kfChat(sent.touser),
+        from: 'bot',
+        user: sent.touser,
+        kind: 'text',
+        text: content ?? `(${sent.msgtype} message; see the payload)`,
+        raw,
+      });
     }
     while (kf && this.seenKfEventSends < kf.eventSends.length) {
       const sent = kf.eventSends[this.seenKfEventSends++]!;
-      const raw = [{ label: KF_EVENT_LABEL, content: JSON.stringify({ code: sent.code, msgtype: 'text', text: { content: sent.content } }, null, 2) }];
+      const raw = [
+        { label: KF_EVENT_LABEL, content: JSON.stringify({ code: sent.code, msgtype: 'text', text: { content: sent.content } }, null, 2) },
+      ];
       this.log.add({ chat: kfChat(sent.touser), from: 'bot', user: sent.touser, kind: 'text', text: sent.content, raw });
     }
   }
@@ -106,8 +115,27 @@ export class ReplyWatcher {
     if (!target) return;
     this.responseChats.delete(response.code);
     const markdown = (response.body.markdown as { content?: string } | undefined)?.content;
-    const raw = [{ label: 'POST response_url (plain JSON: one call per message, valid 1 hour)', content: JSON.stringify(response.body, null, 2) }];
-    if (markdown !== undefined) this.log.add({ chat: target.chat, from: 'bot', user: target.user, kind: 'markdown', text: markdown, html: markdownToHtml(markdown), raw });
-    else this.log.add({ chat: target.chat, from: 'bot', user: target.user, kind: 'text', text: `(${String(response.body.msgtype)} message; see the payload)`, raw });
+    const raw = [
+      { label: 'POST response_url (plain JSON: one call per message, valid 1 hour)', content: JSON.stringify(response.body, null, 2) },
+    ];
+    if (markdown !== undefined)
+      this.log.add({
+        chat: target.chat,
+        from: 'bot',
+        user: target.user,
+        kind: 'markdown',
+        text: markdown,
+        html: markdownToHtml(markdown),
+        raw,
+      });
+    else
+      this.log.add({
+        chat: target.chat,
+        from: 'bot',
+        user: target.user,
+        kind: 'text',
+        text: `(${String(response.body.msgtype)} message; see the payload)`,
+        raw,
+      });
   }
 }

@@ -28,7 +28,11 @@ function parse(line: string): { reason: string; from?: string; group?: string } 
     try {
       const record = JSON.parse(line) as { module?: string; msg?: string; from?: string; group?: string };
       if (record.module !== 'pipeline' || !record.msg?.startsWith('ignored: ')) return undefined;
-      return { reason: record.msg.slice('ignored: '.length), ...(record.from ? { from: record.from } : {}), ...(record.group ? { group: record.group } : {}) };
+      return {
+        reason: record.msg.slice('ignored: '.length),
+        ...(record.from ? { from: record.from } : {}),
+        ...(record.group ? { group: record.group } : {}),
+      };
     } catch {
       return undefined;
     }

@@ -41,12 +41,21 @@ export async function simulateBot(options: SimulateBotOptions, print: (line: str
   print(`1. URL verification of the AI bot (what the console does when you save its URL)\n   GET ${verifyUrl}`);
   const verified = await checkVerification(verifyUrl, echo, options.timeoutMs, BOT_KEYS, print);
   if (!verified.ok) return fail(print, verified.why);
-  print(`   ✓ verified${verified.ms > VERIFY_DEADLINE_MS ? ` (but took ${verified.ms} ms: WeCom gives up after ${VERIFY_DEADLINE_MS} ms)` : ''}`);
+  print(
+    `   ✓ verified${verified.ms > VERIFY_DEADLINE_MS ? ` (but took ${verified.ms} ms: WeCom gives up after ${VERIFY_DEADLINE_MS} ms)` : ''}`,
+  );
 
   print(`2. A text message from ${options.user} in a private chat with the bot: ${JSON.stringify(options.text)}`);
   let answer: StreamAnswer | undefined;
   try {
-    const posted = await client.post({ msgid: randomBytes(16).toString('hex'), chattype: 'single', from: { userid: options.user }, response_url: 'http://127.0.0.1:9/no-response-url-in-this-check', msgtype: 'text', text: { content: options.text } });
+    const posted = await client.post({
+      msgid: randomBytes(16).toString('hex'),
+      chattype: 'single',
+      from: { userid: options.user },
+      response_url: 'http://127.0.0.1:9/no-response-url-in-this-check',
+      msgtype: 'text',
+      text: { content: options.text },
+    });
     print(`   → HTTP ${posted.status}, body ${JSON.stringify(posted.body.slice(0, 300))}`);
     if (posted.status !== 200) return fail(print, explainStatus({ status: posted.status, body: posted.body, ms: 0 }));
     answer = posted.answer as StreamAnswer | undefined;
@@ -54,12 +63,19 @@ export async function simulateBot(options: SimulateBotOptions, print: (line: str
     return fail(print, `the answer is not what WeCom accepts: ${(error as Error).message}`);
   }
   if (!answer) {
-    if (options.stream) return fail(print, 'accepted with an empty answer: the bot will not answer this message (trigger rules, e.g. single_chat_prefix; the server log says why)');
-    print('   ✓ accepted with an empty answer: with bot.stream false the answer goes through response_url, which this check cannot receive.');
+    if (options.stream)
+      return fail(
+        print,
+        'accepted with an empty answer: the bot will not answer this message (trigger rules, e.g. single_chat_prefix; the server log says why)',
+      );
+    print(
+      '   ✓ accepted with an empty answer: with bot.stream false the answer goes through response_url, which this check cannot receive.',
+    );
     print('Result: OK: the server answers AI bot callbacks with these keys.');
     return true;
   }
-  if (answer.msgtype !== 'stream' || !answer.stream?.id) return fail(print, `the answer is not a stream: ${JSON.stringify(answer).slice(0, 300)}`);
+  if (answer.msgtype !== 'stream' || !answer.stream?.id)
+    return fail(print, `the answer is not a stream: ${JSON.stringify(answer).slice(0, 300)}`);
   print(`   ✓ a stream opened (id ${answer.stream.id}); polling it as WeCom does`);
   const deadline = Date.now() + options.timeoutMs;
   let stream = answer.stream;
@@ -67,13 +83,15 @@ export async function simulateBot(options: SimulateBotOptions, print: (line: str
     await sleep(POLL_MS);
     try {
       const polled = (await client.refresh(options.user, answer.stream.id)).answer as StreamAnswer | undefined;
-      if (polled?.msgtype !== 'stream' || !polled.stream) return fail(print, `a refresh got no stream: ${JSON.stringify(polled ?? null).slice(0, 300)}`);
+      if (polled?.msgtype !== 'stream' || !polled.stream)
+        return fail(print, `a refresh got no stream: ${JSON.stringify(polled ?? null).slice(0, 300)}`);
       stream = polled.stream;
     } catch (error) {
       return fail(print, `a refresh failed: ${(error as Error).message}`);
     }
   }
-  if (!stream.finish) return fail(print, `the stream was not finished within ${options.timeoutMs} ms (so far: ${JSON.stringify(stream.content ?? '')})`);
+  if (!stream.finish)
+    return fail(print, `the stream was not finished within ${options.timeoutMs} ms (so far: ${JSON.stringify(stream.content ?? '')})`);
   print(`   ✓ finished: ${JSON.stringify(stream.content ?? '')}`);
   print('Result: OK: the server answers AI bot callbacks with these keys. You can save the URL for the AI bot.');
   return true;

@@ -1,11 +1,11 @@
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ConfigError } from '../src/config/config-error.js';
-import { loadConfig } from '../src/config/load-config.js';
 import { channelRegistry } from '../channels/registry.js';
 import type { WeworktopConfig } from '../channels/weworktop/config.js';
-import { simulateBot } from './simulate-bot.js';
+import { ConfigError } from '../src/config/config-error.js';
+import { loadConfig } from '../src/config/load-config.js';
 import { simulate } from './simulate.js';
+import { simulateBot } from './simulate-bot.js';
 
 const USAGE = `npm run simulate -- --config config.json [--bot] [--url URL] [--user USERID] [--text TEXT] [--timeout SECONDS]
 npm run simulate -- --url URL --token TOKEN --aes-key KEY --corp-id CORPID [--agent-id ID] [--bot] ...
@@ -34,7 +34,8 @@ async function fromConfig(file: string, bot: boolean): Promise<Values> {
   if (config.channel_type !== 'weworktop') throw new Error(`${file} runs channel_type "${config.channel_type}", not "weworktop"`);
   const section = config.weworktop as WeworktopConfig;
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-  if (bot && !(section.bot.token && section.bot.aes_key)) throw new Error('--bot needs weworktop.bot.token and weworktop.bot.aes_key in the config');
+  if (bot && !(section.bot.token && section.bot.aes_key))
+    throw new Error('--bot needs weworktop.bot.token and weworktop.bot.aes_key in the config');
   const path = bot ? section.bot.callback_path : section.callback_path;
   return {
     url: `http://${host}:${config.port}${path}`,
@@ -87,11 +88,19 @@ export async function runSimulate(argv: string[]): Promise<number> {
   const missing = required.filter((key) => !values[key]);
   if (missing.length > 0) return usage(`missing ${missing.map((key) => `--${key}`).join(', ')} (or --config config.json)`);
   const text = (key: string) => String(values[key]);
-  if (!/^[A-Za-z0-9]{43}$/.test(text('aes-key'))) return usage(`--aes-key must be the 43-character EncodingAESKey (letters and digits), got ${text('aes-key').length} characters`);
+  if (!/^[A-Za-z0-9]{43}$/.test(text('aes-key')))
+    return usage(`--aes-key must be the 43-character EncodingAESKey (letters and digits), got ${text('aes-key').length} characters`);
   if (!/^https?:\/\//.test(text('url'))) return usage('--url must start with http:// or https://');
   const timeout = Number(values.timeout);
   if (!(timeout > 0)) return usage('--timeout must be a number of seconds');
-  const common = { url: text('url'), token: text('token'), aesKey: text('aes-key'), user: text('user'), text: text('text'), timeoutMs: timeout * 1000 };
+  const common = {
+    url: text('url'),
+    token: text('token'),
+    aesKey: text('aes-key'),
+    user: text('user'),
+    text: text('text'),
+    timeoutMs: timeout * 1000,
+  };
   const print = (line: string) => console.log(line);
   const ok = bot
     ? await simulateBot({ ...common, ...(typeof values.stream === 'boolean' ? { stream: values.stream } : {}) }, print)

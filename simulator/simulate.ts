@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
-import { WeComAppClient } from '../test/fakes/wecom-client.js';
 import { WeComCrypto } from '../channels/weworktop/wecom/crypto.js';
 import { parseEnvelope, parseFlatXml } from '../channels/weworktop/wecom/xml.js';
+import { WeComAppClient } from '../test/fakes/wecom-client.js';
 
 export interface SimulateOptions {
   /** The callback URL as it would be entered in the WeCom console. */
@@ -30,7 +30,13 @@ export interface Answer {
  * means; resolves true when the server passed both.
  */
 export async function simulate(options: SimulateOptions, print: (line: string) => void): Promise<boolean> {
-  const client = new WeComAppClient({ url: options.url, token: options.token, encodingAesKey: options.aesKey, corpId: options.corpId, agentId: options.agentId });
+  const client = new WeComAppClient({
+    url: options.url,
+    token: options.token,
+    encodingAesKey: options.aesKey,
+    corpId: options.corpId,
+    agentId: options.agentId,
+  });
   const crypto = new WeComCrypto({ token: options.token, encodingAesKey: options.aesKey, receiveId: options.corpId });
 
   const echo = randomEcho();
@@ -38,9 +44,16 @@ export async function simulate(options: SimulateOptions, print: (line: string) =
   print(`1. URL verification (what the console does when you save the URL)\n   GET ${verifyUrl}`);
   const verified = await checkVerification(verifyUrl, echo, options.timeoutMs, 'token, aes_key and corp_id', print);
   if (!verified.ok) return fail(print, verified.why);
-  print(`   ✓ verified: the server decrypted the echostr and answered it exactly${verified.ms > VERIFY_DEADLINE_MS ? ` (but took ${verified.ms} ms: WeCom gives up after ${VERIFY_DEADLINE_MS} ms)` : ''}`);
+  print(
+    `   ✓ verified: the server decrypted the echostr and answered it exactly${verified.ms > VERIFY_DEADLINE_MS ? ` (but took ${verified.ms} ms: WeCom gives up after ${VERIFY_DEADLINE_MS} ms)` : ''}`,
+  );
 
-  const fields = { FromUserName: options.user, MsgType: 'text', Content: options.text, MsgId: `${randomInt(1e9, 1e10 - 1)}${randomInt(1e8, 1e9 - 1)}` };
+  const fields = {
+    FromUserName: options.user,
+    MsgType: 'text',
+    Content: options.text,
+    MsgId: `${randomInt(1e9, 1e10 - 1)}${randomInt(1e8, 1e9 - 1)}`,
+  };
   const { url, body } = client.encode(fields);
   print(`2. A text message from ${options.user}: ${JSON.stringify(options.text)}\n   POST ${url}\n   body ${body}`);
   const posted = await request(url, { method: 'POST', body, headers: { 'content-type': 'text/xml' } }, options.timeoutMs);
@@ -52,7 +65,9 @@ export async function simulate(options: SimulateOptions, print: (line: string) =
     if ('error' in reply) return fail(print, `the answer is neither empty nor a valid encrypted reply: ${reply.error}`);
     print(`   passive reply, decrypted: ${reply.plaintext}`);
   }
-  print(`   ✓ accepted. The bot's answer goes to ${options.user} through the WeCom API (check the server log; a user id that is not in your corp gets error 81013 there).`);
+  print(
+    `   ✓ accepted. The bot's answer goes to ${options.user} through the WeCom API (check the server log; a user id that is not in your corp gets error 81013 there).`,
+  );
   print('Result: OK: the server answers WeCom callbacks with these credentials. You can save the URL in the WeCom console.');
   return true;
 }
@@ -121,7 +136,8 @@ export async function request(url: string, init: RequestInit, timeoutMs: number)
 
 function explainNetwork(error: Error, url: string, timeoutMs: number): string {
   const { host } = new URL(url);
-  if (error.name === 'TimeoutError') return `no answer from ${host} within ${timeoutMs} ms (WeCom waits 1 s for the URL check and 5 s for a message)`;
+  if (error.name === 'TimeoutError')
+    return `no answer from ${host} within ${timeoutMs} ms (WeCom waits 1 s for the URL check and 5 s for a message)`;
   const cause = error.cause as { code?: string; message?: string } | undefined;
   const code = cause?.code;
   if (code === 'ECONNREFUSED') return `nothing listens at ${host}: is the bot running, on this port, and reachable through the firewall?`;
@@ -131,9 +147,12 @@ function explainNetwork(error: Error, url: string, timeoutMs: number): string {
 
 export function explainStatus(answer: Answer): string {
   const detail = answer.body ? ` (${answer.body.slice(0, 200)})` : '';
-  if (answer.status === 401) return `refused as not signed by WeCom${detail}: token, aes_key and corp_id must be the values in the server's config`;
-  if (answer.status === 400) return `the server could not read the request${detail}: a different aes_key, or a server that expects another format`;
-  if (answer.status === 404) return `nothing at this path${detail}: the path must be the server's callback_path (weworktop default /wework_callback)`;
+  if (answer.status === 401)
+    return `refused as not signed by WeCom${detail}: token, aes_key and corp_id must be the values in the server's config`;
+  if (answer.status === 400)
+    return `the server could not read the request${detail}: a different aes_key, or a server that expects another format`;
+  if (answer.status === 404)
+    return `nothing at this path${detail}: the path must be the server's callback_path (weworktop default /wework_callback)`;
   if (answer.status === 503) return `the server is shutting down or not ready${detail}`;
   if (answer.status >= 500) return `the server failed with HTTP ${answer.status}${detail}: its log says why`;
   return `unexpected HTTP ${answer.status}${detail}`;
@@ -144,7 +163,8 @@ function passiveReply(crypto: WeComCrypto, body: string): { plaintext: string } 
   try {
     const encrypt = parseEnvelope(body).encrypt;
     const fields = parseFlatXml(body);
-    if (!crypto.verifySignature(fields.MsgSignature ?? '', fields.TimeStamp ?? '', fields.Nonce ?? '', encrypt)) return { error: 'its MsgSignature does not verify' };
+    if (!crypto.verifySignature(fields.MsgSignature ?? '', fields.TimeStamp ?? '', fields.Nonce ?? '', encrypt))
+      return { error: 'its MsgSignature does not verify' };
     return { plaintext: crypto.decrypt(encrypt) };
   } catch (error) {
     return { error: (error as Error).message };

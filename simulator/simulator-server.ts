@@ -119,18 +119,29 @@ function buildServer(options: SimulatorServerOptions, feeds: Set<() => void>): F
     const user = userOf(body.user);
     const text = typeof body.text === 'string' ? body.text.trim() : '';
     if (!text || text.length > MAX_TEXT_CHARS) throw new BadRequest(`text must be 1 to ${MAX_TEXT_CHARS} characters`);
-    const entry = body.chat === 'group' ? await groupChats.text(user, chatIdOf(body.chatId), text) : body.chat === 'kf' ? await kfChats.text(user, text) : await privateChats.text(user, text);
+    const entry =
+      body.chat === 'group'
+        ? await groupChats.text(user, chatIdOf(body.chatId), text)
+        : body.chat === 'kf'
+          ? await kfChats.text(user, text)
+          : await privateChats.text(user, text);
     return { id: entry.id };
   });
   // 微信客服: the customer opens the chat; a servicer writes (taking the session over) or ends the session.
-  server.post<{ Body: { user?: unknown } }>('/api/kf/enter', async (request) => ({ id: (await kfChats.enter(userOf(request.body?.user))).id }));
+  server.post<{ Body: { user?: unknown } }>('/api/kf/enter', async (request) => ({
+    id: (await kfChats.enter(userOf(request.body?.user))).id,
+  }));
   server.post<{ Body: { user?: unknown; text?: unknown } }>('/api/kf/servicer', async (request) => {
     const text = typeof request.body?.text === 'string' ? request.body.text.trim() : '';
     if (!text || text.length > MAX_TEXT_CHARS) throw new BadRequest(`text must be 1 to ${MAX_TEXT_CHARS} characters`);
     return { id: (await kfChats.servicer(userOf(request.body?.user), text)).id };
   });
-  server.post<{ Body: { user?: unknown } }>('/api/kf/end', async (request) => ({ id: (await kfChats.endSession(userOf(request.body?.user))).id }));
-  server.post<{ Body: { user?: unknown } }>('/api/enter', async (request) => ({ id: (await privateChats.enter(userOf(request.body?.user))).id }));
+  server.post<{ Body: { user?: unknown } }>('/api/kf/end', async (request) => ({
+    id: (await kfChats.endSession(userOf(request.body?.user))).id,
+  }));
+  server.post<{ Body: { user?: unknown } }>('/api/enter', async (request) => ({
+    id: (await privateChats.enter(userOf(request.body?.user))).id,
+  }));
   server.post<{ Querystring: { user?: string }; Body: Buffer }>('/api/voice', async (request) => {
     const entry = await privateChats.voice(userOf(request.query.user), uploadOf(request.body)).catch((error: Error) => {
       throw new BadRequest(`could not convert this file to AMR: ${error.message}`);
@@ -146,7 +157,8 @@ function buildServer(options: SimulatorServerOptions, feeds: Set<() => void>): F
     const item = await media.forBrowser(request.params.id);
     if (!item) return reply.status(404).send('no such media');
     // Files (not images or audio) download under the name the bot gave them.
-    if (item.name && !/^(image|audio)\//.test(item.contentType)) reply.header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(item.name)}`);
+    if (item.name && !/^(image|audio)\//.test(item.contentType))
+      reply.header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(item.name)}`);
     return reply.type(item.contentType).header('cache-control', 'max-age=3600').send(item.data);
   });
 
@@ -176,7 +188,8 @@ function openFeed(res: ServerResponse, log: ChatLog, forget: () => void): () => 
 }
 
 function userOf(value: unknown): string {
-  if (typeof value !== 'string' || !USER_ID.test(value)) throw new BadRequest('user must be a WeCom user id: 1 to 64 letters, digits, "_", "-", "." or "@"');
+  if (typeof value !== 'string' || !USER_ID.test(value))
+    throw new BadRequest('user must be a WeCom user id: 1 to 64 letters, digits, "_", "-", "." or "@"');
   return value;
 }
 

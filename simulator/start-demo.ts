@@ -1,27 +1,38 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { channelRegistry } from '../channels/registry.js';
+import type { AiBotCallback } from '../channels/weworktop/aibot/aibot-message.js';
+import type { WeworktopConfig } from '../channels/weworktop/config.js';
 import { pluginRegistry } from '../plugins/registry.js';
+import { type RunningApp, startApp } from '../src/app/start-app.js';
 import { ConfigError } from '../src/config/config-error.js';
 import { resolveConfigPath } from '../src/config/load-config.js';
 import { readConfigFile } from '../src/config/read-config-file.js';
 import type { LogSink } from '../src/logger.js';
-import { startApp, type RunningApp } from '../src/app/start-app.js';
 import { startFakeWeCom } from '../test/fakes/fake-wecom.js';
 import { startFakeWeComWs } from '../test/fakes/fake-wecom-ws.js';
-import { channelRegistry } from '../channels/registry.js';
-import type { WeworktopConfig } from '../channels/weworktop/config.js';
 import { ChatLog } from './chat-log.js';
-import { DEMO_BOT_NAME, DEMO_CUSTOMERS, DEMO_GROUP, DEMO_KF, DEMO_USERS, type DemoBotMode, demoConfig, generateCredentials, llmConfigured, userCoreKeys } from './demo-config.js';
+import {
+  DEMO_BOT_NAME,
+  DEMO_CUSTOMERS,
+  DEMO_GROUP,
+  DEMO_KF,
+  DEMO_USERS,
+  type DemoBotMode,
+  demoConfig,
+  generateCredentials,
+  llmConfigured,
+  userCoreKeys,
+} from './demo-config.js';
 import { GroupChatSender } from './group-chat-sender.js';
 import { KfChatSender } from './kf-chat-sender.js';
 import { MediaStore } from './media-store.js';
 import { noAnswerReason } from './no-answer-reason.js';
-import type { AiBotCallback } from '../channels/weworktop/aibot/aibot-message.js';
 import { PrivateChatSender } from './private-chat-sender.js';
 import { ReplyWatcher } from './reply-watcher.js';
 import { silenceNote } from './silence-notes.js';
-import { type GroupChats, startSimulatorServer, type SimulatorInfo } from './simulator-server.js';
+import { type GroupChats, type SimulatorInfo, startSimulatorServer } from './simulator-server.js';
 import { WsGroupChatSender } from './ws-group-chat-sender.js';
 
 export interface DemoOptions {
@@ -75,11 +86,21 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
         sink.write(line);
         log.log(line.trimEnd());
         const note = silenceNote(line);
-        if (note) log.note(note.chat, offline && note.text.includes('speech_recognition is off') ? `${note.text} (offline, the demo turns speech_recognition off: nothing could transcribe)` : note.text);
+        if (note)
+          log.note(
+            note.chat,
+            offline && note.text.includes('speech_recognition is off')
+              ? `${note.text} (offline, the demo turns speech_recognition off: nothing could transcribe)`
+              : note.text,
+          );
       },
     };
     let watcher: ReplyWatcher | undefined;
-    const wecom = await startFakeWeCom({ corpId: credentials.corpId, apps: [{ agentId: credentials.agentId, secret: credentials.corpSecret }], onSend: (message, dropped) => watcher?.onSend(message, dropped) });
+    const wecom = await startFakeWeCom({
+      corpId: credentials.corpId,
+      apps: [{ agentId: credentials.agentId, secret: credentials.corpSecret }],
+      onSend: (message, dropped) => watcher?.onSend(message, dropped),
+    });
     cleanup.push(() => wecom.close());
     wecom.kf.addAccount(DEMO_KF.openKfid, { name: DEMO_KF.name });
     for (const customer of DEMO_CUSTOMERS) wecom.kf.addCustomer(customer.id, customer.nickname);
@@ -91,8 +112,18 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
     const dir = mkdtempSync(path.join(tmpdir(), 'weworktop-demo-'));
     cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
     const configFile = path.join(dir, 'config.json');
-    writeFileSync(configFile, JSON.stringify(demoConfig(credentials, { apiBase: wecom.url, botMode, wsUrl: ws.url }, core, !offline)), { mode: 0o600 });
-    const app = await startApp({ channels: channelRegistry, plugins: pluginRegistry, argv: ['--config', configFile], env, cwd, logSink, ...(options.onShutdownRequest ? { onShutdownRequest: options.onShutdownRequest } : {}) });
+    writeFileSync(configFile, JSON.stringify(demoConfig(credentials, { apiBase: wecom.url, botMode, wsUrl: ws.url }, core, !offline)), {
+      mode: 0o600,
+    });
+    const app = await startApp({
+      channels: channelRegistry,
+      plugins: pluginRegistry,
+      argv: ['--config', configFile],
+      env,
+      cwd,
+      logSink,
+      ...(options.onShutdownRequest ? { onShutdownRequest: options.onShutdownRequest } : {}),
+    });
     cleanup.push(() => app.stop());
 
     const media = new MediaStore(app.config.ffmpeg_path);
@@ -117,9 +148,15 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
             ...(options.pollMs ? { pollMs: options.pollMs } : {}),
           });
     cleanup.push(() => groupChats.close());
-    const kfChats = new KfChatSender({ callbackUrl: `${channelUrl}${section.callback_path}`, credentials, openKfid: DEMO_KF.openKfid, wecom, log });
+    const kfChats = new KfChatSender({
+      callbackUrl: `${channelUrl}${section.callback_path}`,
+      credentials,
+      openKfid: DEMO_KF.openKfid,
+      wecom,
+      log,
+    });
     // The bot dials the fake at start: the page opens once it is connected, so the first message finds it there.
-    if (botMode === 'websocket') await ws.waitFor(() => ws.subscribed(credentials.botId), 'the AI bot\'s long connection', 10_000);
+    if (botMode === 'websocket') await ws.waitFor(() => ws.subscribed(credentials.botId), "the AI bot's long connection", 10_000);
 
     const info: SimulatorInfo = {
       users: DEMO_USERS,
@@ -130,7 +167,9 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
       groupWhiteList: app.config.group_name_white_list,
       groupPrefixes: app.config.group_chat_prefix,
       singlePrefixes: app.config.single_chat_prefix,
-      llm: offline ? 'offline responder (not an LLM): set OPEN_AI_API_KEY or open_ai_api_base for real answers' : `${app.config.model} at ${app.config.open_ai_api_base}`,
+      llm: offline
+        ? 'offline responder (not an LLM): set OPEN_AI_API_KEY or open_ai_api_base for real answers'
+        : `${app.config.model} at ${app.config.open_ai_api_base}`,
       offline,
       corpId: credentials.corpId,
       agentId: credentials.agentId,
@@ -165,7 +204,12 @@ function botModeOf(argv: string[]): DemoBotMode {
   const at = argv.indexOf('--bot-mode');
   if (at < 0) return 'websocket';
   const mode = argv[at + 1];
-  if (mode !== 'websocket' && mode !== 'webhook') throw new ConfigError('--bot-mode', '"websocket" (the long connection, the default) or "webhook" (the callback URL)', `"${mode ?? ''}"`);
+  if (mode !== 'websocket' && mode !== 'webhook')
+    throw new ConfigError(
+      '--bot-mode',
+      '"websocket" (the long connection, the default) or "webhook" (the callback URL)',
+      `"${mode ?? ''}"`,
+    );
   return mode;
 }
 
@@ -173,7 +217,8 @@ function pagePort(argv: string[]): number {
   const at = argv.indexOf('--page-port');
   if (at < 0) return DEFAULT_PAGE_PORT;
   const port = Number(argv[at + 1]);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError('--page-port', 'a port number (0 for any free port)', `"${argv[at + 1] ?? ''}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new ConfigError('--page-port', 'a port number (0 for any free port)', `"${argv[at + 1] ?? ''}"`);
   return port;
 }
 
@@ -185,7 +230,9 @@ function banner(url: string, info: SimulatorInfo, taken: number | undefined): st
     '  weworktop simulator: a local stand-in for WeCom, no WeCom account needed',
     '',
     `  Open the chat page:  ${url}`,
-    ...(taken !== undefined ? [`  (port ${taken} is taken, another demo still running? So the page is on ${new URL(url).port}; --page-port chooses)`] : []),
+    ...(taken !== undefined
+      ? [`  (port ${taken} is taken, another demo still running? So the page is on ${new URL(url).port}; --page-port chooses)`]
+      : []),
     '',
     `  Answers come from: ${info.llm}`,
     info.botMode === 'websocket'

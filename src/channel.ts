@@ -5,8 +5,8 @@ import type { AppConfig } from './config/schema.js';
 import type { DoctorCheck, DoctorContext } from './doctor/doctor-check.js';
 import type { Logger } from './logger.js';
 import type { NormalizedMessage } from './message.js';
-import type { ModuleRegistry } from './registries.js';
 import type { MetricDefinition, Metrics } from './metrics/metrics.js';
+import type { ModuleRegistry } from './registries.js';
 import type { Reply } from './reply.js';
 
 /**
@@ -136,7 +136,10 @@ export interface Replier extends ReplyTarget {
   /** How messages sent in quick succession merge into one answer (微信客服 customers write in bursts); absent: never. */
   readonly bursts?: BurstMerging;
   /** Answering a message begins: where the growing answer goes, for channels that show it (an AI bot stream). */
-  begin?(message: NormalizedMessage, job: { replayed: boolean; receivedAt: number; attempts: number }): { onPartial?: (textSoFar: string) => void };
+  begin?(
+    message: NormalizedMessage,
+    job: { replayed: boolean; receivedAt: number; attempts: number },
+  ): { onPartial?: (textSoFar: string) => void };
   /**
    * Answering a message ended (answered, or given up after the apology). "receiver": the
    * receiving half confirms the delivery later (WeCom fetched the finished stream); until then the

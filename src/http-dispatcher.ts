@@ -1,4 +1,4 @@
-import { Agent, ProxyAgent, type Dispatcher } from 'undici';
+import { Agent, type Dispatcher, ProxyAgent } from 'undici';
 
 /**
  * undici's connection pool for outgoing calls: kept-alive connections to every origin, or, with

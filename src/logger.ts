@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { type Logger, pino } from 'pino';
 import { learnedSecrets, learnedVersion } from './learned-secrets.js';
 
 export type { Logger };
@@ -106,6 +106,13 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       sink.write(redact(format === 'json' ? line : formatRecord(line)));
     },
   };
-  const logger: Logger = pino({ level: options.level ?? 'info', base: undefined, serializers: { err: (value: unknown) => describeError(value, logger.isLevelEnabled('debug')) } }, destination);
+  const logger: Logger = pino(
+    {
+      level: options.level ?? 'info',
+      base: undefined,
+      serializers: { err: (value: unknown) => describeError(value, logger.isLevelEnabled('debug')) },
+    },
+    destination,
+  );
   return logger;
 }

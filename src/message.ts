@@ -42,4 +42,5 @@ export interface NormalizedMessage {
 }
 
 /** For a receiving half, which never reads media: the replier rebuilds the message with a real loader. */
-export const loadedByTheReplier = (): MediaHandle['load'] => () => Promise.reject(new Error('media is loaded by the replier, on the answer worker'));
+export const loadedByTheReplier = (): MediaHandle['load'] => () =>
+  Promise.reject(new Error('media is loaded by the replier, on the answer worker'));

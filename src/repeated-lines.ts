@@ -82,13 +82,16 @@ export class RepeatedLineFilter implements LogSink {
   private schedule(): void {
     if (this.timer) return;
     // Checked a few times a window, so a count is written at most a quarter window late.
-    this.timer = setInterval(() => {
-      this.flush(false);
-      if (this.repeats.size === 0) {
-        clearInterval(this.timer);
-        this.timer = undefined;
-      }
-    }, Math.max(1, this.windowMs / 4));
+    this.timer = setInterval(
+      () => {
+        this.flush(false);
+        if (this.repeats.size === 0) {
+          clearInterval(this.timer);
+          this.timer = undefined;
+        }
+      },
+      Math.max(1, this.windowMs / 4),
+    );
     this.timer.unref();
   }
 }

@@ -1,10 +1,11 @@
 import { createInterface, type Interface } from 'node:readline';
 import type { Receiver, ReceiverContext } from '../../src/channel.js';
 import { CHAT_ID_COMMAND } from '../../src/pipeline/message-rules.js';
-import { isSaid, toTerminalMessage, type TypedLine } from './typed-line.js';
+import { isSaid, type TypedLine, toTerminalMessage } from './typed-line.js';
 
 /** "#chatid" answers in groups (the pipeline); in this private chat the terminal says how to get one. */
-const PRIVATE_CHAT_ID = 'this is a private chat, it has no chat id; in a group, "group:NAME #chatid" answers the id to put in group_name_white_list';
+const PRIVATE_CHAT_ID =
+  'this is a private chat, it has no chat id; in a group, "group:NAME #chatid" answers the id to put in group_name_white_list';
 
 /**
  * Type a message, get the bot's reply: the quickest way to try the pipeline locally. A line
@@ -31,8 +32,12 @@ export class TerminalReceiver implements Receiver {
   }
 
   async start(): Promise<void> {
-    this.output.write('weworktop terminal: type a message and press Enter ("group:NAME text" for a group message, "group:NAME #chatid" for its chat id, Ctrl+D to quit).\n');
-    this.output.write('To serve WeCom, copy config.json.example to config.json, set channel_type "weworktop" and your app credentials. Log lines go to stderr.\n');
+    this.output.write(
+      'weworktop terminal: type a message and press Enter ("group:NAME text" for a group message, "group:NAME #chatid" for its chat id, Ctrl+D to quit).\n',
+    );
+    this.output.write(
+      'To serve WeCom, copy config.json.example to config.json, set channel_type "weworktop" and your app credentials. Log lines go to stderr.\n',
+    );
     this.readline = createInterface({ input: this.input, terminal: false });
     this.prompt();
     // One user: the answer worker keeps the lines in order.
@@ -44,8 +49,16 @@ export class TerminalReceiver implements Receiver {
       }
       this.counter += 1;
       const group = /^group:(\S+)\s+(.*)$/.exec(line);
-      const typed: TypedLine = { route: 'terminal', id: `terminal-${Date.now()}-${this.counter}`, text: group ? (group[2] ?? '') : line, ...(group ? { group: group[1] } : {}), at: Date.now() };
-      const stored = this.context.intake.submit(toTerminalMessage(typed)).catch((error: Error) => this.context.logger.error({ err: error.message }, 'terminal message failed'));
+      const typed: TypedLine = {
+        route: 'terminal',
+        id: `terminal-${Date.now()}-${this.counter}`,
+        text: group ? (group[2] ?? '') : line,
+        ...(group ? { group: group[1] } : {}),
+        at: Date.now(),
+      };
+      const stored = this.context.intake
+        .submit(toTerminalMessage(typed))
+        .catch((error: Error) => this.context.logger.error({ err: error.message }, 'terminal message failed'));
       this.storing = Promise.all([this.storing, stored]);
     });
     // Ctrl+D (or the end of piped input): answer everything typed, then end the app.

@@ -1,7 +1,7 @@
 import type { ChannelCapabilities, ChannelLink, Replier } from '../../src/channel.js';
 import type { NormalizedMessage } from '../../src/message.js';
 import type { Reply } from '../../src/reply.js';
-import { toTerminalMessage, type Said, type TypedLine } from './typed-line.js';
+import { type Said, type TypedLine, toTerminalMessage } from './typed-line.js';
 
 const CAPABILITIES: ChannelCapabilities = { voice: false, image: false, file: false, streaming: false };
 

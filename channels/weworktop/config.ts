@@ -1,7 +1,7 @@
 import type convict from 'convict';
-import { describeCredential, FormatError, type CredentialPattern } from '../../src/config/formats.js';
 import { ConfigError } from '../../src/config/config-error.js';
-import { kfSchema, type KfConfig } from './kf/kf-config.js';
+import { type CredentialPattern, describeCredential, FormatError } from '../../src/config/formats.js';
+import { type KfConfig, kfSchema } from './kf/kf-config.js';
 
 /** One self-built app (自建应用) served by this process. */
 export interface AppCredentials {
@@ -56,14 +56,25 @@ export interface WsBotEntry {
 }
 
 // WeCom's console generates both from letters and digits only.
-const AES_KEY: CredentialPattern = { regex: /^[A-Za-z0-9]{43}$/, describe: 'the 43-character EncodingAESKey from the WeCom console', allowed: /[A-Za-z0-9]/, what: 'an EncodingAESKey' };
-const TOKEN: CredentialPattern = { regex: /^[A-Za-z0-9]{1,32}$/, describe: 'the Token from the WeCom console (letters and digits, at most 32)', allowed: /[A-Za-z0-9]/, what: 'a Token' };
+const AES_KEY: CredentialPattern = {
+  regex: /^[A-Za-z0-9]{43}$/,
+  describe: 'the 43-character EncodingAESKey from the WeCom console',
+  allowed: /[A-Za-z0-9]/,
+  what: 'an EncodingAESKey',
+};
+const TOKEN: CredentialPattern = {
+  regex: /^[A-Za-z0-9]{1,32}$/,
+  describe: 'the Token from the WeCom console (letters and digits, at most 32)',
+  allowed: /[A-Za-z0-9]/,
+  what: 'a Token',
+};
 const AGENT_ID = { regex: /^\d+$/, describe: 'the numeric AgentId, e.g. 1000002' };
 
 function optionalText(pattern: CredentialPattern) {
   return (value: unknown) => {
     if (typeof value !== 'string') throw new FormatError(pattern.describe, value, true);
-    if (value !== '' && !pattern.regex.test(value)) throw new FormatError(pattern.describe, value, true, describeCredential(value, pattern));
+    if (value !== '' && !pattern.regex.test(value))
+      throw new FormatError(pattern.describe, value, true, describeCredential(value, pattern));
   };
 }
 
@@ -107,7 +118,13 @@ function validateAgents(value: unknown): void {
     const entry = (agent ?? {}) as Record<string, unknown>;
     const check = (key: string, test: (v: unknown) => boolean, expected: string, secret = false, pattern?: CredentialPattern) => {
       const value = entry[key];
-      if (!test(value)) throw new FormatError(`agents[${index}].${key} to be ${expected}`, value, secret, pattern && typeof value === 'string' && value !== '' ? describeCredential(value, pattern) : undefined);
+      if (!test(value))
+        throw new FormatError(
+          `agents[${index}].${key} to be ${expected}`,
+          value,
+          secret,
+          pattern && typeof value === 'string' && value !== '' ? describeCredential(value, pattern) : undefined,
+        );
     };
     check('agent_id', (v) => (typeof v === 'string' || typeof v === 'number') && /^\d+$/.test(String(v)), AGENT_ID.describe);
     check('corp_secret', (v) => typeof v === 'string' && v.length > 0, 'the app Secret', true);
@@ -119,26 +136,88 @@ function validateAgents(value: unknown): void {
 
 /** The `weworktop` config section. Credentials are required only when this channel is chosen. */
 export const weworktopSchema: convict.Schema<WeworktopConfig> = {
-  corp_id: { doc: 'CorpID (我的企业 → 企业信息 → 企业ID). The five app keys go together; none: no self-built app.', format: 'text', default: '', env: 'WEWORKTOP_CORP_ID' },
-  corp_secret: { doc: 'The app Secret (应用管理 → your app → Secret).', format: 'text', default: '', sensitive: true, env: 'WEWORKTOP_CORP_SECRET' },
+  corp_id: {
+    doc: 'CorpID (我的企业 → 企业信息 → 企业ID). The five app keys go together; none: no self-built app.',
+    format: 'text',
+    default: '',
+    env: 'WEWORKTOP_CORP_ID',
+  },
+  corp_secret: {
+    doc: 'The app Secret (应用管理 → your app → Secret).',
+    format: 'text',
+    default: '',
+    sensitive: true,
+    env: 'WEWORKTOP_CORP_SECRET',
+  },
   agent_id: { doc: 'The app AgentId, e.g. 1000002.', format: optionalAgentId, default: '', env: 'WEWORKTOP_AGENT_ID' },
-  token: { doc: 'Token of the app\'s "receive messages" (接收消息) API settings.', format: optionalText(TOKEN), default: '', sensitive: true, env: 'WEWORKTOP_TOKEN' },
-  aes_key: { doc: 'EncodingAESKey of the same settings (43 characters).', format: optionalText(AES_KEY), default: '', sensitive: true, env: 'WEWORKTOP_AES_KEY' },
-  callback_path: { doc: 'Path of the callback URL to enter in the WeCom console.', format: 'text', default: '/wework_callback', env: 'WEWORKTOP_CALLBACK_PATH' },
+  token: {
+    doc: 'Token of the app\'s "receive messages" (接收消息) API settings.',
+    format: optionalText(TOKEN),
+    default: '',
+    sensitive: true,
+    env: 'WEWORKTOP_TOKEN',
+  },
+  aes_key: {
+    doc: 'EncodingAESKey of the same settings (43 characters).',
+    format: optionalText(AES_KEY),
+    default: '',
+    sensitive: true,
+    env: 'WEWORKTOP_AES_KEY',
+  },
+  callback_path: {
+    doc: 'Path of the callback URL to enter in the WeCom console.',
+    format: 'text',
+    default: '/wework_callback',
+    env: 'WEWORKTOP_CALLBACK_PATH',
+  },
   cow_callback_path: {
     doc: 'Also answer on CoW\'s callback path /wxcomapp (and /wxcomapp/), so a URL saved in the console for CoW keeps working. On by default for a config with CoW\'s wechatcomapp_* keys or channel_type "wechatcom_app".',
     format: 'flag',
     default: false,
     env: 'WEWORKTOP_COW_CALLBACK_PATH',
   },
-  api_base: { doc: 'WeCom API base URL (a reverse proxy, or a fake in tests).', format: 'http-url-or-empty', default: 'https://qyapi.weixin.qq.com', env: 'WEWORKTOP_API_BASE' },
-  proxy: { doc: 'HTTP proxy for every WeCom API call: a fixed egress IP for the trusted-IP list (error 60020).', format: 'http-url-or-empty', default: '', env: 'WEWORKTOP_PROXY' },
-  enable_markdown: { doc: 'Send markdown messages. Off by default: personal WeChat (微信插件) cannot show markdown, so replies are plain text.', format: 'flag', default: false, env: 'WEWORKTOP_ENABLE_MARKDOWN' },
-  welcome_message: { doc: 'Sent when a user opens the app (enter_agent); empty: none.', format: 'text', default: '', env: 'WEWORKTOP_WELCOME_MESSAGE' },
-  agents: { doc: 'Further apps of the same corp served by this process: [{agent_id, corp_secret, token, aes_key, callback_path}].', format: validateAgents, default: [] },
+  api_base: {
+    doc: 'WeCom API base URL (a reverse proxy, or a fake in tests).',
+    format: 'http-url-or-empty',
+    default: 'https://qyapi.weixin.qq.com',
+    env: 'WEWORKTOP_API_BASE',
+  },
+  proxy: {
+    doc: 'HTTP proxy for every WeCom API call: a fixed egress IP for the trusted-IP list (error 60020).',
+    format: 'http-url-or-empty',
+    default: '',
+    env: 'WEWORKTOP_PROXY',
+  },
+  enable_markdown: {
+    doc: 'Send markdown messages. Off by default: personal WeChat (微信插件) cannot show markdown, so replies are plain text.',
+    format: 'flag',
+    default: false,
+    env: 'WEWORKTOP_ENABLE_MARKDOWN',
+  },
+  welcome_message: {
+    doc: 'Sent when a user opens the app (enter_agent); empty: none.',
+    format: 'text',
+    default: '',
+    env: 'WEWORKTOP_WELCOME_MESSAGE',
+  },
+  agents: {
+    doc: 'Further apps of the same corp served by this process: [{agent_id, corp_secret, token, aes_key, callback_path}].',
+    format: validateAgents,
+    default: [],
+  },
   api_timeout: { doc: 'Seconds to wait for one WeCom API call.', format: 'positive-int', default: 15, env: 'WEWORKTOP_API_TIMEOUT' },
-  api_retries: { doc: 'Quick retries of a WeCom API call whose connection dropped (reset, closed keep-alive); -1, 45009, 5xx and timeouts are retried per message (max_attempts).', format: 'non-negative-int', default: 1, env: 'WEWORKTOP_API_RETRIES' },
-  api_retry_delay_ms: { doc: 'Wait in ms before a quick retry; doubles each retry.', format: 'non-negative-int', default: 200, env: 'WEWORKTOP_API_RETRY_DELAY_MS' },
+  api_retries: {
+    doc: 'Quick retries of a WeCom API call whose connection dropped (reset, closed keep-alive); -1, 45009, 5xx and timeouts are retried per message (max_attempts).',
+    format: 'non-negative-int',
+    default: 1,
+    env: 'WEWORKTOP_API_RETRIES',
+  },
+  api_retry_delay_ms: {
+    doc: 'Wait in ms before a quick retry; doubles each retry.',
+    format: 'non-negative-int',
+    default: 200,
+    env: 'WEWORKTOP_API_RETRY_DELAY_MS',
+  },
   max_clock_skew: {
     doc: 'Seconds a signed callback stays valid: older or future timestamps are refused as replays (401). 0: no check.',
     format: 'non-negative-int',
@@ -209,7 +288,11 @@ export const weworktopSchema: convict.Schema<WeworktopConfig> = {
     format: validateBots,
     default: [],
   },
-  group_names: { doc: 'Names for group chat ids ({"wrkSFfCgAA...": "产品群"}), used by the white list and logs: WeCom gives bots no group names.', format: 'object', default: {} },
+  group_names: {
+    doc: 'Names for group chat ids ({"wrkSFfCgAA...": "产品群"}), used by the white list and logs: WeCom gives bots no group names.',
+    format: 'object',
+    default: {},
+  },
   kf: kfSchema,
 };
 

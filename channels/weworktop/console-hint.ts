@@ -19,12 +19,15 @@ export interface ConsoleHintOptions {
 export function consoleHint(options: ConsoleHintOptions): string {
   const base = options.publicUrl ? options.publicUrl.replace(/\/+$/, '') : `http://YOUR_SERVER:${options.port}`;
   const url = (path: string) => `${base}${path}`;
-  const apps = options.apps.map((app, index) => `${url(app.callback_path)} for agent ${app.agent_id}${index === 0 && options.cowPath ? ` (or CoW's ${url('/wxcomapp')})` : ''}`);
+  const apps = options.apps.map(
+    (app, index) =>
+      `${url(app.callback_path)} for agent ${app.agent_id}${index === 0 && options.cowPath ? ` (or CoW's ${url('/wxcomapp')})` : ''}`,
+  );
   const bot = options.botPath ? `; AI bot (智能机器人 → API 模式): ${url(options.botPath)}` : '';
   const check = options.publicUrl
     ? `npm run doctor${options.configFile ? ` -- --config ${options.configFile}` : ''} (checks them through public_url, as WeCom will)`
     : options.configFile
-    ? `npm run simulate -- --config ${options.configFile}${options.botPath ? ' (add --bot for the AI bot)' : ''}`
-    : `npm run simulate -- --url http://127.0.0.1:${options.port}${options.apps[0]?.callback_path ?? ''} --token TOKEN --aes-key AES_KEY --corp-id CORP_ID`;
+      ? `npm run simulate -- --config ${options.configFile}${options.botPath ? ' (add --bot for the AI bot)' : ''}`
+      : `npm run simulate -- --url http://127.0.0.1:${options.port}${options.apps[0]?.callback_path ?? ''} --token TOKEN --aes-key AES_KEY --corp-id CORP_ID`;
   return `WeCom console, 接收消息 → 设置API接收 → URL: ${apps.join(', ')}${bot}; check it from this machine first: ${check}`;
 }

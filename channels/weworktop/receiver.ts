@@ -81,7 +81,9 @@ export class WeworktopReceiver implements Receiver {
       );
     this.aibotWs?.start();
     // In the background: listing the accounts and the catch-up pulls never hold up the start.
-    void this.kf?.start().catch((error: Error) => this.log.error({ err: error.message }, '微信客服: starting the pulls failed; callbacks start them'));
+    void this.kf
+      ?.start()
+      .catch((error: Error) => this.log.error({ err: error.message }, '微信客服: starting the pulls failed; callbacks start them'));
   }
 
   async stop(): Promise<void> {

@@ -92,7 +92,10 @@ export class WeworktopReplier implements Replier {
     return undefined;
   }
 
-  begin(message: NormalizedMessage, job: { replayed: boolean; receivedAt: number; attempts: number }): { onPartial?: (text: string) => void } {
+  begin(
+    message: NormalizedMessage,
+    job: { replayed: boolean; receivedAt: number; attempts: number },
+  ): { onPartial?: (text: string) => void } {
     if (isAiBotWsMessage(message)) return this.aibotWs?.begin(message, job) ?? {};
     if (isKfMessage(message)) this.kf?.begin(message, job);
     return isAiBotMessage(message) && this.aibot ? this.aibot.begin(message, job) : {};

@@ -6,7 +6,9 @@ import { PluginOptions } from '../plugin-options.js';
  * configured reply is sent and the LLM is not asked.
  */
 export const createPlugin: PluginModule['createPlugin'] = (raw, { logger }) => {
-  const keywords = new Map(Object.entries(new PluginOptions('keyword', raw).stringMap('keywords')).map(([key, reply]) => [key.trim(), reply]));
+  const keywords = new Map(
+    Object.entries(new PluginOptions('keyword', raw).stringMap('keywords')).map(([key, reply]) => [key.trim(), reply]),
+  );
   return {
     name: 'keyword',
     priority: 900,

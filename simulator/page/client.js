@@ -25,8 +25,14 @@ function chatKey() {
 /** The people of the "You are" list: WeCom members, or in the 微信客服 chat WeChat customers. */
 function fillUsers() {
   const { info } = state;
-  const options = state.chat === 'kf' ? info.customers.map((customer) => el('option', { value: customer.id, textContent: `${customer.nickname} (${customer.id})` })) : info.users.map((user) => el('option', { value: user, textContent: user }));
-  $('user').replaceChildren(...options, el('option', { value: OTHER_USER, textContent: state.chat === 'kf' ? 'other customer…' : 'other user…' }));
+  const options =
+    state.chat === 'kf'
+      ? info.customers.map((customer) => el('option', { value: customer.id, textContent: `${customer.nickname} (${customer.id})` }))
+      : info.users.map((user) => el('option', { value: user, textContent: user }));
+  $('user').replaceChildren(
+    ...options,
+    el('option', { value: OTHER_USER, textContent: state.chat === 'kf' ? 'other customer…' : 'other user…' }),
+  );
   $('custom-user').classList.add('hidden');
 }
 
@@ -58,24 +64,33 @@ function renderHeader() {
   const user = currentUser();
   if (state.chat === 'kf') {
     $('chat-title').textContent = `${user}: WeChat customer of ${info.kfAccount} (微信客服)`;
-    $('chat-hint').textContent = 'WeCom only tells the bot that something is new (kf_msg_or_event); the bot pulls it with kf/sync_msg and answers through kf/send_msg. "转人工" hands the session to a human; while the servicer has it, the bot stays silent.';
+    $('chat-hint').textContent =
+      'WeCom only tells the bot that something is new (kf_msg_or_event); the bot pulls it with kf/sync_msg and answers through kf/send_msg. "转人工" hands the session to a human; while the servicer has it, the bot stays silent.';
   } else if (state.chat === 'group') {
     const chatId = $('chat-id').value.trim();
     const name = info.groups.find((group) => group.chatId === chatId)?.name;
     $('chat-title').textContent = name ? `${name} (group)` : `group ${chatId}`;
     $('chat-hint').textContent = whitelisted(chatId)
-      ? `In group_name_white_list. WeCom gives the AI bot only messages that @-mention it: start with "@${info.botName} ". ${info.botMode === 'websocket' ? 'Answers stream in over the bot\'s long connection.' : 'Answers stream in as WeCom polls.'}`
+      ? `In group_name_white_list. WeCom gives the AI bot only messages that @-mention it: start with "@${info.botName} ". ${info.botMode === 'websocket' ? "Answers stream in over the bot's long connection." : 'Answers stream in as WeCom polls.'}`
       : `Not in group_name_white_list: the bot stays silent here. Send "@${info.botName} #chatid" to learn the id to whitelist.`;
   } else {
     const prefixes = info.singlePrefixes.map((prefix) => JSON.stringify(prefix)).join(', ');
     $('chat-title').textContent = `${user}: private chat with the app`;
-    const voice = info.offline ? 'Voice notes are sent, but offline nothing transcribes them (a note says so).' : 'Voice notes are transcribed.';
-    $('chat-hint').textContent = `single_chat_prefix [${prefixes}]${info.singlePrefixes.includes('') ? ': every message is answered' : ''}. ${voice}`;
+    const voice = info.offline
+      ? 'Voice notes are sent, but offline nothing transcribes them (a note says so).'
+      : 'Voice notes are transcribed.';
+    $('chat-hint').textContent =
+      `single_chat_prefix [${prefixes}]${info.singlePrefixes.includes('') ? ': every message is answered' : ''}. ${voice}`;
   }
   for (const id of ['voice-label', 'image-label']) {
     const textOnly = state.chat !== 'single';
     $(id).classList.toggle('disabled', textOnly);
-    $(id).title = state.chat === 'group' ? 'In groups the AI bot receives text only' : state.chat === 'kf' ? 'The simulated WeChat customer sends text' : $(id).dataset.title;
+    $(id).title =
+      state.chat === 'group'
+        ? 'In groups the AI bot receives text only'
+        : state.chat === 'kf'
+          ? 'The simulated WeChat customer sends text'
+          : $(id).dataset.title;
   }
 }
 
@@ -104,7 +119,11 @@ function entryNode(entry) {
   const who = entry.from === 'user' ? entry.user : entry.from === 'bot' ? bot : entry.from === 'servicer' ? `${entry.user} (servicer)` : '';
   const time = new Date(entry.at).toLocaleTimeString();
   const kind = entry.kind === 'text' || entry.kind === 'note' ? '' : entry.kind;
-  const meta = el('div', { className: 'meta' }, entry.from === 'note' ? [] : [`${who} · ${time}`, ...(kind ? [el('span', { className: 'kind', textContent: kind })] : [])]);
+  const meta = el(
+    'div',
+    { className: 'meta' },
+    entry.from === 'note' ? [] : [`${who} · ${time}`, ...(kind ? [el('span', { className: 'kind', textContent: kind })] : [])],
+  );
 
   const bubble = el('div', { className: 'bubble' });
   if (entry.html !== undefined) {
@@ -149,7 +168,11 @@ function renderChat() {
   if (state.chat !== 'group' && currentUser() && !state.entered.has(opened)) {
     state.entered.add(opened);
     const path = state.chat === 'kf' ? '/api/kf/enter' : '/api/enter';
-    void api(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: currentUser() }) }).catch((error) => setStatus(error.message));
+    void api(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user: currentUser() }),
+    }).catch((error) => setStatus(error.message));
   }
 }
 
@@ -205,7 +228,11 @@ async function upload(kind, input) {
   if (!file) return;
   setStatus(kind === 'voice' ? 'converting to AMR…' : '');
   try {
-    await api(`/api/${kind}?user=${encodeURIComponent(currentUser())}`, { method: 'POST', headers: { 'content-type': file.type || 'application/octet-stream' }, body: file });
+    await api(`/api/${kind}?user=${encodeURIComponent(currentUser())}`, {
+      method: 'POST',
+      headers: { 'content-type': file.type || 'application/octet-stream' },
+      body: file,
+    });
     setStatus('');
   } catch (error) {
     setStatus(error.message);
@@ -241,7 +268,11 @@ async function main() {
   }
   $('composer').addEventListener('submit', send);
   $('end-session').addEventListener('click', () => {
-    void api('/api/kf/end', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: currentUser() }) }).catch((error) => setStatus(error.message));
+    void api('/api/kf/end', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user: currentUser() }),
+    }).catch((error) => setStatus(error.message));
   });
   $('voice').addEventListener('change', () => upload('voice', $('voice')));
   $('image').addEventListener('change', () => upload('image', $('image')));

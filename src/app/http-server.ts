@@ -52,19 +52,30 @@ export function createHttpServer(options: HttpServerOptions, ready: () => Promis
   // A callback-style hook: no promise per request on the hot path.
   server.addHook('onRequest', (request, reply, done) => {
     if (!isClosing() || request.url.startsWith('/healthz')) return done();
-    logger.warn({ method: request.method, path: request.url.split('?')[0] }, 'shutting down: request refused with 503 (the platform retries it)');
+    logger.warn(
+      { method: request.method, path: request.url.split('?')[0] },
+      'shutting down: request refused with 503 (the platform retries it)',
+    );
     void reply.status(503).header('retry-after', '5').type('text/plain').send('shutting down');
   });
-  server.addContentTypeParser(['text/xml', 'application/xml', 'text/plain', '*'], { parseAs: 'string' }, (_request, body, done) => done(null, body));
+  server.addContentTypeParser(['text/xml', 'application/xml', 'text/plain', '*'], { parseAs: 'string' }, (_request, body, done) =>
+    done(null, body),
+  );
   server.setErrorHandler((error: FastifyError, request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
     const reason = status === 413 ? `body over ${MAX_BODY_BYTES} bytes` : error.message;
     if (status >= 500) logger.error({ path: request.url.split('?')[0], err: error }, 'request failed');
     else logger.warn({ path: request.url.split('?')[0], status, reason }, 'request rejected');
-    void reply.status(status).type('text/plain').send(status === 413 ? 'payload too large' : 'bad request');
+    void reply
+      .status(status)
+      .type('text/plain')
+      .send(status === 413 ? 'payload too large' : 'bad request');
   });
   server.setNotFoundHandler((request, reply) => {
-    logger.warn({ method: request.method, path: request.url.split('?')[0] }, 'request to an unknown path (check the URL saved on the platform, e.g. the callback URL in the WeCom console)');
+    logger.warn(
+      { method: request.method, path: request.url.split('?')[0] },
+      'request to an unknown path (check the URL saved on the platform, e.g. the callback URL in the WeCom console)',
+    );
     metrics?.unmatched(request.method);
     void reply.status(404).type('text/plain').send('not found');
   });
@@ -85,8 +96,18 @@ export async function listen(server: FastifyInstance, host: string, port: number
     await server.listen({ host, port });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new ConfigError('port', 'a free port', `${port}, which another process listens on (EADDRINUSE: another weworktop still running?)`);
-    if (code === 'EACCES') throw new ConfigError('port', 'a port this user may open', `${port}, which needs root (EACCES): use a port above 1023 behind a reverse proxy`);
+    if (code === 'EADDRINUSE')
+      throw new ConfigError(
+        'port',
+        'a free port',
+        `${port}, which another process listens on (EADDRINUSE: another weworktop still running?)`,
+      );
+    if (code === 'EACCES')
+      throw new ConfigError(
+        'port',
+        'a port this user may open',
+        `${port}, which needs root (EACCES): use a port above 1023 behind a reverse proxy`,
+      );
     if (code === 'EADDRNOTAVAIL') throw new ConfigError('host', 'an address of this machine (or "0.0.0.0")', `"${host}" (EADDRNOTAVAIL)`);
     throw error;
   }
@@ -97,11 +118,21 @@ export async function listen(server: FastifyInstance, host: string, port: number
 function refuseClient(error: Error & { code?: string }, socket: Socket, options: HttpServerOptions): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   const timedOut = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
-  const status = timedOut ? '408 Request Timeout' : error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+  const status = timedOut
+    ? '408 Request Timeout'
+    : error.code === 'HPE_HEADER_OVERFLOW'
+      ? '431 Request Header Fields Too Large'
+      : '400 Bad Request';
   if (timedOut) {
-    options.logger.warn({ client: socket.remoteAddress, headers_timeout_s: options.headersTimeout, request_timeout_s: options.requestTimeout }, 'connection closed: the request did not arrive in time (a slow or stalled client)');
+    options.logger.warn(
+      { client: socket.remoteAddress, headers_timeout_s: options.headersTimeout, request_timeout_s: options.requestTimeout },
+      'connection closed: the request did not arrive in time (a slow or stalled client)',
+    );
   } else {
-    options.logger.warn({ client: socket.remoteAddress, reason: error.code ?? error.message }, 'connection closed: not a valid HTTP request');
+    options.logger.warn(
+      { client: socket.remoteAddress, reason: error.code ?? error.message },
+      'connection closed: not a valid HTTP request',
+    );
   }
   if (socket.writable) socket.write(`HTTP/1.1 ${status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
   socket.destroy();

@@ -1,11 +1,11 @@
-import type { AnswerDispatch } from '../worker/answer-dispatch.js';
-import { wallClockMs } from '../worker/answer-timing.js';
 import type { Intake, IntakeResult, MessageRules, PendingMessage } from '../channel.js';
 import type { Logger } from '../logger.js';
 import type { NormalizedMessage } from '../message.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { userMessages } from '../pipeline/user-messages.js';
 import type { Inbox } from '../store/inbox.js';
+import type { AnswerDispatch } from '../worker/answer-dispatch.js';
+import { wallClockMs } from '../worker/answer-timing.js';
 import { RateLimiter } from './rate-limiter.js';
 
 export interface MessageIntakeOptions {
@@ -77,7 +77,10 @@ export class MessageIntake implements Intake {
     if (answers.outstanding >= this.options.maxOutstanding) {
       giveBack();
       if (await this.seen(message.id)) return 'duplicate';
-      this.log.warn({ id: message.id, from: message.senderId, max_queue: this.options.maxOutstanding }, 'queue full: message dropped, user told to retry');
+      this.log.warn(
+        { id: message.id, from: message.senderId, max_queue: this.options.maxOutstanding },
+        'queue full: message dropped, user told to retry',
+      );
       if (!ownNotices) this.notice(message, userMessages.busy);
       return 'busy';
     }
@@ -118,9 +121,21 @@ export class MessageIntake implements Intake {
     const entries = this.options.inbox.pending(this.options.channel);
     for (const entry of entries) {
       const answer = entry.outcomeJson === undefined ? {} : { outcomeJson: entry.outcomeJson, partsSent: entry.partsSent };
-      this.options.answers.answer({ id: entry.id, sessionKey: entry.sessionKey, rawJson: entry.rawJson, receivedAt: entry.receivedAt, attempts: entry.attempts, replayed: true, ...answer });
+      this.options.answers.answer({
+        id: entry.id,
+        sessionKey: entry.sessionKey,
+        rawJson: entry.rawJson,
+        receivedAt: entry.receivedAt,
+        attempts: entry.attempts,
+        replayed: true,
+        ...answer,
+      });
     }
-    if (entries.length > 0) this.log.info({ count: entries.length, answered: entries.filter((entry) => entry.outcomeJson !== undefined).length }, 'replaying messages left pending by the last run');
+    if (entries.length > 0)
+      this.log.info(
+        { count: entries.length, answered: entries.filter((entry) => entry.outcomeJson !== undefined).length },
+        'replaying messages left pending by the last run',
+      );
     return entries.map((entry) => ({ id: entry.id, raw: JSON.parse(entry.rawJson) as unknown, receivedAt: entry.receivedAt }));
   }
 

@@ -4,15 +4,15 @@ import type { ChannelRegistry, Receiver } from '../channel.js';
 import { ConfigError, withWrittenKey } from '../config/config-error.js';
 import { EMBEDDED_DEFAULT, loadConfig } from '../config/load-config.js';
 import type { AppConfig } from '../config/schema.js';
-import { collectSecrets, createLogger, type LogSink, type Logger } from '../logger.js';
+import { collectSecrets, createLogger, type Logger, type LogSink } from '../logger.js';
 import { CORE_METRICS } from '../metrics/core-metrics.js';
 import { NO_METRICS } from '../metrics/metrics.js';
 import { MetricsRegistry } from '../metrics/metrics-registry.js';
-import { runtimeTuning } from '../runtime/tuning.js';
 import { ConfiguredRules } from '../pipeline/message-rules.js';
 import { checkPluginNames } from '../plugins/check-plugin-names.js';
 import type { PluginRegistry } from '../plugins/plugin-bus.js';
 import { RepeatedLineFilter } from '../repeated-lines.js';
+import { runtimeTuning } from '../runtime/tuning.js';
 import { openInboxStore } from '../store/open-stores.js';
 import { AnswerWorkerHost } from '../worker/worker-host.js';
 import { createHttpServer, listen, type Readiness } from './http-server.js';
@@ -48,7 +48,12 @@ const WORKER_MAIN = new URL(`../../worker-main${path.extname(fileURLToPath(impor
  */
 export async function startApp(options: StartAppOptions): Promise<RunningApp> {
   const cwd = options.cwd ?? process.cwd();
-  const { config, source, warnings, notices, keyNames } = await loadConfig({ argv: options.argv, env: options.env, cwd, channels: options.channels });
+  const { config, source, warnings, notices, keyNames } = await loadConfig({
+    argv: options.argv,
+    env: options.env,
+    cwd,
+    channels: options.channels,
+  });
   // A config error is one line on its own, before any log line.
   checkPluginNames(config, options.plugins);
   // Both threads' lines pass here: a repeated warning or error is counted, not written again. The terminal channel chats on stdout: its log lines go to stderr.
@@ -63,7 +68,8 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
   tuning.atStart();
 
   const store = openInboxStore(config, cwd, log);
-  if (store.files.length) log.info({ inbox: config.inbox_store, sessions: config.session_store, files: store.files.join(',') }, 'store opened');
+  if (store.files.length)
+    log.info({ inbox: config.inbox_store, sessions: config.session_store, files: store.files.join(',') }, 'store opened');
   const releaseHeap = tuning.holdMainHeap();
   const metrics = config.metrics ? new MetricsRegistry([...CORE_METRICS, ...(channelModule.metrics ?? [])]) : undefined;
   const answers = AnswerWorkerHost.start({
@@ -160,7 +166,8 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
         closing = true;
         await running.stop?.();
         const finished = await answers.drain(config.shutdown_timeout * 1000);
-        if (!finished) log.warn({ shutdown_timeout: config.shutdown_timeout }, 'shutdown: answers still running are left pending for the next start');
+        if (!finished)
+          log.warn({ shutdown_timeout: config.shutdown_timeout }, 'shutdown: answers still running are left pending for the next start');
         await running.close?.();
         await server.close();
         await answers.stop();

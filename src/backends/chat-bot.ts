@@ -14,4 +14,3 @@ export interface Completion {
 export interface ChatBot {
   complete(messages: ChatMessage[], options?: { onPartial?: (textSoFar: string) => void }): Promise<Completion>;
 }
-

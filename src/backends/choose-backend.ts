@@ -1,7 +1,7 @@
 import { ConfigError } from '../config/config-error.js';
 import { BOT_TYPES } from '../config/cow-providers.js';
-import type { ChatBot } from './chat-bot.js';
 import type { BackendConfig, BackendDeps, BackendRegistry } from './backend-module.js';
+import type { ChatBot } from './chat-bot.js';
 import { backendRegistry } from './registry.js';
 
 /** What "" and every CoW bot_type mean: the OpenAI-compatible backend, at the provider's base URL. */
@@ -20,7 +20,11 @@ export function backendNamed(botType: string, names: readonly string[]): string 
 }
 
 /** The bot of the backend `config.bot_type` names; only that backend's module is loaded. */
-export async function createBackendBot(config: BackendConfig, deps: BackendDeps, registry: BackendRegistry = backendRegistry): Promise<ChatBot> {
+export async function createBackendBot(
+  config: BackendConfig,
+  deps: BackendDeps,
+  registry: BackendRegistry = backendRegistry,
+): Promise<ChatBot> {
   const backend = await registry.load(backendNamed(config.bot_type, registry.names));
   return backend.createBot(config, deps);
 }

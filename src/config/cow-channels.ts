@@ -34,7 +34,12 @@ export interface Channels {
  * has no counterpart here, a channel whose credentials the config carries runs, with a notice
  * (the terminal channel would exit at once under systemd). Otherwise the terminal.
  */
-export async function chooseChannel(written: unknown, raw: Record<string, unknown>, env: NodeJS.ProcessEnv, channels: Channels): Promise<ChannelChoice> {
+export async function chooseChannel(
+  written: unknown,
+  raw: Record<string, unknown>,
+  env: NodeJS.ProcessEnv,
+  channels: Channels,
+): Promise<ChannelChoice> {
   const modules = new Map(await Promise.all(channels.names.map(async (name) => [name, await channels.load(name)] as const)));
   const names = listed(written);
   if (names === undefined) throw unknown(written, channels.names);
@@ -43,7 +48,12 @@ export async function chooseChannel(written: unknown, raw: Record<string, unknow
   const withCredentials = credentialed(modules, raw, env);
 
   if (names.length === 0) {
-    if (withCredentials) return { channel: withCredentials, notice: `no channel_type set, but ${withCredentials} credentials are: starting the ${withCredentials} channel`, cowApp: false };
+    if (withCredentials)
+      return {
+        channel: withCredentials,
+        notice: `no channel_type set, but ${withCredentials} credentials are: starting the ${withCredentials} channel`,
+        cowApp: false,
+      };
     return { channel: 'terminal', cowApp: false };
   }
   const targets = new Set(served.map((name) => (modules.has(name) ? name : cowName(name)![0])));
@@ -51,7 +61,8 @@ export async function chooseChannel(written: unknown, raw: Record<string, unknow
   const ignored = names.filter((name) => !served.includes(name));
   const ignoredNote = ignored.length > 0 && served.length > 0 ? ` (${ignored.join(', ')} ignored: not a channel here)` : '';
   const name = served[0] ?? names[0]!;
-  if (modules.has(name)) return { channel: name, ...(ignoredNote ? { notice: `channel_type: running ${name}${ignoredNote}` } : {}), cowApp: false };
+  if (modules.has(name))
+    return { channel: name, ...(ignoredNote ? { notice: `channel_type: running ${name}${ignoredNote}` } : {}), cowApp: false };
 
   const cow = cowName(name);
   if (cow) {
@@ -63,13 +74,26 @@ export async function chooseChannel(written: unknown, raw: Record<string, unknow
   }
   const cowOnly = COW_ONLY_CHANNELS[name];
   if (cowOnly && withCredentials) {
-    return { channel: withCredentials, notice: `channel_type "${name}" is CoW's ${cowOnly} channel, which weworktop does not have; ${withCredentials} credentials are set, so the ${withCredentials} channel starts`, cowApp: false };
+    return {
+      channel: withCredentials,
+      notice: `channel_type "${name}" is CoW's ${cowOnly} channel, which weworktop does not have; ${withCredentials} credentials are set, so the ${withCredentials} channel starts`,
+      cowApp: false,
+    };
   }
-  throw unknown(written, channels.names, cowOnly, [...modules.values()].flatMap((module) => Object.keys(module.cow?.channelTypes ?? {})));
+  throw unknown(
+    written,
+    channels.names,
+    cowOnly,
+    [...modules.values()].flatMap((module) => Object.keys(module.cow?.channelTypes ?? {})),
+  );
 }
 
 /** The channel whose credentials a config or the environment carries, if any. */
-export async function channelWithCredentials(raw: Record<string, unknown>, env: NodeJS.ProcessEnv, channels: Channels): Promise<string | undefined> {
+export async function channelWithCredentials(
+  raw: Record<string, unknown>,
+  env: NodeJS.ProcessEnv,
+  channels: Channels,
+): Promise<string | undefined> {
   return credentialed(new Map(await Promise.all(channels.names.map(async (name) => [name, await channels.load(name)] as const))), raw, env);
 }
 
@@ -80,11 +104,20 @@ function credentialed(modules: Map<string, ChannelModule>, raw: Record<string, u
 /** The names in a channel_type value: undefined when it is not a string or a list of strings. */
 function listed(written: unknown): string[] | undefined {
   if (written === undefined || written === null) return [];
-  const items = typeof written === 'string' ? written.split(',') : Array.isArray(written) && written.every((item) => typeof item === 'string') ? (written as string[]) : undefined;
+  const items =
+    typeof written === 'string'
+      ? written.split(',')
+      : Array.isArray(written) && written.every((item) => typeof item === 'string')
+        ? (written as string[])
+        : undefined;
   return items?.map((item) => item.trim()).filter(Boolean);
 }
 
 function unknown(written: unknown, names: readonly string[], cowOnly?: string, cowNames: string[] = []): ConfigError {
   const expected = `one of ${names.map((name) => `"${name}"`).join(', ')}${cowOnly ? ` (or CoW's ${cowNames.map((name) => `"${name}"`).join(', ')})` : ''}`;
-  return new ConfigError('channel_type', expected, `${describeFound(written)}${cowOnly ? ` (CoW's ${cowOnly} channel, which weworktop does not have)` : ''}`);
+  return new ConfigError(
+    'channel_type',
+    expected,
+    `${describeFound(written)}${cowOnly ? ` (CoW's ${cowOnly} channel, which weworktop does not have)` : ''}`,
+  );
 }

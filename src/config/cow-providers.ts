@@ -21,33 +21,110 @@ interface CompatibleProvider {
 
 /** Providers whose OpenAI-compatible endpoint takes the key CoW already has (see docs/cow-migration.md). */
 export const COMPATIBLE: Record<string, CompatibleProvider> = {
-  deepseek: { label: 'DeepSeek', keys: ['deepseek_api_key', 'open_ai_api_key'], bases: ['deepseek_api_base'], defaultBase: 'https://api.deepseek.com/v1', defaultModel: 'deepseek-v4-flash' },
-  moonshot: { label: 'Moonshot (Kimi)', keys: ['moonshot_api_key'], bases: ['moonshot_base_url', 'moonshot_api_base'], defaultBase: 'https://api.moonshot.cn/v1', defaultModel: 'moonshot-v1-128k' },
-  dashscope: { label: 'DashScope (Qwen)', keys: ['dashscope_api_key'], bases: ['dashscope_api_base'], defaultBase: 'https://dashscope.aliyuncs.com/compatible-mode/v1', defaultModel: 'qwen3.6-plus' },
-  zhipu: { label: 'Zhipu AI (GLM)', keys: ['zhipu_ai_api_key'], bases: ['zhipu_ai_api_base'], defaultBase: 'https://open.bigmodel.cn/api/paas/v4', defaultModel: 'glm-4' },
-  doubao: { label: 'Volcengine Ark (Doubao)', keys: ['ark_api_key'], bases: ['ark_base_url', 'ark_api_base'], defaultBase: 'https://ark.cn-beijing.volces.com/api/v3', defaultModel: 'doubao-seed-2-0-pro-260215' },
-  minimax: { label: 'MiniMax', keys: ['minimax_api_key'], bases: ['minimax_api_base'], defaultBase: 'https://api.minimaxi.com/v1', defaultModel: 'MiniMax-M2.7' },
-  modelscope: { label: 'ModelScope', keys: ['modelscope_api_key'], bases: ['modelscope_base_url'], defaultBase: 'https://api-inference.modelscope.cn/v1', defaultModel: 'Qwen/Qwen3.5-27B' },
-  qianfan: { label: 'Baidu Qianfan', keys: ['qianfan_api_key'], bases: ['qianfan_api_base'], defaultBase: 'https://qianfan.baidubce.com/v2', defaultModel: 'ernie-5.0' },
-  claude: { label: 'Anthropic (Claude)', keys: ['claude_api_key'], bases: ['claude_api_base'], defaultBase: 'https://api.anthropic.com/v1', defaultModel: 'claude-sonnet-4-5' },
-  gemini: { label: 'Google Gemini', keys: ['gemini_api_key'], bases: ['gemini_api_base'], defaultBase: 'https://generativelanguage.googleapis.com', hostPath: '/v1beta/openai', defaultModel: 'gemini-2.5-flash' },
-  linkai: { label: 'LinkAI', keys: ['linkai_api_key'], bases: ['linkai_api_base'], defaultBase: 'https://api.link-ai.tech', hostPath: '/v1', defaultModel: 'gpt-4o-mini' },
-  custom: { label: 'a custom OpenAI-compatible server', keys: ['custom_api_key'], bases: ['custom_api_base'], defaultBase: '', defaultModel: 'gpt-4o-mini' },
+  deepseek: {
+    label: 'DeepSeek',
+    keys: ['deepseek_api_key', 'open_ai_api_key'],
+    bases: ['deepseek_api_base'],
+    defaultBase: 'https://api.deepseek.com/v1',
+    defaultModel: 'deepseek-v4-flash',
+  },
+  moonshot: {
+    label: 'Moonshot (Kimi)',
+    keys: ['moonshot_api_key'],
+    bases: ['moonshot_base_url', 'moonshot_api_base'],
+    defaultBase: 'https://api.moonshot.cn/v1',
+    defaultModel: 'moonshot-v1-128k',
+  },
+  dashscope: {
+    label: 'DashScope (Qwen)',
+    keys: ['dashscope_api_key'],
+    bases: ['dashscope_api_base'],
+    defaultBase: 'https://dashscope.aliyuncs.com/compatible-mode/v1',
+    defaultModel: 'qwen3.6-plus',
+  },
+  zhipu: {
+    label: 'Zhipu AI (GLM)',
+    keys: ['zhipu_ai_api_key'],
+    bases: ['zhipu_ai_api_base'],
+    defaultBase: 'https://open.bigmodel.cn/api/paas/v4',
+    defaultModel: 'glm-4',
+  },
+  doubao: {
+    label: 'Volcengine Ark (Doubao)',
+    keys: ['ark_api_key'],
+    bases: ['ark_base_url', 'ark_api_base'],
+    defaultBase: 'https://ark.cn-beijing.volces.com/api/v3',
+    defaultModel: 'doubao-seed-2-0-pro-260215',
+  },
+  minimax: {
+    label: 'MiniMax',
+    keys: ['minimax_api_key'],
+    bases: ['minimax_api_base'],
+    defaultBase: 'https://api.minimaxi.com/v1',
+    defaultModel: 'MiniMax-M2.7',
+  },
+  modelscope: {
+    label: 'ModelScope',
+    keys: ['modelscope_api_key'],
+    bases: ['modelscope_base_url'],
+    defaultBase: 'https://api-inference.modelscope.cn/v1',
+    defaultModel: 'Qwen/Qwen3.5-27B',
+  },
+  qianfan: {
+    label: 'Baidu Qianfan',
+    keys: ['qianfan_api_key'],
+    bases: ['qianfan_api_base'],
+    defaultBase: 'https://qianfan.baidubce.com/v2',
+    defaultModel: 'ernie-5.0',
+  },
+  claude: {
+    label: 'Anthropic (Claude)',
+    keys: ['claude_api_key'],
+    bases: ['claude_api_base'],
+    defaultBase: 'https://api.anthropic.com/v1',
+    defaultModel: 'claude-sonnet-4-5',
+  },
+  gemini: {
+    label: 'Google Gemini',
+    keys: ['gemini_api_key'],
+    bases: ['gemini_api_base'],
+    defaultBase: 'https://generativelanguage.googleapis.com',
+    hostPath: '/v1beta/openai',
+    defaultModel: 'gemini-2.5-flash',
+  },
+  linkai: {
+    label: 'LinkAI',
+    keys: ['linkai_api_key'],
+    bases: ['linkai_api_base'],
+    defaultBase: 'https://api.link-ai.tech',
+    hostPath: '/v1',
+    defaultModel: 'gpt-4o-mini',
+  },
+  custom: {
+    label: 'a custom OpenAI-compatible server',
+    keys: ['custom_api_key'],
+    bases: ['custom_api_base'],
+    defaultBase: '',
+    defaultModel: 'gpt-4o-mini',
+  },
 };
 
 /** CoW providers whose credentials no OpenAI-compatible endpoint takes: start-up stops with what to set instead. */
 export const UNSUPPORTED: Record<string, { label: string; instead: string }> = {
   baidu: {
     label: 'Baidu Wenxin (its old AK/SK API)',
-    instead: 'set qianfan_api_key (an API key of the Qianfan console; its v2 API is OpenAI-compatible) and model, e.g. "ernie-4.5-turbo-128k", and remove bot_type "baidu"',
+    instead:
+      'set qianfan_api_key (an API key of the Qianfan console; its v2 API is OpenAI-compatible) and model, e.g. "ernie-4.5-turbo-128k", and remove bot_type "baidu"',
   },
   xunfei: {
     label: 'iFlytek Spark (its WebSocket API)',
-    instead: 'set open_ai_api_base "https://spark-api-open.xf-yun.com/v1", open_ai_api_key to the APIPassword of your Spark app and model, e.g. "generalv3.5" (Spark\'s OpenAI-compatible HTTP API)',
+    instead:
+      'set open_ai_api_base "https://spark-api-open.xf-yun.com/v1", open_ai_api_key to the APIPassword of your Spark app and model, e.g. "generalv3.5" (Spark\'s OpenAI-compatible HTTP API)',
   },
   azure: {
     label: 'Azure OpenAI (deployment URLs)',
-    instead: 'set open_ai_api_base "https://YOUR-RESOURCE.openai.azure.com/openai/v1" (Azure\'s OpenAI-compatible v1 API), open_ai_api_key to the resource key and model to your deployment name, and remove use_azure_chatgpt',
+    instead:
+      'set open_ai_api_base "https://YOUR-RESOURCE.openai.azure.com/openai/v1" (Azure\'s OpenAI-compatible v1 API), open_ai_api_key to the resource key and model to your deployment name, and remove use_azure_chatgpt',
   },
 };
 
@@ -120,7 +197,14 @@ export function chooseLlm(config: LlmConfig, modelWritten: boolean): LlmChoice {
   let chosenBy: LlmChoice['chosenBy'];
   if (config.bot_type) {
     const named = BOT_TYPES[config.bot_type];
-    if (!named) throw new ConfigError('bot_type', `one of ${Object.keys(BOT_TYPES).map((name) => `"${name}"`).join(', ')} (or "" to choose by model)`, `string ${JSON.stringify(config.bot_type)}`);
+    if (!named)
+      throw new ConfigError(
+        'bot_type',
+        `one of ${Object.keys(BOT_TYPES)
+          .map((name) => `"${name}"`)
+          .join(', ')} (or "" to choose by model)`,
+        `string ${JSON.stringify(config.bot_type)}`,
+      );
     [provider, chosenBy] = [named, 'bot_type'];
   } else if (config.use_azure_chatgpt) {
     [provider, chosenBy] = ['azure', 'use_azure_chatgpt'];
@@ -132,14 +216,27 @@ export function chooseLlm(config: LlmConfig, modelWritten: boolean): LlmChoice {
 
   const unsupported = UNSUPPORTED[provider];
   if (unsupported) {
-    const [key, value]: [string, unknown] = chosenBy === 'bot_type' ? ['bot_type', config.bot_type] : provider === 'azure' ? ['use_azure_chatgpt', true] : ['model', config.model];
-    throw new ConfigError(key, `what weworktop can call instead: ${unsupported.instead}`, `${JSON.stringify(value)} (${unsupported.label}, whose credentials no OpenAI-compatible endpoint takes)`);
+    const [key, value]: [string, unknown] =
+      chosenBy === 'bot_type'
+        ? ['bot_type', config.bot_type]
+        : provider === 'azure'
+          ? ['use_azure_chatgpt', true]
+          : ['model', config.model];
+    throw new ConfigError(
+      key,
+      `what weworktop can call instead: ${unsupported.instead}`,
+      `${JSON.stringify(value)} (${unsupported.label}, whose credentials no OpenAI-compatible endpoint takes)`,
+    );
   }
   if (chosenBy === 'model' && explicitBase) return openAI(config, provider === 'openai' ? 'default' : 'open_ai_api_base');
   if (provider === 'openai' && chosenBy !== 'bot_type' && !config.open_ai_api_key) {
     const keyed = Object.keys(COMPATIBLE).filter((id) => id !== 'custom' && id !== 'linkai' && config[COMPATIBLE[id]!.keys[0]!]);
     if (keyed.length > 1) {
-      throw new ConfigError('bot_type', `one of ${keyed.map((id) => `"${id}"`).join(', ')}`, `nothing (the keys of ${keyed.length} providers are set and model "${config.model}" is none of theirs)`);
+      throw new ConfigError(
+        'bot_type',
+        `one of ${keyed.map((id) => `"${id}"`).join(', ')}`,
+        `nothing (the keys of ${keyed.length} providers are set and model "${config.model}" is none of theirs)`,
+      );
     }
     if (keyed.length === 1) [provider, chosenBy] = [keyed[0]!, 'key'];
   }
@@ -160,20 +257,37 @@ function openAI(config: LlmConfig, chosenBy: LlmChoice['chosenBy']): LlmChoice {
   };
 }
 
-function compatible(id: string, provider: CompatibleProvider, config: LlmConfig, chosenBy: LlmChoice['chosenBy'], modelWritten: boolean): LlmChoice {
+function compatible(
+  id: string,
+  provider: CompatibleProvider,
+  config: LlmConfig,
+  chosenBy: LlmChoice['chosenBy'],
+  modelWritten: boolean,
+): LlmChoice {
   const apiKey = provider.keys.map((name) => config[name]).find(Boolean) ?? '';
   // A bare provider name ("qwen", "moonshot": valid in CoW's model list) names no model.
   const model = modelWritten && !(config.model in BOT_TYPES) ? config.model : provider.defaultModel;
   const written = provider.bases.map((name) => config[name]).find(Boolean);
-  if (id === 'custom' && !written) throw new ConfigError('custom_api_base', 'the base URL of your OpenAI-compatible server (bot_type is "custom")', 'nothing');
+  if (id === 'custom' && !written)
+    throw new ConfigError('custom_api_base', 'the base URL of your OpenAI-compatible server (bot_type is "custom")', 'nothing');
   const fallback = id === 'deepseek' && config.open_ai_api_base !== OPENAI_API_BASE ? config.open_ai_api_base : provider.defaultBase;
   const apiBase = withHostPath(trimEndpoint(written || fallback), provider.hostPath);
   const keyName = provider.keys[0]!;
   if (!apiKey) {
-    const why = chosenBy === 'bot_type' ? `bot_type "${config.bot_type}" is ${provider.label}` : `model "${config.model}" is ${provider.label}'s`;
+    const why =
+      chosenBy === 'bot_type' ? `bot_type "${config.bot_type}" is ${provider.label}` : `model "${config.model}" is ${provider.label}'s`;
     // A key for another server was given: this is a mistake, not a first run.
-    if (config.open_ai_api_key) throw new ConfigError(keyName, `a value (${why}; or set open_ai_api_base to the server that serves this model)`, 'nothing');
-    return { provider: 'openai', label: 'OpenAI', chosenBy, apiKey: '', apiBase: OPENAI_API_BASE, model: config.model, missing: { key: keyName, why: `${why} and ${keyName} is empty` } };
+    if (config.open_ai_api_key)
+      throw new ConfigError(keyName, `a value (${why}; or set open_ai_api_base to the server that serves this model)`, 'nothing');
+    return {
+      provider: 'openai',
+      label: 'OpenAI',
+      chosenBy,
+      apiKey: '',
+      apiBase: OPENAI_API_BASE,
+      model: config.model,
+      missing: { key: keyName, why: `${why} and ${keyName} is empty` },
+    };
   }
   return { provider: id, label: provider.label, chosenBy, apiKey, apiBase, model };
 }
@@ -191,7 +305,15 @@ function withHostPath(base: string, hostPath: string | undefined): string {
 
 /** The INFO line at start: which provider answers, where and with which model (never the key). */
 export function describeLlm(choice: LlmChoice): string {
-  const why = { bot_type: 'by bot_type', use_azure_chatgpt: 'by use_azure_chatgpt', use_linkai: 'by use_linkai', model: 'by model, as CoW does', key: 'the only provider key set', open_ai_api_base: 'open_ai_api_base is set', default: 'open_ai_api_key / open_ai_api_base' }[choice.chosenBy];
+  const why = {
+    bot_type: 'by bot_type',
+    use_azure_chatgpt: 'by use_azure_chatgpt',
+    use_linkai: 'by use_linkai',
+    model: 'by model, as CoW does',
+    key: 'the only provider key set',
+    open_ai_api_base: 'open_ai_api_base is set',
+    default: 'open_ai_api_key / open_ai_api_base',
+  }[choice.chosenBy];
   return `LLM: ${choice.label} at ${safeUrl(choice.apiBase)}, model ${choice.model} (${why})`;
 }
 

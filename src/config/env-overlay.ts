@@ -3,7 +3,12 @@
  * (a list from JSON or "a,b", a number, true/false, JSON for objects); a value that does not
  * parse stays a string, and validation then names the key and what was found.
  */
-export function envOverlay(schema: Record<string, unknown>, env: NodeJS.ProcessEnv, names?: Map<string, string>, prefix = ''): Record<string, unknown> {
+export function envOverlay(
+  schema: Record<string, unknown>,
+  env: NodeJS.ProcessEnv,
+  names?: Map<string, string>,
+  prefix = '',
+): Record<string, unknown> {
   const overlay: Record<string, unknown> = {};
   for (const [key, node] of Object.entries(schema)) {
     if (!isObject(node)) continue;
@@ -26,14 +31,21 @@ export function envOverlay(schema: Record<string, unknown>, env: NodeJS.ProcessE
  * Other tools' names for section keys, as environment variables (CoW reads WECHATCOMAPP_TOKEN for
  * wechatcomapp_token); the section's own variable (WEWORKTOP_TOKEN) wins when both are set.
  */
-export function aliasEnvOverlay(schema: Record<string, unknown>, aliases: Record<string, string>, env: NodeJS.ProcessEnv, names: Map<string, string>, prefix: string): Record<string, unknown> {
+export function aliasEnvOverlay(
+  schema: Record<string, unknown>,
+  aliases: Record<string, string>,
+  env: NodeJS.ProcessEnv,
+  names: Map<string, string>,
+  prefix: string,
+): Record<string, unknown> {
   const overlay: Record<string, unknown> = {};
   for (const [alias, key] of Object.entries(aliases)) {
     // A dotted key (bot.secret) is a leaf of a sub-section.
     const parts = key.split('.');
     const node = parts.reduce<unknown>((at, part) => (isObject(at) ? at[part] : undefined), schema);
     const text = env[alias.toUpperCase()];
-    if (text === undefined || !isObject(node) || !('default' in node) || (typeof node.env === 'string' && env[node.env] !== undefined)) continue;
+    if (text === undefined || !isObject(node) || !('default' in node) || (typeof node.env === 'string' && env[node.env] !== undefined))
+      continue;
     let target = overlay;
     for (const part of parts.slice(0, -1)) {
       target[part] = isObject(target[part]) ? target[part] : {};
@@ -49,7 +61,13 @@ export function aliasEnvOverlay(schema: Record<string, unknown>, aliases: Record
  * A core key written in the channel's section works (weworktop.port), so its variable in the
  * section's form does too (WEWORKTOP_PORT), winning over the plain one (PORT) as the section does.
  */
-export function sectionEnvOverlay(core: Record<string, unknown>, channel: string, env: NodeJS.ProcessEnv, names: Map<string, string>, sectionKeys: ReadonlySet<string>): Record<string, unknown> {
+export function sectionEnvOverlay(
+  core: Record<string, unknown>,
+  channel: string,
+  env: NodeJS.ProcessEnv,
+  names: Map<string, string>,
+  sectionKeys: ReadonlySet<string>,
+): Record<string, unknown> {
   const overlay: Record<string, unknown> = {};
   for (const [key, node] of Object.entries(core)) {
     // WEWORKTOP_PROXY is the section's own key (WeCom's proxy), not the LLM's proxy.

@@ -11,5 +11,10 @@ export function stillExampleValues(values: Record<string, unknown>, examples: Re
 }
 
 function valueAt(values: Record<string, unknown>, path: string): unknown {
-  return path.split('.').reduce<unknown>((node, part) => (typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[part] : undefined), values);
+  return path
+    .split('.')
+    .reduce<unknown>(
+      (node, part) => (typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[part] : undefined),
+      values,
+    );
 }

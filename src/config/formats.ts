@@ -102,6 +102,7 @@ export function requiredText(channel: string, pattern?: CredentialPattern) {
     if (typeof value !== 'string' || value === '') {
       throw new FormatError(`a value (required when channel_type is "${channel}")`, value, secret);
     }
-    if (pattern && !pattern.regex.test(value)) throw new FormatError(pattern.describe, value, secret, secret ? describeCredential(value, pattern) : undefined);
+    if (pattern && !pattern.regex.test(value))
+      throw new FormatError(pattern.describe, value, secret, secret ? describeCredential(value, pattern) : undefined);
   };
 }

@@ -47,10 +47,22 @@ class Scanner {
   private value(): void {
     this.space();
     const char = this.text[this.at];
-    if (char === '{') return this.object();
-    if (char === '[') return this.array();
-    if (char === '"') return this.string();
-    if (char === '-' || (char !== undefined && char >= '0' && char <= '9')) return this.number();
+    if (char === '{') {
+      this.object();
+      return;
+    }
+    if (char === '[') {
+      this.array();
+      return;
+    }
+    if (char === '"') {
+      this.string();
+      return;
+    }
+    if (char === '-' || (char !== undefined && char >= '0' && char <= '9')) {
+      this.number();
+      return;
+    }
     for (const literal of ['true', 'false', 'null']) {
       if (this.text.startsWith(literal, this.at)) {
         this.at += literal.length;
@@ -139,8 +151,9 @@ class Scanner {
   private unexpected(expected: string, offset = this.at): Stop {
     const char = this.text[offset];
     if (char === undefined) return new Stop(this.text.length, `the end of the file where ${expected} should be (a missing "}" or "]"?)`);
-    if (char === '/' && '/*'.includes(this.text[offset + 1] ?? '')) return new Stop(offset, 'a comment: JSON allows no // or /* */ comments');
-    if (char === "'") return new Stop(offset, "a single quote: JSON strings and keys need double quotes");
+    if (char === '/' && '/*'.includes(this.text[offset + 1] ?? ''))
+      return new Stop(offset, 'a comment: JSON allows no // or /* */ comments');
+    if (char === "'") return new Stop(offset, 'a single quote: JSON strings and keys need double quotes');
     return new Stop(offset, `${JSON.stringify(char)} where ${expected} should be`);
   }
 }

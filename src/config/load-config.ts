@@ -4,14 +4,14 @@ import convict from 'convict';
 import type { BackendRegistry } from '../backends/backend-module.js';
 import { backendNamed, DEFAULT_BACKEND } from '../backends/choose-backend.js';
 import { backendRegistry } from '../backends/registry.js';
-import { ConfigError, withWrittenKey, type KeyNames } from './config-error.js';
-import { chooseChannel, type Channels } from './cow-channels.js';
+import { ConfigError, type KeyNames, withWrittenKey } from './config-error.js';
+import { type Channels, chooseChannel } from './cow-channels.js';
 import { chooseLlm, describeLlm, type LlmChoice } from './cow-providers.js';
 import { aliasEnvOverlay, envOverlay, sectionEnvOverlay } from './env-overlay.js';
 import { CORE_EXAMPLE_VALUES, stillExampleValues } from './example-values.js';
 import { registerFormats } from './formats.js';
 import { readConfigFile } from './read-config-file.js';
-import { coreSchema, type AppConfig } from './schema.js';
+import { type AppConfig, coreSchema } from './schema.js';
 import { summarizeUnknownKeys, undeclaredKeys } from './unknown-keys.js';
 
 registerFormats();
@@ -51,15 +51,15 @@ export function resolveConfigPath(argv: string[], env: NodeJS.ProcessEnv, cwd: s
   const chosen = explicit ?? env.CONFIG_PATH;
   if (chosen !== undefined) {
     const resolved = path.resolve(cwd, chosen);
-    if (!existsSync(resolved)) throw new ConfigError(explicit !== undefined ? '--config' : 'CONFIG_PATH', 'an existing config file', `no file at ${resolved}`);
+    if (!existsSync(resolved))
+      throw new ConfigError(explicit !== undefined ? '--config' : 'CONFIG_PATH', 'an existing config file', `no file at ${resolved}`);
     return resolved;
   }
   const fallback = path.resolve(cwd, 'config.json');
   return existsSync(fallback) ? fallback : undefined;
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * Accepts both shapes: CoW's flat `{channel_type, ..., weworktop: {...}}` and the original
@@ -67,7 +67,13 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
  * section override the global ones; other tools' root keys are mapped through the channel's aliases.
  * `names` learns the name each moved key was written under.
  */
-export function normalizeShape(raw: Record<string, unknown>, channel: string, aliases: Record<string, string> = {}, names?: Map<string, string>, sectionKeys: ReadonlySet<string> = new Set()): Record<string, unknown> {
+export function normalizeShape(
+  raw: Record<string, unknown>,
+  channel: string,
+  aliases: Record<string, string> = {},
+  names?: Map<string, string>,
+  sectionKeys: ReadonlySet<string> = new Set(),
+): Record<string, unknown> {
   const { services, ...rest } = raw;
   const base: Record<string, unknown> = isObject(services) ? { ...rest, ...services } : { ...rest };
   const section: Record<string, unknown> = isObject(base[channel]) ? { ...(base[channel] as Record<string, unknown>) } : {};
@@ -112,7 +118,8 @@ function setAt(tree: Record<string, unknown>, path: string, value: unknown): voi
 /** `over` on top of `under`, sub-sections merged too (WEWORKTOP_BOT_TOKEN beside CoW's WECOM_BOT_ID). */
 function underlay(under: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
   const merged = { ...under };
-  for (const [key, value] of Object.entries(over)) merged[key] = isObject(value) && isObject(merged[key]) ? underlay(merged[key], value) : value;
+  for (const [key, value] of Object.entries(over))
+    merged[key] = isObject(value) && isObject(merged[key]) ? underlay(merged[key], value) : value;
   return merged;
 }
 
@@ -137,7 +144,8 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
   const file = resolveConfigPath(argv, env, cwd);
   const raw = file ? readConfigFile(file) : {};
 
-  const written = env.CHANNEL_TYPE ?? (isObject(raw.services) && 'channel_type' in raw.services ? raw.services.channel_type : raw.channel_type);
+  const written =
+    env.CHANNEL_TYPE ?? (isObject(raw.services) && 'channel_type' in raw.services ? raw.services.channel_type : raw.channel_type);
   const choice = await chooseChannel(written, raw, env, options.channels);
   const channel = choice.channel;
   const channelModule = await options.channels.load(channel);
@@ -148,10 +156,16 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
   const aliases = channelModule.keyAliases ?? {};
   const sectionKeys = new Set(Object.keys(channelModule.configSchema ?? {}));
   const shaped: Record<string, unknown> = { ...normalizeShape(raw, channel, aliases, names, sectionKeys), channel_type: channel };
-  const backend = await addBackendSchema(schema, env.BOT_TYPE ?? shaped.bot_type, options.backends ?? backendRegistry).catch((error: unknown) => {
-    throw error instanceof ConfigError ? withWrittenKey(error, names) : error;
-  });
-  const overlay = { ...aliasEnvOverlay(coreSchema, aliases, env, names, ''), ...envOverlay(schema, env, names), ...sectionEnvOverlay(coreSchema, channel, env, names, sectionKeys) };
+  const backend = await addBackendSchema(schema, env.BOT_TYPE ?? shaped.bot_type, options.backends ?? backendRegistry).catch(
+    (error: unknown) => {
+      throw error instanceof ConfigError ? withWrittenKey(error, names) : error;
+    },
+  );
+  const overlay = {
+    ...aliasEnvOverlay(coreSchema, aliases, env, names, ''),
+    ...envOverlay(schema, env, names),
+    ...sectionEnvOverlay(coreSchema, channel, env, names, sectionKeys),
+  };
   delete overlay.channel_type;
   if (isObject(channelModule.configSchema)) {
     const fromAliases = aliasEnvOverlay(channelModule.configSchema, aliases, env, names, `${channel}.`);
@@ -173,7 +187,9 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
       const [core, own] = [applied.filter(([key]) => key in coreSchema), applied.filter(([key]) => !(key in coreSchema))];
       Object.assign(shaped, Object.fromEntries(core));
       shaped[channel] = { ...Object.fromEntries(own), ...(isObject(shaped[channel]) ? shaped[channel] : {}) };
-      notices.push(`config from CoW's WeCom app: ${applied.map(([key, value]) => `${pathOf(key)} ${JSON.stringify(value)}`).join(', ')} (CoW's defaults, so the URL saved in the WeCom console keeps working)`);
+      notices.push(
+        `config from CoW's WeCom app: ${applied.map(([key, value]) => `${pathOf(key)} ${JSON.stringify(value)}`).join(', ')} (CoW's defaults, so the URL saved in the WeCom console keeps working)`,
+      );
     }
   }
 
@@ -185,20 +201,30 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
       config = convict(schema as convict.Schema<AppConfig>, { env: {}, args: [] });
       config.load(shaped);
       config.load(overlay);
-      const examples = { ...CORE_EXAMPLE_VALUES, ...Object.fromEntries(Object.entries(channelModule.exampleValues ?? {}).map(([key, value]) => [`${channel}.${key}`, value])) };
+      const examples = {
+        ...CORE_EXAMPLE_VALUES,
+        ...Object.fromEntries(Object.entries(channelModule.exampleValues ?? {}).map(([key, value]) => [`${channel}.${key}`, value])),
+      };
       const unfilled = stillExampleValues(config.getProperties(), examples);
       if (unfilled.length > 0) {
         const others = unfilled.length > 1 ? ` (so ${unfilled.length === 2 ? 'is' : 'are'} ${unfilled.slice(1).join(', ')})` : '';
         throw new ConfigError(unfilled[0]!, 'your own value', `the example value of config.json.example${others}`);
       }
-      config.validate({ allowed: 'warn', output: (message: string) => void warnings.push(summarizeUnknownKeys(undeclaredKeys(message)) ?? '') });
+      config.validate({
+        allowed: 'warn',
+        output: (message: string) => void warnings.push(summarizeUnknownKeys(undeclaredKeys(message)) ?? ''),
+      });
     } catch (error) {
       throw error instanceof ConfigError ? error : toConfigError(error as Error);
     }
     const values = config.getProperties();
     channelModule.checkConfig?.(values);
     if (values.callback_headers_timeout > values.callback_request_timeout) {
-      throw new ConfigError('callback_headers_timeout', `at most callback_request_timeout (${values.callback_request_timeout})`, String(values.callback_headers_timeout));
+      throw new ConfigError(
+        'callback_headers_timeout',
+        `at most callback_request_timeout (${values.callback_request_timeout})`,
+        String(values.callback_headers_timeout),
+      );
     }
     const llm = backend === DEFAULT_BACKEND ? chooseLlm(values, userSet.has('model')) : undefined;
     if (!llm) notices.push(`LLM: the ${backend} backend (by bot_type)`);
@@ -209,10 +235,21 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
       warnings.push('single_chat_prefix is [] so no private message will ever trigger the bot; use [""] to answer every message');
     }
     // Only a choice the user made is worth a warning: our defaults are consistent.
-    if (userSet.has('max_single_msg_tokens') && userSet.has('conversation_max_tokens') && values.max_single_msg_tokens >= values.conversation_max_tokens) {
+    if (
+      userSet.has('max_single_msg_tokens') &&
+      userSet.has('conversation_max_tokens') &&
+      values.max_single_msg_tokens >= values.conversation_max_tokens
+    ) {
       warnings.push('max_single_msg_tokens is not below conversation_max_tokens, so a long message can leave no room for history');
     }
-    return { config: values, source: file ?? EMBEDDED_DEFAULT, warnings: warnings.filter(Boolean), notices, ...(llm ? { llm } : {}), keyNames: names };
+    return {
+      config: values,
+      source: file ?? EMBEDDED_DEFAULT,
+      warnings: warnings.filter(Boolean),
+      notices,
+      ...(llm ? { llm } : {}),
+      keyNames: names,
+    };
   } catch (error) {
     throw error instanceof ConfigError ? withWrittenKey(error, names) : error;
   }
@@ -227,7 +264,8 @@ async function addBackendSchema(schema: Record<string, unknown>, botType: unknow
 }
 
 function offlineWarning(missing: { key: string; why: string }, channel: string): string {
-  const who = channel === 'weworktop' ? 'WeCom users get the offline responder\'s answers' : 'the offline responder answers';
-  const alternatives = missing.key === 'open_ai_api_key' ? ' (or your CoW provider\'s key, e.g. deepseek_api_key; README: Coming from CoW)' : '';
+  const who = channel === 'weworktop' ? "WeCom users get the offline responder's answers" : 'the offline responder answers';
+  const alternatives =
+    missing.key === 'open_ai_api_key' ? " (or your CoW provider's key, e.g. deepseek_api_key; README: Coming from CoW)" : '';
   return `${missing.why}, so ${who} ("[离线模式] …", not a model's); set ${missing.key}${alternatives}`;
 }

@@ -14,7 +14,9 @@ export function readConfigFile(file: string): Record<string, unknown> {
     parsed = JSON.parse(text);
   } catch (error) {
     const problem = findJsonSyntaxProblem(text);
-    const found = problem ? `a syntax error at line ${problem.line}, column ${problem.column}: ${problem.hint}` : `a syntax error (${(error as Error).message})`;
+    const found = problem
+      ? `a syntax error at line ${problem.line}, column ${problem.column}: ${problem.hint}`
+      : `a syntax error (${(error as Error).message})`;
     throw new ConfigError(path.basename(file), 'valid JSON', found);
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {

@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
+import type { ChannelRegistry } from '../channel.js';
 import { ConfigError } from '../config/config-error.js';
 import { EMBEDDED_DEFAULT, type LoadedConfig, loadConfig } from '../config/load-config.js';
 import { createLogger } from '../logger.js';
-import type { ChannelRegistry } from '../channel.js';
 import { type CheckResult, type DoctorCheck, fail, pass } from './doctor-check.js';
 import { ffmpegCheck } from './ffmpeg-check.js';
 import { llmCheck } from './llm-check.js';

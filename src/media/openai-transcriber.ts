@@ -3,9 +3,8 @@ import { toFile } from 'openai';
 import { createOpenAIClient, type OpenAIConnection } from '../backends/openai/client.js';
 import { endpointMissing } from '../backends/openai/endpoint-not-found.js';
 import type { CoreConfig } from '../config/schema.js';
-import type { EngineDeps } from './media-engines.js';
+import type { EngineDeps, WavTranscriber } from './media-engines.js';
 import { mediaMessages } from './media-messages.js';
-import type { WavTranscriber } from './media-engines.js';
 
 /** voice_to_text "openai": the server at open_ai_api_base, with voice_to_text_model. */
 export function createTranscriber(

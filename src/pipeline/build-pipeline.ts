@@ -3,8 +3,8 @@ import type { AppConfig } from '../config/load-config.js';
 import type { Logger } from '../logger.js';
 import { createMediaEngines } from '../media/create-media-engines.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { PluginBus, type Plugin } from '../plugins/plugin-bus.js';
 import type { PluginRegistry } from '../plugins/plugin-bus.js';
+import { type Plugin, PluginBus } from '../plugins/plugin-bus.js';
 import { ConversationStore } from '../session/conversation-store.js';
 import { conversationTtlSeconds } from '../session/retention.js';
 import { TokenCounter } from '../session/token-counter.js';
@@ -20,7 +20,12 @@ export interface PipelineStores {
 }
 
 /** The pipeline the config describes: the backend's bot, tokenizer, conversations, plugins, voice and image engines. */
-export async function buildPipeline(config: AppConfig, logger: Logger, plugins: PluginRegistry, { sessions, metrics, onClear }: PipelineStores = {}): Promise<Pipeline> {
+export async function buildPipeline(
+  config: AppConfig,
+  logger: Logger,
+  plugins: PluginRegistry,
+  { sessions, metrics, onClear }: PipelineStores = {},
+): Promise<Pipeline> {
   const log = logger.child({ module: 'app' });
   const tokens = new TokenCounter(config.model);
   const [bot, media, pluginList] = await Promise.all([
@@ -35,7 +40,12 @@ export async function buildPipeline(config: AppConfig, logger: Logger, plugins: 
     logger,
     bot,
     tokens,
-    conversations: new ConversationStore({ maxSessions: config.max_sessions, ttlSeconds: conversationTtlSeconds(config), ...(sessions ? { persistence: sessions } : {}), ...(onClear ? { onClear } : {}) }),
+    conversations: new ConversationStore({
+      maxSessions: config.max_sessions,
+      ttlSeconds: conversationTtlSeconds(config),
+      ...(sessions ? { persistence: sessions } : {}),
+      ...(onClear ? { onClear } : {}),
+    }),
     plugins: bus,
     ...media,
     ...(metrics ? { metrics } : {}),

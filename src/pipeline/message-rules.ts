@@ -7,7 +7,11 @@ export const CHAT_ID_COMMAND = '#chatid';
 
 type RulesConfig = Pick<
   CoreConfig,
-  'group_chat_in_one_session' | 'group_name_white_list' | 'group_name_keyword_white_list' | 'speech_recognition' | 'group_speech_recognition'
+  | 'group_chat_in_one_session'
+  | 'group_name_white_list'
+  | 'group_name_keyword_white_list'
+  | 'speech_recognition'
+  | 'group_speech_recognition'
 > &
   Parameters<typeof applyTriggerRules>[1];
 
@@ -35,10 +39,14 @@ export class ConfiguredRules implements MessageRules {
     const { config } = this;
     if (message.chatType === 'group') {
       if (message.kind === 'text' && message.text.trim() === CHAT_ID_COMMAND) return true;
-      if (!groupAllowed({ id: message.groupId, name: message.groupName }, config.group_name_white_list, config.group_name_keyword_white_list)) return false;
+      if (
+        !groupAllowed({ id: message.groupId, name: message.groupName }, config.group_name_white_list, config.group_name_keyword_white_list)
+      )
+        return false;
     }
     if (message.kind === 'event') return false;
-    if (message.kind === 'voice' && !(message.chatType === 'group' ? config.group_speech_recognition : config.speech_recognition)) return false;
+    if (message.kind === 'voice' && !(message.chatType === 'group' ? config.group_speech_recognition : config.speech_recognition))
+      return false;
     // Media kinds are answered (or politely declined) whenever the chat passes the whitelist.
     if (message.kind !== 'text' && !(message.kind === 'voice' && message.text)) return message.chatType === 'single' || message.isAt;
     // A bare "@bot" (nothing left to answer) is ignored by the pipeline: no answer is promised for it.

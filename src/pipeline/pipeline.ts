@@ -1,24 +1,24 @@
 import type { ChatBot, ChatMessage, ContentPart } from '../backends/chat-bot.js';
 import type { ReplyTarget } from '../channel.js';
-import { AnswerTiming } from '../worker/answer-timing.js';
-import type { IgnoreReason, Outcome } from '../worker/outcome.js';
-import type { AnswerOptions, MessageHandler } from './message-handler.js';
 import type { CoreConfig } from '../config/schema.js';
 import type { Logger } from '../logger.js';
 import type { ImageGenerator, SpeechRecognizer, SpeechSynthesizer } from '../media/media-engines.js';
 import type { NormalizedMessage } from '../message.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { PluginBus } from '../plugins/plugin-bus.js';
-import { errorReply, textReply, type Reply } from '../reply.js';
+import { errorReply, type Reply, textReply } from '../reply.js';
 import type { ConversationStore } from '../session/conversation-store.js';
-import type { Turn } from '../session/turn.js';
 import { fitHistory } from '../session/token-budget.js';
 import type { TokenCounter } from '../session/token-counter.js';
+import type { Turn } from '../session/turn.js';
 import { isTransient } from '../transient.js';
 import { UserFacingError } from '../user-facing-error.js';
+import { AnswerTiming } from '../worker/answer-timing.js';
+import type { IgnoreReason, Outcome } from '../worker/outcome.js';
 import { decorateText } from './decorate-reply.js';
-import type { PipelineContext } from './pipeline-context.js';
+import type { AnswerOptions, MessageHandler } from './message-handler.js';
 import { CHAT_ID_COMMAND, ConfiguredRules } from './message-rules.js';
+import type { PipelineContext } from './pipeline-context.js';
 import { applyTriggerRules, groupAllowed } from './trigger-rules.js';
 import { userMessages } from './user-messages.js';
 
@@ -71,7 +71,12 @@ export class Pipeline implements MessageHandler {
   async answer(message: NormalizedMessage, target: ReplyTarget, options: AnswerOptions = {}): Promise<Outcome> {
     const sessionId = this.sessionKey(message);
     const outcome: Outcome = { sessionId, replies: [] };
-    const log = this.deps.logger.child({ module: 'pipeline', id: message.id, from: message.senderId, ...(message.groupId ? { group: message.groupId } : {}) });
+    const log = this.deps.logger.child({
+      module: 'pipeline',
+      id: message.id,
+      from: message.senderId,
+      ...(message.groupId ? { group: message.groupId } : {}),
+    });
     const timing = options.timing ?? new AnswerTiming();
     const send = async (reply: Reply, context: PipelineContext) => {
       const final = await this.finish(reply, context, target, log, timing);
@@ -79,7 +84,8 @@ export class Pipeline implements MessageHandler {
     };
     const isGroup = message.chatType === 'group';
     // Answered in any group, undecorated, so admins can fill group_name_white_list without reading logs.
-    if (isGroup && message.kind === 'text' && message.text.trim() === CHAT_ID_COMMAND) outcome.replies.push(textReply(userMessages.chatId(message.groupId ?? '')));
+    if (isGroup && message.kind === 'text' && message.text.trim() === CHAT_ID_COMMAND)
+      outcome.replies.push(textReply(userMessages.chatId(message.groupId ?? '')));
     else {
       const ignored = await this.run(message, sessionId, send, log, timing, options);
       if (outcome.replies.length === 0) outcome.ignored = ignored ?? 'plugin';
@@ -88,11 +94,29 @@ export class Pipeline implements MessageHandler {
   }
 
   /** Makes the replies through `send`; without any, resolves why (a plugin that kept the reply resolves nothing). */
-  private async run(message: NormalizedMessage, sessionId: string, send: (reply: Reply, context: PipelineContext) => Promise<void>, log: Logger, timing: AnswerTiming, options: AnswerOptions): Promise<IgnoreReason | undefined> {
+  private async run(
+    message: NormalizedMessage,
+    sessionId: string,
+    send: (reply: Reply, context: PipelineContext) => Promise<void>,
+    log: Logger,
+    timing: AnswerTiming,
+    options: AnswerOptions,
+  ): Promise<IgnoreReason | undefined> {
     const { config, plugins } = this.deps;
     const isGroup = message.chatType === 'group';
-    let context: PipelineContext = { type: 'other', content: message.text, message, sessionId, isGroup, fromVoice: false, wantsVoice: false };
-    if (isGroup && !groupAllowed({ id: message.groupId, name: message.groupName }, config.group_name_white_list, config.group_name_keyword_white_list)) {
+    let context: PipelineContext = {
+      type: 'other',
+      content: message.text,
+      message,
+      sessionId,
+      isGroup,
+      fromVoice: false,
+      wantsVoice: false,
+    };
+    if (
+      isGroup &&
+      !groupAllowed({ id: message.groupId, name: message.groupName }, config.group_name_white_list, config.group_name_keyword_white_list)
+    ) {
       log.info('ignored: group is not in group_name_white_list / group_name_keyword_white_list (send #chatid there to learn its id)');
       return 'group_not_allowed';
     }
@@ -162,12 +186,19 @@ export class Pipeline implements MessageHandler {
     const handled = await plugins.emit('handle_context', context);
     context = handled.context;
     let reply = handled.reply;
-    if (handled.action !== 'BREAK_PASS') reply = await this.generate(context, this.decoratedPartial(context, options.onPartial), log, timing, options.finalAttempt ?? true);
+    if (handled.action !== 'BREAK_PASS')
+      reply = await this.generate(context, this.decoratedPartial(context, options.onPartial), log, timing, options.finalAttempt ?? true);
     if (reply) await send(reply, context);
     return 'plugin';
   }
 
-  private async generate(context: PipelineContext, onPartial: Partial, log: Logger, timing: AnswerTiming, finalAttempt = true): Promise<Reply | undefined> {
+  private async generate(
+    context: PipelineContext,
+    onPartial: Partial,
+    log: Logger,
+    timing: AnswerTiming,
+    finalAttempt = true,
+  ): Promise<Reply | undefined> {
     try {
       if (context.type === 'image_create') return await this.createImage(context.content, log, timing);
       return await this.chat(context, onPartial, log, timing);
@@ -200,7 +231,11 @@ export class Pipeline implements MessageHandler {
     }
     const question = this.withPendingImage(userTurn.message, conversation.pendingImage);
     conversation.pendingImage = undefined;
-    const messages: ChatMessage[] = [...(this.systemTurn ? [this.systemTurn.message] : []), ...fitted.kept.map((turn) => turn.message), question];
+    const messages: ChatMessage[] = [
+      ...(this.systemTurn ? [this.systemTurn.message] : []),
+      ...fitted.kept.map((turn) => turn.message),
+      question,
+    ];
     const completion = await timing
       .wait(() => bot.complete(messages, onPartial ? { onPartial } : {}))
       .catch((error: unknown) => {
@@ -246,7 +281,13 @@ export class Pipeline implements MessageHandler {
     return transcript;
   }
 
-  private async receiveImage(context: PipelineContext, send: (reply: Reply, context: PipelineContext) => Promise<void>, log: Logger, timing: AnswerTiming, finalAttempt: boolean): Promise<void> {
+  private async receiveImage(
+    context: PipelineContext,
+    send: (reply: Reply, context: PipelineContext) => Promise<void>,
+    log: Logger,
+    timing: AnswerTiming,
+    finalAttempt: boolean,
+  ): Promise<void> {
     const { message } = context;
     if (!this.deps.config.image_understanding) {
       if (!context.isGroup) await send(textReply(userMessages.cannotSeeImages), context);
@@ -265,13 +306,25 @@ export class Pipeline implements MessageHandler {
     this.deps.conversations.get(context.sessionId).pendingImage = { dataUrl, at: Date.now() };
     // In a private chat the image alone is a question; in groups it waits for the next trigger.
     if (!context.isGroup) {
-      const reply = await this.generate({ ...context, type: 'text', content: userMessages.describeImagePrompt }, undefined, log, timing, finalAttempt);
+      const reply = await this.generate(
+        { ...context, type: 'text', content: userMessages.describeImagePrompt },
+        undefined,
+        log,
+        timing,
+        finalAttempt,
+      );
       if (reply) await send(reply, context);
     }
   }
 
   /** Default decoration (after plugins had their say), then plugins' send hook: the reply as it goes out, or nothing. */
-  private async finish(reply: Reply, context: PipelineContext, target: ReplyTarget, log: Logger, timing: AnswerTiming): Promise<Reply | undefined> {
+  private async finish(
+    reply: Reply,
+    context: PipelineContext,
+    target: ReplyTarget,
+    log: Logger,
+    timing: AnswerTiming,
+  ): Promise<Reply | undefined> {
     const { plugins } = this.deps;
     const decorated = await plugins.emit('decorate_reply', context, reply);
     let final = decorated.reply;

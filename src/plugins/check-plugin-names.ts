@@ -5,5 +5,6 @@ import type { PluginRegistry } from './plugin-bus.js';
 /** Refuses an unknown plugin name with one line naming the known ones (on the main thread, before the answer worker loads them). */
 export function checkPluginNames(config: Pick<CoreConfig, 'plugins'>, registry: PluginRegistry): void {
   const unknown = config.plugins.find((name) => !registry.names.includes(name));
-  if (unknown !== undefined) throw new ConfigError('plugins', `names from ${registry.names.map((n) => `"${n}"`).join(', ')}`, describeFound(unknown));
+  if (unknown !== undefined)
+    throw new ConfigError('plugins', `names from ${registry.names.map((n) => `"${n}"`).join(', ')}`, describeFound(unknown));
 }

@@ -1,7 +1,7 @@
 import type { Logger } from '../logger.js';
-import type { Reply } from '../reply.js';
 import type { PipelineContext } from '../pipeline/pipeline-context.js';
 import type { ModuleRegistry } from '../registries.js';
+import type { Reply } from '../reply.js';
 
 /** CoW's four plugin events, in pipeline order. */
 export type PluginEvent = 'receive_message' | 'handle_context' | 'decorate_reply' | 'send_reply';

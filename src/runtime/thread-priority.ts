@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
-import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { type EventLoopUtilization, performance } from 'node:perf_hooks';
 
 /**
  * How much lower than the main thread (the acks) everything else runs, in nice steps (Linux only:
@@ -47,7 +47,8 @@ export class AckPriority {
   private readonly timer: NodeJS.Timeout | undefined;
 
   constructor(sampleMs = SAMPLE_MS) {
-    if (process.platform === 'linux' && mayRaiseTo(niceBelowMain(BACKGROUND_NICE_STEPS))) this.timer = setInterval(() => this.sample(), sampleMs).unref();
+    if (process.platform === 'linux' && mayRaiseTo(niceBelowMain(BACKGROUND_NICE_STEPS)))
+      this.timer = setInterval(() => this.sample(), sampleMs).unref();
   }
 
   /** Sets every other thread to the current level: call once a new thread runs (a new answer worker). */

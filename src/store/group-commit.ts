@@ -59,7 +59,7 @@ export class GroupCommit {
       if (writes.some((write) => !write.settle)) this.onDeferredError(error);
       return;
     }
-    writes.forEach((write, i) => write.settle?.resolve(results[i]));
+    for (const [i, write] of writes.entries()) write.settle?.resolve(results[i]);
   }
 
   private queue(write: QueuedWrite): void {

@@ -1,5 +1,5 @@
 import { RecentKeys } from '../recent-keys.js';
-import { SETTLED_RETENTION_MS, type Inbox, type InboxEntry } from './inbox.js';
+import { type Inbox, type InboxEntry, SETTLED_RETENTION_MS } from './inbox.js';
 
 /** `inbox_store: "memory"`: the same contract without durability (lost on restart), bounded. */
 export class MemoryInbox implements Inbox {

@@ -25,7 +25,9 @@ type StoreConfig = Pick<CoreConfig, 'inbox_store' | 'session_store' | 'data_dir'
 
 /** A database's group commit, and a close that commits what is queued first. */
 function withGroupCommit(db: SqliteDatabase, logger: Logger, what: string): { writes: GroupCommit; close(): void } {
-  const writes = new GroupCommit(db, (error) => logger.error({ err: (error as Error)?.message ?? String(error) }, `store write failed (${what} not saved)`));
+  const writes = new GroupCommit(db, (error) =>
+    logger.error({ err: (error as Error)?.message ?? String(error) }, `store write failed (${what} not saved)`),
+  );
   return {
     writes,
     close: () => {
@@ -38,7 +40,9 @@ function withGroupCommit(db: SqliteDatabase, logger: Logger, what: string): { wr
 /** The database files the config asks for. */
 function databaseFiles(config: StoreConfig, cwd: string): string[] {
   const dataDir = path.resolve(cwd, config.data_dir);
-  return [...(config.inbox_store === 'sqlite' ? [INBOX_DB] : []), ...(config.session_store === 'sqlite' ? [SESSIONS_DB] : [])].map((file) => path.join(dataDir, file));
+  return [...(config.inbox_store === 'sqlite' ? [INBOX_DB] : []), ...(config.session_store === 'sqlite' ? [SESSIONS_DB] : [])].map((file) =>
+    path.join(dataDir, file),
+  );
 }
 
 /**
@@ -49,7 +53,8 @@ export function openInboxStore(config: StoreConfig, cwd: string, logger: Logger)
   const dataDir = path.resolve(cwd, config.data_dir);
   const files = databaseFiles(config, cwd);
   if (files.length > 0) prepareDataDir(config.data_dir, dataDir);
-  if (config.session_store === 'sqlite') openingStore(path.join(dataDir, SESSIONS_DB), config.data_dir, SESSIONS_CONTENTS, () => openSessionsDatabase(dataDir)).close();
+  if (config.session_store === 'sqlite')
+    openingStore(path.join(dataDir, SESSIONS_DB), config.data_dir, SESSIONS_CONTENTS, () => openSessionsDatabase(dataDir)).close();
   if (config.inbox_store !== 'sqlite') return { inbox: new MemoryInbox(), files, close: () => {} };
   const db = openingStore(path.join(dataDir, INBOX_DB), config.data_dir, INBOX_CONTENTS, () => checked(openInboxDatabase(dataDir)));
   const store = withGroupCommit(db, logger, 'settled marks');
@@ -64,7 +69,10 @@ function checked(db: SqliteDatabase): SqliteDatabase {
   const result = db.pragma('quick_check(1)', { simple: true });
   if (result === 'ok') return db;
   db.close();
-  const problem = String(result).replace(/\*\*\* in database \w+ \*\*\*/, '').replace(/\s+/g, ' ').trim();
+  const problem = String(result)
+    .replace(/\*\*\* in database \w+ \*\*\*/, '')
+    .replace(/\s+/g, ' ')
+    .trim();
   throw Object.assign(new Error(`database disk image is malformed: ${problem}`), { code: 'SQLITE_CORRUPT' });
 }
 

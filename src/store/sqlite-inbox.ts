@@ -1,6 +1,6 @@
 import type { RunResult, Statement } from 'better-sqlite3';
 import type { GroupCommit } from './group-commit.js';
-import { SETTLED_RETENTION_MS, type Inbox, type InboxEntry } from './inbox.js';
+import { type Inbox, type InboxEntry, SETTLED_RETENTION_MS } from './inbox.js';
 import type { SqliteDatabase } from './sqlite-database.js';
 
 interface InboxRow {
@@ -62,14 +62,18 @@ export class SqliteInbox implements Inbox {
     private readonly writes: GroupCommit,
     private readonly now: () => number = Date.now,
   ) {
-    this.insert = db.prepare('INSERT OR IGNORE INTO inbox (id, channel, session_key, raw, received_at, status, settled_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    this.insert = db.prepare(
+      'INSERT OR IGNORE INTO inbox (id, channel, session_key, raw, received_at, status, settled_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
     this.settle = db.prepare("UPDATE inbox SET status = ?, reason = ?, settled_at = ? WHERE id = ? AND status = 'pending'");
     this.attempt = db.prepare('UPDATE inbox SET attempts = attempts + 1 WHERE id = ?');
     this.outcome = db.prepare('UPDATE inbox SET outcome = ? WHERE id = ?');
     this.progress = db.prepare('UPDATE inbox SET parts_sent = ? WHERE id = ?');
     this.select = db.prepare(`SELECT ${COLUMNS} FROM inbox WHERE status = 'pending' AND channel = ? ORDER BY seq`);
     this.selectOne = db.prepare(`SELECT ${COLUMNS} FROM inbox WHERE id = ? AND status = 'pending'`);
-    this.prune = db.prepare("DELETE FROM inbox WHERE seq IN (SELECT seq FROM inbox WHERE seq BETWEEN ? AND ? AND status != 'pending' LIMIT ?)");
+    this.prune = db.prepare(
+      "DELETE FROM inbox WHERE seq IN (SELECT seq FROM inbox WHERE seq BETWEEN ? AND ? AND status != 'pending' LIMIT ?)",
+    );
     this.erase = db.prepare("UPDATE inbox SET raw = 'null', outcome = NULL WHERE session_key = ? AND status != 'pending'");
     // What the last run left: expired rows go now (one scan at start), the rest 15 minutes from now.
     db.prepare("DELETE FROM inbox WHERE received_at < ? AND status != 'pending'").run(this.now() - SETTLED_RETENTION_MS);
@@ -80,7 +84,9 @@ export class SqliteInbox implements Inbox {
   }
 
   add(entry: Omit<InboxEntry, 'attempts' | 'partsSent' | 'outcomeJson'>): Promise<boolean> {
-    return this.writes.write(() => this.inserted(this.insert.run(entry.id, entry.channel, entry.sessionKey, entry.rawJson, entry.receivedAt, 'pending', null)));
+    return this.writes.write(() =>
+      this.inserted(this.insert.run(entry.id, entry.channel, entry.sessionKey, entry.rawJson, entry.receivedAt, 'pending', null)),
+    );
   }
 
   addSettled(id: string, channel: string, at: number): Promise<boolean> {

@@ -19,7 +19,9 @@ export class SqliteSessions implements SessionPersistence {
     private readonly writes: GroupCommit,
   ) {
     this.selectOne = db.prepare('SELECT turns, last_active FROM sessions WHERE id = ?');
-    this.upsert = db.prepare('INSERT INTO sessions (id, turns, last_active) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET turns = excluded.turns, last_active = excluded.last_active');
+    this.upsert = db.prepare(
+      'INSERT INTO sessions (id, turns, last_active) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET turns = excluded.turns, last_active = excluded.last_active',
+    );
     this.deleteOne = db.prepare('DELETE FROM sessions WHERE id = ?');
     this.deleteIdle = db.prepare('DELETE FROM sessions WHERE last_active < ?');
   }

@@ -29,7 +29,10 @@ export function prepareDataDir(configured: string, dataDir: string): void {
     mkdirSync(dataDir, { recursive: true });
     accessSync(dataDir, constants.W_OK);
   } catch (error) {
-    throw new StoreOpenError(`${named} cannot be created or written: ${dataDirProblem(error, dataDir)}; fix that or set data_dir to a folder this user can write`, { cause: error });
+    throw new StoreOpenError(
+      `${named} cannot be created or written: ${dataDirProblem(error, dataDir)}; fix that or set data_dir to a folder this user can write`,
+      { cause: error },
+    );
   }
 }
 
@@ -72,7 +75,10 @@ export function openingStore<T>(file: string, configuredDataDir: string, content
       );
     }
     if (code === 'SQLITE_CANTOPEN') {
-      throw new StoreOpenError(`cannot open ${file} (${reason}): check that data_dir "${configuredDataDir}" is a folder this user can write and that ${path.basename(file)} in it is a file`, { cause: error });
+      throw new StoreOpenError(
+        `cannot open ${file} (${reason}): check that data_dir "${configuredDataDir}" is a folder this user can write and that ${path.basename(file)} in it is a file`,
+        { cause: error },
+      );
     }
     if (code.startsWith('SQLITE_')) throw new StoreOpenError(`${file}: ${reason}`, { cause: error });
     throw error;

@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DeliveredParts, Replier } from '../channel.js';
-import type { MessageHandler } from '../pipeline/message-handler.js';
 import { KeyedWorkQueue } from '../keyed-work-queue.js';
 import type { Logger } from '../logger.js';
-import { NO_METRICS, type Metrics } from '../metrics/metrics.js';
 import type { NormalizedMessage } from '../message.js';
+import { type Metrics, NO_METRICS } from '../metrics/metrics.js';
+import type { MessageHandler } from '../pipeline/message-handler.js';
 import { userMessages } from '../pipeline/user-messages.js';
 import { isTransient } from '../transient.js';
 import type { AnswerJob, NoticeJob } from './answer-dispatch.js';
@@ -80,7 +80,11 @@ export class AnswerRunner {
   }
 
   notify(job: NoticeJob): void {
-    this.queue.enqueue(job.sessionKey, () => this.options.replier.notify(job.raw, job.text).catch((error: Error) => this.log.warn({ err: error.message }, 'notice could not be sent')));
+    this.queue.enqueue(job.sessionKey, () =>
+      this.options.replier
+        .notify(job.raw, job.text)
+        .catch((error: Error) => this.log.warn({ err: error.message }, 'notice could not be sent')),
+    );
   }
 
   /** Resolves true when everything running finished within `timeoutMs`; what did not start stays pending. */
@@ -88,7 +92,10 @@ export class AnswerRunner {
     this.draining = true;
     this.drainSignal.abort();
     const timeout = new AbortController();
-    const finished = await Promise.race([this.queue.onIdle().then(() => true), sleep(timeoutMs, false, { signal: timeout.signal }).catch(() => false)]);
+    const finished = await Promise.race([
+      this.queue.onIdle().then(() => true),
+      sleep(timeoutMs, false, { signal: timeout.signal }).catch(() => false),
+    ]);
     timeout.abort();
     return finished;
   }
@@ -133,7 +140,13 @@ export class AnswerRunner {
       this.metrics.observe('weworktop_answer_framework_seconds', (total - timing.waitedMs) / 1000);
     }
     if (!this.log.isLevelEnabled('info')) return;
-    const fields = { id: job.id, total_ms: round(total), waited_ms: round(timing.waitedMs), ...(job.replayed || retries > 0 ? { replayed: job.replayed, retries } : { framework_ms: round(total - timing.waitedMs) }), ...(covers.length > 0 ? { burst: covers.length + 1 } : {}) };
+    const fields = {
+      id: job.id,
+      total_ms: round(total),
+      waited_ms: round(timing.waitedMs),
+      ...(job.replayed || retries > 0 ? { replayed: job.replayed, retries } : { framework_ms: round(total - timing.waitedMs) }),
+      ...(covers.length > 0 ? { burst: covers.length + 1 } : {}),
+    };
     this.log.info(fields, 'answered');
   }
 
@@ -151,7 +164,9 @@ export class AnswerRunner {
     let partsSent = job.partsSent ?? 0;
     const stream = replier.begin?.(received, job) ?? {};
     if (outcome?.covers) this.bursts.adopt(job.sessionKey, outcome.covers);
-    const { message, covers } = outcome ? { message: received, covers: outcome.covers ?? [] } : await this.bursts.gather(received, job, this.drainSignal.signal);
+    const { message, covers } = outcome
+      ? { message: received, covers: outcome.covers ?? [] }
+      : await this.bursts.gather(received, job, this.drainSignal.signal);
     // The burst's messages are settled with its first one, the same way.
     const settle = (failed?: string, confirmedBy?: 'receiver') => {
       settlement.settled(message.id, failed, confirmedBy);
@@ -196,12 +211,24 @@ export class AnswerRunner {
             reason: isTransient(error) ? 'retries_exhausted' : 'permanent',
           });
           this.log.error({ id: message.id, from: message.senderId, attempts, err: reason }, 'message given up; telling the user');
-          await replier.send({ type: 'error', text: userMessages.gaveUp }, { message, sessionId: message.senderId }).catch((notice: Error) => this.log.warn({ err: notice.message }, 'apology could not be sent'));
+          await replier
+            .send({ type: 'error', text: userMessages.gaveUp }, { message, sessionId: message.senderId })
+            .catch((notice: Error) => this.log.warn({ err: notice.message }, 'apology could not be sent'));
           replier.end?.(message, 'given-up');
           return;
         }
         const delay = Math.min(retry.baseDelayMs * 2 ** (attempts - 1), retry.maxDelayMs);
-        this.log.warn({ id: message.id, attempt: attempts, max_attempts: retry.maxAttempts, retry_in_ms: delay, err: reason, left: outcome ? 'delivery' : 'answer' }, 'message handling failed; will retry');
+        this.log.warn(
+          {
+            id: message.id,
+            attempt: attempts,
+            max_attempts: retry.maxAttempts,
+            retry_in_ms: delay,
+            err: reason,
+            left: outcome ? 'delivery' : 'answer',
+          },
+          'message handling failed; will retry',
+        );
         await sleep(delay, undefined, { signal: this.drainSignal.signal }).catch(() => undefined);
       }
     }

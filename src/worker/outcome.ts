@@ -33,12 +33,16 @@ type StoredReply = Exclude<Reply, { data: Buffer }> | (Omit<Extract<Reply, { dat
 
 /** As JSON text, binary data in Base64 (a Buffer's own JSON is an array of numbers). */
 export function encodeOutcome(outcome: Outcome): string {
-  const replies: StoredReply[] = outcome.replies.map((reply) => ('data' in reply ? { ...reply, data: reply.data.toString('base64') } : reply));
+  const replies: StoredReply[] = outcome.replies.map((reply) =>
+    'data' in reply ? { ...reply, data: reply.data.toString('base64') } : reply,
+  );
   return JSON.stringify({ sessionId: outcome.sessionId, replies, ...(outcome.covers?.length ? { covers: outcome.covers } : {}) });
 }
 
 export function decodeOutcome(json: string): Outcome {
   const stored = JSON.parse(json) as { sessionId: string; replies: StoredReply[]; covers?: string[] };
-  const replies = stored.replies.map((reply) => ('data' in reply ? { ...reply, data: Buffer.from(reply.data, 'base64') } : reply)) as Reply[];
+  const replies = stored.replies.map((reply) =>
+    'data' in reply ? { ...reply, data: Buffer.from(reply.data, 'base64') } : reply,
+  ) as Reply[];
   return { sessionId: stored.sessionId, replies, ...(stored.covers ? { covers: stored.covers } : {}) };
 }

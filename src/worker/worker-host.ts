@@ -1,15 +1,15 @@
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ChannelLink } from '../channel.js';
-import type { AppConfig } from '../config/load-config.js';
 import { ConfigError } from '../config/config-error.js';
+import type { AppConfig } from '../config/load-config.js';
 import type { Logger, LogSink } from '../logger.js';
 import type { MetricsRegistry } from '../metrics/metrics-registry.js';
 import type { RuntimeTuning } from '../runtime/tuning.js';
 import type { Inbox, InboxEntry } from '../store/inbox.js';
 import type { AnswerDispatch, AnswerJob, NoticeJob } from './answer-dispatch.js';
 import { Backlog } from './backlog.js';
-import { Outbox, type FromWorker, type SerializedError, type ToWorker } from './worker-protocol.js';
+import { type FromWorker, Outbox, type SerializedError, type ToWorker } from './worker-protocol.js';
 
 export interface WorkerHostOptions {
   /** The module the worker runs (the top-level worker-main entry). */
@@ -133,7 +133,15 @@ export class AnswerWorkerHost implements AnswerDispatch {
     const entry = this.options.inbox.entry(id);
     if (!entry) return;
     this.log.info({ id }, 'delivery not confirmed in time; the answer goes out again another way');
-    this.answer({ id: entry.id, sessionKey: entry.sessionKey, rawJson: entry.rawJson, receivedAt: entry.receivedAt, attempts: entry.attempts, replayed: true, ...answerOf(entry) });
+    this.answer({
+      id: entry.id,
+      sessionKey: entry.sessionKey,
+      rawJson: entry.rawJson,
+      receivedAt: entry.receivedAt,
+      attempts: entry.attempts,
+      replayed: true,
+      ...answerOf(entry),
+    });
   }
 
   notify(job: Omit<NoticeJob, 'kind'>): void {
@@ -229,7 +237,10 @@ export class AnswerWorkerHost implements AnswerDispatch {
     const delay = this.restartDelayMs;
     this.restartDelayMs = Math.min(MAX_RESTART_DELAY_MS, delay * 2);
     this.options.metrics?.count('weworktop_worker_restarts_total');
-    this.log.error({ code, unsettled: this.unsettled.size, restart_in_ms: delay }, 'answer worker stopped unexpectedly; starting a new one, unsettled messages go to it');
+    this.log.error(
+      { code, unsettled: this.unsettled.size, restart_in_ms: delay },
+      'answer worker stopped unexpectedly; starting a new one, unsettled messages go to it',
+    );
     setTimeout(() => {
       if (this.stopping) return;
       this.spawn().then(
@@ -274,12 +285,15 @@ export class AnswerWorkerHost implements AnswerDispatch {
     while (this.unsettled.size < this.maxInWorker && !this.draining) {
       const waiting = this.backlog.peek();
       if (!waiting) return;
-      let entry;
+      let entry: InboxEntry | undefined;
       try {
         entry = this.options.inbox.entry(waiting.id);
       } catch (error) {
         // The store failed (disk, lock): the message keeps its place and is tried again shortly.
-        this.log.error({ id: waiting.id, err: (error as Error).message, retry_in_ms: BACKLOG_RETRY_MS }, 'could not read a waiting message from the inbox');
+        this.log.error(
+          { id: waiting.id, err: (error as Error).message, retry_in_ms: BACKLOG_RETRY_MS },
+          'could not read a waiting message from the inbox',
+        );
         this.backlogRetry = setTimeout(() => {
           this.backlogRetry = undefined;
           this.giveFromBacklog();
@@ -288,10 +302,19 @@ export class AnswerWorkerHost implements AnswerDispatch {
       }
       this.backlog.shift();
       if (!entry) {
-        if (!this.settledInBacklog.delete(waiting.id)) this.log.error({ id: waiting.id }, 'a waiting message is no longer pending in the inbox; skipped');
+        if (!this.settledInBacklog.delete(waiting.id))
+          this.log.error({ id: waiting.id }, 'a waiting message is no longer pending in the inbox; skipped');
         continue;
       }
-      this.give({ id: entry.id, sessionKey: entry.sessionKey, rawJson: entry.rawJson, receivedAt: waiting.receivedAt, attempts: entry.attempts, replayed: waiting.replayed, ...answerOf(entry) });
+      this.give({
+        id: entry.id,
+        sessionKey: entry.sessionKey,
+        rawJson: entry.rawJson,
+        receivedAt: waiting.receivedAt,
+        attempts: entry.attempts,
+        replayed: waiting.replayed,
+        ...answerOf(entry),
+      });
     }
   }
 
@@ -307,7 +330,11 @@ export class AnswerWorkerHost implements AnswerDispatch {
       case 'forget':
         inbox.forget(report.sessionKey).then(
           () => this.outbox.post({ type: 'forgotten' }),
-          (error: Error) => this.log.error({ err: error.message }, 'the inbox could not erase a cleared conversation\'s texts (they go with the settled rows, 15 minutes after)'),
+          (error: Error) =>
+            this.log.error(
+              { err: error.message },
+              "the inbox could not erase a cleared conversation's texts (they go with the settled rows, 15 minutes after)",
+            ),
         );
         return;
       case 'settled':
@@ -317,7 +344,7 @@ export class AnswerWorkerHost implements AnswerDispatch {
         this.confirmedEarly.delete(report.id);
         if (!this.unsettled.delete(report.id) && this.backlog.size > 0) this.settledInBacklog.add(report.id);
         this.giveFromBacklog();
-        if (this.outstanding === 0) this.idleWaiters.splice(0).forEach((wake) => wake());
+        if (this.outstanding === 0) for (const wake of this.idleWaiters.splice(0)) wake();
         return;
       case 'attempt':
         inbox.recordAttempt(report.id);

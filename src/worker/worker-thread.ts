@@ -1,19 +1,18 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import type { ChannelLink, Replier } from '../channel.js';
+import type { ChannelLink, ChannelRegistry, Replier } from '../channel.js';
 import { ConfigError } from '../config/config-error.js';
 import { collectSecrets, createLogger, type Logger } from '../logger.js';
-import type { ChannelRegistry } from '../channel.js';
 import { CORE_METRICS } from '../metrics/core-metrics.js';
 import { type Metrics, NO_METRICS } from '../metrics/metrics.js';
 import { sendMetricsBatches, WorkerMetrics } from '../metrics/worker-metrics.js';
+import { buildPipeline } from '../pipeline/build-pipeline.js';
 import type { PluginRegistry } from '../plugins/plugin-bus.js';
-import { openSessionStore, type SessionStore } from '../store/open-stores.js';
 import { runtimeTuning } from '../runtime/tuning.js';
 import { scheduleRetention } from '../session/retention.js';
-import type { WorkerData } from './worker-host.js';
+import { openSessionStore, type SessionStore } from '../store/open-stores.js';
 import { AnswerRunner } from './answer-runner.js';
-import { buildPipeline } from '../pipeline/build-pipeline.js';
-import { Outbox, type FromWorker, type SerializedError, type ToWorker } from './worker-protocol.js';
+import type { WorkerData } from './worker-host.js';
+import { type FromWorker, Outbox, type SerializedError, type ToWorker } from './worker-protocol.js';
 
 /** Backoff between tries of a failing message stops growing here. */
 const MAX_RETRY_DELAY_MS = 5 * 60 * 1000;
@@ -30,9 +29,16 @@ export async function runWorkerThread(registries: { channels: ChannelRegistry; p
   const { config, cwd } = workerData as WorkerData;
   runtimeTuning(config.runtime_tuning).inWorker();
   const outbox = new Outbox<FromWorker>((reports) => port.postMessage(reports), 'turn');
-  const logger = createLogger({ level: config.log_level, secrets: collectSecrets(config), sink: { write: (line) => outbox.post({ type: 'log', line }) } });
+  const logger = createLogger({
+    level: config.log_level,
+    secrets: collectSecrets(config),
+    sink: { write: (line) => outbox.post({ type: 'log', line }) },
+  });
   const linkHandlers: Array<(message: unknown) => void> = [];
-  const link: ChannelLink = { post: (message) => outbox.post({ type: 'link', message }), onMessage: (handler) => void linkHandlers.push(handler) };
+  const link: ChannelLink = {
+    post: (message) => outbox.post({ type: 'link', message }),
+    onMessage: (handler) => void linkHandlers.push(handler),
+  };
 
   let store: SessionStore | undefined;
   const stores = new PendingStores();
@@ -50,7 +56,11 @@ export async function runWorkerThread(registries: { channels: ChannelRegistry; p
       metrics = recorder;
     }
     const onClear = (sessionKey: string) => outbox.post({ type: 'forget', sessionKey });
-    const pipeline = await buildPipeline(config, logger, registries.plugins, { ...(store.sessions ? { sessions: store.sessions } : {}), metrics, onClear });
+    const pipeline = await buildPipeline(config, logger, registries.plugins, {
+      ...(store.sessions ? { sessions: store.sessions } : {}),
+      metrics,
+      onClear,
+    });
     retention = scheduleRetention(config.retention_days, () => pipeline.expireConversations(), logger.child({ module: 'app' }));
     replier = await channelModule.createReplier({ config, logger, link, metrics });
     runner = new AnswerRunner({
@@ -59,7 +69,8 @@ export async function runWorkerThread(registries: { channels: ChannelRegistry; p
       concurrency: config.concurrency,
       retry: { maxAttempts: config.max_attempts, baseDelayMs: config.retry_delay_ms, maxDelayMs: MAX_RETRY_DELAY_MS },
       settlement: {
-        settled: (id, failed, confirmedBy) => outbox.post({ type: 'settled', id, ...(failed === undefined ? {} : { failed }), ...(confirmedBy ? { confirmedBy } : {}) }),
+        settled: (id, failed, confirmedBy) =>
+          outbox.post({ type: 'settled', id, ...(failed === undefined ? {} : { failed }), ...(confirmedBy ? { confirmedBy } : {}) }),
         attempted: (id) => outbox.post({ type: 'attempt', id }),
         store: (id, outcomeJson) => stores.request(id, () => outbox.post({ type: 'store', id, outcomeJson })),
         progress: (id, partsSent) => outbox.post({ type: 'progress', id, partsSent }),
@@ -151,7 +162,8 @@ async function stop(replier: Replier, store: SessionStore | undefined, logger: L
 }
 
 function serialize(error: unknown): SerializedError {
-  if (error instanceof ConfigError) return { message: error.message, config: { key: error.key, expected: error.expected, found: error.found } };
+  if (error instanceof ConfigError)
+    return { message: error.message, config: { key: error.key, expected: error.expected, found: error.found } };
   const plain = error instanceof Error ? error : new Error(String(error));
   return { message: plain.message, ...(plain.stack ? { stack: plain.stack } : {}) };
 }

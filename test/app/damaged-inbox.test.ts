@@ -1,8 +1,8 @@
-import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomFillSync } from 'node:crypto';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { startFakeOpenAI } from '../fakes/fake-openai.js';
 import { startFakeWeCom } from '../fakes/fake-wecom.js';
@@ -16,7 +16,9 @@ after(async () => {
 /** Overwrites one of the inbox table's pages in the middle with noise: the damage a bad disk leaves. */
 function damageInboxPage(file: string): void {
   const db = new Database(file, { readonly: true });
-  const pages = (db.prepare("SELECT pageno FROM dbstat WHERE name = 'inbox' AND pagetype = 'leaf' ORDER BY pageno").all() as Array<{ pageno: number }>).map((row) => row.pageno);
+  const pages = (
+    db.prepare("SELECT pageno FROM dbstat WHERE name = 'inbox' AND pagetype = 'leaf' ORDER BY pageno").all() as Array<{ pageno: number }>
+  ).map((row) => row.pageno);
   const pageSize = db.pragma('page_size', { simple: true }) as number;
   db.close();
   assert.ok(pages.length >= 4, `the inbox spans ${pages.length} leaf pages`);
@@ -43,7 +45,9 @@ test('a damaged inbox stops start-up with one line: which file, what to do, how 
     () => assert.fail('started on a damaged inbox'),
     (caught: Error) => caught,
   );
-  const found = new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is damaged \\(.*\\): move it aside \\(mv \\S+ \\S+\\.broken\\) and start again, a new one is created; the pending messages in it are lost, (\\d+) could be read \\(sqlite3's \\.recover may save them\\)$`).exec(error.message);
+  const found = new RegExp(
+    `^${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is damaged \\(.*\\): move it aside \\(mv \\S+ \\S+\\.broken\\) and start again, a new one is created; the pending messages in it are lost, (\\d+) could be read \\(sqlite3's \\.recover may save them\\)$`,
+  ).exec(error.message);
   assert.ok(found, error.message);
   const readable = Number(found[1]);
   assert.ok(readable > 0 && readable < count, `${readable} of ${count}`);

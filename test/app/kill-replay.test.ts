@@ -1,12 +1,12 @@
-import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startFakeOpenAI } from '../fakes/fake-openai.js';
-import { startFakeWeCom, type FakeWeCom, type SentMessage } from '../fakes/fake-wecom.js';
+import { type FakeWeCom, type SentMessage, startFakeWeCom } from '../fakes/fake-wecom.js';
 import { AiBotClient, WeComAppClient } from '../fakes/wecom-client.js';
 import { AES_KEY, AGENT_ID, CORP_ID, SECRET, TOKEN } from '../support/weworktop-harness.js';
 
@@ -21,7 +21,10 @@ const textOf = (message: SentMessage) => String((message.body.text as { content?
 /** The real entry point in a child process; resolves with its port once it listens. */
 function startApp(configPath: string): Promise<{ child: ChildProcess; port: number; output: () => string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), APP, '--config', configPath], { cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME } });
+    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), APP, '--config', configPath], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME },
+    });
     let output = '';
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
@@ -53,13 +56,24 @@ function writeConfig(wecomUrl: string, openaiUrl: string, weworktop: Record<stri
       data_dir: path.join(dir, 'data'),
       log_level: 'info',
       group_name_white_list: ['ALL_GROUP'],
-      weworktop: { corp_id: CORP_ID, corp_secret: SECRET, agent_id: AGENT_ID, token: TOKEN, aes_key: AES_KEY, host: '127.0.0.1', port: 0, api_base: wecomUrl, ...weworktop },
+      weworktop: {
+        corp_id: CORP_ID,
+        corp_secret: SECRET,
+        agent_id: AGENT_ID,
+        token: TOKEN,
+        aes_key: AES_KEY,
+        host: '127.0.0.1',
+        port: 0,
+        api_base: wecomUrl,
+        ...weworktop,
+      },
     }),
   );
   return configPath;
 }
 
-const exited = (child: ChildProcess) => new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+const exited = (child: ChildProcess) =>
+  new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
 
 describe('kill -9 mid-flight', () => {
   const cleanup: Array<() => Promise<void> | void> = [];
@@ -70,13 +84,22 @@ describe('kill -9 mid-flight', () => {
   test('every acknowledged message is answered after a restart, in order per user; only in-flight ones may repeat', async () => {
     const wecom = await startFakeWeCom({ corpId: CORP_ID, apps: [{ agentId: AGENT_ID, secret: SECRET }], tokenTtlSeconds: 7200 });
     const openai = await startFakeOpenAI();
-    cleanup.push(() => wecom.close(), () => openai.close());
+    cleanup.push(
+      () => wecom.close(),
+      () => openai.close(),
+    );
     openai.setLatency(250);
     const configPath = writeConfig(wecom.url, openai.url);
 
     const first = await startApp(configPath);
     cleanup.push(() => void first.child.kill('SIGKILL'));
-    const client = new WeComAppClient({ url: `http://127.0.0.1:${first.port}/wework_callback`, token: TOKEN, encodingAesKey: AES_KEY, corpId: CORP_ID, agentId: AGENT_ID });
+    const client = new WeComAppClient({
+      url: `http://127.0.0.1:${first.port}/wework_callback`,
+      token: TOKEN,
+      encodingAesKey: AES_KEY,
+      corpId: CORP_ID,
+      agentId: AGENT_ID,
+    });
     // Each user's messages are acked one after another (so their order is defined), users in parallel.
     await Promise.all(
       USERS.map(async (user) => {
@@ -105,7 +128,10 @@ describe('kill -9 mid-flight', () => {
       assert.deepEqual(firstAnswers, expected, `${user}: every message answered, in order`);
     }
     const repeated = replies.filter((text, index) => replies.indexOf(text) !== index);
-    assert.ok(repeated.every((text) => answeredBeforeKill.has(text)), `only answers sent before the kill repeat: ${repeated.join(', ')}`);
+    assert.ok(
+      repeated.every((text) => answeredBeforeKill.has(text)),
+      `only answers sent before the kill repeat: ${repeated.join(', ')}`,
+    );
     assert.ok(repeated.length <= CONCURRENCY, `at most the in-flight messages repeat (${repeated.length})`);
     assert.match(second.output(), /replaying messages left pending by the last run/);
   });
@@ -113,11 +139,20 @@ describe('kill -9 mid-flight', () => {
   test('SIGTERM finishes the answer in flight, then exits 0', async () => {
     const wecom = await startFakeWeCom({ corpId: CORP_ID, apps: [{ agentId: AGENT_ID, secret: SECRET }], tokenTtlSeconds: 7200 });
     const openai = await startFakeOpenAI();
-    cleanup.push(() => wecom.close(), () => openai.close());
+    cleanup.push(
+      () => wecom.close(),
+      () => openai.close(),
+    );
     openai.setLatency(800);
     const app = await startApp(writeConfig(wecom.url, openai.url));
     cleanup.push(() => void app.child.kill('SIGKILL'));
-    const client = new WeComAppClient({ url: `http://127.0.0.1:${app.port}/wework_callback`, token: TOKEN, encodingAesKey: AES_KEY, corpId: CORP_ID, agentId: AGENT_ID });
+    const client = new WeComAppClient({
+      url: `http://127.0.0.1:${app.port}/wework_callback`,
+      token: TOKEN,
+      encodingAesKey: AES_KEY,
+      corpId: CORP_ID,
+      agentId: AGENT_ID,
+    });
     await client.sendText('u1', 'answer me before you go');
     while (openai.chatRequests().length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
     app.child.kill('SIGTERM');
@@ -129,7 +164,10 @@ describe('kill -9 mid-flight', () => {
   test('AI bot: an answer finished but not yet fetched by WeCom when the process dies reaches the user after the restart', async () => {
     const wecom = await startFakeWeCom({ corpId: CORP_ID, apps: [{ agentId: AGENT_ID, secret: SECRET }], tokenTtlSeconds: 7200 });
     const openai = await startFakeOpenAI();
-    cleanup.push(() => wecom.close(), () => openai.close());
+    cleanup.push(
+      () => wecom.close(),
+      () => openai.close(),
+    );
     const configPath = writeConfig(wecom.url, openai.url, { bot: BOT });
     const first = await startApp(configPath);
     cleanup.push(() => void first.child.kill('SIGKILL'));
@@ -158,7 +196,10 @@ describe('kill -9 mid-flight', () => {
   test('AI bot: streams polled at the kill: every message is answered after the restart, duplicates only for those in flight', async () => {
     const wecom = await startFakeWeCom({ corpId: CORP_ID, apps: [{ agentId: AGENT_ID, secret: SECRET }], tokenTtlSeconds: 7200 });
     const openai = await startFakeOpenAI();
-    cleanup.push(() => wecom.close(), () => openai.close());
+    cleanup.push(
+      () => wecom.close(),
+      () => openai.close(),
+    );
     openai.setLatency(250);
     const configPath = writeConfig(wecom.url, openai.url, { bot: BOT });
     const first = await startApp(configPath);
@@ -192,7 +233,10 @@ describe('kill -9 mid-flight', () => {
     for (const { question } of streams) {
       const got = answers.get(question) ?? [];
       assert.ok(got.length >= 1, `${question} answered: ${second.output()}`);
-      assert.ok(got.every((answer) => answer === `echo: ${question}`), `${question}: ${got.join(' | ')}`);
+      assert.ok(
+        got.every((answer) => answer === `echo: ${question}`),
+        `${question}: ${got.join(' | ')}`,
+      );
       repeats += got.length - 1;
     }
     assert.ok(repeats <= CONCURRENCY, `at most the in-flight answers repeat (${repeats})`);
@@ -217,7 +261,10 @@ async function deliveredAnswers(
   const add = (question: string, content: string) => answers.set(question, [...(answers.get(question) ?? []), content]);
   const open = new Set(streams);
   const deadline = Date.now() + timeoutMs;
-  const answered = () => streams.every(({ question }) => answers.has(question) || wecom.botResponses.some((post) => contentOf(post.body) === `echo: ${question}`));
+  const answered = () =>
+    streams.every(
+      ({ question }) => answers.has(question) || wecom.botResponses.some((post) => contentOf(post.body) === `echo: ${question}`),
+    );
   while (Date.now() < deadline && (open.size > 0 || !answered())) {
     for (const stream of [...open]) {
       try {

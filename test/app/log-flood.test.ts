@@ -1,9 +1,9 @@
-import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startFakeOpenAI } from '../fakes/fake-openai.js';
 import { startFakeWeCom } from '../fakes/fake-wecom.js';
@@ -28,7 +28,9 @@ after(async () => {
   for (const fake of fakes) await fake.close();
 });
 
-test('a disk that refuses every write: thousands of failed callbacks make a few log lines, one line each, with the count', { skip: !hasPrlimit() && 'needs prlimit on Linux' }, async () => {
+test('a disk that refuses every write: thousands of failed callbacks make a few log lines, one line each, with the count', {
+  skip: !hasPrlimit() && 'needs prlimit on Linux',
+}, async () => {
   const wecom = await startFakeWeCom({ corpId: CORP_ID, apps: [{ agentId: AGENT_ID, secret: SECRET }] });
   const openai = await startFakeOpenAI();
   fakes.push(wecom, openai);
@@ -39,10 +41,22 @@ test('a disk that refuses every write: thousands of failed callbacks make a few 
     open_ai_api_base: openai.url,
     log_level: 'info',
     data_dir: './data',
-    weworktop: { corp_id: CORP_ID, corp_secret: SECRET, agent_id: AGENT_ID, token: TOKEN, aes_key: AES_KEY, port: 0, host: '127.0.0.1', api_base: wecom.url },
+    weworktop: {
+      corp_id: CORP_ID,
+      corp_secret: SECRET,
+      agent_id: AGENT_ID,
+      token: TOKEN,
+      aes_key: AES_KEY,
+      port: 0,
+      host: '127.0.0.1',
+      api_base: wecom.url,
+    },
   };
   writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), path.join(ROOT, 'app.ts')], { cwd: dir, env: { PATH: process.env.PATH, HOME: process.env.HOME } });
+  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), path.join(ROOT, 'app.ts')], {
+    cwd: dir,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME },
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -58,7 +72,13 @@ test('a disk that refuses every write: thousands of failed callbacks make a few 
       child.stdout.on('data', check);
       void exited.then((code) => reject(new Error(`exited with ${code}: ${stdout}${stderr}`)));
     });
-    const client = new WeComAppClient({ url: `http://127.0.0.1:${port}/wework_callback`, token: TOKEN, encodingAesKey: AES_KEY, corpId: CORP_ID, agentId: AGENT_ID });
+    const client = new WeComAppClient({
+      url: `http://127.0.0.1:${port}/wework_callback`,
+      token: TOKEN,
+      encodingAesKey: AES_KEY,
+      corpId: CORP_ID,
+      agentId: AGENT_ID,
+    });
     assert.equal((await client.sendText('zhangsan', '磁盘满之前')).status, 200);
     await wecom.waitForSent(1, 10_000);
 
@@ -80,7 +100,11 @@ test('a disk that refuses every write: thousands of failed callbacks make a few 
     assert.ok(failed.length >= 2 && failed.length <= 4, `${failed.length} lines:\n${failed.join('\n')}`);
     assert.doesNotMatch(stdout, /\n\s+at /, 'no stack trace');
     const counted = failed.map((line) => /\(repeated ([\d,]+) times in the last \d+ s\)$/.exec(line)?.[1]).filter(Boolean);
-    assert.equal(counted.reduce((sum, n) => sum + Number(n!.replace(/,/g, '')), 0) + failed.length - counted.length, refused, failed.join('\n'));
+    assert.equal(
+      counted.reduce((sum, n) => sum + Number(n!.replace(/,/g, '')), 0) + failed.length - counted.length,
+      refused,
+      failed.join('\n'),
+    );
     assert.ok(flood.length < 40, `${flood.length} lines for ${FLOOD} callbacks:\n${flood.join('\n')}`);
   } finally {
     clearTimeout(killer);

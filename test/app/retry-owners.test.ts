@@ -1,5 +1,5 @@
-import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { afterEach, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FakeApi, InjectedError, SentMessage } from '../fakes/fake-wecom.js';
 import { eventually, startWeworktop, type WeworktopHarness } from '../support/weworktop-harness.js';
@@ -16,7 +16,7 @@ const DELAY_MS = 100;
 const CONFIG = { max_attempts: MAX_ATTEMPTS, retry_delay_ms: DELAY_MS, max_retries: undefined };
 const APIS: FakeApi[] = ['gettoken', 'message/send', 'media/upload', 'media/get'];
 
-const textOf = (message: SentMessage) => ((message.body[message.msgtype] as { content?: string }) ?? {}).content ?? `<${message.msgtype}>`;
+const textOf = (message: SentMessage) => (message.body[message.msgtype] as { content?: string })?.content ?? `<${message.msgtype}>`;
 
 let running: WeworktopHarness | undefined;
 afterEach(async () => {
@@ -29,7 +29,12 @@ async function start(): Promise<WeworktopHarness> {
   running = await startWeworktop({ config: CONFIG });
   await running.client.sendText('warm-up', '你好');
   await running.wecom.waitForSent(1, 5000);
-  await eventually(() => assert.ok(running!.logs.some((line) => line.includes('start-up check')), 'start-up check done'));
+  await eventually(() =>
+    assert.ok(
+      running!.logs.some((line) => line.includes('start-up check')),
+      'start-up check done',
+    ),
+  );
   running.wecom.reset();
   running.openai.reset();
   return running;
@@ -39,7 +44,10 @@ async function start(): Promise<WeworktopHarness> {
 function assertBackoff(times: number[]): void {
   for (let i = 1; i < times.length; i++) {
     const gap = times[i]! - times[i - 1]!;
-    assert.ok(gap >= DELAY_MS * 2 ** (i - 1) - 5, `try ${i + 1} came ${gap} ms after try ${i}: ${times.map((at) => at - times[0]!).join(', ')} ms`);
+    assert.ok(
+      gap >= DELAY_MS * 2 ** (i - 1) - 5,
+      `try ${i + 1} came ${gap} ms after try ${i}: ${times.map((at) => at - times[0]!).join(', ')} ms`,
+    );
   }
 }
 
@@ -60,7 +68,11 @@ describe('an outage costs max_attempts calls per message, with the backoff betwe
       const sends = h.wecom.callTimes('message/send');
       // The tries, then the apology (which fails too): nothing is retried inside a call.
       assert.equal(sends.length, MAX_ATTEMPTS + 1, `message/send calls: ${sends.length}`);
-      assert.equal(APIS.reduce((sum, api) => sum + h.wecom.callTimes(api).length, 0), MAX_ATTEMPTS + 1, 'no other WeCom call');
+      assert.equal(
+        APIS.reduce((sum, api) => sum + h.wecom.callTimes(api).length, 0),
+        MAX_ATTEMPTS + 1,
+        'no other WeCom call',
+      );
       assertBackoff(sends.slice(0, MAX_ATTEMPTS));
       assert.equal(h.openai.chatRequests().length, 1, 'the answer is made once and kept');
       assert.equal(h.logs.filter((line) => line.includes('message handling failed; will retry')).length, MAX_ATTEMPTS - 1);

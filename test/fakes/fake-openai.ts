@@ -1,4 +1,4 @@
-import { json, readForm, sleep, startFakeServer, type FakeRequest, type FakeResponse, type FakeServerOptions } from './http-fake.js';
+import { type FakeRequest, type FakeResponse, type FakeServerOptions, json, readForm, sleep, startFakeServer } from './http-fake.js';
 
 export type ChatRequest = { model: string; stream?: boolean; messages: Array<{ role: string; content: unknown }>; [key: string]: unknown };
 export type ChatResponder = (request: ChatRequest) => string | Promise<string>;
@@ -17,7 +17,11 @@ export interface ImageRequest {
   response_format?: string;
 }
 /** `{url}` (served by this fake), `{link}` (answered as it is), `{b64}` or an API error. */
-export type ImageAnswer = { b64: Buffer } | { url: Buffer } | { link: string } | { error: { status: number; message: string; code?: string } };
+export type ImageAnswer =
+  | { b64: Buffer }
+  | { url: Buffer }
+  | { link: string }
+  | { error: { status: number; message: string; code?: string } };
 
 export interface FakeOpenAI {
   /** The base URL to configure as open_ai_api_base (ends in /v1). */
@@ -60,12 +64,16 @@ export interface FakeOpenAI {
 export function lastUserText(request: ChatRequest): string {
   const content = request.messages.filter((message) => message.role === 'user').at(-1)?.content;
   if (typeof content === 'string') return content;
-  if (Array.isArray(content)) return content.map((part: { type?: string; text?: string }) => (part.type === 'text' ? part.text : '')).join('');
+  if (Array.isArray(content))
+    return content.map((part: { type?: string; text?: string }) => (part.type === 'text' ? part.text : '')).join('');
   return '';
 }
 
 /** A 1×1 PNG, the default generated image. */
-export const TINY_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+export const TINY_PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+  'base64',
+);
 
 /** Silence as a 16-bit mono WAV, the default synthesized speech (decodable by any audio tool). */
 export function silentWav(seconds: number, sampleRate = 16000): Buffer {
@@ -99,7 +107,9 @@ const defaults = () => ({
   key: undefined as string | undefined,
   models: [] as string[],
   transcribe: (() => 'transcribed text') as (request: TranscriptionRequest) => string | Promise<string>,
-  speech: ((body: Record<string, unknown>) => silentWav(Math.max(1, String(body.input ?? '').length / 10))) as (body: Record<string, unknown>) => Buffer | Promise<Buffer>,
+  speech: ((body: Record<string, unknown>) => silentWav(Math.max(1, String(body.input ?? '').length / 10))) as (
+    body: Record<string, unknown>,
+  ) => Buffer | Promise<Buffer>,
   image: (() => ({ b64: TINY_PNG })) as (request: ImageRequest) => ImageAnswer | Promise<ImageAnswer>,
 });
 
@@ -119,7 +129,8 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
   const images: ImageRequest[] = [];
   const files = new Map<string, Buffer>();
 
-  const apiError = (status: number, message: string, code = 'fake_error'): FakeResponse => json({ error: { message, type: status >= 500 ? 'server_error' : 'invalid_request_error', code } }, status);
+  const apiError = (status: number, message: string, code = 'fake_error'): FakeResponse =>
+    json({ error: { message, type: status >= 500 ? 'server_error' : 'invalid_request_error', code } }, status);
 
   async function chat(request: FakeRequest): Promise<FakeResponse> {
     const body = JSON.parse(request.body.toString('utf8')) as ChatRequest;
@@ -144,13 +155,20 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     const content = await state.chat(body);
     const base = { id: `chatcmpl-${chats.length}`, created: Math.floor(Date.now() / 1000), model: body.model };
     if (!body.stream) {
-      return json({ ...base, object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } });
+      return json({
+        ...base,
+        object: 'chat.completion',
+        choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+        usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+      });
     }
     const pieces = Array.from(content); // by code point, like a tokenizer never splits a character
     const chunks: string[] = [];
-    const event = (delta: Record<string, unknown>, finish: string | null) => `data: ${JSON.stringify({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+    const event = (delta: Record<string, unknown>, finish: string | null) =>
+      `data: ${JSON.stringify({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
     chunks.push(event({ role: 'assistant', content: '' }, null));
-    for (let i = 0; i < pieces.length; i += state.chunkChars) chunks.push(event({ content: pieces.slice(i, i + state.chunkChars).join('') }, null));
+    for (let i = 0; i < pieces.length; i += state.chunkChars)
+      chunks.push(event({ content: pieces.slice(i, i + state.chunkChars).join('') }, null));
     chunks.push(event({}, 'stop'), 'data: [DONE]\n\n');
     // Chunk 0 carries the role only; chunk 1 the first token.
     const firstToken = options.onFirstToken;
@@ -166,7 +184,12 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     const form = await readForm(request);
     const file = form.get('file');
     if (!(file instanceof Blob)) return apiError(400, 'no file');
-    const entry: TranscriptionRequest = { file: Buffer.from(await file.arrayBuffer()), fileName: (file as File).name, model: String(form.get('model')), ...(form.get('language') ? { language: String(form.get('language')) } : {}) };
+    const entry: TranscriptionRequest = {
+      file: Buffer.from(await file.arrayBuffer()),
+      fileName: (file as File).name,
+      model: String(form.get('model')),
+      ...(form.get('language') ? { language: String(form.get('language')) } : {}),
+    };
     transcriptions.push(entry);
     try {
       const text = await state.transcribe(entry);
@@ -225,7 +248,8 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       if (chunkChars !== undefined) state.chunkChars = chunkChars;
       if (chunkDelayMs !== undefined) state.chunkDelayMs = chunkDelayMs;
     },
-    failNext: (status, times = 1, code) => void state.failures.push(...Array.from({ length: times }, () => ({ status, ...(code ? { code } : {}) }))),
+    failNext: (status, times = 1, code) =>
+      void state.failures.push(...Array.from({ length: times }, () => ({ status, ...(code ? { code } : {}) }))),
     dropNext: (times = 1) => void (state.drops += times),
     answerNextRaw: (response, times = 1) => void state.raw.push(...Array<FakeResponse>(times).fill(response)),
     dropEndpoints: (...paths) => void state.dropped.push(...paths),

@@ -1,7 +1,7 @@
 // The fake qyapi.weixin.qq.com: used by the tests, the benchmarks and the local simulator (npm run demo).
 import { randomBytes } from 'node:crypto';
 import { createFakeKf, type FakeKf, type FakeKfApi, type FakeKfSent, KF_APIS } from './fake-wecom-kf.js';
-import { json, readForm, sleep, startFakeServer, type FakeRequest, type FakeResponse, type FakeServerOptions } from './http-fake.js';
+import { type FakeRequest, type FakeResponse, type FakeServerOptions, json, readForm, sleep, startFakeServer } from './http-fake.js';
 
 export interface FakeWeComApp {
   agentId: string;
@@ -153,7 +153,11 @@ export async function startFakeWeCom(options: FakeWeComOptions): Promise<FakeWeC
   };
 
   async function handle(api: FakeApi, request: FakeRequest): Promise<FakeResponse> {
-    if (options.record !== false) calls.set(api, calls.get(api) ?? []).get(api)!.push(Date.now());
+    if (options.record !== false)
+      calls
+        .set(api, calls.get(api) ?? [])
+        .get(api)!
+        .push(Date.now());
     const delay = latency.get(api);
     if (delay) await sleep(delay);
     if (api === 'gettoken') {
@@ -180,21 +184,30 @@ export async function startFakeWeCom(options: FakeWeComOptions): Promise<FakeWeC
     if (!('agentId' in auth)) return auth;
     const injected = fail(api, request);
     if (injected) return injected;
-    if (api.startsWith('kf/')) return kf.handle(api as FakeKfApi, JSON.parse(request.body.toString('utf8') || '{}') as Record<string, unknown>);
+    if (api.startsWith('kf/'))
+      return kf.handle(api as FakeKfApi, JSON.parse(request.body.toString('utf8') || '{}') as Record<string, unknown>);
     if (api === 'message/send') return send(auth.agentId, JSON.parse(request.body.toString('utf8')) as Record<string, unknown>);
     if (api === 'media/upload') return upload(request);
     if (api === 'agent/get') return agent(auth.agentId, request.query.get('agentid') ?? '');
     const item = media.get(request.query.get('media_id') ?? '');
     if (!item) return json({ errcode: 40007, errmsg: 'invalid media_id' });
-    return { headers: { 'content-type': item.contentType, ...(item.fileName ? { 'content-disposition': `attachment; filename="${item.fileName}"` } : {}) }, body: item.data };
+    return {
+      headers: {
+        'content-type': item.contentType,
+        ...(item.fileName ? { 'content-disposition': `attachment; filename="${item.fileName}"` } : {}),
+      },
+      body: item.data,
+    };
   }
 
   function send(tokenAgent: string, body: Record<string, unknown>): FakeResponse {
-    if (String(body.agentid) !== tokenAgent) return json({ errcode: 301002, errmsg: 'not allow operate another agent with this accesstoken' });
+    if (String(body.agentid) !== tokenAgent)
+      return json({ errcode: 301002, errmsg: 'not allow operate another agent with this accesstoken' });
     const msgtype = String(body.msgtype);
     const payload = body[msgtype] as { content?: string; media_id?: string } | undefined;
     if (!payload) return json({ errcode: 41009, errmsg: `missing ${msgtype}` });
-    if (payload.content !== undefined && Buffer.byteLength(payload.content) > MAX_CONTENT_BYTES) return json({ errcode: 44004, errmsg: 'content over 2048 bytes (WeCom would truncate it)' });
+    if (payload.content !== undefined && Buffer.byteLength(payload.content) > MAX_CONTENT_BYTES)
+      return json({ errcode: 44004, errmsg: 'content over 2048 bytes (WeCom would truncate it)' });
     const message: SentMessage = { agentId: tokenAgent, touser: String(body.touser), msgtype, body, at: Date.now() };
     const recent = recentByUser.get(message.touser) ?? [];
     while (recent.length > 0 && recent[0]! <= message.at - 60_000) recent.shift();
@@ -241,7 +254,8 @@ export async function startFakeWeCom(options: FakeWeComOptions): Promise<FakeWeC
 
   const server = await startFakeServer((request) => {
     const api = request.path.replace(/^\/cgi-bin\//, '') as FakeApi;
-    if (['gettoken', 'message/send', 'media/upload', 'media/get', 'agent/get', 'aibot/response', ...KF_APIS].includes(api)) return handle(api, request);
+    if (['gettoken', 'message/send', 'media/upload', 'media/get', 'agent/get', 'aibot/response', ...KF_APIS].includes(api))
+      return handle(api, request);
     return json({ errcode: 404, errmsg: `fake WeCom has no ${request.method} ${request.path}` }, 404);
   }, options);
 
@@ -249,7 +263,10 @@ export async function startFakeWeCom(options: FakeWeComOptions): Promise<FakeWeC
     const deadline = Date.now() + timeoutMs;
     while (list.length < count) {
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out after ${timeoutMs} ms waiting for ${count} ${what}; got ${list.length}: ${JSON.stringify(list).slice(0, 2000)}`);
+      if (left <= 0)
+        throw new Error(
+          `timed out after ${timeoutMs} ms waiting for ${count} ${what}; got ${list.length}: ${JSON.stringify(list).slice(0, 2000)}`,
+        );
       await new Promise<void>((resolve) => {
         const wake = () => {
           waiters.delete(wake);

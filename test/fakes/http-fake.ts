@@ -42,13 +42,22 @@ export interface FakeServer {
 }
 
 /** A plain node:http server on 127.0.0.1:0 that hands whole requests to one handler; the base of every fake. */
-export async function startFakeServer(handle: (request: FakeRequest) => Promise<FakeResponse> | FakeResponse, options: FakeServerOptions = {}): Promise<FakeServer> {
+export async function startFakeServer(
+  handle: (request: FakeRequest) => Promise<FakeResponse> | FakeResponse,
+  options: FakeServerOptions = {},
+): Promise<FakeServer> {
   const server = http.createServer(async (req, res) => {
     try {
       const parts: Buffer[] = [];
       for await (const part of req) parts.push(part as Buffer);
       const url = new URL(req.url ?? '/', 'http://fake');
-      const answer = await handle({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body: Buffer.concat(parts) });
+      const answer = await handle({
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        query: url.searchParams,
+        headers: req.headers,
+        body: Buffer.concat(parts),
+      });
       if (answer.drop) return void req.socket.destroy();
       res.writeHead(answer.status ?? 200, answer.headers ?? {});
       if (answer.chunks) {
@@ -81,7 +90,11 @@ export async function startFakeServer(handle: (request: FakeRequest) => Promise<
   };
 }
 
-export const json = (value: unknown, status = 200): FakeResponse => ({ status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(value) });
+export const json = (value: unknown, status = 200): FakeResponse => ({
+  status,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(value),
+});
 
 /** Parses a multipart/form-data body with the platform's own parser. */
 export async function readForm(request: FakeRequest): Promise<FormData> {

@@ -61,7 +61,10 @@ export class WeComAppClient {
   /** The encrypted POST body and signed URL for a message, without sending it (benchmarks, the simulator). */
   encode(fields: Record<string, string | number>, options: PostOptions = {}): { url: string; body: string } {
     const message = buildXml({ ToUserName: this.options.corpId, CreateTime: now(), AgentID: Number(this.options.agentId), ...fields });
-    const crypto = options.receiveId === undefined ? this.crypto : new WeComCrypto({ token: this.options.token, encodingAesKey: this.options.encodingAesKey, receiveId: options.receiveId });
+    const crypto =
+      options.receiveId === undefined
+        ? this.crypto
+        : new WeComCrypto({ token: this.options.token, encodingAesKey: this.options.encodingAesKey, receiveId: options.receiveId });
     const encrypt = options.rawEncrypt ?? crypto.encrypt(message);
     const body = options.rawBody ?? buildXml({ ToUserName: this.options.corpId, Encrypt: encrypt, AgentID: this.options.agentId });
     return { url: `${this.options.url}?${signedQuery(this.crypto, encrypt, options)}`, body };
@@ -86,7 +89,13 @@ export class WeComAppClient {
   }
 
   sendImage(from: string, mediaId: string): Promise<ClientResponse> {
-    return this.post({ FromUserName: from, MsgType: 'image', PicUrl: `https://wework.qpic.cn/${mediaId}`, MediaId: mediaId, MsgId: msgId() });
+    return this.post({
+      FromUserName: from,
+      MsgType: 'image',
+      PicUrl: `https://wework.qpic.cn/${mediaId}`,
+      MediaId: mediaId,
+      MsgId: msgId(),
+    });
   }
 
   sendVoice(from: string, mediaId: string): Promise<ClientResponse> {
@@ -154,20 +163,37 @@ export class AiBotClient {
     if (response.status !== 200 || text === '') return { status: response.status, body: text };
     const envelope = JSON.parse(text) as { encrypt: string; msgsignature: string; timestamp: number; nonce: string };
     if (envelope.nonce !== sent) throw new Error(`answer nonce ${envelope.nonce} is not the callback's ${sent}`);
-    if (!this.crypto.verifySignature(envelope.msgsignature, String(envelope.timestamp), envelope.nonce, envelope.encrypt)) throw new Error('answer signature does not verify');
+    if (!this.crypto.verifySignature(envelope.msgsignature, String(envelope.timestamp), envelope.nonce, envelope.encrypt))
+      throw new Error('answer signature does not verify');
     return { status: response.status, body: text, answer: JSON.parse(this.crypto.decrypt(envelope.encrypt)) as Record<string, unknown> };
   }
 
   /** A text message; `chatId` makes it a group message (the text should start with the @mention); `quote`: the message replied to. */
-  sendText(from: string, content: string, options: { chatId?: string; msgId?: string; responseUrl?: string; quote?: Record<string, unknown> } = {}, post: PostOptions = {}): Promise<AiBotResponse> {
-    return this.post({ ...this.base(from, options), msgtype: 'text', text: { content }, ...(options.quote ? { quote: options.quote } : {}) }, post);
+  sendText(
+    from: string,
+    content: string,
+    options: { chatId?: string; msgId?: string; responseUrl?: string; quote?: Record<string, unknown> } = {},
+    post: PostOptions = {},
+  ): Promise<AiBotResponse> {
+    return this.post(
+      { ...this.base(from, options), msgtype: 'text', text: { content }, ...(options.quote ? { quote: options.quote } : {}) },
+      post,
+    );
   }
 
-  sendVoice(from: string, transcript: string, options: { chatId?: string; msgId?: string; responseUrl?: string } = {}): Promise<AiBotResponse> {
+  sendVoice(
+    from: string,
+    transcript: string,
+    options: { chatId?: string; msgId?: string; responseUrl?: string } = {},
+  ): Promise<AiBotResponse> {
     return this.post({ ...this.base(from, options), msgtype: 'voice', voice: { content: transcript } });
   }
 
-  sendMixed(from: string, items: Array<Record<string, unknown>>, options: { chatId?: string; msgId?: string; responseUrl?: string } = {}): Promise<AiBotResponse> {
+  sendMixed(
+    from: string,
+    items: Array<Record<string, unknown>>,
+    options: { chatId?: string; msgId?: string; responseUrl?: string } = {},
+  ): Promise<AiBotResponse> {
     return this.post({ ...this.base(from, options), msgtype: 'mixed', mixed: { msg_item: items } });
   }
 

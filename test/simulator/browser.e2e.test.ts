@@ -1,11 +1,11 @@
-import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { startDemo, type RunningDemo } from '../../simulator/start-demo.js';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { type RunningDemo, startDemo } from '../../simulator/start-demo.js';
 import { silentWav } from '../fakes/fake-openai.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -34,7 +34,10 @@ const SHOWN_ON_PAGE = `(() => {
 
 const shownOnPage = (page: Page) => page.evaluate<Record<string, unknown>>(SHOWN_ON_PAGE);
 // CI must run this test: there a missing browser is a failure, not a skip.
-const skip = !existsSync(CHROMIUM) && !process.env.CI ? `no browser at ${CHROMIUM} (apt-get install -y chromium); set CI=true to make this a failure` : false;
+const skip =
+  !existsSync(CHROMIUM) && !process.env.CI
+    ? `no browser at ${CHROMIUM} (apt-get install -y chromium); set CI=true to make this a failure`
+    : false;
 
 describe('the simulator page in a real browser (headless chromium)', { skip }, () => {
   let demo: RunningDemo;
@@ -42,7 +45,14 @@ describe('the simulator page in a real browser (headless chromium)', { skip }, (
   let page: Page;
 
   before(async () => {
-    demo = await startDemo({ argv: ['--page-port', '0'], env: {}, cwd: mkdtempSync(path.join(tmpdir(), 'weworktop-browser-')), logSink: { write: () => {} }, print: () => {}, pollMs: 300 });
+    demo = await startDemo({
+      argv: ['--page-port', '0'],
+      env: {},
+      cwd: mkdtempSync(path.join(tmpdir(), 'weworktop-browser-')),
+      logSink: { write: () => {} },
+      print: () => {},
+      pollMs: 300,
+    });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
     page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
     mkdirSync(OUTPUT, { recursive: true });
@@ -69,7 +79,10 @@ describe('the simulator page in a real browser (headless chromium)', { skip }, (
 
     const mine = page.locator('.msg.from-user', { hasText: '你好，介绍一下你自己' });
     await mine.locator('summary').click();
-    assert.match(await mine.locator('.payloads').innerText(), /Encrypt, decrypted[\s\S]*<Content><!\[CDATA\[你好，介绍一下你自己\]\]><\/Content>/);
+    assert.match(
+      await mine.locator('.payloads').innerText(),
+      /Encrypt, decrypted[\s\S]*<Content><!\[CDATA\[你好，介绍一下你自己\]\]><\/Content>/,
+    );
     await page.screenshot({ path: path.join(OUTPUT, 'simulator-private.png') });
   });
 
@@ -97,12 +110,19 @@ describe('the simulator page in a real browser (headless chromium)', { skip }, (
       copyFileSync(path.join(OUTPUT, 'simulator-group.png'), path.join(ROOT, 'docs', 'demo.png'));
       writeFileSync(SHOWN, `${JSON.stringify(shown, null, 2)}\n`);
     }
-    assert.deepEqual(shown, JSON.parse(readFileSync(SHOWN, 'utf8')), 'docs/demo.png shows another page: refresh it with UPDATE_SCREENSHOTS=1 npx tsx --test test/simulator/browser.e2e.test.ts');
+    assert.deepEqual(
+      shown,
+      JSON.parse(readFileSync(SHOWN, 'utf8')),
+      'docs/demo.png shows another page: refresh it with UPDATE_SCREENSHOTS=1 npx tsx --test test/simulator/browser.e2e.test.ts',
+    );
 
     const reply = page.locator('.msg.from-bot', { hasText: '今天的站会' });
     await reply.locator('summary').click();
     // The demo's AI bot is on its long connection: each stream frame it wrote, as WeCom acked it.
-    assert.match(await reply.locator('.payloads').innerText(), /aibot_respond_msg frame #\d+, acked errcode 0[\s\S]*"msgtype": "stream"[\s\S]*"finish": true/);
+    assert.match(
+      await reply.locator('.payloads').innerText(),
+      /aibot_respond_msg frame #\d+, acked errcode 0[\s\S]*"msgtype": "stream"[\s\S]*"finish": true/,
+    );
   });
 
   test('a WeChat customer (微信客服): the welcome, the answer pulled and sent, a servicer taking over and ending the session', async () => {

@@ -1,13 +1,13 @@
-import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
 import type { ChatEntry } from '../../simulator/chat-log.js';
 import { DEMO_GROUP } from '../../simulator/demo-config.js';
-import { startDemo, type RunningDemo } from '../../simulator/start-demo.js';
-import { silentWav, startFakeOpenAI, TINY_PNG, type FakeOpenAI } from '../fakes/fake-openai.js';
+import { type RunningDemo, startDemo } from '../../simulator/start-demo.js';
+import { type FakeOpenAI, silentWav, startFakeOpenAI, TINY_PNG } from '../fakes/fake-openai.js';
 
 interface Running {
   demo: RunningDemo;
@@ -30,12 +30,22 @@ async function start(env: NodeJS.ProcessEnv = {}, argv: string[] = []): Promise<
   return { demo, url: demo.pageUrl, logs, printed };
 }
 
-async function post(run: Running, route: string, body: unknown, headers: Record<string, string> = { 'content-type': 'application/json' }): Promise<{ status: number; body: Record<string, unknown> }> {
-  const response = await fetch(new URL(route, run.url), { method: 'POST', headers, body: Buffer.isBuffer(body) ? body : JSON.stringify(body) });
+async function post(
+  run: Running,
+  route: string,
+  body: unknown,
+  headers: Record<string, string> = { 'content-type': 'application/json' },
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(new URL(route, run.url), {
+    method: 'POST',
+    headers,
+    body: Buffer.isBuffer(body) ? body : JSON.stringify(body),
+  });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
-const entries = async (run: Running): Promise<ChatEntry[]> => ((await (await fetch(new URL('/api/history', run.url))).json()) as { entries: ChatEntry[] }).entries;
+const entries = async (run: Running): Promise<ChatEntry[]> =>
+  ((await (await fetch(new URL('/api/history', run.url))).json()) as { entries: ChatEntry[] }).entries;
 
 /** Polls the page's history until `find` returns something. */
 async function waitFor<T>(run: Running, find: (all: ChatEntry[]) => T | undefined, what: string, timeoutMs = 10_000): Promise<T> {
@@ -63,7 +73,10 @@ async function growingStream(run: Running, chat: string, after: string): Promise
   return { entry, seen };
 }
 
-const botIn = (chat: string, after: string) => (all: ChatEntry[]) => all.find((entry) => entry.chat === chat && entry.from === 'bot' && Number(entry.id.slice(1)) > Number(after.slice(1)) && !entry.streaming);
+const botIn = (chat: string, after: string) => (all: ChatEntry[]) =>
+  all.find(
+    (entry) => entry.chat === chat && entry.from === 'bot' && Number(entry.id.slice(1)) > Number(after.slice(1)) && !entry.streaming,
+  );
 const label = (entry: ChatEntry, text: string) => entry.raw.find((payload) => payload.label.includes(text))?.content ?? '';
 
 describe('the local WeCom simulator, offline (no LLM configured)', () => {
@@ -111,20 +124,37 @@ describe('the local WeCom simulator, offline (no LLM configured)', () => {
     assert.match(reply.entry.raw.at(-1)!.label, /^aibot_respond_msg frame #\d+, acked errcode 0$/);
     assert.match(reply.entry.raw.at(-1)!.content, /"finish": true/);
     const mine = (await entries(run)).find((entry) => entry.id === sent.body.id)!;
-    assert.match(label(mine, 'callback frame, pushed down the bot\'s long connection'), /"chatid": "wrkSFfCgAAdemogroup01"/);
+    assert.match(label(mine, "callback frame, pushed down the bot's long connection"), /"chatid": "wrkSFfCgAAdemogroup01"/);
     assert.match(run.printed.join(''), /the AI bot dials its long connection at ws:\/\/127\.0\.0\.1:\d+/);
   });
 
   test('a group message without the @-mention never reaches the bot, as in WeCom', async () => {
     const sent = await post(run, '/api/send', { user: 'lisi', chat: 'group', chatId: DEMO_GROUP.chatId, text: 'just chatting' });
-    const note = await waitFor(run, (all) => all.find((entry) => entry.from === 'note' && Number(entry.id.slice(1)) > Number(String(sent.body.id).slice(1))), 'the note');
+    const note = await waitFor(
+      run,
+      (all) => all.find((entry) => entry.from === 'note' && Number(entry.id.slice(1)) > Number(String(sent.body.id).slice(1))),
+      'the note',
+    );
     assert.match(note.text, /only messages that @-mention it/);
   });
 
   test('a group outside group_name_white_list gets no answer, and #chatid tells its id', async () => {
     const silent = await post(run, '/api/send', { user: 'lisi', chat: 'group', chatId: 'wrkOtherGroup', text: '@bot hello?' });
-    const note = await waitFor(run, (all) => all.find((entry) => entry.chat === 'group:wrkOtherGroup' && entry.from === 'note' && Number(entry.id.slice(1)) > Number(String(silent.body.id).slice(1))), 'the no-answer note');
-    assert.equal(note.text, 'No answer (nothing came back over the long connection): group wrkOtherGroup is not in group_name_white_list / group_name_keyword_white_list (send #chatid there to learn its id)');
+    const note = await waitFor(
+      run,
+      (all) =>
+        all.find(
+          (entry) =>
+            entry.chat === 'group:wrkOtherGroup' &&
+            entry.from === 'note' &&
+            Number(entry.id.slice(1)) > Number(String(silent.body.id).slice(1)),
+        ),
+      'the no-answer note',
+    );
+    assert.equal(
+      note.text,
+      'No answer (nothing came back over the long connection): group wrkOtherGroup is not in group_name_white_list / group_name_keyword_white_list (send #chatid there to learn its id)',
+    );
     const asked = await post(run, '/api/send', { user: 'lisi', chat: 'group', chatId: 'wrkOtherGroup', text: '@bot #chatid' });
     const reply = await waitFor(run, botIn('group:wrkOtherGroup', String(asked.body.id)), 'the #chatid answer');
     assert.match(reply.text, /wrkOtherGroup/);
@@ -135,13 +165,31 @@ describe('the local WeCom simulator, offline (no LLM configured)', () => {
     assert.equal(sent.status, 200, JSON.stringify(sent.body));
     const mine = (await entries(run)).find((entry) => entry.id === sent.body.id)!;
     assert.equal(mine.kind, 'voice');
-    assert.match(label(mine, 'decrypted'), /<MsgType><!\[CDATA\[voice\]\]><\/MsgType><MediaId><!\[CDATA\[sim-[0-9a-f]+\]\]><\/MediaId><Format><!\[CDATA\[amr\]\]>/);
+    assert.match(
+      label(mine, 'decrypted'),
+      /<MsgType><!\[CDATA\[voice\]\]><\/MsgType><MediaId><!\[CDATA\[sim-[0-9a-f]+\]\]><\/MediaId><Format><!\[CDATA\[amr\]\]>/,
+    );
     const played = await fetch(new URL(mine.media![0]!.url, run.url));
     assert.equal(played.headers.get('content-type'), 'audio/mpeg', 'AMR is converted for the browser');
     assert.ok((await played.arrayBuffer()).byteLength > 100);
-    await waitFor(run, () => (run.logs.some((line) => /voice note while speech_recognition is off/.test(line)) ? true : undefined), 'the log line');
-    const note = await waitFor(run, (all) => all.find((entry) => entry.chat === 'single:wangwu' && entry.from === 'note' && Number(entry.id.slice(1)) > Number(String(sent.body.id).slice(1))), 'the note in the chat');
-    assert.equal(note.text, 'No answer: voice note while speech_recognition is off (offline, the demo turns speech_recognition off: nothing could transcribe)');
+    await waitFor(
+      run,
+      () => (run.logs.some((line) => /voice note while speech_recognition is off/.test(line)) ? true : undefined),
+      'the log line',
+    );
+    const note = await waitFor(
+      run,
+      (all) =>
+        all.find(
+          (entry) =>
+            entry.chat === 'single:wangwu' && entry.from === 'note' && Number(entry.id.slice(1)) > Number(String(sent.body.id).slice(1)),
+        ),
+      'the note in the chat',
+    );
+    assert.equal(
+      note.text,
+      'No answer: voice note while speech_recognition is off (offline, the demo turns speech_recognition off: nothing could transcribe)',
+    );
   });
 
   test('offline, "画 ..." is answered at once instead of waiting on an image model that is not there', async () => {
@@ -171,11 +219,21 @@ describe('the local WeCom simulator, offline (no LLM configured)', () => {
     assert.match(label(reply, 'kf/send_msg'), /"msgid": "wt[\w-]+"/);
     const mine = (await entries(run)).find((entry) => entry.id === sent.body.id)!;
     assert.match(label(mine, 'decrypted'), /<Event><!\[CDATA\[kf_msg_or_event\]\]><\/Event><Token>/);
-    assert.ok(run.logs.some((line) => /微信客服: message received .*nickname=小明/.test(line)), 'the nickname from customer/batchget');
+    assert.ok(
+      run.logs.some((line) => /微信客服: message received .*nickname=小明/.test(line)),
+      'the nickname from customer/batchget',
+    );
 
     await post(run, '/api/kf/servicer', { user: customer, text: '您好，我是人工客服' });
     const asked = await post(run, '/api/send', { user: customer, chat: 'kf', text: '好的谢谢' });
-    const note = await waitFor(run, (all) => all.find((entry) => entry.chat === chat && entry.from === 'note' && Number(entry.id.slice(1)) > Number(String(asked.body.id).slice(1))), 'the silence note');
+    const note = await waitFor(
+      run,
+      (all) =>
+        all.find(
+          (entry) => entry.chat === chat && entry.from === 'note' && Number(entry.id.slice(1)) > Number(String(asked.body.id).slice(1)),
+        ),
+      'the silence note',
+    );
     assert.match(note.text, /the session is not the bot's/);
     const ended = await post(run, '/api/kf/end', { user: customer });
     const again = await post(run, '/api/send', { user: customer, chat: 'kf', text: '还在吗' });
@@ -191,9 +249,15 @@ describe('the local WeCom simulator, offline (no LLM configured)', () => {
   });
 
   test('bad requests are refused with the reason', async () => {
-    assert.match(String((await post(run, '/api/send', { user: 'a b', chat: 'single', text: 'x' })).body.error), /user must be a WeCom user id/);
+    assert.match(
+      String((await post(run, '/api/send', { user: 'a b', chat: 'single', text: 'x' })).body.error),
+      /user must be a WeCom user id/,
+    );
     assert.match(String((await post(run, '/api/send', { user: 'a', chat: 'single', text: ' ' })).body.error), /text must be/);
-    assert.match(String((await post(run, '/api/image?user=a', Buffer.from('x'), { 'content-type': 'text/plain' })).body.error), /expected an image/);
+    assert.match(
+      String((await post(run, '/api/image?user=a', Buffer.from('x'), { 'content-type': 'text/plain' })).body.error),
+      /expected an image/,
+    );
     const notAudio = await post(run, '/api/voice?user=a', Buffer.from('not audio at all'), { 'content-type': 'audio/wav' });
     assert.equal(notAudio.status, 400);
     assert.match(String(notAudio.body.error), /could not convert this file to AMR/);
@@ -212,7 +276,7 @@ describe('the local WeCom simulator, offline (no LLM configured)', () => {
   });
 });
 
-describe('the simulator with --bot-mode webhook: the AI bot\'s callback URL', () => {
+describe("the simulator with --bot-mode webhook: the AI bot's callback URL", () => {
   let run: Running;
   before(async () => {
     run = await start({}, ['--bot-mode', 'webhook']);
@@ -232,20 +296,34 @@ describe('the simulator with --bot-mode webhook: the AI bot\'s callback URL', ()
   });
 
   test('a mode that is neither is refused with the flag named', async () => {
-    await assert.rejects(start({}, ['--bot-mode', 'socket']), /--bot-mode: expected "websocket" \(the long connection, the default\) or "webhook" \(the callback URL\), found "socket"/);
+    await assert.rejects(
+      start({}, ['--bot-mode', 'socket']),
+      /--bot-mode: expected "websocket" \(the long connection, the default\) or "webhook" \(the callback URL\), found "socket"/,
+    );
   });
 });
 
-describe('the simulator\'s usual page port taken', () => {
+describe("the simulator's usual page port taken", () => {
   test('the page moves to a free port and the banner says so', async () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const { port } = blocker.address() as AddressInfo;
     const printed: string[] = [];
-    const demo = await startDemo({ argv: ['--page-port', String(port)], env: {}, cwd: mkdtempSync(path.join(tmpdir(), 'weworktop-demo-port-')), logSink: { write: () => {} }, print: (text) => printed.push(text) });
+    const demo = await startDemo({
+      argv: ['--page-port', String(port)],
+      env: {},
+      cwd: mkdtempSync(path.join(tmpdir(), 'weworktop-demo-port-')),
+      logSink: { write: () => {} },
+      print: (text) => printed.push(text),
+    });
     try {
       assert.notEqual(new URL(demo.pageUrl).port, String(port));
-      assert.match(printed.join(''), new RegExp(`\\(port ${port} is taken, another demo still running\\? So the page is on ${new URL(demo.pageUrl).port}; --page-port chooses\\)`));
+      assert.match(
+        printed.join(''),
+        new RegExp(
+          `\\(port ${port} is taken, another demo still running\\? So the page is on ${new URL(demo.pageUrl).port}; --page-port chooses\\)`,
+        ),
+      );
     } finally {
       await demo.stop();
       blocker.close();
@@ -258,7 +336,14 @@ describe('the simulator with an OpenAI-compatible server configured', () => {
   let run: Running;
   before(async () => {
     openai = await startFakeOpenAI();
-    run = await start({ OPEN_AI_API_KEY: 'sk-demo-test-key-0001', OPEN_AI_API_BASE: openai.url, WEWORKTOP_PORT: '1', WECHATCOMAPP_PORT: '1', WECHATCOMAPP_TOKEN: 'NotTheDemos', CHANNEL_TYPE: 'terminal' });
+    run = await start({
+      OPEN_AI_API_KEY: 'sk-demo-test-key-0001',
+      OPEN_AI_API_BASE: openai.url,
+      WEWORKTOP_PORT: '1',
+      WECHATCOMAPP_PORT: '1',
+      WECHATCOMAPP_TOKEN: 'NotTheDemos',
+      CHANNEL_TYPE: 'terminal',
+    });
   });
   after(async () => {
     await run.demo.stop();

@@ -1,18 +1,30 @@
-import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
 import { markdownToHtml } from '../../simulator/markdown-html.js';
 
 describe('markdownToHtml (the simulator page shows bot markdown with it)', () => {
   const cases: Array<[string, string, string]> = [
     ['plain lines become one paragraph with line breaks', 'a\nb', '<p>a<br>b</p>'],
     ['blank lines separate paragraphs', 'a\n\nb', '<p>a</p><p>b</p>'],
-    ['bold, italic, strikethrough and code', '**b** *i* ~~s~~ `x*y*`', '<p><strong>b</strong> <em>i</em> <del>s</del> <code>x*y*</code></p>'],
+    [
+      'bold, italic, strikethrough and code',
+      '**b** *i* ~~s~~ `x*y*`',
+      '<p><strong>b</strong> <em>i</em> <del>s</del> <code>x*y*</code></p>',
+    ],
     ['headings are scaled down to fit a bubble', '# Title', '<h3>Title</h3>'],
     ['bullet and numbered lists', '- a\n- b\n1. c', '<ul><li>a</li><li>b</li></ul><ol><li>c</li></ol>'],
     ['quotes', '> said', '<blockquote>said</blockquote>'],
     ['fenced code is kept as written', '```\n**no** <b>\n```', '<pre><code>**no** &lt;b&gt;</code></pre>'],
-    ['http(s) links open in a new tab without the opener', '[doc](https://example.com/a?b=1&c=2)', '<p><a href="https://example.com/a?b=1&amp;c=2" target="_blank" rel="noopener noreferrer">doc</a></p>'],
-    ["WeCom's <font color> for info, comment and warning", '<font color="warning">3</font> left', '<p><span class="md-warning">3</span> left</p>'],
+    [
+      'http(s) links open in a new tab without the opener',
+      '[doc](https://example.com/a?b=1&c=2)',
+      '<p><a href="https://example.com/a?b=1&amp;c=2" target="_blank" rel="noopener noreferrer">doc</a></p>',
+    ],
+    [
+      "WeCom's <font color> for info, comment and warning",
+      '<font color="warning">3</font> left',
+      '<p><span class="md-warning">3</span> left</p>',
+    ],
     ['a 2 * 3 * 4 product is not italic', '2 * 3 * 4', '<p>2 * 3 * 4</p>'],
   ];
   for (const [name, input, html] of cases) test(name, () => assert.equal(markdownToHtml(input), html));
@@ -32,6 +44,9 @@ describe('markdownToHtml (the simulator page shows bot markdown with it)', () =>
   });
 
   test('a colour other than the three is left escaped', () => {
-    assert.equal(markdownToHtml('<font color="red" onclick="x">a</font>'), '<p>&lt;font color=&quot;red&quot; onclick=&quot;x&quot;&gt;a&lt;/font&gt;</p>');
+    assert.equal(
+      markdownToHtml('<font color="red" onclick="x">a</font>'),
+      '<p>&lt;font color=&quot;red&quot; onclick=&quot;x&quot;&gt;a&lt;/font&gt;</p>',
+    );
   });
 });

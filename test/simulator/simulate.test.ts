@@ -1,13 +1,13 @@
-import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { WeComCrypto } from '../../channels/weworktop/wecom/crypto.js';
-import { simulate, type SimulateOptions } from '../../simulator/simulate.js';
 import { buildXml } from '../../channels/weworktop/wecom/xml.js';
+import { type SimulateOptions, simulate } from '../../simulator/simulate.js';
 import { startFakeServer } from '../fakes/http-fake.js';
 import { AES_KEY, AGENT_ID, CORP_ID, startWeworktop, TOKEN, type WeworktopHarness } from '../support/weworktop-harness.js';
 
@@ -15,13 +15,18 @@ const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../si
 
 async function run(options: Partial<SimulateOptions> & { url: string }): Promise<{ ok: boolean; output: string }> {
   const lines: string[] = [];
-  const ok = await simulate({ token: TOKEN, aesKey: AES_KEY, corpId: CORP_ID, agentId: AGENT_ID, user: 'zhangsan', text: 'hello', timeoutMs: 5000, ...options }, (line) => lines.push(line));
+  const ok = await simulate(
+    { token: TOKEN, aesKey: AES_KEY, corpId: CORP_ID, agentId: AGENT_ID, user: 'zhangsan', text: 'hello', timeoutMs: 5000, ...options },
+    (line) => lines.push(line),
+  );
   return { ok, output: lines.join('\n') };
 }
 
 function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), CLI, ...args], { env: { PATH: process.env.PATH, HOME: process.env.HOME } });
+    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), CLI, ...args], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -31,7 +36,7 @@ function runCli(args: string[]): Promise<{ code: number | null; stdout: string; 
   });
 }
 
-describe('npm run simulate -- --bot: checks the AI bot\'s URL as WeCom would', () => {
+describe("npm run simulate -- --bot: checks the AI bot's URL as WeCom would", () => {
   let h: WeworktopHarness;
   before(async () => {
     h = await startWeworktop({ weworktop: { bot: { token: 'BotToken1', aes_key: AES_KEY } } });
@@ -40,7 +45,22 @@ describe('npm run simulate -- --bot: checks the AI bot\'s URL as WeCom would', (
 
   test('the URL check, a message, and the stream polled until finished', async () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'weworktop-simulate-')), 'config.json');
-    writeFileSync(file, JSON.stringify({ channel_type: 'weworktop', open_ai_api_key: 'sk-x', weworktop: { corp_id: CORP_ID, corp_secret: 's', agent_id: AGENT_ID, token: TOKEN, aes_key: AES_KEY, port: h.port, bot: { token: 'BotToken1', aes_key: AES_KEY } } }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        channel_type: 'weworktop',
+        open_ai_api_key: 'sk-x',
+        weworktop: {
+          corp_id: CORP_ID,
+          corp_secret: 's',
+          agent_id: AGENT_ID,
+          token: TOKEN,
+          aes_key: AES_KEY,
+          port: h.port,
+          bot: { token: 'BotToken1', aes_key: AES_KEY },
+        },
+      }),
+    );
     const result = await runCli(['--config', file, '--bot', '--text', 'hello bot']);
     assert.equal(result.code, 0, result.stdout + result.stderr);
     assert.match(result.stdout, new RegExp(`GET http://127\\.0\\.0\\.1:${h.port}/wework_bot_callback\\?msg_signature=`));
@@ -93,7 +113,17 @@ describe('npm run simulate: checks a deployment as WeCom would', () => {
   test('an echo that is quoted, or a passive reply, are judged like WeCom would', async () => {
     const crypto = new WeComCrypto({ token: TOKEN, encodingAesKey: AES_KEY, receiveId: CORP_ID });
     const server = await startFakeServer((request) => {
-      if (request.method === 'GET') return { body: JSON.stringify(crypto.verifyUrl({ msg_signature: request.query.get('msg_signature')!, timestamp: request.query.get('timestamp')!, nonce: request.query.get('nonce')!, echostr: request.query.get('echostr')! })) };
+      if (request.method === 'GET')
+        return {
+          body: JSON.stringify(
+            crypto.verifyUrl({
+              msg_signature: request.query.get('msg_signature')!,
+              timestamp: request.query.get('timestamp')!,
+              nonce: request.query.get('nonce')!,
+              echostr: request.query.get('echostr')!,
+            }),
+          ),
+        };
       return { body: '' };
     });
     const quoted = await run({ url: server.url });
@@ -102,9 +132,24 @@ describe('npm run simulate: checks a deployment as WeCom would', () => {
     assert.match(quoted.output, /✗ the answer must be exactly the decrypted echostr "\d+", but it is wrapped in something/);
 
     const passive = await startFakeServer((request) => {
-      if (request.method === 'GET') return { body: crypto.verifyUrl({ msg_signature: request.query.get('msg_signature')!, timestamp: request.query.get('timestamp')!, nonce: request.query.get('nonce')!, echostr: request.query.get('echostr')! }) };
+      if (request.method === 'GET')
+        return {
+          body: crypto.verifyUrl({
+            msg_signature: request.query.get('msg_signature')!,
+            timestamp: request.query.get('timestamp')!,
+            nonce: request.query.get('nonce')!,
+            echostr: request.query.get('echostr')!,
+          }),
+        };
       const encrypt = crypto.encrypt('<xml><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[passive hi]]></Content></xml>');
-      return { body: buildXml({ Encrypt: encrypt, MsgSignature: crypto.signature('1409659813', 'n1', encrypt), TimeStamp: 1409659813, Nonce: 'n1' }) };
+      return {
+        body: buildXml({
+          Encrypt: encrypt,
+          MsgSignature: crypto.signature('1409659813', 'n1', encrypt),
+          TimeStamp: 1409659813,
+          Nonce: 'n1',
+        }),
+      };
     });
     const replied = await run({ url: passive.url });
     await passive.close();
@@ -112,9 +157,21 @@ describe('npm run simulate: checks a deployment as WeCom would', () => {
     assert.match(replied.output, /passive reply, decrypted: .*passive hi/);
   });
 
-  test('--config fills token, key, corp id, agent id, port and path from the deployment\'s config', async () => {
+  test("--config fills token, key, corp id, agent id, port and path from the deployment's config", async () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'weworktop-simulate-')), 'config.json');
-    writeFileSync(file, JSON.stringify({ channel_type: 'wechatcom_app', wechatcom_corp_id: CORP_ID, wechatcomapp_secret: 's', wechatcomapp_agent_id: AGENT_ID, wechatcomapp_token: TOKEN, wechatcomapp_aes_key: AES_KEY, wechatcomapp_port: h.port, weworktop: { host: '127.0.0.1' } }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        channel_type: 'wechatcom_app',
+        wechatcom_corp_id: CORP_ID,
+        wechatcomapp_secret: 's',
+        wechatcomapp_agent_id: AGENT_ID,
+        wechatcomapp_token: TOKEN,
+        wechatcomapp_aes_key: AES_KEY,
+        wechatcomapp_port: h.port,
+        weworktop: { host: '127.0.0.1' },
+      }),
+    );
     const result = await runCli(['--config', file, '--text', 'via --config']);
     assert.equal(result.code, 0, result.stdout + result.stderr);
     assert.match(result.stdout, new RegExp(`GET http://127\\.0\\.0\\.1:${h.port}/wework_callback\\?msg_signature=`));

@@ -1,5 +1,5 @@
-import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
 import { AxiosError } from 'axios';
 import { errors } from 'undici';
 import { isDroppedConnection } from '../../src/dropped-connection.js';

@@ -1,5 +1,5 @@
-import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KeyedWorkQueue } from '../../src/keyed-work-queue.js';
 import { RecentKeys } from '../../src/recent-keys.js';
@@ -35,12 +35,29 @@ describe('KeyedWorkQueue', () => {
     const queue = new KeyedWorkQueue({ concurrency: 1, maxWaiting: 2, onError: (error) => errors.push(error) });
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    assert.equal(queue.enqueue('a', () => gate), true);
+    assert.equal(
+      queue.enqueue('a', () => gate),
+      true,
+    );
     await sleep(1);
-    assert.equal(queue.enqueue('b', async () => { throw new Error('boom'); }), true);
+    assert.equal(
+      queue.enqueue('b', async () => {
+        throw new Error('boom');
+      }),
+      true,
+    );
     let ran = false;
-    assert.equal(queue.enqueue('c', async () => { ran = true; }), true);
-    assert.equal(queue.enqueue('d', async () => {}), false, 'two already waiting');
+    assert.equal(
+      queue.enqueue('c', async () => {
+        ran = true;
+      }),
+      true,
+    );
+    assert.equal(
+      queue.enqueue('d', async () => {}),
+      false,
+      'two already waiting',
+    );
     release();
     await queue.onIdle();
     assert.equal(ran, true);

@@ -1,10 +1,14 @@
-import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
 import { learnSecret } from '../../src/learned-secrets.js';
 import { collectSecrets, createLogger, createRedactor } from '../../src/logger.js';
 
 test('collects secrets by key name anywhere in the config, including lists', () => {
-  const secrets = collectSecrets({ open_ai_api_key: 'sk-abcdef', weworktop: { corp_secret: 'corp-secret-1', aes_key: 'aeskey-1234', token: 'tok-1234', agents: [{ corp_secret: 'second-secret' }] }, model: 'gpt' });
+  const secrets = collectSecrets({
+    open_ai_api_key: 'sk-abcdef',
+    weworktop: { corp_secret: 'corp-secret-1', aes_key: 'aeskey-1234', token: 'tok-1234', agents: [{ corp_secret: 'second-secret' }] },
+    model: 'gpt',
+  });
   assert.deepEqual([...secrets].sort(), ['aeskey-1234', 'corp-secret-1', 'second-secret', 'sk-abcdef', 'tok-1234']);
 });
 
@@ -21,11 +25,22 @@ test('redacts secret values and credential query parameters in every line', () =
 });
 
 describe('one line per error', () => {
-  const stack = 'WeComApiError: WeCom message/send failed: errcode 81013: user invalid\n    at WeComApiClient.call (wecom-api-client.ts:120:13)\n    at async ReplySender.sendText (reply-sender.ts:62:7)';
+  const stack =
+    'WeComApiError: WeCom message/send failed: errcode 81013: user invalid\n    at WeComApiClient.call (wecom-api-client.ts:120:13)\n    at async ReplySender.sendText (reply-sender.ts:62:7)';
   const cases: Array<{ what: string; err: unknown; level: string; expected: RegExp }> = [
-    { what: 'a stack string, at info', err: stack, level: 'info', expected: /err=WeComApiError: WeCom message\/send failed: errcode 81013: user invalid\n$/ },
+    {
+      what: 'a stack string, at info',
+      err: stack,
+      level: 'info',
+      expected: /err=WeComApiError: WeCom message\/send failed: errcode 81013: user invalid\n$/,
+    },
     { what: 'an Error object, at info', err: new TypeError('boom'), level: 'info', expected: /err=TypeError: boom\n$/ },
-    { what: 'a message over two lines, at info', err: 'Error: first\nsecond\n    at x (y.ts:1:1)', level: 'info', expected: /err=Error: first second\n$/ },
+    {
+      what: 'a message over two lines, at info',
+      err: 'Error: first\nsecond\n    at x (y.ts:1:1)',
+      level: 'info',
+      expected: /err=Error: first second\n$/,
+    },
     { what: 'a plain message', err: 'timeout of 15000ms exceeded', level: 'info', expected: /err=timeout of 15000ms exceeded\n$/ },
   ];
   for (const { what, err, level, expected } of cases) {
@@ -65,6 +80,9 @@ describe('secrets learned at run time', () => {
   });
 
   test('response_code in a URL is redacted', () => {
-    assert.equal(createRedactor([])('POST https://qyapi.weixin.qq.com/cgi-bin/aibot/response?response_code=abc123 failed'), 'POST https://qyapi.weixin.qq.com/cgi-bin/aibot/response?response_code=*** failed');
+    assert.equal(
+      createRedactor([])('POST https://qyapi.weixin.qq.com/cgi-bin/aibot/response?response_code=abc123 failed'),
+      'POST https://qyapi.weixin.qq.com/cgi-bin/aibot/response?response_code=*** failed',
+    );
   });
 });

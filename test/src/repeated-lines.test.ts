@@ -1,5 +1,5 @@
-import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
 import { RepeatedLineFilter, repeatKey } from '../../src/repeated-lines.js';
 
 const at = (seconds: number) => new Date(Date.UTC(2025, 0, 1, 0, 0, seconds)).toISOString();
@@ -14,11 +14,19 @@ function filter(windowMs = 60_000) {
 
 describe('repeated identical warnings and errors', () => {
   const keys: Array<{ what: string; line: string; key: string | undefined }> = [
-    { what: 'an error, without its time', line: line(1, 'ERROR', 'callback failed err=disk full'), key: 'ERROR [callback] callback failed err=disk full\n' },
+    {
+      what: 'an error, without its time',
+      line: line(1, 'ERROR', 'callback failed err=disk full'),
+      key: 'ERROR [callback] callback failed err=disk full\n',
+    },
     { what: 'a warning', line: line(1, 'WARN', 'callback rejected status=401'), key: 'WARN  [callback] callback rejected status=401\n' },
     { what: 'info is never held back', line: line(1, 'INFO', 'message received'), key: undefined },
     { what: 'debug neither', line: line(1, 'DEBUG', 'x'), key: undefined },
-    { what: 'a JSON error, without its time', line: '{"level":50,"time":1735689600000,"module":"callback","msg":"callback failed"}\n', key: '{"level":50,"module":"callback","msg":"callback failed"}\n' },
+    {
+      what: 'a JSON error, without its time',
+      line: '{"level":50,"time":1735689600000,"module":"callback","msg":"callback failed"}\n',
+      key: '{"level":50,"module":"callback","msg":"callback failed"}\n',
+    },
     { what: 'JSON info', line: '{"level":30,"time":1,"msg":"x"}\n', key: undefined },
   ];
   for (const { what, line: text, key } of keys) test(`key: ${what}`, () => assert.equal(repeatKey(text), key));
@@ -29,7 +37,9 @@ describe('repeated identical warnings and errors', () => {
     assert.equal(written.length, 1);
     advance(60_000);
     lines.flush(false);
-    assert.deepEqual(written.slice(1), [`${at(60)} ERROR [callback] callback failed err=SQLITE_FULL: database or disk is full (repeated 2,976 times in the last 60 s)\n`]);
+    assert.deepEqual(written.slice(1), [
+      `${at(60)} ERROR [callback] callback failed err=SQLITE_FULL: database or disk is full (repeated 2,976 times in the last 60 s)\n`,
+    ]);
   });
 
   test('lines that differ in any field are each written; info lines are never held back', () => {
@@ -62,7 +72,11 @@ describe('repeated identical warnings and errors', () => {
     lines.close();
     assert.deepEqual(
       written.map((text) => text.slice(25)),
-      ['ERROR [callback] x\n', 'ERROR [callback] x (repeated 1 time in the last 60 s)\n', 'ERROR [callback] x (repeated 1 time in the last 12 s)\n'],
+      [
+        'ERROR [callback] x\n',
+        'ERROR [callback] x (repeated 1 time in the last 60 s)\n',
+        'ERROR [callback] x (repeated 1 time in the last 12 s)\n',
+      ],
     );
   });
 
@@ -71,6 +85,12 @@ describe('repeated identical warnings and errors', () => {
     for (let i = 0; i < 3; i++) lines.write(`{"level":50,"time":${i},"msg":"callback failed"}\n`);
     advance(60_000);
     lines.close();
-    assert.deepEqual(JSON.parse(written[1]!), { level: 50, time: Date.UTC(2025, 0, 1) + 60_000, msg: 'callback failed', repeated: 2, in_last_s: 60 });
+    assert.deepEqual(JSON.parse(written[1]!), {
+      level: 50,
+      time: Date.UTC(2025, 0, 1) + 60_000,
+      msg: 'callback failed',
+      repeated: 2,
+      in_last_s: 60,
+    });
   });
 });

@@ -1,9 +1,14 @@
 import http from 'node:http';
-import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import net from 'node:net';
 
 /** A minimal HTTP CONNECT proxy on 127.0.0.1 that counts tunnels, to prove traffic goes through it. */
-export async function startConnectProxy(): Promise<{ url: string; readonly tunnels: number; readonly targets: string[]; close(): Promise<void> }> {
+export async function startConnectProxy(): Promise<{
+  url: string;
+  readonly tunnels: number;
+  readonly targets: string[];
+  close(): Promise<void>;
+}> {
   let tunnels = 0;
   const targets: string[] = [];
   const sockets = new Set<net.Socket>();

@@ -18,7 +18,7 @@ const PAD_BLOCK = 32;
 /** AES-256-CBC with WeCom's key and IV (key[0:16]) and no padding at all: the caller decides the padding. */
 export function aesWithoutPadding(encodingAesKey: string, plain: Buffer): string {
   if (plain.length === 0 || plain.length % BLOCK !== 0) throw new Error(`plaintext of ${plain.length} bytes is not whole AES blocks`);
-  const key = Buffer.from(encodingAesKey + '=', 'base64');
+  const key = Buffer.from(`${encodingAesKey}=`, 'base64');
   const cipher = createCipheriv('aes-256-cbc', key, key.subarray(0, BLOCK)).setAutoPadding(false);
   return Buffer.concat([cipher.update(plain), cipher.final()]).toString('base64');
 }
@@ -47,10 +47,16 @@ export function flipBit(encrypt: string, bit: number): string {
 export const randomEncrypt: fc.Arbitrary<string> = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 300 }),
   fc.base64String({ maxLength: 400 }),
-  fc.integer({ min: 1, max: 24 }).chain((blocks) => fc.uint8Array({ minLength: blocks * BLOCK, maxLength: blocks * BLOCK })).map((bytes) => Buffer.from(bytes).toString('base64')),
+  fc
+    .integer({ min: 1, max: 24 })
+    .chain((blocks) => fc.uint8Array({ minLength: blocks * BLOCK, maxLength: blocks * BLOCK }))
+    .map((bytes) => Buffer.from(bytes).toString('base64')),
 );
 
-export type BadPadding = { kind: 'pad byte 0' | 'pad byte over 32' | 'inconsistent pad bytes' | 'pad longer than the padding'; padded: Buffer };
+export type BadPadding = {
+  kind: 'pad byte 0' | 'pad byte over 32' | 'inconsistent pad bytes' | 'pad longer than the padding';
+  padded: Buffer;
+};
 
 /**
  * A body (layout) followed by padding that decrypts as AES but is not WeCom's PKCS#7: the last
@@ -68,7 +74,16 @@ export function badPaddings(body: Buffer): fc.Arbitrary<BadPadding> {
       const padded = (last: number) => Buffer.concat([body, Buffer.from(region.subarray(0, length - 1)), Buffer.from([last])]);
       // A pad value reaching past the padding into the receive id or message (never into the header): text bytes, never equal to it.
       const longest = Math.min(PAD_BLOCK, length + body.length - 20);
-      const tooLong = longest > length ? [fc.integer({ min: length + 1, max: longest }).map((pad): BadPadding => ({ kind: 'pad longer than the padding', padded: Buffer.concat([body, Buffer.alloc(length, pad)]) }))] : [];
+      const tooLong =
+        longest > length
+          ? [
+              fc
+                .integer({ min: length + 1, max: longest })
+                .map(
+                  (pad): BadPadding => ({ kind: 'pad longer than the padding', padded: Buffer.concat([body, Buffer.alloc(length, pad)]) }),
+                ),
+            ]
+          : [];
       return fc.oneof(
         fc.constant<BadPadding>({ kind: 'pad byte 0', padded: padded(0) }),
         fc.integer({ min: PAD_BLOCK + 1, max: 255 }).map((last): BadPadding => ({ kind: 'pad byte over 32', padded: padded(last) })),
@@ -89,7 +104,11 @@ export function wrongLengths(message: Buffer, receiveId: string): fc.Arbitrary<{
   const actual = message.length;
   const room = actual + Buffer.byteLength(receiveId);
   return fc
-    .oneof(fc.integer({ min: 0, max: actual - 1 }), fc.integer({ min: actual + 1, max: room + 64 }), fc.integer({ min: room + 1, max: 0xffff_ffff }))
+    .oneof(
+      fc.integer({ min: 0, max: actual - 1 }),
+      fc.integer({ min: actual + 1, max: room + 64 }),
+      fc.integer({ min: room + 1, max: 0xffff_ffff }),
+    )
     .map((declared) => ({
       declared,
       // Longer than what follows the header: bad_length (400). Otherwise the tail read as the receive id is wrong (401).
@@ -100,14 +119,21 @@ export function wrongLengths(message: Buffer, receiveId: string): fc.Arbitrary<{
 /** A receive id other than `configured`, as text or as bytes that are not even UTF-8. */
 export function otherReceiveIds(configured: string): fc.Arbitrary<string | Buffer> {
   return fc
-    .oneof(fc.string({ unit: 'binary', maxLength: 40 }), fc.constant(configured + ' '), fc.constant(configured.slice(1)), fc.uint8Array({ minLength: 1, maxLength: 24 }).map((bytes) => Buffer.from([0xff, ...bytes])))
+    .oneof(
+      fc.string({ unit: 'binary', maxLength: 40 }),
+      fc.constant(`${configured} `),
+      fc.constant(configured.slice(1)),
+      fc.uint8Array({ minLength: 1, maxLength: 24 }).map((bytes) => Buffer.from([0xff, ...bytes])),
+    )
     .filter((id) => !Buffer.from(id).equals(Buffer.from(configured)));
 }
 
 /** Plaintexts that are not UTF-8: the message with bytes that no UTF-8 decoder accepts spliced in. */
 export function notUtf8(message: Buffer): fc.Arbitrary<Buffer> {
   const invalid = fc.constantFrom([0xff], [0xc0, 0xaf], [0xe2, 0x82], [0xed, 0xa0, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80], [0x80]);
-  return fc.tuple(fc.integer({ min: 0, max: message.length }), invalid).map(([at, bytes]) => Buffer.concat([message.subarray(0, at), Buffer.from(bytes), message.subarray(at)]));
+  return fc
+    .tuple(fc.integer({ min: 0, max: message.length }), invalid)
+    .map(([at, bytes]) => Buffer.concat([message.subarray(0, at), Buffer.from(bytes), message.subarray(at)]));
 }
 
 /** Bodies over the 1 MiB limit (README, Routes: 413). */

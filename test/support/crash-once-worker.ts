@@ -3,15 +3,25 @@
 // (a text starting with "slow" after 300 ms).
 import { existsSync, writeFileSync } from 'node:fs';
 import { workerData } from 'node:worker_threads';
+import { pluginRegistry } from '../../plugins/registry.js';
 import type { ChannelModule, Replier } from '../../src/channel.js';
 import type { NormalizedMessage } from '../../src/message.js';
 import { createRegistry } from '../../src/registries.js';
 import { runWorkerThread } from '../../src/worker/worker-thread.js';
-import { pluginRegistry } from '../../plugins/registry.js';
 
 const marker = (workerData as { config: { crash_marker: string } }).config.crash_marker;
 
-const toMessage = (raw: { id: string; text: string }): NormalizedMessage => ({ id: raw.id, channel: 'crash-once', chatType: 'single', senderId: 'tester', isAt: false, kind: 'text', text: raw.text, time: new Date(), raw });
+const toMessage = (raw: { id: string; text: string }): NormalizedMessage => ({
+  id: raw.id,
+  channel: 'crash-once',
+  chatType: 'single',
+  senderId: 'tester',
+  isAt: false,
+  kind: 'text',
+  text: raw.text,
+  time: new Date(),
+  raw,
+});
 
 const crashOnce: ChannelModule = {
   createReceiver: () => Promise.reject(new Error('receiving is not tested here')),

@@ -1,6 +1,6 @@
 import type { ChannelCapabilities, ReplyContext, ReplyTarget } from '../../src/channel.js';
-import type { AnswerOptions, MessageHandler } from '../../src/pipeline/message-handler.js';
 import type { NormalizedMessage } from '../../src/message.js';
+import type { AnswerOptions, MessageHandler } from '../../src/pipeline/message-handler.js';
 import type { Reply } from '../../src/reply.js';
 
 /** A reply target that keeps what the pipeline sends, for pipeline tests that need no platform. */
@@ -47,7 +47,12 @@ export function groupMessage(text: string, extra: Partial<NormalizedMessage> = {
 }
 
 /** What the answer runner does with a pipeline's answer, minus storage and retries: every reply to the target, in order. */
-export async function answerAndSend(pipeline: MessageHandler, message: NormalizedMessage, target: ReplyTarget, options: AnswerOptions = {}): Promise<void> {
+export async function answerAndSend(
+  pipeline: MessageHandler,
+  message: NormalizedMessage,
+  target: ReplyTarget,
+  options: AnswerOptions = {},
+): Promise<void> {
   const outcome = await pipeline.answer(message, target, options);
   for (const reply of outcome.replies) await target.send(reply, { message, sessionId: outcome.sessionId });
 }

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { channelRegistry } from '../../channels/registry.js';
 import { pluginRegistry } from '../../plugins/registry.js';
-import { startApp, type RunningApp } from '../../src/app/start-app.js';
-import { startFakeOpenAI, type FakeOpenAI } from '../fakes/fake-openai.js';
-import { startFakeWeCom, type FakeWeCom } from '../fakes/fake-wecom.js';
+import { type RunningApp, startApp } from '../../src/app/start-app.js';
+import { type FakeOpenAI, startFakeOpenAI } from '../fakes/fake-openai.js';
+import { type FakeWeCom, startFakeWeCom } from '../fakes/fake-wecom.js';
 import { WeComAppClient } from '../fakes/wecom-client.js';
 
 export const CORP_ID = 'wx5823bf96d3bd56c7';
@@ -49,7 +49,13 @@ export interface WeworktopHarnessOptions {
 
 /** The real app (config file, pipeline, fastify server on a free port) against fake WeCom and OpenAI. */
 export async function startWeworktop(options: WeworktopHarnessOptions = {}): Promise<WeworktopHarness> {
-  const wecom = options.wecom ?? (await startFakeWeCom({ corpId: CORP_ID, apps: [{ agentId: AGENT_ID, secret: SECRET }, ...(options.extraApps ?? [])], tokenTtlSeconds: options.tokenTtlSeconds ?? 7200 }));
+  const wecom =
+    options.wecom ??
+    (await startFakeWeCom({
+      corpId: CORP_ID,
+      apps: [{ agentId: AGENT_ID, secret: SECRET }, ...(options.extraApps ?? [])],
+      tokenTtlSeconds: options.tokenTtlSeconds ?? 7200,
+    }));
   const openai = options.openai ?? (await startFakeOpenAI());
   const dir = mkdtempSync(path.join(tmpdir(), 'weworktop-e2e-'));
   const config = {
@@ -63,7 +69,18 @@ export async function startWeworktop(options: WeworktopHarnessOptions = {}): Pro
     // A test's stop should not wait the production 20 s for an answer in flight.
     shutdown_timeout: 2,
     ...options.config,
-    weworktop: { corp_id: CORP_ID, corp_secret: SECRET, agent_id: AGENT_ID, token: TOKEN, aes_key: AES_KEY, port: 0, host: '127.0.0.1', api_base: wecom.url, api_retry_delay_ms: 10, ...options.weworktop },
+    weworktop: {
+      corp_id: CORP_ID,
+      corp_secret: SECRET,
+      agent_id: AGENT_ID,
+      token: TOKEN,
+      aes_key: AES_KEY,
+      port: 0,
+      host: '127.0.0.1',
+      api_base: wecom.url,
+      api_retry_delay_ms: 10,
+      ...options.weworktop,
+    },
   };
   writeFileSync(path.join(dir, 'config.json'), JSON.stringify(options.shape ? options.shape(config) : config));
   const logs: string[] = [];
@@ -72,12 +89,25 @@ export async function startWeworktop(options: WeworktopHarnessOptions = {}): Pro
     if (!options.openai) await openai.close();
   };
   // A start-up that fails (config tests) must not leave the fakes listening: the test file would never exit.
-  const app = await startApp({ channels: channelRegistry, plugins: pluginRegistry, argv: [], env: options.env ?? {}, cwd: dir, logSink: { write: (line) => logs.push(line) } }).catch(async (error: unknown) => {
+  const app = await startApp({
+    channels: channelRegistry,
+    plugins: pluginRegistry,
+    argv: [],
+    env: options.env ?? {},
+    cwd: dir,
+    logSink: { write: (line) => logs.push(line) },
+  }).catch(async (error: unknown) => {
     await closeFakes();
     throw error;
   });
   const baseUrl = `http://127.0.0.1:${app.port}`;
-  const client = new WeComAppClient({ url: `${baseUrl}/wework_callback`, token: TOKEN, encodingAesKey: AES_KEY, corpId: CORP_ID, agentId: AGENT_ID });
+  const client = new WeComAppClient({
+    url: `${baseUrl}/wework_callback`,
+    token: TOKEN,
+    encodingAesKey: AES_KEY,
+    corpId: CORP_ID,
+    agentId: AGENT_ID,
+  });
   return {
     app,
     port: app.port,

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { ChannelLink, Intake, MessageRules } from '../../../src/channel.js';
 import type { Logger } from '../../../src/logger.js';
-import type { Metrics } from '../../../src/metrics/metrics.js';
 import { loadedByTheReplier } from '../../../src/message.js';
+import type { Metrics } from '../../../src/metrics/metrics.js';
 import { userMessages } from '../../../src/pipeline/user-messages.js';
 import { withoutQuote } from '../aibot/aibot-message.js';
 import type { WsBot } from '../config.js';

@@ -12,7 +12,8 @@ export const MAX_STREAM_IMAGE_BYTES = 10 * 1024 * 1024;
 
 /** The passive answer that shows a stream's state; images only once it is finished. */
 export function streamAnswer(stream: Pick<ReplyStream, 'id' | 'content' | 'finished' | 'images'>): object {
-  const images = stream.finished && stream.images.length > 0 ? { msg_item: stream.images.map((image) => ({ msgtype: 'image', image })) } : {};
+  const images =
+    stream.finished && stream.images.length > 0 ? { msg_item: stream.images.map((image) => ({ msgtype: 'image', image })) } : {};
   return { msgtype: 'stream', stream: { id: stream.id, finish: stream.finished, content: stream.content, ...images } };
 }
 

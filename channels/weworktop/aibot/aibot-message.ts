@@ -72,7 +72,10 @@ const isString: Check = (value) => typeof value === 'string';
 const objectWith =
   (fields: Record<string, Check>): Check =>
   (value) =>
-    typeof value === 'object' && value !== null && !Array.isArray(value) && Object.entries(fields).every(([name, check]) => !Object.hasOwn(value, name) || check((value as Record<string, unknown>)[name]));
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.entries(fields).every(([name, check]) => !Object.hasOwn(value, name) || check((value as Record<string, unknown>)[name]));
 const media = objectWith({ url: isString, aeskey: isString });
 const mixedItem = objectWith({ msgtype: isString, text: objectWith({ content: isString }), image: media });
 const mixed = objectWith({ msg_item: (items) => Array.isArray(items) && items.every(mixedItem) });
@@ -102,7 +105,9 @@ const callbackShape = objectWith({
 export function isAiBotCallback(value: unknown): value is AiBotCallback {
   if (!callbackShape(value)) return false;
   const record = value as Record<string, unknown>;
-  return typeof record.msgtype === 'string' && (record.msgtype === 'stream' || record.msgtype === 'event' || typeof record.msgid === 'string');
+  return (
+    typeof record.msgtype === 'string' && (record.msgtype === 'stream' || record.msgtype === 'event' || typeof record.msgid === 'string')
+  );
 }
 
 /**
@@ -113,7 +118,10 @@ const QUOTE_SEPARATOR = '\n- - - - - - -\n';
 
 /** The text parts of a 图文混排, in order. */
 function mixedText(mixed: AiBotMixed | undefined): string {
-  return (mixed?.msg_item ?? []).filter((item) => item.msgtype === 'text').map((item) => item.text?.content ?? '').join('\n');
+  return (mixed?.msg_item ?? [])
+    .filter((item) => item.msgtype === 'text')
+    .map((item) => item.text?.content ?? '')
+    .join('\n');
 }
 
 /**
@@ -140,7 +148,14 @@ function withQuote(own: string, quoted: string): string {
 
 /** What the user wrote (text, the text of a 图文混排, a voice transcript), without the @mention that leads it in a group. */
 function ownText(callback: AiBotCallback): string {
-  const text = callback.msgtype === 'text' ? callback.text?.content : callback.msgtype === 'mixed' ? mixedText(callback.mixed) : callback.msgtype === 'voice' ? callback.voice?.content : '';
+  const text =
+    callback.msgtype === 'text'
+      ? callback.text?.content
+      : callback.msgtype === 'mixed'
+        ? mixedText(callback.mixed)
+        : callback.msgtype === 'voice'
+          ? callback.voice?.content
+          : '';
   return (callback.chattype === 'group' ? stripLeadingMention(text ?? '') : (text ?? '')).trim();
 }
 
@@ -150,7 +165,12 @@ export function withoutQuote(message: NormalizedMessage): NormalizedMessage {
 }
 
 /** Normalizes a user message; undefined for a msgtype we do not know (answered politely). */
-export function toAiBotMessage(callback: AiBotCallback, groupNames: Record<string, string>, loadMedia: AiBotMediaLoader, streamId?: string): NormalizedMessage | undefined {
+export function toAiBotMessage(
+  callback: AiBotCallback,
+  groupNames: Record<string, string>,
+  loadMedia: AiBotMediaLoader,
+  streamId?: string,
+): NormalizedMessage | undefined {
   const group = callback.chattype === 'group';
   const chatId = callback.chatid;
   const base = {
@@ -175,7 +195,12 @@ export function toAiBotMessage(callback: AiBotCallback, groupNames: Record<strin
       // WeCom transcribes voice for the bot: the text is already there.
       return { ...base, kind: 'voice', text };
     case 'image':
-      return { ...base, kind: 'image', text: '', media: { mimeType: 'image/jpeg', load: loadMedia(callback.image?.url ?? '', callback.image?.aeskey) } };
+      return {
+        ...base,
+        kind: 'image',
+        text: '',
+        media: { mimeType: 'image/jpeg', load: loadMedia(callback.image?.url ?? '', callback.image?.aeskey) },
+      };
     case 'file':
       return { ...base, kind: 'file', text: '', media: { load: loadMedia(callback.file?.url ?? '', callback.file?.aeskey) } };
     default:

@@ -7,7 +7,7 @@ import { userMessages } from '../../../src/pipeline/user-messages.js';
 import type { AiBotConfig } from '../config.js';
 import { WeComCrypto } from '../wecom/crypto.js';
 import { finishedStreamAnswer, streamAnswer } from './aibot-answers.js';
-import { aiBotMessageId, toAiBotMessage, withoutQuote, type AiBotCallback, type AiBotMessageRaw } from './aibot-message.js';
+import { type AiBotCallback, type AiBotMessageRaw, aiBotMessageId, toAiBotMessage, withoutQuote } from './aibot-message.js';
 import { registerAiBotCallback } from './aibot-route.js';
 import { ReplyStreams } from './reply-streams.js';
 import { isStreamUpdate, STREAM_TTL_MS, type StreamUpdate } from './stream-link.js';
@@ -76,7 +76,13 @@ export class AiBotReceiver {
   }
 
   routes(server: FastifyInstance): void {
-    registerAiBotCallback(server, { path: this.path, crypto: this.crypto, maxClockSkew: this.options.maxClockSkew, logger: this.log, answer: (callback) => this.answer(callback) });
+    registerAiBotCallback(server, {
+      path: this.path,
+      crypto: this.crypto,
+      maxClockSkew: this.options.maxClockSkew,
+      logger: this.log,
+      answer: (callback) => this.answer(callback),
+    });
   }
 
   /** Runs inside the HTTP request: the passive answer (or nothing), as soon as the message is stored. */
@@ -127,7 +133,8 @@ export class AiBotReceiver {
     }
     const log = { id: message.id, from: message.senderId, chat: callback.chatid, group: message.groupName };
     if (!rules.wouldAnswer(withoutQuote(message))) {
-      if (!(await intake.seen(message.id))) this.log.info(log, 'AI bot message not for the bot (group white list or trigger rules); no answer');
+      if (!(await intake.seen(message.id)))
+        this.log.info(log, 'AI bot message not for the bot (group white list or trigger rules); no answer');
       return undefined;
     }
     if (this.streams.unfinishedFor(message.senderId) >= MAX_IN_FLIGHT_PER_USER) {
@@ -143,7 +150,8 @@ export class AiBotReceiver {
       return undefined;
     }
     this.log.info({ ...log, kind: message.kind, stream: stream.id }, 'AI bot message received');
-    const refusal = outcome === 'busy' ? userMessages.busy : outcome === 'limited' ? userMessages.rateLimited(intake.rateLimitPerMinute) : undefined;
+    const refusal =
+      outcome === 'busy' ? userMessages.busy : outcome === 'limited' ? userMessages.rateLimited(intake.rateLimitPerMinute) : undefined;
     if (refusal !== undefined) {
       this.streams.finish(stream.id, refusal);
       if (!config.stream) this.notice(callback, refusal);

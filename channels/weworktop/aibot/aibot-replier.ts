@@ -9,10 +9,10 @@ import type { AiBotConfig } from '../config.js';
 import { WeComCrypto } from '../wecom/crypto.js';
 import { closeWeComHttp } from '../wecom/http-client.js';
 import { splitUtf8 } from '../wecom/split-utf8.js';
-import { markdownMessage, MAX_STREAM_BYTES, MAX_STREAM_IMAGE_BYTES, streamImage } from './aibot-answers.js';
-import { toAiBotMessage, type AiBotCallback, type AiBotMessageRaw } from './aibot-message.js';
-import { postToResponseUrl } from './response-url.js';
+import { MAX_STREAM_BYTES, MAX_STREAM_IMAGE_BYTES, markdownMessage, streamImage } from './aibot-answers.js';
+import { type AiBotCallback, type AiBotMessageRaw, toAiBotMessage } from './aibot-message.js';
 import type { StreamImage } from './reply-streams.js';
+import { postToResponseUrl } from './response-url.js';
 import { STREAM_TTL_MS, STREAM_WINDOW_MS, type StreamUpdate } from './stream-link.js';
 
 /** Media URLs in callbacks; files may be up to 100 MB, we take up to 20 MB. */
@@ -93,7 +93,8 @@ export class AiBotReplier {
     const callback = callbackOf(context.message);
     const stream = this.streams.get(callback.msgid);
     const text = reply.type === 'text' || reply.type === 'error' ? reply.text : reply.type === 'image' ? '' : userMessages.cannotSendKind;
-    if (reply.type === 'voice' || reply.type === 'file') this.log.warn({ type: reply.type }, 'the AI bot cannot send this reply type; a note is sent instead');
+    if (reply.type === 'voice' || reply.type === 'file')
+      this.log.warn({ type: reply.type }, 'the AI bot cannot send this reply type; a note is sent instead');
     const images = reply.type === 'image' && reply.data.length <= MAX_STREAM_IMAGE_BYTES ? [streamImage(reply.data)] : [];
     if (this.writable(callback.msgid)) {
       const [first, ...rest] = text ? splitUtf8(text, MAX_STREAM_BYTES) : [undefined];
@@ -103,7 +104,10 @@ export class AiBotReplier {
       return;
     }
     if (stream && !stream.finished) {
-      this.log.info({ id: callback.msgid, age_ms: this.now() - stream.receivedAt }, 'WeCom no longer polls this stream; answering through response_url');
+      this.log.info(
+        { id: callback.msgid, age_ms: this.now() - stream.receivedAt },
+        'WeCom no longer polls this stream; answering through response_url',
+      );
       // Frees the receiver's stream (and the user's in-flight count), telling whoever still looks where the answer went.
       this.finish(callback.msgid, userMessages.answerFollows);
     }
@@ -126,7 +130,8 @@ export class AiBotReplier {
       if (state.openedAt > now - STREAM_TTL_MS) break;
       this.streams.delete(id);
     }
-    if (!this.streams.has(msgid)) this.streams.set(msgid, { openedAt: now, receivedAt, finished: false, responseUrlUsed: false, answeredInStream: false });
+    if (!this.streams.has(msgid))
+      this.streams.set(msgid, { openedAt: now, receivedAt, finished: false, responseUrlUsed: false, answeredInStream: false });
   }
 
   /** The stream is open and WeCom will still poll it after a write now. */
@@ -151,11 +156,19 @@ export class AiBotReplier {
     this.options.link.post(update);
   }
 
-  private async viaResponseUrl(callback: AiBotCallback, text: string, stream: StreamState | undefined, parts?: DeliveredParts): Promise<void> {
+  private async viaResponseUrl(
+    callback: AiBotCallback,
+    text: string,
+    stream: StreamState | undefined,
+    parts?: DeliveredParts,
+  ): Promise<void> {
     if (parts?.alreadySent()) return;
     if (!callback.response_url) throw new Error('the callback has no response_url to reply through');
     if (stream?.responseUrlUsed) {
-      this.log.warn({ id: callback.msgid, chars: text.length }, 'response_url already used (one call per message); this reply part is dropped');
+      this.log.warn(
+        { id: callback.msgid, chars: text.length },
+        'response_url already used (one call per message); this reply part is dropped',
+      );
       return;
     }
     const pieces = splitUtf8(text, MAX_STREAM_BYTES - Buffer.byteLength(userMessages.answerTruncated));

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../../../src/logger.js';
 import { CallbackRejection, registerUrlVerification, reject, requireFresh, requireQuery } from '../wecom/callback-route.js';
 import type { WeComCrypto } from '../wecom/crypto.js';
-import { isAiBotCallback, MAX_CALLBACK_CHARS, type AiBotCallback } from './aibot-message.js';
+import { type AiBotCallback, isAiBotCallback, MAX_CALLBACK_CHARS } from './aibot-message.js';
 
 export interface AiBotRoute {
   path: string;
@@ -36,7 +36,12 @@ export function registerAiBotCallback(server: FastifyInstance, route: AiBotRoute
       const timestamp = String(Math.floor(Date.now() / 1000));
       const encrypted = route.crypto.encrypt(JSON.stringify(answer));
       // The doc requires the callback's own nonce in the answer.
-      const body = { encrypt: encrypted, msgsignature: route.crypto.signature(timestamp, query.nonce, encrypted), timestamp: Number(timestamp), nonce: query.nonce };
+      const body = {
+        encrypt: encrypted,
+        msgsignature: route.crypto.signature(timestamp, query.nonce, encrypted),
+        timestamp: Number(timestamp),
+        nonce: query.nonce,
+      };
       return reply.status(200).type('application/json').send(JSON.stringify(body));
     } catch (error) {
       return reject(reply, log, error, 'AI bot callback');
@@ -59,7 +64,8 @@ function envelopeOf(body: unknown): string {
 }
 
 function parseCallback(plaintext: string): AiBotCallback {
-  if (plaintext.length > MAX_CALLBACK_CHARS) throw new CallbackRejection(400, `decrypted payload is ${plaintext.length} characters, over the ${MAX_CALLBACK_CHARS} limit`);
+  if (plaintext.length > MAX_CALLBACK_CHARS)
+    throw new CallbackRejection(400, `decrypted payload is ${plaintext.length} characters, over the ${MAX_CALLBACK_CHARS} limit`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(plaintext);
@@ -69,6 +75,7 @@ function parseCallback(plaintext: string): AiBotCallback {
   if (!isAiBotCallback(parsed)) throw new CallbackRejection(400, 'decrypted payload is not an AI bot callback (no msgtype/msgid)');
   // A user's message names its sender; a stream poll or an event is not answered to anyone.
   const userMessage = parsed.msgtype !== 'stream' && parsed.msgtype !== 'event';
-  if (userMessage && (parsed.from?.userid ?? '').trim() === '') throw new CallbackRejection(400, `signed ${parsed.msgtype} message without a sender (empty from.userid)`);
+  if (userMessage && (parsed.from?.userid ?? '').trim() === '')
+    throw new CallbackRejection(400, `signed ${parsed.msgtype} message without a sender (empty from.userid)`);
   return parsed;
 }

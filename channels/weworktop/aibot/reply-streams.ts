@@ -50,7 +50,17 @@ export class ReplyStreams {
   /** A stream opened by an earlier run (its id kept with the message), empty again: the answer is written into it anew. */
   reopen(id: string, userId: string, messageId: string, createdAt: number): ReplyStream {
     this.sweep();
-    const stream: ReplyStream = { id, userId, messageId, content: '', finished: false, images: [], createdAt, responseUrlUsed: false, fetched: false };
+    const stream: ReplyStream = {
+      id,
+      userId,
+      messageId,
+      content: '',
+      finished: false,
+      images: [],
+      createdAt,
+      responseUrlUsed: false,
+      fetched: false,
+    };
     this.streams.set(stream.id, stream);
     this.byMessage.set(messageId, stream);
     this.unfinished.set(userId, (this.unfinished.get(userId) ?? 0) + 1);

@@ -1,6 +1,6 @@
-import type { AxiosInstance } from 'axios';
-import { learnSecret } from '../../../src/learned-secrets.js';
+import type { AxiosInstance, AxiosResponse } from 'axios';
 import { bodyExcerpt } from '../../../src/body-excerpt.js';
+import { learnSecret } from '../../../src/learned-secrets.js';
 import { isWeComAnswer, withoutSecrets } from '../wecom/api-answer.js';
 import { TRANSIENT_ERRCODES } from '../wecom/api-error.js';
 
@@ -26,18 +26,29 @@ export async function postToResponseUrl(http: AxiosInstance, url: string, body: 
   const code = responseCodeOf(url);
   if (code) learnSecret('aibot-response-code', code, 32);
   const quote = (data: unknown) => withoutSecrets(bodyExcerpt(data), [code]);
-  let response;
+  let response: AxiosResponse;
   try {
     response = await http.post(url, body, { headers: { 'content-type': 'application/json' } });
   } catch (error) {
     throw new ResponseUrlError(`response_url: network: ${(error as Error).message}`, true);
   }
-  if (response.status >= 400) throw new ResponseUrlError(`response_url answered HTTP ${response.status}: ${quote(response.data)}`, response.status >= 500 || response.status === 429);
+  if (response.status >= 400)
+    throw new ResponseUrlError(
+      `response_url answered HTTP ${response.status}: ${quote(response.data)}`,
+      response.status >= 500 || response.status === 429,
+    );
   const answer: unknown = response.data;
   if (!isWeComAnswer(answer)) {
-    throw new ResponseUrlError(`response_url answered HTTP ${response.status} with what is not WeCom's JSON (${String(response.headers['content-type'] ?? 'no content type')}): ${quote(answer)}`, true);
+    throw new ResponseUrlError(
+      `response_url answered HTTP ${response.status} with what is not WeCom's JSON (${String(response.headers['content-type'] ?? 'no content type')}): ${quote(answer)}`,
+      true,
+    );
   }
-  if (answer.errcode !== 0) throw new ResponseUrlError(`response_url answered errcode ${answer.errcode}: ${withoutSecrets(answer.errmsg ?? '', [code])}`, TRANSIENT_ERRCODES.has(answer.errcode));
+  if (answer.errcode !== 0)
+    throw new ResponseUrlError(
+      `response_url answered errcode ${answer.errcode}: ${withoutSecrets(answer.errmsg ?? '', [code])}`,
+      TRANSIENT_ERRCODES.has(answer.errcode),
+    );
 }
 
 function responseCodeOf(url: string): string | undefined {

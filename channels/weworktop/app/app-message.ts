@@ -8,7 +8,6 @@ export interface AppMessageRaw {
   fields: Record<string, string>;
 }
 
-
 const MIME_BY_KIND = { image: 'image/jpeg', voice: 'audio/amr', video: 'video/mp4', file: 'application/octet-stream' } as const;
 
 /**
@@ -48,7 +47,7 @@ export function toAppMessage(fields: Record<string, string>, agentId: string, lo
     case 'location':
       return message('location', `[位置] ${fields.Label ?? ''} (${fields.Location_X ?? '?'}, ${fields.Location_Y ?? '?'})`.trim());
     case 'link':
-      return message('link', ['[链接] ' + (fields.Title ?? ''), fields.Description ?? '', fields.Url ?? ''].filter(Boolean).join('\n'));
+      return message('link', [`[链接] ${fields.Title ?? ''}`, fields.Description ?? '', fields.Url ?? ''].filter(Boolean).join('\n'));
     case 'event':
       // Event names vary in case (LOCATION vs enter_agent), so they are compared lower-cased.
       return message('event', (fields.Event ?? '').toLowerCase());

@@ -4,7 +4,7 @@ import type { Logger } from '../../../src/logger.js';
 import { loadedByTheReplier, type NormalizedMessage } from '../../../src/message.js';
 import { OncePerWindow } from '../../../src/once-per-window.js';
 import { userMessages } from '../../../src/pipeline/user-messages.js';
-import { COW_CALLBACK_PATHS, type AppCredentials, type WeworktopConfig } from '../config.js';
+import { type AppCredentials, COW_CALLBACK_PATHS, type WeworktopConfig } from '../config.js';
 import { WeComCrypto } from '../wecom/crypto.js';
 import { toAppMessage } from './app-message.js';
 import { registerAppCallback } from './app-route.js';
@@ -31,7 +31,10 @@ export class AppReceiver {
     private readonly kf?: { accept(fields: Record<string, string>): void },
   ) {
     this.log = context.logger.child({ module: 'weworktop' });
-    this.apps = apps.map((credentials) => ({ credentials, crypto: new WeComCrypto({ token: credentials.token, encodingAesKey: credentials.aes_key, receiveId: section.corp_id }) }));
+    this.apps = apps.map((credentials) => ({
+      credentials,
+      crypto: new WeComCrypto({ token: credentials.token, encodingAesKey: credentials.aes_key, receiveId: section.corp_id }),
+    }));
   }
 
   /** Each app's callback path (the first one also on CoW's /wxcomapp when asked). */

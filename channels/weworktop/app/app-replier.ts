@@ -6,7 +6,7 @@ import type { Reply } from '../../../src/reply.js';
 import type { AppCredentials, WeworktopConfig } from '../config.js';
 import { WeComApiClient } from '../wecom/api-client.js';
 import { mediaLoader } from '../wecom/media-loader.js';
-import { toAppMessage, type AppMessageRaw } from './app-message.js';
+import { type AppMessageRaw, toAppMessage } from './app-message.js';
 import { ReplySender } from './reply-sender.js';
 import { SendPacer } from './send-pacer.js';
 
@@ -50,7 +50,13 @@ export class AppReplier {
         logger: context.logger,
         metrics,
       });
-      const sender = new ReplySender({ api, pacer: this.pacer, enableMarkdown: section.enable_markdown, logger: this.log, encodeVoice: createAmrEncoder(context.config.ffmpeg_path) });
+      const sender = new ReplySender({
+        api,
+        pacer: this.pacer,
+        enableMarkdown: section.enable_markdown,
+        logger: this.log,
+        encodeVoice: createAmrEncoder(context.config.ffmpeg_path),
+      });
       this.apps.set(credentials.agent_id, { credentials, api, sender });
     }
   }
@@ -86,9 +92,20 @@ export class AppReplier {
    * it never delays the callback server or its acks.
    */
   async checkAccessTokens(): Promise<void> {
-    const results = await Promise.all([...this.apps].map(async ([agentId, app]) => ({ agentId, error: await app.api.tokens.get().then(() => undefined, (error: unknown) => error) })));
+    const results = await Promise.all(
+      [...this.apps].map(async ([agentId, app]) => ({
+        agentId,
+        error: await app.api.tokens.get().then(
+          () => undefined,
+          (error: unknown) => error,
+        ),
+      })),
+    );
     const fine = results.filter((result) => !result.error).map((result) => result.agentId);
-    if (fine.length > 0) this.log.info(`start-up check: WeCom issued an access token for agent ${fine.join(', ')}: corp_id and corp_secret are right (the trusted IP list, 企业可信IP, is checked at the first send)`);
+    if (fine.length > 0)
+      this.log.info(
+        `start-up check: WeCom issued an access token for agent ${fine.join(', ')}: corp_id and corp_secret are right (the trusted IP list, 企业可信IP, is checked at the first send)`,
+      );
     for (const { agentId, error } of results) {
       if (error) this.log.error({ agent: agentId }, `start-up check: no access token, so no reply can be sent: ${describe(error)}`);
     }

@@ -17,7 +17,10 @@ export function markdownToText(markdown: string): string {
     }
     out.push(inline(block(line)));
   }
-  return out.join('\n').replace(/\n{3,}/g, '\n\n').trim();
+  return out
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
 }
 
 function block(line: string): string {
@@ -28,7 +31,12 @@ function block(line: string): string {
     .replace(/^(\s*)>\s?/, '$1') // quotes
     .replace(/^(\s*)[-*+]\s+\[( |x|X)\]\s+/, (_m, indent: string, box: string) => `${indent}${box === ' ' ? '☐' : '☑'} `)
     .replace(/^(\s*)[-*+]\s+/, '$1• ') // bullets
-    .replace(/^\s*\|(.*)\|\s*$/, (_m, cells: string) => cells.split('|').map((cell) => cell.trim()).join('  ')); // table rows
+    .replace(/^\s*\|(.*)\|\s*$/, (_m, cells: string) =>
+      cells
+        .split('|')
+        .map((cell) => cell.trim())
+        .join('  '),
+    ); // table rows
 }
 
 function inline(line: string): string {

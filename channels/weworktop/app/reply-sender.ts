@@ -1,11 +1,11 @@
 import type { DeliveredParts } from '../../../src/channel.js';
 import type { Logger } from '../../../src/logger.js';
 import type { Reply } from '../../../src/reply.js';
-import { markdownToText } from './markdown-to-text.js';
-import type { SendPacer } from './send-pacer.js';
-import { splitUtf8 } from '../wecom/split-utf8.js';
 import type { WeComApiClient } from '../wecom/api-client.js';
 import { UPLOAD_LIMITS } from '../wecom/media-loader.js';
+import { splitUtf8 } from '../wecom/split-utf8.js';
+import { markdownToText } from './markdown-to-text.js';
+import type { SendPacer } from './send-pacer.js';
 
 /** message/send text and markdown content is cut at 2048 bytes by WeCom ("超过将截断"). */
 export const MAX_TEXT_BYTES = 2048;
@@ -30,7 +30,14 @@ export class ReplySender {
       case 'error':
         return this.sendText(reply.text, touser, parts);
       case 'image':
-        return this.sendMedia('image', reply.data, `image.${reply.mimeType.includes('png') ? 'png' : 'jpg'}`, reply.mimeType, touser, parts);
+        return this.sendMedia(
+          'image',
+          reply.data,
+          `image.${reply.mimeType.includes('png') ? 'png' : 'jpg'}`,
+          reply.mimeType,
+          touser,
+          parts,
+        );
       case 'file':
         return this.sendMedia('file', reply.data, reply.fileName, 'application/octet-stream', touser, parts);
       case 'voice': {
@@ -61,9 +68,19 @@ export class ReplySender {
     }
   }
 
-  private async sendMedia(type: keyof typeof UPLOAD_LIMITS, data: Buffer, fileName: string, contentType: string, touser: string, parts?: DeliveredParts): Promise<void> {
+  private async sendMedia(
+    type: keyof typeof UPLOAD_LIMITS,
+    data: Buffer,
+    fileName: string,
+    contentType: string,
+    touser: string,
+    parts?: DeliveredParts,
+  ): Promise<void> {
     if (data.length > UPLOAD_LIMITS[type]) {
-      this.options.logger.warn({ type, bytes: data.length, limit: UPLOAD_LIMITS[type] }, 'reply media over WeCom\'s upload limit; sending a note instead');
+      this.options.logger.warn(
+        { type, bytes: data.length, limit: UPLOAD_LIMITS[type] },
+        "reply media over WeCom's upload limit; sending a note instead",
+      );
       return this.sendText(`（回复的${type === 'image' ? '图片' : '文件'}太大，企业微信无法发送）`, touser, parts);
     }
     if (parts?.alreadySent()) return;

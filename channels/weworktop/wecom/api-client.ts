@@ -6,8 +6,16 @@ import { learnSecret } from '../../../src/learned-secrets.js';
 import type { Logger } from '../../../src/logger.js';
 import { type Metrics, NO_METRICS } from '../../../src/metrics/metrics.js';
 import { AccessTokenCache } from './access-token-cache.js';
-import { notWeComJson, wecomJson, withoutSecrets, type WeComAnswer } from './api-answer.js';
-import { MEDIA_TOO_LARGE, TOKEN_ERRCODES, UNTRUSTED_IP_ERRCODE, WeComApiError, gettokenHint, ipFromErrmsg, untrustedIpHint } from './api-error.js';
+import { notWeComJson, type WeComAnswer, wecomJson, withoutSecrets } from './api-answer.js';
+import {
+  gettokenHint,
+  ipFromErrmsg,
+  MEDIA_TOO_LARGE,
+  TOKEN_ERRCODES,
+  UNTRUSTED_IP_ERRCODE,
+  untrustedIpHint,
+  WeComApiError,
+} from './api-error.js';
 import { closeWeComHttp, createWeComHttp } from './http-client.js';
 
 export interface WeComApiOptions {
@@ -77,8 +85,13 @@ export class WeComApiClient {
   }
 
   async sendMessage(body: Record<string, unknown>): Promise<SendResult> {
-    const result = await this.call('message/send', { method: 'POST', url: '/cgi-bin/message/send', data: { agentid: Number(this.options.agentId), ...body } }, jsonAnswer<SendResult>);
-    if (result.invaliduser) this.log.warn({ invaliduser: result.invaliduser }, 'message/send: some recipients are invalid or outside the app\'s visible range');
+    const result = await this.call(
+      'message/send',
+      { method: 'POST', url: '/cgi-bin/message/send', data: { agentid: Number(this.options.agentId), ...body } },
+      jsonAnswer<SendResult>,
+    );
+    if (result.invaliduser)
+      this.log.warn({ invaliduser: result.invaliduser }, "message/send: some recipients are invalid or outside the app's visible range");
     return result;
   }
 
@@ -87,8 +100,17 @@ export class WeComApiClient {
    * answer when errcode is 0. `resend: false` for a call that must not go twice (a send with our
    * own msgid): a dropped connection is then an error of its own (-1), not a quick retry.
    */
-  async postJson<T extends object>(api: string, body: Record<string, unknown>, options: { resend?: boolean } = {}): Promise<WeComAnswer & T> {
-    return this.call(api, { method: 'POST', url: `/cgi-bin/${api}`, data: body }, jsonAnswer<WeComAnswer & T>, options.resend === false ? 0 : this.retries);
+  async postJson<T extends object>(
+    api: string,
+    body: Record<string, unknown>,
+    options: { resend?: boolean } = {},
+  ): Promise<WeComAnswer & T> {
+    return this.call(
+      api,
+      { method: 'POST', url: `/cgi-bin/${api}`, data: body },
+      jsonAnswer<WeComAnswer & T>,
+      options.resend === false ? 0 : this.retries,
+    );
   }
 
   async uploadMedia(type: 'image' | 'voice' | 'video' | 'file', data: Buffer, fileName: string, contentType: string): Promise<string> {
@@ -120,15 +142,19 @@ export class WeComApiClient {
    * file it sends; an HTML page without a file name is a proxy's error page, not media.
    */
   async downloadMedia(mediaId: string, maxBytes: number): Promise<DownloadedMedia> {
-    return this.call('media/get', { method: 'GET', url: '/cgi-bin/media/get', params: { media_id: mediaId }, responseType: 'arraybuffer', maxContentLength: maxBytes }, (api, response) => {
-      const data = Buffer.from(response.data as ArrayBuffer);
-      const contentType = String(response.headers['content-type'] ?? 'application/octet-stream');
-      const disposition = String(response.headers['content-disposition'] ?? '');
-      if (/json|text\/plain/.test(contentType)) return jsonAnswer<DownloadedMedia>(api, { ...response, data: parsedOrText(data) });
-      if (/text\/html/.test(contentType) && !disposition) throw notWeComJson(api, { ...response, data });
-      const fileName = /filename="?([^";]+)"?/.exec(disposition)?.[1];
-      return { answer: { errcode: 0 }, value: { data, contentType, ...(fileName ? { fileName } : {}) } };
-    });
+    return this.call(
+      'media/get',
+      { method: 'GET', url: '/cgi-bin/media/get', params: { media_id: mediaId }, responseType: 'arraybuffer', maxContentLength: maxBytes },
+      (api, response) => {
+        const data = Buffer.from(response.data as ArrayBuffer);
+        const contentType = String(response.headers['content-type'] ?? 'application/octet-stream');
+        const disposition = String(response.headers['content-disposition'] ?? '');
+        if (/json|text\/plain/.test(contentType)) return jsonAnswer<DownloadedMedia>(api, { ...response, data: parsedOrText(data) });
+        if (/text\/html/.test(contentType) && !disposition) throw notWeComJson(api, { ...response, data });
+        const fileName = /filename="?([^";]+)"?/.exec(disposition)?.[1];
+        return { answer: { errcode: 0 }, value: { data, contentType, ...(fileName ? { fileName } : {}) } };
+      },
+    );
   }
 
   close(): void {
@@ -152,7 +178,10 @@ export class WeComApiClient {
           this.counted(api, MEDIA_TOO_LARGE);
           throw new WeComApiError(api, MEDIA_TOO_LARGE, `larger than the ${config.maxContentLength}-byte limit`);
         }
-        const failure = this.withoutSecrets(error instanceof WeComApiError ? error : new WeComApiError(api, -1, `network: ${(error as Error).message}`), token);
+        const failure = this.withoutSecrets(
+          error instanceof WeComApiError ? error : new WeComApiError(api, -1, `network: ${(error as Error).message}`),
+          token,
+        );
         this.counted(api, failure.errcode);
         if (isDroppedConnection(error) && dropped < retries) {
           await this.quickRetryWait(api, dropped++, failure);
@@ -178,11 +207,15 @@ export class WeComApiClient {
     for (let dropped = 0; ; dropped++) {
       let answer: WeComAnswer & { access_token?: string; expires_in?: number };
       try {
-        const response = await this.http.get('/cgi-bin/gettoken', { params: { corpid: this.options.corpId, corpsecret: this.options.secret } });
+        const response = await this.http.get('/cgi-bin/gettoken', {
+          params: { corpid: this.options.corpId, corpsecret: this.options.secret },
+        });
         if (response.status >= 400) throw new WeComApiError('gettoken', -1, `HTTP ${response.status}: ${bodyExcerpt(response.data)}`);
         answer = wecomJson<{ access_token?: string; expires_in?: number }>('gettoken', response);
       } catch (error) {
-        const failure = this.withoutSecrets(error instanceof WeComApiError ? error : new WeComApiError('gettoken', -1, `network: ${(error as Error).message}`));
+        const failure = this.withoutSecrets(
+          error instanceof WeComApiError ? error : new WeComApiError('gettoken', -1, `network: ${(error as Error).message}`),
+        );
         this.counted('gettoken', failure.errcode);
         if (isDroppedConnection(error) && dropped < this.retries) {
           await this.quickRetryWait('gettoken', dropped, failure);

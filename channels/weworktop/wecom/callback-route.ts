@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Logger } from '../../../src/logger.js';
-import { WeComCrypto, WeComCryptoError } from './crypto.js';
+import { type WeComCrypto, WeComCryptoError } from './crypto.js';
 import { WeComXmlError } from './xml.js';
 
 /** A callback refused on purpose: its status and the reason for the log. */
@@ -21,7 +21,10 @@ export function requireFresh(timestamp: string, maxSkewSeconds: number, nowMs = 
   if (maxSkewSeconds <= 0) return;
   const skew = Math.abs(nowMs / 1000 - Number(timestamp));
   if (!Number.isFinite(skew) || skew > maxSkewSeconds) {
-    throw new CallbackRejection(401, `stale or replayed callback: timestamp ${timestamp} is ${Number.isFinite(skew) ? Math.round(skew) : '?'} s from now (max_clock_skew ${maxSkewSeconds})`);
+    throw new CallbackRejection(
+      401,
+      `stale or replayed callback: timestamp ${timestamp} is ${Number.isFinite(skew) ? Math.round(skew) : '?'} s from now (max_clock_skew ${maxSkewSeconds})`,
+    );
   }
 }
 
@@ -29,7 +32,8 @@ export function requireFresh(timestamp: string, maxSkewSeconds: number, nowMs = 
 export function requireQuery<Name extends string>(query: unknown, names: readonly Name[]): Record<Name, string> {
   const values = (query ?? {}) as Record<string, unknown>;
   const given = (name: string) => typeof values[name] === 'string' && values[name] !== '';
-  if (!names.every(given)) throw new CallbackRejection(400, `missing query parameter(s) ${names.filter((name) => !given(name)).join(', ')}`);
+  if (!names.every(given))
+    throw new CallbackRejection(400, `missing query parameter(s) ${names.filter((name) => !given(name)).join(', ')}`);
   return values as Record<Name, string>;
 }
 
@@ -38,7 +42,10 @@ export function requireQuery<Name extends string>(query: unknown, names: readonl
  * exactly the decrypted echostr, within WeCom's 1 second.
  * https://developer.work.weixin.qq.com/document/path/90238
  */
-export function registerUrlVerification(server: FastifyInstance, route: { path: string; crypto: WeComCrypto; log: Logger; what: string }): void {
+export function registerUrlVerification(
+  server: FastifyInstance,
+  route: { path: string; crypto: WeComCrypto; log: Logger; what: string },
+): void {
   server.get(route.path, async (request, reply) => {
     try {
       const query = requireQuery(request.query, ['msg_signature', 'timestamp', 'nonce', 'echostr']);
@@ -56,7 +63,10 @@ export function reject(reply: FastifyReply, log: Logger, error: unknown, what: s
   const { status, reason } = classify(error);
   if (status === 500) log.error({ err: error }, `${what} failed`);
   else log.warn({ status, reason }, `${what} rejected`);
-  return reply.status(status).type('text/plain').send(status === 401 ? 'unauthorized' : status === 500 ? 'internal error' : 'bad request');
+  return reply
+    .status(status)
+    .type('text/plain')
+    .send(status === 401 ? 'unauthorized' : status === 500 ? 'internal error' : 'bad request');
 }
 
 function classify(error: unknown): { status: number; reason: string } {

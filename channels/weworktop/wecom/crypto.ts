@@ -1,7 +1,15 @@
-import { createCipheriv, createDecipheriv, hash, randomBytes, timingSafeEqual, type Decipher } from 'node:crypto';
+import { createCipheriv, createDecipheriv, type Decipher, hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** Why a callback failed the WeCom crypto checks; the route maps each code to a status. */
-export type WeComCryptoErrorCode = 'bad_signature' | 'bad_key' | 'bad_base64' | 'bad_ciphertext' | 'bad_padding' | 'bad_length' | 'bad_utf8' | 'receive_id_mismatch';
+export type WeComCryptoErrorCode =
+  | 'bad_signature'
+  | 'bad_key'
+  | 'bad_base64'
+  | 'bad_ciphertext'
+  | 'bad_padding'
+  | 'bad_length'
+  | 'bad_utf8'
+  | 'receive_id_mismatch';
 
 export class WeComCryptoError extends Error {
   constructor(
@@ -56,8 +64,9 @@ export class WeComCrypto {
 
   constructor(private readonly options: WeComCryptoOptions) {
     // Not a strict Base64 check: real keys carry non-zero trailing bits (docs/wecom-protocol.md).
-    if (!ENCODING_AES_KEY.test(options.encodingAesKey)) throw new WeComCryptoError('bad_key', 'EncodingAESKey must be 43 letters or digits');
-    this.key = Buffer.from(options.encodingAesKey + '=', 'base64');
+    if (!ENCODING_AES_KEY.test(options.encodingAesKey))
+      throw new WeComCryptoError('bad_key', 'EncodingAESKey must be 43 letters or digits');
+    this.key = Buffer.from(`${options.encodingAesKey}=`, 'base64');
     if (this.key.length !== 32) throw new WeComCryptoError('bad_key', 'EncodingAESKey does not decode to 32 bytes');
     this.iv = this.key.subarray(0, 16);
     this.receiveId = Buffer.from(options.receiveId, 'utf8');
@@ -81,7 +90,9 @@ export class WeComCrypto {
     if (!this.verifySignature(query.msg_signature, query.timestamp, query.nonce, echostr)) {
       throw new WeComCryptoError('bad_signature', 'msg_signature does not match the echostr (wrong token?)');
     }
-    return this.decrypt(echostr).replace(/^\uFEFF/, '').trim();
+    return this.decrypt(echostr)
+      .replace(/^\uFEFF/, '')
+      .trim();
   }
 
   /** A message callback (POST): checks the signature over `encrypt`, then decrypts it. */
@@ -108,10 +119,12 @@ export class WeComCrypto {
     } else {
       cipher = data;
     }
-    if (cipher.length === 0 || cipher.length % 16 !== 0) throw new WeComCryptoError('bad_ciphertext', `ciphertext length ${cipher.length} is not a positive multiple of 16`);
+    if (cipher.length === 0 || cipher.length % 16 !== 0)
+      throw new WeComCryptoError('bad_ciphertext', `ciphertext length ${cipher.length} is not a positive multiple of 16`);
     const padded = this.decipher(cipher);
     const pad = padded[padded.length - 1]!;
-    if (pad < 1 || pad > PAD_BLOCK || pad > padded.length) throw new WeComCryptoError('bad_padding', `PKCS#7 pad ${pad} out of range 1..32 (wrong aes_key?)`);
+    if (pad < 1 || pad > PAD_BLOCK || pad > padded.length)
+      throw new WeComCryptoError('bad_padding', `PKCS#7 pad ${pad} out of range 1..32 (wrong aes_key?)`);
     for (let i = padded.length - pad; i < padded.length; i++) {
       if (padded[i] !== pad) throw new WeComCryptoError('bad_padding', 'PKCS#7 padding bytes differ (wrong aes_key?)');
     }
@@ -161,12 +174,16 @@ export class WeComCrypto {
   }
 
   private open(plain: Buffer): string {
-    if (plain.length < 20) throw new WeComCryptoError('bad_length', `decrypted payload is ${plain.length} bytes, shorter than its 20-byte header`);
+    if (plain.length < 20)
+      throw new WeComCryptoError('bad_length', `decrypted payload is ${plain.length} bytes, shorter than its 20-byte header`);
     const length = plain.readUInt32BE(16);
     if (20 + length > plain.length) throw new WeComCryptoError('bad_length', `msg_len ${length} exceeds the decrypted payload`);
     const receiveId = plain.subarray(20 + length);
     if (!receiveId.equals(this.receiveId)) {
-      throw new WeComCryptoError('receive_id_mismatch', `receive id "${receiveId.toString('utf8')}" is not the configured "${this.options.receiveId}" (wrong corp_id, or another corp's callback)`);
+      throw new WeComCryptoError(
+        'receive_id_mismatch',
+        `receive id "${receiveId.toString('utf8')}" is not the configured "${this.options.receiveId}" (wrong corp_id, or another corp's callback)`,
+      );
     }
     try {
       return UTF8.decode(plain.subarray(20, 20 + length));

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
-import axios, { AxiosError, AxiosHeaders, type AxiosAdapter, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
-import { request, type Dispatcher } from 'undici';
+import axios, { type AxiosAdapter, AxiosError, AxiosHeaders, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
+import { type Dispatcher, request } from 'undici';
 import { encodedBody } from '../../../src/encoded-body.js';
 
 /**

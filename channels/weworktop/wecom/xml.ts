@@ -21,7 +21,15 @@ const MAX_DEPTH = 3;
 // Tag values kept as strings: MsgId exceeds 2^53. Only the five predefined entities are decoded, in
 // text but not inside CDATA, where WeCom puts user text and "&amp;" is what the user typed; a
 // DOCTYPE is refused before parsing, so no other entity can be declared, let alone expanded.
-const parser = new XMLParser({ processEntities: true, htmlEntities: false, parseTagValue: false, ignoreAttributes: true, trimValues: false, ignoreDeclaration: true, maxNestedTags: MAX_DEPTH });
+const parser = new XMLParser({
+  processEntities: true,
+  htmlEntities: false,
+  parseTagValue: false,
+  ignoreAttributes: true,
+  trimValues: false,
+  ignoreDeclaration: true,
+  maxNestedTags: MAX_DEPTH,
+});
 
 /** Parses `<xml>…</xml>` with flat children into strings; nested or repeated tags are rejected. */
 export function parseFlatXml(text: string, maxChars = MAX_MESSAGE_CHARS): Record<string, string> {
@@ -118,7 +126,11 @@ export function parseMessageXml(plaintext: string): Record<string, string> {
 /** Builds a flat `<xml>` with CDATA text (tests, the simulator and passive replies). */
 export function buildXml(fields: Record<string, string | number>): string {
   const body = Object.entries(fields)
-    .map(([name, value]) => (typeof value === 'number' ? `<${name}>${value}</${name}>` : `<${name}><![CDATA[${value.replace(/]]>/g, ']]]]><![CDATA[>')}]]></${name}>`))
+    .map(([name, value]) =>
+      typeof value === 'number'
+        ? `<${name}>${value}</${name}>`
+        : `<${name}><![CDATA[${value.replace(/]]>/g, ']]]]><![CDATA[>')}]]></${name}>`,
+    )
     .join('');
   return `<xml>${body}</xml>`;
 }

@@ -39,7 +39,8 @@ export class OpenAIChatBot implements ChatBot {
       }
       const { data: completion, response } = await client.chat.completions.create(request).withResponse();
       // The SDK hands back the text of a body that is not JSON (a gateway's HTML page) as the completion.
-      if (!Array.isArray((completion as Partial<OpenAI.Chat.ChatCompletion> | null)?.choices)) throw new NotAnOpenAIAnswer(response.headers.get('content-type') ?? '', completion);
+      if (!Array.isArray((completion as Partial<OpenAI.Chat.ChatCompletion> | null)?.choices))
+        throw new NotAnOpenAIAnswer(response.headers.get('content-type') ?? '', completion);
       return { text: completion.choices[0]?.message?.content ?? '', totalTokens: completion.usage?.total_tokens };
     } catch (error) {
       throw toUserFacingError(error, this.options.logger, { baseURL: client.baseURL, model });
@@ -79,10 +80,14 @@ export function toUserFacingError(error: unknown, logger: Logger, call?: { baseU
   }
   if (error instanceof OpenAI.APIError) {
     logger.warn({ status: error.status, err: detail }, 'LLM call failed');
-    if (error.status === 401 || error.status === 403) return new UserFacingError('AI 服务的密钥无效或无权限，请联系管理员检查 open_ai_api_key。', { cause: error, kind: 'auth' });
-    if (error.status === 429) return new UserFacingError('提问太快啦，AI 服务正忙，请稍后再问我。', { cause: error, transient: true, kind: 'rate_limited' });
-    if (error.status === 404) return new UserFacingError('AI 服务的地址或模型配置有误（HTTP 404），请联系管理员查看日志。', { cause: error, kind: 'not_found' });
-    if (error.status === 400) return new UserFacingError('AI 服务拒绝了这次请求（可能内容过长或不被允许）。', { cause: error, kind: 'bad_request' });
+    if (error.status === 401 || error.status === 403)
+      return new UserFacingError('AI 服务的密钥无效或无权限，请联系管理员检查 open_ai_api_key。', { cause: error, kind: 'auth' });
+    if (error.status === 429)
+      return new UserFacingError('提问太快啦，AI 服务正忙，请稍后再问我。', { cause: error, transient: true, kind: 'rate_limited' });
+    if (error.status === 404)
+      return new UserFacingError('AI 服务的地址或模型配置有误（HTTP 404），请联系管理员查看日志。', { cause: error, kind: 'not_found' });
+    if (error.status === 400)
+      return new UserFacingError('AI 服务拒绝了这次请求（可能内容过长或不被允许）。', { cause: error, kind: 'bad_request' });
     return new UserFacingError('AI 服务暂时不可用，请稍后再试。', { cause: error, transient: true, kind: 'server_error' });
   }
   // Past the quick retry (client.ts): the answer had begun, so the message is tried again later, whole.

@@ -17,7 +17,9 @@ export function isNotFound(error: unknown): error is InstanceType<typeof OpenAI.
 export function notFoundAt(baseURL: string, path: string): { text: string; versionMissing: boolean } {
   const base = safeUrl(baseURL);
   const versionMissing = !VERSIONED.test(new URL(baseURL).pathname);
-  const hint = versionMissing ? `; open_ai_api_base ${base} has no /v1 at its end, which most OpenAI-compatible servers need (try ${base}/v1)` : '';
+  const hint = versionMissing
+    ? `; open_ai_api_base ${base} has no /v1 at its end, which most OpenAI-compatible servers need (try ${base}/v1)`
+    : '';
   return { text: `POST ${base}${path} answered 404${hint}`, versionMissing };
 }
 
@@ -42,7 +44,10 @@ export class EndpointMissing extends UserFacingError {
 }
 
 /** An EndpointMissing for a 404 from `path`, or undefined for any other failure. */
-export function endpointMissing(error: unknown, call: { baseURL: string; path: string; what: string; turnOff: string; userMessage: string }): EndpointMissing | undefined {
+export function endpointMissing(
+  error: unknown,
+  call: { baseURL: string; path: string; what: string; turnOff: string; userMessage: string },
+): EndpointMissing | undefined {
   if (!isNotFound(error)) return undefined;
   const at = notFoundAt(call.baseURL, call.path);
   const meaning = at.versionMissing ? '' : `: this server has no ${call.what}; ${call.turnOff}`;

@@ -1,4 +1,4 @@
-import { chooseLlm, OPENAI_API_BASE, type LlmConfig } from '../../config/cow-providers.js';
+import { chooseLlm, type LlmConfig, OPENAI_API_BASE } from '../../config/cow-providers.js';
 import type { CoreConfig } from '../../config/schema.js';
 import type { BackendDeps } from '../backend-module.js';
 import type { ChatBot } from '../chat-bot.js';
@@ -15,8 +15,14 @@ export type OpenAIBackendConfig = OpenAIConnection & LlmConfig & Pick<CoreConfig
  */
 export async function createBot(config: OpenAIBackendConfig, deps: BackendDeps): Promise<ChatBot> {
   // loadConfig resolved the provider's key and base URL, and warned at start when there is none.
-  if (!config.open_ai_api_key && config.open_ai_api_base === OPENAI_API_BASE) return new OfflineBot(deps.countTokens, { missing: chooseLlm(config, true).missing });
+  if (!config.open_ai_api_key && config.open_ai_api_base === OPENAI_API_BASE)
+    return new OfflineBot(deps.countTokens, { missing: chooseLlm(config, true).missing });
   // Imported here, not above: the main thread reads this module for its schema and never needs the SDK.
   const [{ createOpenAIClient }, { OpenAIChatBot }] = await Promise.all([import('./client.js'), import('./chat-bot.js')]);
-  return new OpenAIChatBot({ client: createOpenAIClient(config, deps.logger), model: config.model, temperature: config.temperature, logger: deps.logger });
+  return new OpenAIChatBot({
+    client: createOpenAIClient(config, deps.logger),
+    model: config.model,
+    temperature: config.temperature,
+    logger: deps.logger,
+  });
 }

@@ -11,7 +11,10 @@ export const QUICK_RETRY_DELAY_MS = 200;
  * is sent again, at most `retries` times. Outages (5xx, 429, timeouts, refused connections) are
  * not retried here: they reach the answer runner, whose backoff owns them (docs/reliability.md).
  */
-export function withQuickRetry(fetch: Fetch, options: { retries: number; delayMs?: number; onRetry: (error: unknown, retry: number) => void }): Fetch {
+export function withQuickRetry(
+  fetch: Fetch,
+  options: { retries: number; delayMs?: number; onRetry: (error: unknown, retry: number) => void },
+): Fetch {
   if (options.retries <= 0) return fetch;
   return (async (input: Parameters<Fetch>[0], init?: Parameters<Fetch>[1]) => {
     for (let retry = 0; ; retry++) {

@@ -1,4 +1,4 @@
-import { request, type Dispatcher } from 'undici';
+import { type Dispatcher, request } from 'undici';
 import { encodedBody } from '../../encoded-body.js';
 
 type Fetch = typeof globalThis.fetch;
@@ -15,7 +15,10 @@ export function createUndiciFetch(dispatcher: Dispatcher): Fetch {
   return (async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     if (!(typeof input === 'string' || input instanceof URL)) throw new TypeError('createUndiciFetch: call it with a URL, not a Request');
     const url = String(input);
-    const { body, headers } = typeof init?.body === 'string' || init?.body == null ? { body: init?.body ?? null, headers: init?.headers } : await encoded(init.body, init.headers);
+    const { body, headers } =
+      typeof init?.body === 'string' || init?.body == null
+        ? { body: init?.body ?? null, headers: init?.headers }
+        : await encoded(init.body, init.headers);
     const answer = await request(url, {
       method: (init?.method ?? 'GET') as Dispatcher.HttpMethod,
       headers: headers as Dispatcher.RequestOptions['headers'],
@@ -29,7 +32,10 @@ export function createUndiciFetch(dispatcher: Dispatcher): Fetch {
 }
 
 /** A body that is not a string as bytes, with its content type unless the SDK set one. */
-async function encoded(body: NonNullable<RequestInit['body']>, headersInit: RequestInit['headers']): Promise<{ body: Buffer; headers: Headers }> {
+async function encoded(
+  body: NonNullable<RequestInit['body']>,
+  headersInit: RequestInit['headers'],
+): Promise<{ body: Buffer; headers: Headers }> {
   const { bytes, contentType } = await encodedBody(body);
   const headers = new Headers(headersInit);
   if (contentType && !headers.has('content-type')) headers.set('content-type', contentType);

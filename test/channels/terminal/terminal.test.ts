@@ -1,18 +1,18 @@
-import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tmpdir } from 'node:os';
 import { PassThrough } from 'node:stream';
+import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { channelRegistry } from '../../../channels/registry.js';
 import { TerminalReceiver } from '../../../channels/terminal/receiver.js';
 import { MessageIntake } from '../../../src/app/intake.js';
-import type { AnswerDispatch, AnswerJob } from '../../../src/worker/answer-dispatch.js';
 import type { ReceiverContext } from '../../../src/channel.js';
 import { loadConfig } from '../../../src/config/load-config.js';
-import { channelRegistry } from '../../../channels/registry.js';
 import { createLogger } from '../../../src/logger.js';
 import { NO_METRICS } from '../../../src/metrics/metrics.js';
 import { ConfiguredRules } from '../../../src/pipeline/message-rules.js';
 import { MemoryInbox } from '../../../src/store/memory-inbox.js';
+import type { AnswerDispatch, AnswerJob } from '../../../src/worker/answer-dispatch.js';
 
 /** The terminal channel at a keyboard (a TTY input), its answer worker replaced by a recorder. */
 async function atKeyboard() {
@@ -32,15 +32,38 @@ async function atKeyboard() {
   };
   const logger = createLogger({ level: 'silent' });
   const rules = new ConfiguredRules(config);
-  const intake = new MessageIntake({ channel: 'terminal', rules, logger, inbox: new MemoryInbox(), answers, maxOutstanding: 100, rateLimitPerMinute: 0 });
-  const context: ReceiverContext = { config, logger, rules, intake, link: answers.link, requestShutdown: () => {}, dataDir: tmpdir(), metrics: NO_METRICS };
+  const intake = new MessageIntake({
+    channel: 'terminal',
+    rules,
+    logger,
+    inbox: new MemoryInbox(),
+    answers,
+    maxOutstanding: 100,
+    rateLimitPerMinute: 0,
+  });
+  const context: ReceiverContext = {
+    config,
+    logger,
+    rules,
+    intake,
+    link: answers.link,
+    requestShutdown: () => {},
+    dataDir: tmpdir(),
+    metrics: NO_METRICS,
+  };
   const input = Object.assign(new PassThrough(), { isTTY: true });
   const output = new PassThrough();
   let shown = '';
   output.on('data', (chunk: Buffer) => (shown += chunk.toString('utf8')));
   const channel = new TerminalReceiver(context, input, output);
   await channel.start();
-  return { channel, input, jobs, reply: (text: string) => said.forEach((handler) => handler({ type: 'terminal-said', text })), shown: () => shown };
+  return {
+    channel,
+    input,
+    jobs,
+    reply: (text: string) => said.forEach((handler) => handler({ type: 'terminal-said', text })),
+    shown: () => shown,
+  };
 }
 
 describe('the terminal channel at a keyboard', () => {
@@ -60,7 +83,10 @@ describe('the terminal channel at a keyboard', () => {
     t.input.write('#chatid\n');
     await sleep(20);
     assert.equal(t.jobs.length, 0);
-    assert.match(t.shown(), /bot> this is a private chat, it has no chat id; in a group, "group:NAME #chatid" answers the id to put in group_name_white_list\nyou> $/);
+    assert.match(
+      t.shown(),
+      /bot> this is a private chat, it has no chat id; in a group, "group:NAME #chatid" answers the id to put in group_name_white_list\nyou> $/,
+    );
     await t.channel.stop();
   });
 });

@@ -1,14 +1,14 @@
-import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { WeComAppClient } from '../../fakes/wecom-client.js';
 import { AES_KEY, AGENT_ID, CORP_ID, SECRET, startWeworktop, TOKEN, type WeworktopHarness } from '../../support/weworktop-harness.js';
 
 const TEMPLATE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/cow/config-template.json');
 
-describe('CoW\'s current config template, WeCom keys filled in', () => {
+describe("CoW's current config template, WeCom keys filled in", () => {
   let h: WeworktopHarness;
   before(async () => {
     const template = JSON.parse(readFileSync(TEMPLATE, 'utf8')) as Record<string, unknown>;
@@ -35,7 +35,7 @@ describe('CoW\'s current config template, WeCom keys filled in', () => {
   });
   after(() => h.stop());
 
-  test('answers with the user\'s DeepSeek model and key, and says at start which provider it chose', async () => {
+  test("answers with the user's DeepSeek model and key, and says at start which provider it chose", async () => {
     await h.client.sendText('zhangsan', 'hello from CoW');
     const [reply] = await h.wecom.waitForSent(1, 5000);
     assert.match(JSON.stringify(reply!.body), /echo: hello from CoW/);
@@ -44,27 +44,41 @@ describe('CoW\'s current config template, WeCom keys filled in', () => {
     const info = h.logs.filter((line) => line.includes('LLM: '));
     assert.equal(info.length, 1);
     assert.match(info[0]!, /INFO .*LLM: DeepSeek at http:\/\/127\.0\.0\.1:\d+\/v1, model deepseek-v4-flash \(by model, as CoW does\)/);
-    assert.ok(h.logs.some((line) => line.includes('channel_type "wechatcom_app" (CoW\'s WeCom self-built app) runs the weworktop channel')));
+    assert.ok(
+      h.logs.some((line) => line.includes('channel_type "wechatcom_app" (CoW\'s WeCom self-built app) runs the weworktop channel')),
+    );
     assert.doesNotMatch(h.logs.join(''), /sk-deepseek-user-key-0001/);
     assert.ok(!h.logs.some((line) => line.includes('offline')), 'no offline warning');
   });
 
-  test('CoW\'s callback path /wxcomapp (and /wxcomapp/) answers too', async () => {
+  test("CoW's callback path /wxcomapp (and /wxcomapp/) answers too", async () => {
     h.wecom.reset();
     for (const pathname of ['/wxcomapp', '/wxcomapp/']) {
-      const cow = new WeComAppClient({ url: `${h.baseUrl}${pathname}`, token: TOKEN, encodingAesKey: AES_KEY, corpId: CORP_ID, agentId: AGENT_ID });
+      const cow = new WeComAppClient({
+        url: `${h.baseUrl}${pathname}`,
+        token: TOKEN,
+        encodingAesKey: AES_KEY,
+        corpId: CORP_ID,
+        agentId: AGENT_ID,
+      });
       assert.equal((await cow.verifyUrl('cow-echo')).body, 'cow-echo');
       assert.equal((await cow.sendText('lisi', `via ${pathname}`)).status, 200);
     }
     const sent = await h.wecom.waitForSent(2, 5000);
-    assert.deepEqual(sent.map((message) => JSON.stringify(message.body).includes('echo: via /wxcomapp')), [true, true]);
-    assert.ok(h.logs.some((line) => / \/wework_callback,\/wxcomapp agents=1000002/.test(line)), 'the listening line names it');
+    assert.deepEqual(
+      sent.map((message) => JSON.stringify(message.body).includes('echo: via /wxcomapp')),
+      [true, true],
+    );
+    assert.ok(
+      h.logs.some((line) => / \/wework_callback,\/wxcomapp agents=1000002/.test(line)),
+      'the listening line names it',
+    );
   });
 
-  test('one warning line for the template\'s keys weworktop does not use', () => {
+  test("one warning line for the template's keys weworktop does not use", () => {
     const unknown = h.logs.filter((line) => line.includes('not used by weworktop'));
     assert.equal(unknown.length, 1);
     assert.match(unknown[0]!, /WARN .*\d+ config keys are not used by weworktop and ignored; no equivalent: /);
-    assert.doesNotMatch(unknown[0]!, /wecom_bot/, 'CoW\'s AI bot keys are read: its long connection');
+    assert.doesNotMatch(unknown[0]!, /wecom_bot/, "CoW's AI bot keys are read: its long connection");
   });
 });

@@ -1,11 +1,19 @@
-import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startFakeOpenAI, type FakeOpenAI } from '../../fakes/fake-openai.js';
-import { startFakeWeCom, type FakeWeCom, type SentMessage } from '../../fakes/fake-wecom.js';
+import { afterEach, describe, test } from 'node:test';
+import { type FakeOpenAI, startFakeOpenAI } from '../../fakes/fake-openai.js';
+import { type FakeWeCom, type SentMessage, startFakeWeCom } from '../../fakes/fake-wecom.js';
 import { AiBotClient } from '../../fakes/wecom-client.js';
-import { AGENT_ID, CORP_ID, eventually, SECRET, startWeworktop, type WeworktopHarness, type WeworktopHarnessOptions } from '../../support/weworktop-harness.js';
+import {
+  AGENT_ID,
+  CORP_ID,
+  eventually,
+  SECRET,
+  startWeworktop,
+  type WeworktopHarness,
+  type WeworktopHarnessOptions,
+} from '../../support/weworktop-harness.js';
 
-const textOf = (message: SentMessage) => ((message.body[message.msgtype] as { content?: string }) ?? {}).content ?? `<${message.msgtype}>`;
+const textOf = (message: SentMessage) => (message.body[message.msgtype] as { content?: string })?.content ?? `<${message.msgtype}>`;
 const BOT = { token: 'QDG6eK', aes_key: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C' };
 
 const running: WeworktopHarness[] = [];
@@ -19,7 +27,11 @@ afterEach(async () => {
 const FAST_RETRIES = { config: { retry_delay_ms: 30, max_attempts: 8 }, weworktop: { api_retries: 0 } };
 
 async function start(options: WeworktopHarnessOptions = {}): Promise<WeworktopHarness> {
-  const harness = await startWeworktop({ ...options, config: { ...FAST_RETRIES.config, ...options.config }, weworktop: { ...FAST_RETRIES.weworktop, ...options.weworktop } });
+  const harness = await startWeworktop({
+    ...options,
+    config: { ...FAST_RETRIES.config, ...options.config },
+    weworktop: { ...FAST_RETRIES.weworktop, ...options.weworktop },
+  });
   running.push(harness);
   return harness;
 }
@@ -94,7 +106,10 @@ describe('a reply is generated once and delivered once', () => {
     const [reply] = await wecom.waitForSent(1, 5000);
     assert.equal(textOf(reply!), 'echo: kept across the restart');
     assert.equal(openai.chatRequests().length, 1, 'the stored reply was sent, the LLM not asked again');
-    assert.ok(second.logs.some((line) => line.includes('replaying')), second.logs.join(''));
+    assert.ok(
+      second.logs.some((line) => line.includes('replaying')),
+      second.logs.join(''),
+    );
   });
 });
 

@@ -1,5 +1,5 @@
-import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { afterEach, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { InjectedError, SentMessage } from '../../fakes/fake-wecom.js';
 import { AiBotClient } from '../../fakes/wecom-client.js';
@@ -12,7 +12,7 @@ import { eventually, startWeworktop, type WeworktopHarness, type WeworktopHarnes
  * as a delivery. The real app against the fakes.
  */
 
-const textOf = (message: SentMessage) => ((message.body[message.msgtype] as { content?: string }) ?? {}).content ?? `<${message.msgtype}>`;
+const textOf = (message: SentMessage) => (message.body[message.msgtype] as { content?: string })?.content ?? `<${message.msgtype}>`;
 const BOT = { token: 'QDG6eK', aes_key: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C' };
 
 let running: WeworktopHarness | undefined;
@@ -29,13 +29,29 @@ async function start(options: WeworktopHarnessOptions = {}): Promise<WeworktopHa
 const warnings = (h: WeworktopHarness, text: string) => h.logs.filter((line) => line.includes(' WARN ') && line.includes(text));
 
 const FOREIGN: Array<{ what: string; answer: InjectedError; quoted: string }> = [
-  { what: 'an HTML error page', answer: { body: '<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>' }, quoted: '<html><head><title>502 Bad Gateway' },
-  { what: 'broken JSON', answer: { body: '{"errcode":0,"errmsg":"o', contentType: 'application/json' }, quoted: '{"errcode":0,"errmsg":"o' },
-  { what: 'JSON without an errcode', answer: { body: '{"status":"ok","message":"proxy says hi"}', contentType: 'application/json' }, quoted: 'proxy says hi' },
-  { what: 'JSON with errcode as a string', answer: { body: '{"errcode":"0","errmsg":"ok"}', contentType: 'application/json' }, quoted: '"errcode":"0"' },
+  {
+    what: 'an HTML error page',
+    answer: { body: '<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>' },
+    quoted: '<html><head><title>502 Bad Gateway',
+  },
+  {
+    what: 'broken JSON',
+    answer: { body: '{"errcode":0,"errmsg":"o', contentType: 'application/json' },
+    quoted: '{"errcode":0,"errmsg":"o',
+  },
+  {
+    what: 'JSON without an errcode',
+    answer: { body: '{"status":"ok","message":"proxy says hi"}', contentType: 'application/json' },
+    quoted: 'proxy says hi',
+  },
+  {
+    what: 'JSON with errcode as a string',
+    answer: { body: '{"errcode":"0","errmsg":"ok"}', contentType: 'application/json' },
+    quoted: '"errcode":"0"',
+  },
 ];
 
-describe('an HTTP 200 that is not WeCom\'s JSON is a transient failure', () => {
+describe("an HTTP 200 that is not WeCom's JSON is a transient failure", () => {
   for (const { what, answer, quoted } of FOREIGN) {
     test(`message/send answered with ${what}: retried, delivered once, one WARN line per failed try quoting the body`, async () => {
       const h = await start();
@@ -57,7 +73,12 @@ describe('an HTTP 200 that is not WeCom\'s JSON is a transient failure', () => {
   test('gettoken answered with an HTML page: retried, and the reply still goes out', async () => {
     const h = await start();
     // After the start-up check's own fetch, so the message is the one that needs a new token.
-    await eventually(() => assert.ok(h.logs.some((line) => line.includes('start-up check')), 'start-up check done'));
+    await eventually(() =>
+      assert.ok(
+        h.logs.some((line) => line.includes('start-up check')),
+        'start-up check done',
+      ),
+    );
     h.wecom.expireTokens();
     h.wecom.injectError('gettoken', { body: '<html><body>504 Gateway Time-out</body></html>', times: 1 });
     await h.client.sendText('lisi', '你好');
@@ -89,11 +110,14 @@ describe('an HTTP 200 that is not WeCom\'s JSON is a transient failure', () => {
     assert.equal(warnings(h, 'WeCom media/get failed').length, 1, h.logs.join(''));
   });
 
-  test('the AI bot\'s response_url answered with an HTML page: retried, and the answer is posted once', async () => {
+  test("the AI bot's response_url answered with an HTML page: retried, and the answer is posted once", async () => {
     const h = await start({ config: { group_name_white_list: ['ALL_GROUP'] }, weworktop: { bot: { ...BOT, stream: false } } });
     const bot = new AiBotClient({ url: `${h.baseUrl}/wework_bot_callback`, token: BOT.token, encodingAesKey: BOT.aes_key });
     h.wecom.injectError('aibot/response', { body: '<html>502 Bad Gateway</html>', times: 1 });
-    assert.equal((await bot.sendText('wangwu', '@bot 群里问', { chatId: 'wrkSFfCgAAgroup0001', responseUrl: h.wecom.responseUrl() })).status, 200);
+    assert.equal(
+      (await bot.sendText('wangwu', '@bot 群里问', { chatId: 'wrkSFfCgAAgroup0001', responseUrl: h.wecom.responseUrl() })).status,
+      200,
+    );
     const [posted] = await h.wecom.waitForBotResponses(1, 8000);
     assert.match(JSON.stringify(posted!.body), /echo: 群里问/);
     await sleep(200);
@@ -103,16 +127,23 @@ describe('an HTTP 200 that is not WeCom\'s JSON is a transient failure', () => {
     assert.match(failed[0]!, /not WeCom's JSON \(text\/html\): <html>502 Bad Gateway<\/html>/);
   });
 
-  test('the LLM answered by a gateway\'s HTML page with status 200: retried, answered once', async () => {
+  test("the LLM answered by a gateway's HTML page with status 200: retried, answered once", async () => {
     const h = await start();
-    h.openai.answerNextRaw({ status: 200, headers: { 'content-type': 'text/html' }, body: '<html><body>upstream connect error</body></html>' });
+    h.openai.answerNextRaw({
+      status: 200,
+      headers: { 'content-type': 'text/html' },
+      body: '<html><body>upstream connect error</body></html>',
+    });
     await h.client.sendText('zhaoliu', '模型在吗');
     const [reply] = await h.wecom.waitForSent(1, 8000);
     assert.equal(textOf(reply!), 'echo: 模型在吗');
     await sleep(200);
     assert.equal(h.wecom.sent.length, 1, 'answered once, no apology');
     assert.equal(h.openai.chatRequests().length, 2);
-    assert.ok(warnings(h, 'not the OpenAI API').some((line) => line.includes('upstream connect error')), h.logs.join(''));
+    assert.ok(
+      warnings(h, 'not the OpenAI API').some((line) => line.includes('upstream connect error')),
+      h.logs.join(''),
+    );
   });
 });
 
@@ -125,8 +156,15 @@ describe('access tokens never reach the log', () => {
       tokens.add(token);
       return token;
     };
-    h.wecom.injectError('message/send', { body: (request) => `<html>bad gateway for /cgi-bin/message/send?access_token=${echo(request)} (token ${echo(request)})</html>`, times: 1 });
-    h.wecom.injectError('message/send', { body: (request) => JSON.stringify({ errcode: 45009, errmsg: `api freq out of limit for token ${echo(request)}` }), contentType: 'application/json', times: 1 });
+    h.wecom.injectError('message/send', {
+      body: (request) => `<html>bad gateway for /cgi-bin/message/send?access_token=${echo(request)} (token ${echo(request)})</html>`,
+      times: 1,
+    });
+    h.wecom.injectError('message/send', {
+      body: (request) => JSON.stringify({ errcode: 45009, errmsg: `api freq out of limit for token ${echo(request)}` }),
+      contentType: 'application/json',
+      times: 1,
+    });
     h.wecom.injectError('message/send', { body: (request) => `<html>${echo(request)}</html>`, status: 502, times: 1 });
     await h.client.sendText('sunqi', '令牌');
     await h.wecom.waitForSent(1, 8000);
@@ -139,13 +177,27 @@ describe('access tokens never reach the log', () => {
   });
 
   test('an AI bot response_url whose error echoes its response_code has it redacted', async () => {
-    const h = await start({ config: { group_name_white_list: ['ALL_GROUP'], max_attempts: 1 }, weworktop: { bot: { ...BOT, stream: false } } });
+    const h = await start({
+      config: { group_name_white_list: ['ALL_GROUP'], max_attempts: 1 },
+      weworktop: { bot: { ...BOT, stream: false } },
+    });
     const bot = new AiBotClient({ url: `${h.baseUrl}/wework_bot_callback`, token: BOT.token, encodingAesKey: BOT.aes_key });
     const url = h.wecom.responseUrl();
     const code = new URL(url).searchParams.get('response_code')!;
-    h.wecom.injectError('aibot/response', { body: JSON.stringify({ errcode: 40058, errmsg: `bad response_code ${code}` }), contentType: 'application/json', times: 5 });
+    h.wecom.injectError('aibot/response', {
+      body: JSON.stringify({ errcode: 40058, errmsg: `bad response_code ${code}` }),
+      contentType: 'application/json',
+      times: 5,
+    });
     await bot.sendText('zhouba', '@bot 码', { chatId: 'wrkSFfCgAAgroup0001', responseUrl: url });
-    await eventually(() => assert.ok(h.logs.some((line) => line.includes('message given up')), 'given up'), 8000);
+    await eventually(
+      () =>
+        assert.ok(
+          h.logs.some((line) => line.includes('message given up')),
+          'given up',
+        ),
+      8000,
+    );
     assert.ok(!h.logs.join('').includes(code), h.logs.join(''));
   });
 });

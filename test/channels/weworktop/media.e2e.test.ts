@@ -1,12 +1,12 @@
-import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { afterEach, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { mediaMessages } from '../../../src/media/media-messages.js';
 import { userMessages } from '../../../src/pipeline/user-messages.js';
 import { TINY_PNG } from '../../fakes/fake-openai.js';
 import type { SentMessage } from '../../fakes/fake-wecom.js';
-import { eventually, startWeworktop, type WeworktopHarness } from '../../support/weworktop-harness.js';
 import { picture, probeAudio, probeImage, tone } from '../../src/media/media-fixtures.js';
+import { eventually, startWeworktop, type WeworktopHarness } from '../../support/weworktop-harness.js';
 
 let harness: WeworktopHarness | undefined;
 afterEach(async () => {
@@ -14,7 +14,7 @@ afterEach(async () => {
   harness = undefined;
 });
 
-const textOf = (message: SentMessage) => ((message.body[message.msgtype] as { content?: string }) ?? {}).content ?? `<${message.msgtype}>`;
+const textOf = (message: SentMessage) => (message.body[message.msgtype] as { content?: string })?.content ?? `<${message.msgtype}>`;
 const mediaIdOf = (message: SentMessage) => (message.body[message.msgtype] as { media_id?: string }).media_id;
 
 /** A real AMR voice note in the fake WeCom, sent to the app's callback as WeCom does. */
@@ -39,13 +39,21 @@ describe('voice notes in', () => {
     assert.equal(heard[0]!.container, 'wav');
     assert.equal(heard[0]!.sampleRate, 16000);
     assert.ok(Math.abs(heard[0]!.seconds - 3) < 0.1, `the engine heard ${heard[0]!.seconds} s of a 3 s note`);
-    assert.deepEqual([harness.openai.transcriptionRequests()[0]!.model, harness.openai.transcriptionRequests()[0]!.language], ['whisper-1', 'zh']);
+    assert.deepEqual(
+      [harness.openai.transcriptionRequests()[0]!.model, harness.openai.transcriptionRequests()[0]!.language],
+      ['whisper-1', 'zh'],
+    );
   });
 
   test('speech_recognition off: the voice note is ignored with a log line', async () => {
     harness = await startWeworktop({ config: { speech_recognition: false } });
     await sendVoiceNote(harness, 'lisi');
-    await eventually(() => assert.ok(harness!.logs.some((line) => line.includes('ignored: voice note while speech_recognition is off')), 'the reason is logged'));
+    await eventually(() =>
+      assert.ok(
+        harness!.logs.some((line) => line.includes('ignored: voice note while speech_recognition is off')),
+        'the reason is logged',
+      ),
+    );
     await sleep(100);
     assert.equal(harness.wecom.sent.length, 0);
     assert.equal(harness.openai.transcriptionRequests().length, 0);
@@ -58,14 +66,29 @@ describe('voice notes in', () => {
       says: '没能从企业微信取到这条语音，请再发一次。',
       logs: /media download failed.*40007/,
     },
-    { name: 'conversion failed (not audio)', arrange: () => Buffer.from('#!AMR\n'.padEnd(400, 'garbage')), says: mediaMessages.voiceUnreadable, logs: /voice conversion to WAV failed/ },
+    {
+      name: 'conversion failed (not audio)',
+      arrange: () => Buffer.from('#!AMR\n'.padEnd(400, 'garbage')),
+      says: mediaMessages.voiceUnreadable,
+      logs: /voice conversion to WAV failed/,
+    },
     {
       name: 'engine failed',
-      arrange: (h) => (h.openai.setTranscriber(() => { throw new Error('model whisper-1 is overloaded'); }), undefined),
+      arrange: (h) => (
+        h.openai.setTranscriber(() => {
+          throw new Error('model whisper-1 is overloaded');
+        }),
+        undefined
+      ),
       says: mediaMessages.speechFailed,
       logs: /speech recognition failed.*model whisper-1 is overloaded/,
     },
-    { name: 'engine heard nothing', arrange: (h) => (h.openai.setTranscriber(() => ''), undefined), says: userMessages.voiceEmpty, logs: /speech recognition heard nothing/ },
+    {
+      name: 'engine heard nothing',
+      arrange: (h) => (h.openai.setTranscriber(() => ''), undefined),
+      says: userMessages.voiceEmpty,
+      logs: /speech recognition heard nothing/,
+    },
   ];
   for (const failure of failures) {
     test(`${failure.name}: one sentence to the user, the cause in the log`, async () => {
@@ -75,7 +98,12 @@ describe('voice notes in', () => {
       const [reply] = await harness.wecom.waitForSent(1, 8000);
       assert.equal(textOf(reply!), failure.says);
       // The answer worker's log lines reach the main thread in batches, possibly after its send.
-      await eventually(() => assert.ok(harness!.logs.some((line) => failure.logs.test(line)), harness!.logs.join('')));
+      await eventually(() =>
+        assert.ok(
+          harness!.logs.some((line) => failure.logs.test(line)),
+          harness!.logs.join(''),
+        ),
+      );
       assert.equal(harness.openai.chatRequests().length, 0);
     });
   }
@@ -96,7 +124,11 @@ describe('voice replies out', () => {
     const probed = probeAudio(upload.data);
     assert.deepEqual([probed.container, probed.codec, probed.sampleRate, probed.channels], ['amr', 'amr_nb', 8000, 'mono']);
     assert.ok(Math.abs(probed.seconds - 5) < 0.1 && probed.seconds <= 60, `${probed.seconds} s`);
-    assert.equal(String(harness.openai.speechRequests()[0]!.input), 'echo: 讲个笑话', 'the voice speaks the answer only, not the 「transcript」 echo');
+    assert.equal(
+      String(harness.openai.speechRequests()[0]!.input),
+      'echo: 讲个笑话',
+      'the voice speaks the answer only, not the 「transcript」 echo',
+    );
   });
 
   test('voice_reply_voice answers text with text', async () => {
@@ -112,10 +144,19 @@ describe('voice replies out', () => {
     harness.openai.setSpeech(() => tone(130, 'mp3'));
     await harness.client.sendText('sunqi', '读一篇长文章');
     const sent = await harness.wecom.waitForSent(3, 15000);
-    assert.deepEqual(sent.map((message) => message.msgtype), ['voice', 'voice', 'voice']);
-    assert.deepEqual(sent.map(mediaIdOf), harness.wecom.uploads.map((upload) => upload.mediaId));
+    assert.deepEqual(
+      sent.map((message) => message.msgtype),
+      ['voice', 'voice', 'voice'],
+    );
+    assert.deepEqual(
+      sent.map(mediaIdOf),
+      harness.wecom.uploads.map((upload) => upload.mediaId),
+    );
     const seconds = harness.wecom.uploads.map((upload) => probeAudio(upload.data).seconds);
-    assert.ok(seconds.every((s) => s <= 60.05), seconds.join(','));
+    assert.ok(
+      seconds.every((s) => s <= 60.05),
+      seconds.join(','),
+    );
     assert.ok(Math.abs(seconds.reduce((a, b) => a + b, 0) - 130) < 0.5, seconds.join(','));
   });
 
@@ -142,7 +183,12 @@ describe('voice replies out', () => {
     const [reply] = await harness.wecom.waitForSent(1, 8000);
     assert.equal(textOf(reply!), '「讲个笑话」\n\necho: 讲个笑话');
     assert.equal(harness.wecom.uploads.length, 0);
-    await eventually(() => assert.ok(harness!.logs.some((line) => line.includes('could not be encoded as AMR; sending text')), harness!.logs.join('')));
+    await eventually(() =>
+      assert.ok(
+        harness!.logs.some((line) => line.includes('could not be encoded as AMR; sending text')),
+        harness!.logs.join(''),
+      ),
+    );
   });
 });
 
@@ -175,7 +221,9 @@ describe('images', () => {
 
   test('a refusal by the image API reaches the user as text', async () => {
     harness = await startWeworktop();
-    harness.openai.setImageResponder(() => ({ error: { status: 400, message: 'Your request was rejected as a result of our safety system.', code: 'content_policy_violation' } }));
+    harness.openai.setImageResponder(() => ({
+      error: { status: 400, message: 'Your request was rejected as a result of our safety system.', code: 'content_policy_violation' },
+    }));
     await harness.client.sendText('zhouba', '画 something forbidden');
     const [reply] = await harness.wecom.waitForSent(1, 5000);
     assert.equal(textOf(reply!), mediaMessages.imageRefused);

@@ -1,9 +1,9 @@
-import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { afterEach, describe, test } from 'node:test';
 import { mediaMessages } from '../../../src/media/media-messages.js';
 import type { SentMessage } from '../../fakes/fake-wecom.js';
-import { eventually, startWeworktop, type WeworktopHarness } from '../../support/weworktop-harness.js';
 import { tone } from '../../src/media/media-fixtures.js';
+import { eventually, startWeworktop, type WeworktopHarness } from '../../support/weworktop-harness.js';
 
 let harness: WeworktopHarness | undefined;
 afterEach(async () => {
@@ -11,8 +11,14 @@ afterEach(async () => {
   harness = undefined;
 });
 
-const textOf = (message: SentMessage) => ((message.body[message.msgtype] as { content?: string }) ?? {}).content ?? `<${message.msgtype}>`;
-const logged = (h: WeworktopHarness, pattern: RegExp) => eventually(() => assert.ok(h.logs.some((line) => pattern.test(line)), h.logs.join('')));
+const textOf = (message: SentMessage) => (message.body[message.msgtype] as { content?: string })?.content ?? `<${message.msgtype}>`;
+const logged = (h: WeworktopHarness, pattern: RegExp) =>
+  eventually(() =>
+    assert.ok(
+      h.logs.some((line) => pattern.test(line)),
+      h.logs.join(''),
+    ),
+  );
 
 describe('a server without an endpoint (DeepSeek draws nothing, many servers transcribe nothing)', () => {
   test('images: the user hears the server cannot draw, the log names the URL and image_create_prefix; no retry', async () => {
@@ -21,7 +27,10 @@ describe('a server without an endpoint (DeepSeek draws nothing, many servers tra
     await harness.client.sendText('zhangsan', '画一只猫');
     const [reply] = await harness.wecom.waitForSent(1, 8000);
     assert.equal(textOf(reply!), mediaMessages.imageUnavailable);
-    await logged(harness, /image generation failed: POST http:\/\/127\.0\.0\.1:\d+\/v1\/images\/generations answered 404: this server has no image generation \(\/images\/generations\); set image_create_prefix to \[\] to turn image requests off/);
+    await logged(
+      harness,
+      /image generation failed: POST http:\/\/127\.0\.0\.1:\d+\/v1\/images\/generations answered 404: this server has no image generation \(\/images\/generations\); set image_create_prefix to \[\] to turn image requests off/,
+    );
     assert.ok(!harness.logs.some((line) => line.includes('will retry')), 'not retried as if it might pass');
   });
 
@@ -32,7 +41,10 @@ describe('a server without an endpoint (DeepSeek draws nothing, many servers tra
     await harness.client.sendVoice('lisi', 'voice-1');
     const [reply] = await harness.wecom.waitForSent(1, 8000);
     assert.match(textOf(reply!), new RegExp(mediaMessages.speechUnavailable));
-    await logged(harness, /speech recognition failed: POST http:\/\/127\.0\.0\.1:\d+\/v1\/audio\/transcriptions answered 404: this server has no speech recognition \(\/audio\/transcriptions\); set speech_recognition and group_speech_recognition to false, or voice_to_text to "azure"/);
+    await logged(
+      harness,
+      /speech recognition failed: POST http:\/\/127\.0\.0\.1:\d+\/v1\/audio\/transcriptions answered 404: this server has no speech recognition \(\/audio\/transcriptions\); set speech_recognition and group_speech_recognition to false, or voice_to_text to "azure"/,
+    );
   });
 
   test('voice replies: text instead, and the log names voice_reply_voice', async () => {
@@ -41,6 +53,9 @@ describe('a server without an endpoint (DeepSeek draws nothing, many servers tra
     await harness.client.sendText('wangwu', 'say it');
     const [reply] = await harness.wecom.waitForSent(1, 8000);
     assert.equal(textOf(reply!), 'echo: say it');
-    await logged(harness, /text-to-speech failed; replying with text .*POST http:\/\/127\.0\.0\.1:\d+\/v1\/audio\/speech answered 404: this server has no text-to-speech \(\/audio\/speech\); set voice_reply_voice and always_reply_voice to false/);
+    await logged(
+      harness,
+      /text-to-speech failed; replying with text .*POST http:\/\/127\.0\.0\.1:\d+\/v1\/audio\/speech answered 404: this server has no text-to-speech \(\/audio\/speech\); set voice_reply_voice and always_reply_voice to false/,
+    );
   });
 });

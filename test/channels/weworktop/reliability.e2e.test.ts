@@ -1,13 +1,21 @@
-import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { afterEach, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { userMessages } from '../../../src/pipeline/user-messages.js';
-import { startFakeOpenAI, type FakeOpenAI } from '../../fakes/fake-openai.js';
-import { startFakeWeCom, type FakeWeCom, type SentMessage } from '../../fakes/fake-wecom.js';
+import { type FakeOpenAI, startFakeOpenAI } from '../../fakes/fake-openai.js';
+import { type FakeWeCom, type SentMessage, startFakeWeCom } from '../../fakes/fake-wecom.js';
 import { AiBotClient } from '../../fakes/wecom-client.js';
-import { AGENT_ID, CORP_ID, eventually, SECRET, startWeworktop, type WeworktopHarness, type WeworktopHarnessOptions } from '../../support/weworktop-harness.js';
+import {
+  AGENT_ID,
+  CORP_ID,
+  eventually,
+  SECRET,
+  startWeworktop,
+  type WeworktopHarness,
+  type WeworktopHarnessOptions,
+} from '../../support/weworktop-harness.js';
 
-const textOf = (message: SentMessage) => ((message.body[message.msgtype] as { content?: string }) ?? {}).content ?? `<${message.msgtype}>`;
+const textOf = (message: SentMessage) => (message.body[message.msgtype] as { content?: string })?.content ?? `<${message.msgtype}>`;
 
 const running: WeworktopHarness[] = [];
 const fakes: Array<{ close(): Promise<void> }> = [];
@@ -49,7 +57,10 @@ describe('durable inbox', () => {
     const second = await start({ wecom, openai, dataDir: first.dataDir });
     const [reply] = await wecom.waitForSent(1, 5000);
     assert.equal(textOf(reply!), 'echo: 重启前的问题');
-    assert.ok(second.logs.some((line) => line.includes('replaying messages left pending by the last run') && line.includes('count=1')), second.logs.join(''));
+    assert.ok(
+      second.logs.some((line) => line.includes('replaying messages left pending by the last run') && line.includes('count=1')),
+      second.logs.join(''),
+    );
   });
 
   test('an AI bot group message cut off by a shutdown is answered after the restart in its stream, which WeCom still polls', async () => {
@@ -59,7 +70,10 @@ describe('durable inbox', () => {
     const first = await start(options);
     openai.setLatency(5000);
     const client = new AiBotClient({ url: `${first.baseUrl}/wework_bot_callback`, token: bot.token, encodingAesKey: bot.aes_key });
-    const response = await client.sendText('zhangsan', '@bot 重启也要回答', { chatId: 'wrkSFfCgAAgroup0001', responseUrl: wecom.responseUrl() });
+    const response = await client.sendText('zhangsan', '@bot 重启也要回答', {
+      chatId: 'wrkSFfCgAAgroup0001',
+      responseUrl: wecom.responseUrl(),
+    });
     assert.equal(response.status, 200);
     await eventually(() => assert.equal(openai.chatRequests().length, 1));
     await stopOne(first);
@@ -70,7 +84,10 @@ describe('durable inbox', () => {
     const poll = client.withUrl(`${second.baseUrl}/wework_bot_callback`);
     let stream: { finish: boolean; content: string } | undefined;
     for (let i = 0; i < 200 && !stream?.finish; i++) {
-      stream = (await poll.refresh('zhangsan', streamId, { chatId: 'wrkSFfCgAAgroup0001' })).answer!.stream as { finish: boolean; content: string };
+      stream = (await poll.refresh('zhangsan', streamId, { chatId: 'wrkSFfCgAAgroup0001' })).answer!.stream as {
+        finish: boolean;
+        content: string;
+      };
       if (!stream.finish) await sleep(20);
     }
     assert.equal(stream?.content, 'echo: 重启也要回答');
@@ -80,13 +97,26 @@ describe('durable inbox', () => {
   test('a WeCom retry of an answered message after a restart is still recognized', async () => {
     const { wecom, openai } = await sharedFakes();
     const first = await start({ wecom, openai });
-    const { url, body } = first.client.encode({ MsgType: 'text', Content: '只回答一次', FromUserName: 'lisi', MsgId: '7777000011112222333' });
-    await fetch(`${first.baseUrl}${new URL(url).pathname}${new URL(url).search}`, { method: 'POST', body, headers: { 'content-type': 'text/xml' } });
+    const { url, body } = first.client.encode({
+      MsgType: 'text',
+      Content: '只回答一次',
+      FromUserName: 'lisi',
+      MsgId: '7777000011112222333',
+    });
+    await fetch(`${first.baseUrl}${new URL(url).pathname}${new URL(url).search}`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'text/xml' },
+    });
     await wecom.waitForSent(1, 5000);
     await stopOne(first);
 
     const second = await start({ wecom, openai, dataDir: first.dataDir });
-    const retry = await fetch(`${second.baseUrl}${new URL(url).pathname}${new URL(url).search}`, { method: 'POST', body, headers: { 'content-type': 'text/xml' } });
+    const retry = await fetch(`${second.baseUrl}${new URL(url).pathname}${new URL(url).search}`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'text/xml' },
+    });
     assert.equal(retry.status, 200);
     await sleep(300);
     assert.equal(wecom.sent.length, 1, 'no second answer');
@@ -158,7 +188,12 @@ describe('faults', () => {
     const h = await start({ config: { retry_delay_ms: 20 }, weworktop: { api_retries: 0 } });
     h.wecom.injectError('message/send', { errcode: 81013, errmsg: 'user & party & tag all invalid', times: 1 });
     await h.client.sendText('wujiu', '你好');
-    await eventually(() => assert.ok(h.logs.some((line) => line.includes('message given up')), 'given up at once'));
+    await eventually(() =>
+      assert.ok(
+        h.logs.some((line) => line.includes('message given up')),
+        'given up at once',
+      ),
+    );
     assert.equal(h.openai.chatRequests().length, 1, 'the LLM is not asked again');
   });
 
@@ -183,7 +218,11 @@ describe('faults', () => {
     assert.equal((await h.client.sendText('chenqi', '第二条')).status, 200);
     await h.wecom.waitForSent(2, 5000);
     await sleep(300);
-    assert.deepEqual(h.wecom.sent.map(textOf).sort(), ['echo: 第一条', 'echo: 第二条'], 'both answered, once each, and no "too fast" notice');
+    assert.deepEqual(
+      h.wecom.sent.map(textOf).sort(),
+      ['echo: 第一条', 'echo: 第二条'],
+      'both answered, once each, and no "too fast" notice',
+    );
     assert.ok(!h.logs.some((line) => line.includes('rate limit: message refused')), h.logs.join(''));
   });
 
@@ -194,11 +233,17 @@ describe('faults', () => {
     assert.equal(stale.status, 401);
     const future = await h.client.sendText('fengshiyi', '未来的消息', undefined, { timestamp: now + 400 });
     assert.equal(future.status, 401);
-    assert.ok(h.logs.some((line) => line.includes('stale or replayed callback')), h.logs.join(''));
+    assert.ok(
+      h.logs.some((line) => line.includes('stale or replayed callback')),
+      h.logs.join(''),
+    );
     const fresh = await h.client.sendText('fengshiyi', '新消息', undefined, { timestamp: now - 100 });
     assert.equal(fresh.status, 200);
     await h.wecom.waitForSent(1, 5000);
-    assert.deepEqual(h.openai.chatRequests().map((request) => request.messages.at(-1)?.content), ['新消息']);
+    assert.deepEqual(
+      h.openai.chatRequests().map((request) => request.messages.at(-1)?.content),
+      ['新消息'],
+    );
   });
 });
 

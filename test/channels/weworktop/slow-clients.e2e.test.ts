@@ -1,6 +1,6 @@
-import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import { afterEach, describe, test } from 'node:test';
 import { startWeworktop, type WeworktopHarness } from '../../support/weworktop-harness.js';
 
 /**
@@ -47,7 +47,12 @@ const HEAD = 'POST /wework_callback?msg_signature=x&timestamp=1&nonce=1 HTTP/1.1
 describe('slow clients', () => {
   test('headers that trickle in are cut off after callback_headers_timeout, with 408 and one log line', async () => {
     harness = await startWeworktop({ weworktop: { callback_headers_timeout: 1, callback_request_timeout: 2 } });
-    const { closedAfterMs, answer } = await trickle(harness.port, HEAD, 'X-Slow-Header: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 10_000);
+    const { closedAfterMs, answer } = await trickle(
+      harness.port,
+      HEAD,
+      'X-Slow-Header: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+      10_000,
+    );
     assert.ok(closedAfterMs >= 900 && closedAfterMs < 3000, `closed after ${closedAfterMs} ms`);
     assert.match(answer, /^HTTP\/1\.1 408/);
     const lines = harness.logs.filter((line) => line.includes('connection closed'));
@@ -57,12 +62,17 @@ describe('slow clients', () => {
 
   test('a body that trickles in is cut off after callback_request_timeout', async () => {
     harness = await startWeworktop({ weworktop: { callback_headers_timeout: 1, callback_request_timeout: 2 } });
-    const { closedAfterMs, answer } = await trickle(harness.port, `${HEAD}Content-Type: text/xml\r\nContent-Length: 100000\r\n\r\n<xml>`, 'x', 10_000);
+    const { closedAfterMs, answer } = await trickle(
+      harness.port,
+      `${HEAD}Content-Type: text/xml\r\nContent-Length: 100000\r\n\r\n<xml>`,
+      'x',
+      10_000,
+    );
     assert.ok(closedAfterMs >= 1900 && closedAfterMs < 4000, `closed after ${closedAfterMs} ms`);
     assert.match(answer, /^HTTP\/1\.1 408/);
   });
 
-  test('by default a connection that trickles its headers is closed within WeCom\'s own seconds, not Node\'s minute', async () => {
+  test("by default a connection that trickles its headers is closed within WeCom's own seconds, not Node's minute", async () => {
     harness = await startWeworktop();
     const { closedAfterMs } = await trickle(harness.port, HEAD, 'X-Slow-Header: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 15_000);
     assert.ok(closedAfterMs >= 4900 && closedAfterMs < 7500, `closed after ${closedAfterMs} ms`);
@@ -70,7 +80,8 @@ describe('slow clients', () => {
 
   test('a headers timeout over the request timeout is a config error naming the key', async () => {
     await assert.rejects(startWeworktop({ weworktop: { callback_headers_timeout: 20, callback_request_timeout: 10 } }), {
-      message: 'config error: weworktop.callback_headers_timeout (callback_headers_timeout): expected at most callback_request_timeout (10), found 20',
+      message:
+        'config error: weworktop.callback_headers_timeout (callback_headers_timeout): expected at most callback_request_timeout (10), found 20',
     });
   });
 });

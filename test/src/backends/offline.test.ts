@@ -1,5 +1,5 @@
-import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
 import { OfflineBot } from '../../../src/backends/offline.js';
 
 const countChars = (text: string) => text.length;
@@ -21,7 +21,9 @@ describe('OfflineBot', () => {
 
   test('writes the answer line by line to a streaming listener, each partial the whole text so far', async () => {
     const partials: string[] = [];
-    const { text } = await new OfflineBot(countChars, { stepDelayMs: 1 }).complete([{ role: 'user', content: 'hi' }], { onPartial: (soFar) => partials.push(soFar) });
+    const { text } = await new OfflineBot(countChars, { stepDelayMs: 1 }).complete([{ role: 'user', content: 'hi' }], {
+      onPartial: (soFar) => partials.push(soFar),
+    });
     assert.equal(partials.length, 4);
     partials.reduce((previous, current) => (assert.ok(current.startsWith(previous)), current));
     assert.equal(partials.at(-1), text);

@@ -1,8 +1,8 @@
-import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { describe, test } from 'node:test';
 import { channelRegistry } from '../../../channels/registry.js';
 import type { BackendConfig, BackendModule, BackendRegistry } from '../../../src/backends/backend-module.js';
 import type { ChatBot } from '../../../src/backends/chat-bot.js';
@@ -38,13 +38,20 @@ function countingRegistry(): { registry: BackendRegistry; loaded: string[] } {
 async function load(keys: Record<string, unknown>, options: { backends?: BackendRegistry; env?: NodeJS.ProcessEnv } = {}) {
   const dir = mkdtempSync(path.join(tmpdir(), 'weworktop-backends-'));
   writeFileSync(path.join(dir, 'config.json'), JSON.stringify(keys));
-  return loadConfig({ argv: [], env: options.env ?? {}, cwd: dir, channels: channelRegistry, ...(options.backends ? { backends: options.backends } : {}) });
+  return loadConfig({
+    argv: [],
+    env: options.env ?? {},
+    cwd: dir,
+    channels: channelRegistry,
+    ...(options.backends ? { backends: options.backends } : {}),
+  });
 }
 
 describe('the backend registry', () => {
   test('names its backends up front; "openai" is the one every CoW bot_type means', () => {
     assert.deepEqual(backendRegistry.names, ['openai']);
-    for (const botType of ['', 'openai', 'chatGPT', 'deepseek', 'qwen', 'claudeAPI', 'custom']) assert.equal(backendNamed(botType, backendRegistry.names), 'openai', botType);
+    for (const botType of ['', 'openai', 'chatGPT', 'deepseek', 'qwen', 'claudeAPI', 'custom'])
+      assert.equal(backendNamed(botType, backendRegistry.names), 'openai', botType);
   });
 
   test('a backend of its own (not a CoW value) means itself', () => {
@@ -54,10 +61,17 @@ describe('the backend registry', () => {
   test('an unknown bot_type is a ConfigError naming bot_type and the values it takes', async () => {
     assert.throws(
       () => backendNamed('nope', ['openai', 'dify']),
-      (error: unknown) => error instanceof ConfigError && error.key === 'bot_type' && /expected one of "openai", "dify", "chatGPT", .*"deepseek".*, found string "nope"$/.test(error.message),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.key === 'bot_type' &&
+        /expected one of "openai", "dify", "chatGPT", .*"deepseek".*, found string "nope"$/.test(error.message),
     );
     await assert.rejects(load({ bot_type: 'nope' }), (error: unknown) => error instanceof ConfigError && error.key === 'bot_type');
-    await assert.rejects(load({}, { env: { BOT_TYPE: 'toString' } }), (error: unknown) => error instanceof ConfigError && error.key === 'bot_type', 'names on Object.prototype are no bot_type');
+    await assert.rejects(
+      load({}, { env: { BOT_TYPE: 'toString' } }),
+      (error: unknown) => error instanceof ConfigError && error.key === 'bot_type',
+      'names on Object.prototype are no bot_type',
+    );
   });
 
   test('loads only the backend bot_type chooses', async () => {
@@ -69,7 +83,7 @@ describe('the backend registry', () => {
     assert.equal((await bot.complete([{ role: 'user', content: 'hi' }])).text, '> hi');
   });
 
-  test('a backend\'s own keys join the config (file and environment); CoW\'s provider mapping is left to the OpenAI-compatible backend', async () => {
+  test("a backend's own keys join the config (file and environment); CoW's provider mapping is left to the OpenAI-compatible backend", async () => {
     const { registry } = countingRegistry();
     const { config, notices, warnings, llm } = await load({ bot_type: 'echo', echo_prefix: '>> ' }, { backends: registry });
     assert.equal(config.echo_prefix, '>> ');
@@ -86,7 +100,9 @@ describe('the OpenAI-compatible backend', () => {
   test('answers through the SDK with a key (or a base URL of its own), and with the offline responder with neither', async () => {
     assert.ok((await createBackendBot((await load({})).config, deps)) instanceof OfflineBot);
     assert.ok((await createBackendBot((await load({ open_ai_api_key: 'sk-test-0001' })).config, deps)) instanceof OpenAIChatBot);
-    assert.ok((await createBackendBot((await load({ open_ai_api_base: 'http://127.0.0.1:11434/v1' })).config, deps)) instanceof OpenAIChatBot);
+    assert.ok(
+      (await createBackendBot((await load({ open_ai_api_base: 'http://127.0.0.1:11434/v1' })).config, deps)) instanceof OpenAIChatBot,
+    );
   });
 
   test('the offline responder names the key a CoW model needs', async () => {

@@ -1,5 +1,5 @@
-import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
 import { AMR_HEADER, amrDurationSeconds, splitAmr } from '../../../src/media/amr-frames.js';
 import { probeAudio, tone } from './media-fixtures.js';
 
@@ -16,7 +16,11 @@ describe('splitAmr', () => {
       assert.equal(probed.codec, 'amr_nb');
       assert.ok(probed.seconds <= 60.05, `part plays ${probed.seconds} s`);
     }
-    assert.equal(parts.reduce((sum, part) => sum + part.length - AMR_HEADER.length, 0), amr.length - AMR_HEADER.length, 'no frame lost or repeated');
+    assert.equal(
+      parts.reduce((sum, part) => sum + part.length - AMR_HEADER.length, 0),
+      amr.length - AMR_HEADER.length,
+      'no frame lost or repeated',
+    );
   });
 
   test('a short file stays one part, unchanged', () => {
@@ -27,7 +31,10 @@ describe('splitAmr', () => {
   test('the byte limit cuts too, at frame boundaries', () => {
     const amr = tone(2, 'amr'); // 101 frames (one of encoder delay) of 32 bytes at 12.2 kbit/s
     const parts = splitAmr(amr, 60, 6 + 32 * 30);
-    assert.deepEqual(parts.map((part) => part.length), [966, 966, 966, 6 + 32 * 11]);
+    assert.deepEqual(
+      parts.map((part) => part.length),
+      [966, 966, 966, 6 + 32 * 11],
+    );
     assert.ok(parts.every((part) => part.length <= 6 + 32 * 30));
   });
 

@@ -1,5 +1,5 @@
-import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
 import { amrDurationSeconds } from '../../../src/media/amr-frames.js';
 import { createAmrEncoder, sniffAudioFormat, toWav16kMono } from '../../../src/media/audio-codec.js';
 import { FfmpegError, runFfmpeg } from '../../../src/media/ffmpeg.js';
@@ -16,7 +16,7 @@ describe('toWav16kMono', () => {
     assert.equal(wav.readUInt32LE(data + 4), wav.length - data - 8, 'data chunk size');
   });
 
-  test('garbage fails with ffmpeg\'s own reason', async () => {
+  test("garbage fails with ffmpeg's own reason", async () => {
     await assert.rejects(toWav16kMono('', Buffer.from('this is not audio at all, just some text bytes')), (error: Error) => {
       assert.ok(error instanceof FfmpegError);
       assert.match(error.message, /ffmpeg exited with 1: .*Invalid data found when processing input/s);
@@ -25,7 +25,10 @@ describe('toWav16kMono', () => {
   });
 
   test('a missing ffmpeg_path says which binary and what to set', async () => {
-    await assert.rejects(toWav16kMono('/nonexistent/ffmpeg', tone(1, 'amr')), /cannot run ffmpeg at \/nonexistent\/ffmpeg \(.*ENOENT.*\); set ffmpeg_path/);
+    await assert.rejects(
+      toWav16kMono('/nonexistent/ffmpeg', tone(1, 'amr')),
+      /cannot run ffmpeg at \/nonexistent\/ffmpeg \(.*ENOENT.*\); set ffmpeg_path/,
+    );
   });
 });
 

@@ -1,7 +1,7 @@
-import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
 import { createSdkRecognizer, createSdkSpeaker } from '../../../src/media/azure-sdk.js';
 import { silentWav } from '../../fakes/fake-openai.js';
 
@@ -23,8 +23,11 @@ before(async () => {
 after(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 describe('Azure SDK adapters', () => {
-  test('a refused recognition resolves as canceled with the service\'s reason, in the configured language', async () => {
-    const recognizer = createSdkRecognizer({ key: 'bad-key-0000', region: 'eastasia', endpoint: endpoint('/speech/recognition/conversation/cognitiveservices/v1') }, 'zh-CN');
+  test("a refused recognition resolves as canceled with the service's reason, in the configured language", async () => {
+    const recognizer = createSdkRecognizer(
+      { key: 'bad-key-0000', region: 'eastasia', endpoint: endpoint('/speech/recognition/conversation/cognitiveservices/v1') },
+      'zh-CN',
+    );
     const started = Date.now();
     const result = await recognizer.recognize(silentWav(1));
     assert.equal(result.reason, 'canceled');
@@ -34,7 +37,10 @@ describe('Azure SDK adapters', () => {
   });
 
   test('a refused synthesis resolves as canceled with no audio', async () => {
-    const speaker = createSdkSpeaker({ key: 'bad-key-0000', region: 'eastasia', endpoint: endpoint('/cognitiveservices/websocket/v1') }, 'zh-CN-XiaoxiaoNeural');
+    const speaker = createSdkSpeaker(
+      { key: 'bad-key-0000', region: 'eastasia', endpoint: endpoint('/cognitiveservices/websocket/v1') },
+      'zh-CN-XiaoxiaoNeural',
+    );
     const result = await speaker.speak('你好');
     assert.equal(result.reason, 'canceled');
     assert.equal(result.audio.length, 0);

@@ -1,9 +1,9 @@
-import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { channelRegistry } from '../../../channels/registry.js';
 import { ConfigError } from '../../../src/config/config-error.js';
@@ -23,7 +23,8 @@ async function enginesFor(keys: Record<string, unknown>) {
   return createMediaEngines(config, createLogger({ level: 'silent', secrets: [] }));
 }
 
-const configError = (key: string, expected: RegExp) => (error: unknown) => error instanceof ConfigError && error.key === key && expected.test(error.message);
+const configError = (key: string, expected: RegExp) => (error: unknown) =>
+  error instanceof ConfigError && error.key === key && expected.test(error.message);
 
 describe('createMediaEngines', () => {
   test('defaults: OpenAI speech recognition and images, no synthesizer until a voice reply is wanted', async () => {
@@ -41,16 +42,31 @@ describe('createMediaEngines', () => {
   });
 
   test('Azure without a key or region is a ConfigError naming the key and the setting that needs it', async () => {
-    await assert.rejects(enginesFor({ voice_to_text: 'azure' }), configError('azure_voice_api_key', /expected an Azure Speech key \(voice_to_text is "azure"\), found nothing/));
-    await assert.rejects(enginesFor({ voice_to_text: 'azure', azure_voice_api_key: 'k'.repeat(32) }), configError('azure_voice_region', /region/));
-    await assert.rejects(enginesFor({ text_to_voice: 'azure', voice_reply_voice: true }), configError('azure_voice_api_key', /text_to_voice is "azure"/));
+    await assert.rejects(
+      enginesFor({ voice_to_text: 'azure' }),
+      configError('azure_voice_api_key', /expected an Azure Speech key \(voice_to_text is "azure"\), found nothing/),
+    );
+    await assert.rejects(
+      enginesFor({ voice_to_text: 'azure', azure_voice_api_key: 'k'.repeat(32) }),
+      configError('azure_voice_region', /region/),
+    );
+    await assert.rejects(
+      enginesFor({ text_to_voice: 'azure', voice_reply_voice: true }),
+      configError('azure_voice_api_key', /text_to_voice is "azure"/),
+    );
   });
 
   test('Azure credentials are only needed by engines that are used', async () => {
     const engines = await enginesFor({ voice_to_text: 'azure', speech_recognition: false, text_to_voice: 'azure' });
     assert.equal(engines.speech, undefined);
     assert.equal(engines.synthesizer, undefined);
-    const azure = await enginesFor({ voice_to_text: 'azure', text_to_voice: 'azure', always_reply_voice: true, azure_voice_api_key: 'k'.repeat(32), azure_voice_region: 'eastasia' });
+    const azure = await enginesFor({
+      voice_to_text: 'azure',
+      text_to_voice: 'azure',
+      always_reply_voice: true,
+      azure_voice_api_key: 'k'.repeat(32),
+      azure_voice_region: 'eastasia',
+    });
     assert.ok(azure.speech instanceof WavSpeechRecognizer);
     assert.ok(azure.synthesizer instanceof AzureSynthesizer);
   });
@@ -66,9 +82,15 @@ describe('createMediaEngines', () => {
 
   test('the app stops at start-up with the one config line, and the key never appears', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'weworktop-media-app-'));
-    writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ voice_to_text: 'azure', azure_voice_api_key: 'azure-secret-key-000111', log_level: 'debug' }));
+    writeFileSync(
+      path.join(dir, 'config.json'),
+      JSON.stringify({ voice_to_text: 'azure', azure_voice_api_key: 'azure-secret-key-000111', log_level: 'debug' }),
+    );
     const app = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../app.ts');
-    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), app], { cwd: dir, env: { PATH: process.env.PATH, HOME: process.env.HOME } });
+    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), app], {
+      cwd: dir,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -77,7 +99,10 @@ describe('createMediaEngines', () => {
     const code = await new Promise((resolve) => child.on('close', resolve));
     assert.notEqual(code, 0);
     // The terminal channel logs to stderr; engines are checked where they are built, after the first log lines.
-    assert.equal(stderr.trim().split('\n').at(-1), 'config error: azure_voice_region: expected the Azure Speech region, e.g. "eastasia" (voice_to_text is "azure"), found nothing');
+    assert.equal(
+      stderr.trim().split('\n').at(-1),
+      'config error: azure_voice_region: expected the Azure Speech region, e.g. "eastasia" (voice_to_text is "azure"), found nothing',
+    );
     assert.equal(stderr.split('\n').filter((line) => line.startsWith('config error')).length, 1);
     assert.ok(!`${stdout}${stderr}`.includes('azure-secret-key-000111'));
   });

@@ -1,5 +1,5 @@
-import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
 import { IMAGE_MAX_BYTES, sniffImageType, toSendableImage } from '../../../src/media/image-file.js';
 import { picture, probeImage } from './media-fixtures.js';
 

@@ -12,7 +12,21 @@ const ENCODE_ARGS = {
 
 /** A sine tone of `seconds` in the given format. */
 export function tone(seconds: number, format: keyof typeof ENCODE_ARGS, frequency = 440): Buffer {
-  const run = spawnSync(FFMPEG, ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', `sine=frequency=${frequency}:duration=${seconds}`, ...ENCODE_ARGS[format], 'pipe:1'], { maxBuffer: 64 * 1024 * 1024 });
+  const run = spawnSync(
+    FFMPEG,
+    [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      `sine=frequency=${frequency}:duration=${seconds}`,
+      ...ENCODE_ARGS[format],
+      'pipe:1',
+    ],
+    { maxBuffer: 64 * 1024 * 1024 },
+  );
   if (run.status !== 0) throw new Error(`ffmpeg could not make a tone: ${run.stderr.toString()}`);
   return run.stdout;
 }
@@ -50,7 +64,9 @@ export function probeAudio(data: Buffer): ProbedAudio {
 export function picture(format: 'png' | 'webp', width: number, height: number, noise = false): Buffer {
   const source = noise ? `nullsrc=s=${width}x${height},geq=random(1)*255:random(2)*255:random(3)*255` : `testsrc=s=${width}x${height}`;
   const codec = format === 'png' ? ['-c:v', 'png', '-f', 'image2pipe'] : ['-c:v', 'libwebp', '-f', 'webp'];
-  const run = spawnSync(FFMPEG, ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', source, '-frames:v', '1', ...codec, 'pipe:1'], { maxBuffer: 128 * 1024 * 1024 });
+  const run = spawnSync(FFMPEG, ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', source, '-frames:v', '1', ...codec, 'pipe:1'], {
+    maxBuffer: 128 * 1024 * 1024,
+  });
   if (run.status !== 0) throw new Error(`ffmpeg could not make a picture: ${run.stderr.toString()}`);
   return run.stdout;
 }

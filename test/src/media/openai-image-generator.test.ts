@@ -1,11 +1,11 @@
-import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, test } from 'node:test';
 import { createOpenAIClient } from '../../../src/backends/openai/client.js';
 import { createLogger } from '../../../src/logger.js';
 import { mediaMessages } from '../../../src/media/media-messages.js';
 import { OpenAIImageGenerator } from '../../../src/media/openai-image-generator.js';
 import { UserFacingError } from '../../../src/user-facing-error.js';
-import { startFakeOpenAI, TINY_PNG, type FakeOpenAI } from '../../fakes/fake-openai.js';
+import { type FakeOpenAI, startFakeOpenAI, TINY_PNG } from '../../fakes/fake-openai.js';
 import { picture, probeImage } from './media-fixtures.js';
 
 let openai: FakeOpenAI;
@@ -18,7 +18,10 @@ beforeEach(() => {
 });
 
 function generator(model = 'dall-e-3', size = '1024x1024') {
-  const client = createOpenAIClient({ open_ai_api_key: 'sk-test', open_ai_api_base: openai.url, proxy: '', request_timeout: 10, max_retries: 0 }, createLogger({ level: 'silent', secrets: [] }));
+  const client = createOpenAIClient(
+    { open_ai_api_key: 'sk-test', open_ai_api_base: openai.url, proxy: '', request_timeout: 10, max_retries: 0 },
+    createLogger({ level: 'silent', secrets: [] }),
+  );
   const logger = createLogger({ level: 'debug', secrets: [], sink: { write: (line) => logs.push(line) } });
   return new OpenAIImageGenerator({ client, model, size, ffmpegPath: '', timeoutMs: 5000, logger });
 }
@@ -46,7 +49,9 @@ describe('OpenAIImageGenerator', () => {
   });
 
   test('a content-policy refusal tells the user why, in one sentence', async () => {
-    openai.setImageResponder(() => ({ error: { status: 400, message: 'Your request was rejected as a result of our safety system.', code: 'content_policy_violation' } }));
+    openai.setImageResponder(() => ({
+      error: { status: 400, message: 'Your request was rejected as a result of our safety system.', code: 'content_policy_violation' },
+    }));
     await assert.rejects(generator().generate('something bad'), rejectsWith(mediaMessages.imageRefused));
     assert.ok(logs.some((line) => line.includes('image request refused by the API') && line.includes('safety system')));
   });
@@ -58,9 +63,18 @@ describe('OpenAIImageGenerator', () => {
   });
 
   test('an images endpoint that is down (5xx, 429) is a transient failure, so the message is tried again later; a 400 is not', async () => {
-    for (const [status, transient] of [[503, true], [429, true], [400, false]] as const) {
+    for (const [status, transient] of [
+      [503, true],
+      [429, true],
+      [400, false],
+    ] as const) {
       openai.setImageResponder(() => ({ error: { status, message: `fake ${status}` } }));
-      const error = await generator().generate('cat').then(() => assert.fail('expected a failure'), (caught: unknown) => caught);
+      const error = await generator()
+        .generate('cat')
+        .then(
+          () => assert.fail('expected a failure'),
+          (caught: unknown) => caught,
+        );
       assert.ok(error instanceof UserFacingError && error.userMessage === mediaMessages.imageFailed, String(error));
       assert.equal(error.transient, transient, `HTTP ${status}`);
     }
@@ -70,7 +84,10 @@ describe('OpenAIImageGenerator', () => {
   test('a broken result: the download fails, or the bytes are no image', async () => {
     openai.setImageResponder(() => ({ link: `${openai.url.replace(/\/v1$/, '')}/files/expired.png` }));
     await assert.rejects(generator().generate('cat'), rejectsWith(mediaMessages.imageFailed));
-    assert.ok(logs.some((line) => line.includes('image download failed') && line.includes('HTTP 404')), logs.join(''));
+    assert.ok(
+      logs.some((line) => line.includes('image download failed') && line.includes('HTTP 404')),
+      logs.join(''),
+    );
     openai.setImageResponder(() => ({ b64: Buffer.from('<html>not an image</html>') }));
     await assert.rejects(generator().generate('cat'), rejectsWith(mediaMessages.imageUnusable));
     assert.ok(logs.some((line) => line.includes('could not be converted') && line.includes('not an image')));

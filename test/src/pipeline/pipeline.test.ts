@@ -1,8 +1,8 @@
-import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startFakeOpenAI, type FakeOpenAI } from '../../fakes/fake-openai.js';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { type FakeOpenAI, startFakeOpenAI } from '../../fakes/fake-openai.js';
 import { createHarness } from '../../support/pipeline-harness.js';
-import { answerAndSend, RecordingChannel, groupMessage, textMessage } from '../../support/recording-channel.js';
+import { answerAndSend, groupMessage, RecordingChannel, textMessage } from '../../support/recording-channel.js';
 
 let openai: FakeOpenAI;
 before(async () => {
@@ -30,12 +30,18 @@ describe('private chats', () => {
   });
 
   test('a configured prefix is required and stripped; reply prefix and suffix decorate', async () => {
-    const { pipeline, logs } = await createHarness({ openaiUrl: openai.url, config: { single_chat_prefix: ['bot'], single_chat_reply_prefix: '[bot] ', single_chat_reply_suffix: ' ~' } });
+    const { pipeline, logs } = await createHarness({
+      openaiUrl: openai.url,
+      config: { single_chat_prefix: ['bot'], single_chat_reply_prefix: '[bot] ', single_chat_reply_suffix: ' ~' },
+    });
     const channel = new RecordingChannel();
     await answerAndSend(pipeline, textMessage('hello'), channel);
     assert.deepEqual(channel.texts, []);
     assert.equal(openai.chatRequests().length, 0);
-    assert.ok(logs.some((line) => line.includes('ignored: no single_chat_prefix matched')), 'the drop is logged, not silent');
+    assert.ok(
+      logs.some((line) => line.includes('ignored: no single_chat_prefix matched')),
+      'the drop is logged, not silent',
+    );
     await answerAndSend(pipeline, textMessage('bot hello'), channel);
     assert.deepEqual(channel.texts, ['[bot] echo: hello ~']);
   });
@@ -83,7 +89,10 @@ describe('private chats', () => {
   });
 
   test('history is trimmed to conversation_max_tokens, oldest first, counted with the real tokenizer', async () => {
-    const { pipeline } = await createHarness({ openaiUrl: openai.url, config: { character_desc: 'sys', conversation_max_tokens: 120, max_single_msg_tokens: 100 } });
+    const { pipeline } = await createHarness({
+      openaiUrl: openai.url,
+      config: { character_desc: 'sys', conversation_max_tokens: 120, max_single_msg_tokens: 100 },
+    });
     const channel = new RecordingChannel();
     openai.setChatResponder(() => 'ok');
     // Each question is 20 tokens of "hello" plus framing; each answer "ok".
@@ -101,7 +110,10 @@ describe('private chats', () => {
   });
 
   test('a message over max_single_msg_tokens is refused with the numbers and not sent', async () => {
-    const { pipeline } = await createHarness({ openaiUrl: openai.url, config: { max_single_msg_tokens: 10, conversation_max_tokens: 100 } });
+    const { pipeline } = await createHarness({
+      openaiUrl: openai.url,
+      config: { max_single_msg_tokens: 10, conversation_max_tokens: 100 },
+    });
     const channel = new RecordingChannel();
     await answerAndSend(pipeline, textMessage('hello '.repeat(30)), channel);
     assert.equal(openai.chatRequests().length, 0);
@@ -110,7 +122,11 @@ describe('private chats', () => {
 
   test('idle conversations expire after expires_in_seconds', async () => {
     let now = 1_000_000;
-    const { pipeline } = await createHarness({ openaiUrl: openai.url, now: () => now, config: { character_desc: '', expires_in_seconds: 60 } });
+    const { pipeline } = await createHarness({
+      openaiUrl: openai.url,
+      now: () => now,
+      config: { character_desc: '', expires_in_seconds: 60 },
+    });
     const channel = new RecordingChannel();
     await answerAndSend(pipeline, textMessage('first'), channel);
     now += 61_000;
@@ -123,7 +139,10 @@ describe('private chats', () => {
     const channel = new RecordingChannel();
     openai.failNext(500, 1);
     await answerAndSend(pipeline, textMessage('hi'), channel);
-    assert.deepEqual(channel.sent.map((s) => s.reply.type), ['error']);
+    assert.deepEqual(
+      channel.sent.map((s) => s.reply.type),
+      ['error'],
+    );
     assert.equal(channel.texts[0], 'AI 服务暂时不可用，请稍后再试。');
     openai.failNext(401, 1);
     await answerAndSend(pipeline, textMessage('hi'), channel);
@@ -136,7 +155,10 @@ describe('private chats', () => {
     const { pipeline } = await createHarness({ openaiUrl: openai.url, config: { max_retries: 2 } });
     const channel = new RecordingChannel();
     openai.failNext(429, 2);
-    await assert.rejects(answerAndSend(pipeline, textMessage('retry me'), channel, { finalAttempt: false }), (error: { transient?: boolean }) => error.transient === true);
+    await assert.rejects(
+      answerAndSend(pipeline, textMessage('retry me'), channel, { finalAttempt: false }),
+      (error: { transient?: boolean }) => error.transient === true,
+    );
     assert.equal(openai.chatRequests().length, 1, 'max_retries covers dropped connections only');
     await answerAndSend(pipeline, textMessage('retry me'), channel, { finalAttempt: true });
     assert.match(channel.texts[0]!, /提问太快/);
@@ -150,7 +172,10 @@ describe('group chats', () => {
   const groupConfig = { group_name_white_list: ['测试群'], character_desc: '' };
 
   test('a whitelisted group with the prefix gets an answer decorated with @name', async () => {
-    const { pipeline } = await createHarness({ openaiUrl: openai.url, config: { ...groupConfig, group_chat_reply_prefix: '> ', group_chat_reply_suffix: ' <' } });
+    const { pipeline } = await createHarness({
+      openaiUrl: openai.url,
+      config: { ...groupConfig, group_chat_reply_prefix: '> ', group_chat_reply_suffix: ' <' },
+    });
     const channel = new RecordingChannel();
     await answerAndSend(pipeline, groupMessage('@bot 你好'), channel);
     assert.deepEqual(channel.texts, ['> @张三\necho: 你好 <']);
@@ -219,7 +244,10 @@ describe('image requests and media', () => {
     await answerAndSend(pipeline, groupMessage('@bot 画一只猫'), channel);
     await answerAndSend(pipeline, textMessage('draw a dog'), channel);
     assert.deepEqual(prompts, ['一只猫', 'a dog']);
-    assert.deepEqual(channel.sent.map((s) => s.reply.type), ['image', 'image']);
+    assert.deepEqual(
+      channel.sent.map((s) => s.reply.type),
+      ['image', 'image'],
+    );
     assert.equal(openai.chatRequests().length, 0);
   });
 
@@ -233,9 +261,14 @@ describe('image requests and media', () => {
   test('voice is transcribed before the rules when speech_recognition is on', async () => {
     const heard: string[] = [];
     const speech = { transcribe: async (audio: Buffer, format: string) => (heard.push(`${format}:${audio.length}`), '今天星期几') };
-    const { pipeline } = await createHarness({ openaiUrl: openai.url, speech, config: { single_chat_prefix: ['bot'], group_name_white_list: ['ALL_GROUP'] } });
+    const { pipeline } = await createHarness({
+      openaiUrl: openai.url,
+      speech,
+      config: { single_chat_prefix: ['bot'], group_name_white_list: ['ALL_GROUP'] },
+    });
     const channel = new RecordingChannel();
-    const voice = (extra = {}) => textMessage('', { kind: 'voice', media: { format: 'amr', load: async () => Buffer.alloc(100) }, ...extra });
+    const voice = (extra = {}) =>
+      textMessage('', { kind: 'voice', media: { format: 'amr', load: async () => Buffer.alloc(100) }, ...extra });
     await answerAndSend(pipeline, voice(), channel);
     assert.deepEqual(channel.texts, ['「今天星期几」\n\necho: 今天星期几'], 'private voice needs no prefix; the transcript is echoed');
     await answerAndSend(pipeline, voice({ chatType: 'group', groupId: 'g1' }), channel);
@@ -246,7 +279,10 @@ describe('image requests and media', () => {
 
 describe('plugins', () => {
   test('keyword answers fixed replies without asking the LLM', async () => {
-    const { pipeline } = await createHarness({ openaiUrl: openai.url, config: { plugins: ['keyword'], plugin_config: { keyword: { keywords: { 帮助: '发消息给我就行' } } } } });
+    const { pipeline } = await createHarness({
+      openaiUrl: openai.url,
+      config: { plugins: ['keyword'], plugin_config: { keyword: { keywords: { 帮助: '发消息给我就行' } } } },
+    });
     const channel = new RecordingChannel();
     await answerAndSend(pipeline, textMessage(' 帮助 '), channel);
     await answerAndSend(pipeline, textMessage('帮助我写诗'), channel);
@@ -255,7 +291,10 @@ describe('plugins', () => {
   });
 
   test('banwords blocks incoming and masks outgoing words', async () => {
-    const { pipeline } = await createHarness({ openaiUrl: openai.url, config: { plugins: ['banwords'], plugin_config: { banwords: { words: ['secret', '坏词'] } } } });
+    const { pipeline } = await createHarness({
+      openaiUrl: openai.url,
+      config: { plugins: ['banwords'], plugin_config: { banwords: { words: ['secret', '坏词'] } } },
+    });
     const channel = new RecordingChannel();
     await answerAndSend(pipeline, textMessage('tell me the SECRET'), channel);
     assert.deepEqual(channel.texts, ['你的消息包含不允许的词语，请修改后再发。']);
@@ -266,11 +305,17 @@ describe('plugins', () => {
   });
 
   test('banwords mask mode cleans the question before the LLM sees it; ignore drops silently', async () => {
-    const masked = await createHarness({ openaiUrl: openai.url, config: { plugins: ['banwords'], plugin_config: { banwords: { words: ['secret'], action: 'mask' } } } });
+    const masked = await createHarness({
+      openaiUrl: openai.url,
+      config: { plugins: ['banwords'], plugin_config: { banwords: { words: ['secret'], action: 'mask' } } },
+    });
     const channel = new RecordingChannel();
     await answerAndSend(masked.pipeline, textMessage('my secret plan'), channel);
     assert.equal((lastChat().messages.at(-1) as { content: string }).content, 'my ****** plan');
-    const ignoring = await createHarness({ openaiUrl: openai.url, config: { plugins: ['banwords'], plugin_config: { banwords: { words: ['secret'], action: 'ignore', reply_action: 'ignore' } } } });
+    const ignoring = await createHarness({
+      openaiUrl: openai.url,
+      config: { plugins: ['banwords'], plugin_config: { banwords: { words: ['secret'], action: 'ignore', reply_action: 'ignore' } } },
+    });
     await answerAndSend(ignoring.pipeline, textMessage('secret'), channel);
     assert.equal(channel.texts.length, 1);
   });
@@ -278,7 +323,10 @@ describe('plugins', () => {
   test('plugins run by priority and BREAK_PASS stops the rest', async () => {
     const { pipeline } = await createHarness({
       openaiUrl: openai.url,
-      config: { plugins: ['banwords', 'keyword'], plugin_config: { banwords: { words: ['hello'] }, keyword: { keywords: { hello: 'keyword wins' } } } },
+      config: {
+        plugins: ['banwords', 'keyword'],
+        plugin_config: { banwords: { words: ['hello'] }, keyword: { keywords: { hello: 'keyword wins' } } },
+      },
     });
     const channel = new RecordingChannel();
     await answerAndSend(pipeline, textMessage('hello'), channel);

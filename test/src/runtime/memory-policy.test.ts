@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { MAIN_SEMI_SPACE_MB } from '../../../src/runtime/memory-policy.js';
 
@@ -19,12 +19,17 @@ async function largestNewSpaceMb(...mode: string[]): Promise<number> {
  */
 async function largestGrowthWithoutReassert(): Promise<number> {
   let largest = 0;
-  for (let attempt = 0; attempt < 3 && largest <= 2 * MAIN_SEMI_SPACE_MB; attempt++) largest = await largestNewSpaceMb('hold', 'no-reassert');
+  for (let attempt = 0; attempt < 3 && largest <= 2 * MAIN_SEMI_SPACE_MB; attempt++)
+    largest = await largestNewSpaceMb('hold', 'no-reassert');
   return largest;
 }
 
 test('the main thread young generation stays at two MAIN_SEMI_SPACE_MB semi-spaces under a load that grows it, a new worker included', async () => {
-  const [free, notReasserted, held] = await Promise.all([largestNewSpaceMb('free'), largestGrowthWithoutReassert(), largestNewSpaceMb('hold')]);
+  const [free, notReasserted, held] = await Promise.all([
+    largestNewSpaceMb('free'),
+    largestGrowthWithoutReassert(),
+    largestNewSpaceMb('hold'),
+  ]);
   // The load would grow it past the limit (so the held figure means something), and so would the
   // worker's isolate if the hold were not set again once it runs...
   assert.ok(free > 2 * MAIN_SEMI_SPACE_MB, `without the hold the new space reached only ${free} MB`);

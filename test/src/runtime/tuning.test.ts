@@ -1,7 +1,7 @@
-import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import os from 'node:os';
+import { describe, test } from 'node:test';
 import { startWeworktop } from '../../support/weworktop-harness.js';
 
 /** The nice value of every thread of this process but the main one. */
@@ -21,7 +21,7 @@ function otherThreadsNice(): number[] {
 
 describe('runtime_tuning', { skip: process.platform !== 'linux' && 'thread priorities are per thread on Linux only' }, () => {
   // First: threads lowered by the other test stay lowered in this process.
-  test('false: every thread keeps the main thread\'s priority', async () => {
+  test("false: every thread keeps the main thread's priority", async () => {
     const harness = await startWeworktop({ config: { runtime_tuning: false } });
     try {
       const main = os.getPriority(process.pid);
@@ -37,10 +37,12 @@ describe('runtime_tuning', { skip: process.platform !== 'linux' && 'thread prior
     const harness = await startWeworktop({ config: { runtime_tuning: true } });
     try {
       const main = os.getPriority(process.pid);
-      assert.ok(otherThreadsNice().some((nice) => nice >= main + 5), 'some thread 5 steps below the main one');
+      assert.ok(
+        otherThreadsNice().some((nice) => nice >= main + 5),
+        'some thread 5 steps below the main one',
+      );
     } finally {
       await harness.stop();
     }
   });
-
 });

@@ -1,6 +1,6 @@
-import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
+import { describe, test } from 'node:test';
 import { readBpeRanks } from '../../../src/session/bpe-ranks.js';
 
 const require = createRequire(import.meta.url);

@@ -1,9 +1,9 @@
-import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
 import { ConversationStore } from '../../../src/session/conversation-store.js';
-import type { Turn } from '../../../src/session/turn.js';
 import { fitHistory } from '../../../src/session/token-budget.js';
 import { TokenCounter } from '../../../src/session/token-counter.js';
+import type { Turn } from '../../../src/session/turn.js';
 
 describe('ConversationStore', () => {
   test('forgets idle conversations after expires_in_seconds (sliding)', () => {
@@ -42,7 +42,10 @@ describe('ConversationStore', () => {
 
 describe('token budget', () => {
   const counter = new TokenCounter('gpt-4o-mini');
-  const turn = (role: 'user' | 'assistant', content: string): Turn => ({ message: { role, content }, tokens: counter.countMessage({ role, content }) });
+  const turn = (role: 'user' | 'assistant', content: string): Turn => ({
+    message: { role, content },
+    tokens: counter.countMessage({ role, content }),
+  });
 
   test('counts with the real tokenizer, not characters/4', () => {
     assert.equal(counter.count('hello world'), 2);
@@ -52,7 +55,12 @@ describe('token budget', () => {
   });
   test('drops the oldest turns until the prompt fits', () => {
     const system = turn('user', 'system prompt');
-    const history = [turn('user', 'one '.repeat(50)), turn('assistant', 'two '.repeat(50)), turn('user', 'three'), turn('assistant', 'four')];
+    const history = [
+      turn('user', 'one '.repeat(50)),
+      turn('assistant', 'two '.repeat(50)),
+      turn('user', 'three'),
+      turn('assistant', 'four'),
+    ];
     const next = turn('user', 'five');
     const all = fitHistory(system, history, next, 10_000);
     assert.equal(all.dropped, 0);

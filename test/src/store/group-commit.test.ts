@@ -1,8 +1,8 @@
-import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { describe, test } from 'node:test';
 import { GroupCommit } from '../../../src/store/group-commit.js';
 import { openInboxDatabase } from '../../../src/store/sqlite-database.js';
 

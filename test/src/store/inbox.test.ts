@@ -1,16 +1,22 @@
-import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { GroupCommit } from '../../../src/store/group-commit.js';
-import { SETTLED_RETENTION_MS, type Inbox } from '../../../src/store/inbox.js';
+import { type Inbox, SETTLED_RETENTION_MS } from '../../../src/store/inbox.js';
 import { MemoryInbox } from '../../../src/store/memory-inbox.js';
 import { openInboxDatabase } from '../../../src/store/sqlite-database.js';
 import { SqliteInbox } from '../../../src/store/sqlite-inbox.js';
 
-const entry = (id: string, sessionKey = 'u1') => ({ id, channel: 'weworktop', sessionKey, rawJson: JSON.stringify({ route: 'app', n: id }), receivedAt: 1 });
+const entry = (id: string, sessionKey = 'u1') => ({
+  id,
+  channel: 'weworktop',
+  sessionKey,
+  rawJson: JSON.stringify({ route: 'app', n: id }),
+  receivedAt: 1,
+});
 
 function sqliteInbox(now: () => number): SqliteInbox {
   const db = openInboxDatabase(mkdtempSync(path.join(tmpdir(), 'inbox-')));
@@ -48,20 +54,27 @@ for (const [name, make] of stores) {
       inbox.markFailed('m3', 'gave up');
       assert.deepEqual(
         inbox.pending('weworktop').map((e) => [e.id, e.attempts, (JSON.parse(e.rawJson) as { n: string }).n]),
-        [['m1', 0, 'm1'], ['m2', 2, 'm2']],
+        [
+          ['m1', 0, 'm1'],
+          ['m2', 2, 'm2'],
+        ],
       );
       assert.deepEqual(inbox.pending('terminal'), []);
       assert.equal(inbox.healthy(), true);
     });
 
-    test('forget (#清除记忆) leaves a conversation\'s pending messages and its settled ids, for dedupe', async () => {
+    test("forget (#清除记忆) leaves a conversation's pending messages and its settled ids, for dedupe", async () => {
       const inbox = make(() => 1000);
       for (const id of ['u1-old', 'u1-new']) await inbox.add(entry(id));
       await inbox.add(entry('u2-old', 'u2'));
       inbox.markDone('u1-old');
       inbox.markDone('u2-old');
       await inbox.forget('u1');
-      assert.deepEqual(inbox.pending('weworktop').map((e) => [e.id, (JSON.parse(e.rawJson) as { n: string }).n]), [['u1-new', 'u1-new']], 'a pending message is still answered');
+      assert.deepEqual(
+        inbox.pending('weworktop').map((e) => [e.id, (JSON.parse(e.rawJson) as { n: string }).n]),
+        [['u1-new', 'u1-new']],
+        'a pending message is still answered',
+      );
       assert.equal(await inbox.add(entry('u1-old')), false, 'a retry of the erased message is still a duplicate');
     });
 
@@ -143,21 +156,32 @@ describe('sqlite inbox pruning', () => {
     const old = new Database(path.join(dir, 'weworktop.db'));
     old.exec(`CREATE TABLE inbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, channel TEXT NOT NULL, session_key TEXT NOT NULL, raw TEXT NOT NULL,
       received_at INTEGER NOT NULL, status TEXT NOT NULL CHECK (status IN ('pending', 'done', 'failed')), attempts INTEGER NOT NULL DEFAULT 0, reason TEXT, settled_at INTEGER)`);
-    old.prepare("INSERT INTO inbox (id, channel, session_key, raw, received_at, status) VALUES ('m1', 'weworktop', 'u1', '{}', 5, 'pending')").run();
+    old
+      .prepare(
+        "INSERT INTO inbox (id, channel, session_key, raw, received_at, status) VALUES ('m1', 'weworktop', 'u1', '{}', 5, 'pending')",
+      )
+      .run();
     old.close();
     const db = openInboxDatabase(dir);
     const inbox = new SqliteInbox(db, new GroupCommit(db, (error) => assert.fail(String(error))));
-    assert.deepEqual(inbox.pending('weworktop'), [{ id: 'm1', channel: 'weworktop', sessionKey: 'u1', rawJson: '{}', receivedAt: 5, attempts: 0, partsSent: 0 }]);
+    assert.deepEqual(inbox.pending('weworktop'), [
+      { id: 'm1', channel: 'weworktop', sessionKey: 'u1', rawJson: '{}', receivedAt: 5, attempts: 0, partsSent: 0 },
+    ]);
     await inbox.saveOutcome('m1', '{}');
     assert.equal(inbox.entry('m1')?.outcomeJson, '{}');
   });
 });
 
-test('sqlite inbox: forget erases the texts of the conversation\'s settled messages, only', async () => {
+test("sqlite inbox: forget erases the texts of the conversation's settled messages, only", async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'inbox-'));
   const db = openInboxDatabase(dir);
   const inbox = new SqliteInbox(db, new GroupCommit(db, (error) => assert.fail(String(error))));
-  for (const [id, key] of [['a1', 'u1'], ['a2', 'u1'], ['b1', 'u2']] as const) await inbox.add(entry(id, key));
+  for (const [id, key] of [
+    ['a1', 'u1'],
+    ['a2', 'u1'],
+    ['b1', 'u2'],
+  ] as const)
+    await inbox.add(entry(id, key));
   await inbox.saveOutcome('a1', '{"sessionId":"u1","replies":[{"type":"text","text":"the answer"}]}');
   inbox.markDone('a1');
   inbox.markDone('b1');

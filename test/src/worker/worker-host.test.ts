@@ -1,22 +1,29 @@
-import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AnswerWorkerHost } from '../../../src/worker/worker-host.js';
+import { channelRegistry } from '../../../channels/registry.js';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { createLogger } from '../../../src/logger.js';
 import { CORE_METRICS } from '../../../src/metrics/core-metrics.js';
 import { MetricsRegistry } from '../../../src/metrics/metrics-registry.js';
 import { runtimeTuning } from '../../../src/runtime/tuning.js';
 import { MemoryInbox } from '../../../src/store/memory-inbox.js';
-import { channelRegistry } from '../../../channels/registry.js';
+import { AnswerWorkerHost } from '../../../src/worker/worker-host.js';
 import { eventually } from '../../support/weworktop-harness.js';
 
-async function start(maxInWorker?: number, inbox = new MemoryInbox(), metrics?: MetricsRegistry): Promise<{ answers: AnswerWorkerHost; inbox: MemoryInbox; logs: string[]; said: Array<{ said: string; to: string }> }> {
+async function start(
+  maxInWorker?: number,
+  inbox = new MemoryInbox(),
+  metrics?: MetricsRegistry,
+): Promise<{ answers: AnswerWorkerHost; inbox: MemoryInbox; logs: string[]; said: Array<{ said: string; to: string }> }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'answer-worker-'));
-  writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ channel_type: 'terminal', inbox_store: 'memory', session_store: 'memory', character_desc: '' }));
+  writeFileSync(
+    path.join(dir, 'config.json'),
+    JSON.stringify({ channel_type: 'terminal', inbox_store: 'memory', session_store: 'memory', character_desc: '' }),
+  );
   const { config } = await loadConfig({ argv: [], env: {}, cwd: dir, channels: channelRegistry });
   const logs: string[] = [];
   const logSink = { write: (line: string) => void logs.push(line) };
@@ -39,16 +46,34 @@ async function start(maxInWorker?: number, inbox = new MemoryInbox(), metrics?: 
 
 async function give(answers: AnswerWorkerHost, inbox: MemoryInbox, id: string, text: string, handed = text): Promise<void> {
   await inbox.add({ id, channel: 'crash-once', sessionKey: id, rawJson: JSON.stringify({ id, text }), receivedAt: Date.now() });
-  answers.answer({ id, sessionKey: id, rawJson: JSON.stringify({ id, text: handed }), receivedAt: Date.now(), attempts: 0, replayed: false });
+  answers.answer({
+    id,
+    sessionKey: id,
+    rawJson: JSON.stringify({ id, text: handed }),
+    receivedAt: Date.now(),
+    attempts: 0,
+    replayed: false,
+  });
 }
 
 describe('AnswerWorkerHost', () => {
   test('messages given before the worker runs wait for it and are answered, in order', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'answer-worker-'));
-    writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ channel_type: 'terminal', inbox_store: 'memory', session_store: 'memory', character_desc: '' }));
+    writeFileSync(
+      path.join(dir, 'config.json'),
+      JSON.stringify({ channel_type: 'terminal', inbox_store: 'memory', session_store: 'memory', character_desc: '' }),
+    );
     const { config } = await loadConfig({ argv: [], env: {}, cwd: dir, channels: channelRegistry });
     const inbox = new MemoryInbox();
-    const answers = AnswerWorkerHost.start({ entry: new URL('../../support/crash-once-worker.ts', import.meta.url), config: { ...config, channel_type: 'crash-once', crash_marker: path.join(dir, 'crashed') }, cwd: dir, inbox, logger: createLogger({ level: 'silent' }), logSink: { write: () => undefined }, tuning: runtimeTuning(true) });
+    const answers = AnswerWorkerHost.start({
+      entry: new URL('../../support/crash-once-worker.ts', import.meta.url),
+      config: { ...config, channel_type: 'crash-once', crash_marker: path.join(dir, 'crashed') },
+      cwd: dir,
+      inbox,
+      logger: createLogger({ level: 'silent' }),
+      logSink: { write: () => undefined },
+      tuning: runtimeTuning(true),
+    });
     const said: string[] = [];
     answers.link.onMessage((message) => said.push((message as { to: string }).to));
     assert.deepEqual(await answers.ready(), { ok: false, reason: 'the answer worker is starting' });
@@ -77,17 +102,35 @@ describe('AnswerWorkerHost', () => {
     await answers.whenIdle();
     await give(answers, inbox, 'doomed', 'crash');
     await give(answers, inbox, 'queued', '后来的');
-    await eventually(() => assert.ok(logs.some((line) => line.includes('answer worker stopped unexpectedly')), 'the crash is logged'), 10_000);
+    await eventually(
+      () =>
+        assert.ok(
+          logs.some((line) => line.includes('answer worker stopped unexpectedly')),
+          'the crash is logged',
+        ),
+      10_000,
+    );
     // Given while the new worker starts (it is started 0.5 s after the crash and takes longer to
     // boot): the message waits for it with the others, and is answered once.
     await sleep(600);
     await give(answers, inbox, 'meanwhile', '重启时来的');
-    await eventually(() => assert.ok(['doomed', 'queued', 'meanwhile'].every((id) => said.some((line) => line.to === id)), 'all answered after the restart'), 10_000);
+    await eventually(
+      () =>
+        assert.ok(
+          ['doomed', 'queued', 'meanwhile'].every((id) => said.some((line) => line.to === id)),
+          'all answered after the restart',
+        ),
+      10_000,
+    );
     await answers.whenIdle();
     assert.deepEqual(inbox.pending('crash-once'), [], 'nothing is left unsettled');
     // A second answer would come right after the first.
     await sleep(500);
-    assert.deepEqual(['before', 'doomed', 'queued', 'meanwhile'].map((id) => said.filter((line) => line.to === id).length), [1, 1, 1, 1], 'each answered exactly once');
+    assert.deepEqual(
+      ['before', 'doomed', 'queued', 'meanwhile'].map((id) => said.filter((line) => line.to === id).length),
+      [1, 1, 1, 1],
+      'each answered exactly once',
+    );
     await answers.stop();
     // The new worker's counts came in its batches (the dead one's last second of them is lost with it).
     const text = await metrics.render();
@@ -101,9 +144,20 @@ describe('AnswerWorkerHost', () => {
     for (let i = 1; i <= 6; i++) await give(answers, inbox, `m${i}`, `slow 第${i}条`, 'held in memory');
     assert.equal(answers.outstanding, 6, 'waiting messages count as outstanding (for max_queue)');
     await answers.whenIdle();
-    assert.deepEqual(said.map((line) => line.to), ['m1', 'm2', 'm3', 'm4', 'm5', 'm6'], 'oldest first, each once');
-    assert.deepEqual(said.slice(0, 2).map((line) => /held in memory/.test(line.said)), [true, true], 'the first two went over as given');
-    assert.ok(said.slice(2).every((line) => new RegExp(`第${line.to.slice(1)}条`).test(line.said)), 'the others were read from the inbox');
+    assert.deepEqual(
+      said.map((line) => line.to),
+      ['m1', 'm2', 'm3', 'm4', 'm5', 'm6'],
+      'oldest first, each once',
+    );
+    assert.deepEqual(
+      said.slice(0, 2).map((line) => /held in memory/.test(line.said)),
+      [true, true],
+      'the first two went over as given',
+    );
+    assert.ok(
+      said.slice(2).every((line) => new RegExp(`第${line.to.slice(1)}条`).test(line.said)),
+      'the others were read from the inbox',
+    );
     assert.deepEqual(inbox.pending('crash-once'), []);
     await answers.stop();
   });
@@ -114,8 +168,14 @@ describe('AnswerWorkerHost', () => {
     await give(answers, inbox, 'next', '还在等');
     await give(answers, inbox, 'last', '也在等');
     assert.equal(await answers.drain(2000), true, 'the running answer finished');
-    assert.deepEqual(said.map((line) => line.to), ['running']);
-    assert.deepEqual(inbox.pending('crash-once').map((entry) => entry.id), ['next', 'last']);
+    assert.deepEqual(
+      said.map((line) => line.to),
+      ['running'],
+    );
+    assert.deepEqual(
+      inbox.pending('crash-once').map((entry) => entry.id),
+      ['next', 'last'],
+    );
     await answers.stop();
   });
 
@@ -131,8 +191,14 @@ describe('AnswerWorkerHost', () => {
     await give(answers, inbox, 'first', 'slow 第一条');
     await give(answers, inbox, 'second', '第二条');
     await answers.whenIdle();
-    assert.deepEqual(said.map((line) => line.to), ['first', 'second']);
-    assert.ok(logs.some((line) => line.includes('could not read a waiting message from the inbox') && line.includes('SQLITE_IOERR')), logs.join(''));
+    assert.deepEqual(
+      said.map((line) => line.to),
+      ['first', 'second'],
+    );
+    assert.ok(
+      logs.some((line) => line.includes('could not read a waiting message from the inbox') && line.includes('SQLITE_IOERR')),
+      logs.join(''),
+    );
     await answers.stop();
   });
 });

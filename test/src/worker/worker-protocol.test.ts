@@ -1,5 +1,5 @@
-import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
 import { Outbox } from '../../../src/worker/worker-protocol.js';
 
 describe('Outbox', () => {

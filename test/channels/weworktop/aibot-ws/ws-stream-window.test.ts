@@ -1,4 +1,3 @@
-import { NO_METRICS } from '../../../../src/metrics/metrics.js';
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import { AiBotWsReceiver } from '../../../../channels/weworktop/aibot-ws/ws-receiver.js';
@@ -6,6 +5,7 @@ import { AiBotWsReplier } from '../../../../channels/weworktop/aibot-ws/ws-repli
 import { createWeComHttp } from '../../../../channels/weworktop/wecom/http-client.js';
 import type { ChannelLink, Intake, ReplyTarget } from '../../../../src/channel.js';
 import type { NormalizedMessage } from '../../../../src/message.js';
+import { NO_METRICS } from '../../../../src/metrics/metrics.js';
 import { ConfiguredRules } from '../../../../src/pipeline/message-rules.js';
 import { userMessages } from '../../../../src/pipeline/user-messages.js';
 import { type FakeOpenAI, startFakeOpenAI } from '../../../fakes/fake-openai.js';

@@ -1,11 +1,28 @@
-import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import fc from 'fast-check';
 import { WeComCrypto } from '../../../../channels/weworktop/wecom/crypto.js';
 import { AiBotClient } from '../../../fakes/wecom-client.js';
-import { aesWithoutPadding, badPaddings, brokenQueries, flipBit, layout, notUtf8, otherReceiveIds, oversizedLengths, randomEncrypt, REFUSED, withPkcs7, wrongLengths, answer, refusalCheck, notJson, type Answer } from '../../../support/corrupt-callbacks.js';
+import {
+  type Answer,
+  aesWithoutPadding,
+  answer,
+  badPaddings,
+  brokenQueries,
+  flipBit,
+  layout,
+  notJson,
+  notUtf8,
+  otherReceiveIds,
+  oversizedLengths,
+  REFUSED,
+  randomEncrypt,
+  refusalCheck,
+  withPkcs7,
+  wrongLengths,
+} from '../../../support/corrupt-callbacks.js';
 import { eventually, startWeworktop, type WeworktopHarness } from '../../../support/weworktop-harness.js';
 
 /**
@@ -19,7 +36,14 @@ const BOT_KEY = 'kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR';
 const PATH = '/wework_bot_callback';
 const crypto = new WeComCrypto({ token: BOT_TOKEN, encodingAesKey: BOT_KEY, receiveId: '' });
 // msgtype first: the 12 plaintext bytes a flip in the IV block can reach, '{"msgtype":"', are all structure.
-const CALLBACK = { msgtype: 'text', msgid: 'fuzz-msg-0001', chattype: 'single', from: { userid: 'fuzzer' }, response_url: 'http://127.0.0.1:9/unused', text: { content: 'hello bot' } };
+const CALLBACK = {
+  msgtype: 'text',
+  msgid: 'fuzz-msg-0001',
+  chattype: 'single',
+  from: { userid: 'fuzzer' },
+  response_url: 'http://127.0.0.1:9/unused',
+  text: { content: 'hello bot' },
+};
 const MESSAGE = JSON.stringify(CALLBACK);
 const VALID = crypto.encrypt(MESSAGE);
 const RUNS = 120;
@@ -58,36 +82,72 @@ const assertRefused = refusalCheck(() => h.openai);
 
 describe('AI bot POST: signed but corrupt ciphertexts', () => {
   test('random encrypt values are 400 or 401', async () => {
-    await fc.assert(fc.asyncProperty(randomEncrypt, async (encrypt) => assertRefused(await postEncrypt(encrypt), REFUSED, 'random encrypt')), { numRuns: RUNS });
+    await fc.assert(
+      fc.asyncProperty(randomEncrypt, async (encrypt) => assertRefused(await postEncrypt(encrypt), REFUSED, 'random encrypt')),
+      { numRuns: RUNS },
+    );
   });
 
   test('a truncated ciphertext is 400', async () => {
     const data = VALID.replace(/=+$/, '');
-    await fc.assert(fc.asyncProperty(fc.integer({ min: 1, max: data.length - 1 }), async (keep) => assertRefused(await postEncrypt(data.slice(0, keep)), [400], `truncated to ${keep}`)), { numRuns: RUNS });
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: data.length - 1 }), async (keep) =>
+        assertRefused(await postEncrypt(data.slice(0, keep)), [400], `truncated to ${keep}`),
+      ),
+      { numRuns: RUNS },
+    );
   });
 
   test('valid AES with a padding that is not 32-byte PKCS#7 is 400', async () => {
-    await fc.assert(fc.asyncProperty(badPaddings(layout(Buffer.from(MESSAGE), '')), async ({ kind, padded }) => assertRefused(await postEncrypt(aesWithoutPadding(BOT_KEY, padded)), [400], kind)), { numRuns: RUNS });
+    await fc.assert(
+      fc.asyncProperty(badPaddings(layout(Buffer.from(MESSAGE), '')), async ({ kind, padded }) =>
+        assertRefused(await postEncrypt(aesWithoutPadding(BOT_KEY, padded)), [400], kind),
+      ),
+      { numRuns: RUNS },
+    );
   });
 
   test('a msg_len longer than the rest is 400; a shorter one leaves a non-empty receive id, 401', async () => {
     const message = Buffer.from(MESSAGE);
     await fc.assert(
-      fc.asyncProperty(wrongLengths(message, ''), async ({ declared, expected }) => assertRefused(await postEncrypt(encryptBody(layout(message, '', declared))), [expected], `msg_len ${declared} for ${message.length} bytes`)),
+      fc.asyncProperty(wrongLengths(message, ''), async ({ declared, expected }) =>
+        assertRefused(
+          await postEncrypt(encryptBody(layout(message, '', declared))),
+          [expected],
+          `msg_len ${declared} for ${message.length} bytes`,
+        ),
+      ),
       { numRuns: RUNS },
     );
   });
 
   test('a receive id other than "" (an app callback\'s corp id, bytes) is 401', async () => {
-    await fc.assert(fc.asyncProperty(otherReceiveIds(''), async (receiveId) => assertRefused(await postEncrypt(encryptBody(layout(Buffer.from(MESSAGE), receiveId))), [401], `receive id ${JSON.stringify(receiveId)}`)), { numRuns: RUNS });
+    await fc.assert(
+      fc.asyncProperty(otherReceiveIds(''), async (receiveId) =>
+        assertRefused(
+          await postEncrypt(encryptBody(layout(Buffer.from(MESSAGE), receiveId))),
+          [401],
+          `receive id ${JSON.stringify(receiveId)}`,
+        ),
+      ),
+      { numRuns: RUNS },
+    );
   });
 
   test('a flipped ciphertext bit is 401 without a new signature; re-signed in the first or last block, 400 or 401', async () => {
     const bits = Buffer.from(VALID, 'base64').length * 8;
-    await fc.assert(fc.asyncProperty(fc.nat({ max: bits - 1 }), async (bit) => assertRefused(await postEncrypt(flipBit(VALID, bit), VALID), [401], `bit ${bit}`)), { numRuns: RUNS });
+    await fc.assert(
+      fc.asyncProperty(fc.nat({ max: bits - 1 }), async (bit) =>
+        assertRefused(await postEncrypt(flipBit(VALID, bit), VALID), [401], `bit ${bit}`),
+      ),
+      { numRuns: RUNS },
+    );
     // Middle blocks are left out on purpose: AES-CBC lets a re-signed flip there turn one valid JSON into another (see callback-fuzz).
     const edge = fc.oneof(fc.nat({ max: 127 }), fc.integer({ min: bits - 128, max: bits - 1 }));
-    await fc.assert(fc.asyncProperty(edge, async (bit) => assertRefused(await postEncrypt(flipBit(VALID, bit)), REFUSED, `bit ${bit} re-signed`)), { numRuns: RUNS });
+    await fc.assert(
+      fc.asyncProperty(edge, async (bit) => assertRefused(await postEncrypt(flipBit(VALID, bit)), REFUSED, `bit ${bit} re-signed`)),
+      { numRuns: RUNS },
+    );
   });
 
   test('a changed signature character is 401', async () => {
@@ -110,7 +170,11 @@ const notObject = anyJson.filter((value) => typeof value !== 'object' || value =
 const notArray = anyJson.filter((value) => !Array.isArray(value));
 
 /** A valid callback with one field at `path` replaced by a value of the wrong type (undefined: removed). */
-function mutated(base: Record<string, unknown>, path: ReadonlyArray<string | number>, wrong: fc.Arbitrary<unknown>): fc.Arbitrary<{ what: string; json: string }> {
+function mutated(
+  base: Record<string, unknown>,
+  path: ReadonlyArray<string | number>,
+  wrong: fc.Arbitrary<unknown>,
+): fc.Arbitrary<{ what: string; json: string }> {
   return wrong.map((value) => {
     const copy = structuredClone(base);
     let node = copy;
@@ -121,17 +185,34 @@ function mutated(base: Record<string, unknown>, path: ReadonlyArray<string | num
   });
 }
 
-const MIXED = { ...CALLBACK, msgtype: 'mixed', text: undefined, mixed: { msg_item: [{ msgtype: 'text', text: { content: '@bot hi' } }, { msgtype: 'image', image: { url: 'http://127.0.0.1:9/i' } }] } };
+const MIXED = {
+  ...CALLBACK,
+  msgtype: 'mixed',
+  text: undefined,
+  mixed: {
+    msg_item: [
+      { msgtype: 'text', text: { content: '@bot hi' } },
+      { msgtype: 'image', image: { url: 'http://127.0.0.1:9/i' } },
+    ],
+  },
+};
 const STREAM = { msgtype: 'stream', msgid: 'fuzz-refresh', from: { userid: 'fuzzer' }, stream: { id: 'stream-1' } };
 const EVENT = { msgtype: 'event', msgid: 'fuzz-event', from: { userid: 'fuzzer' }, event: { eventtype: 'enter_chat' } };
 const VOICE = { ...CALLBACK, msgtype: 'voice', text: undefined, voice: { content: 'transcript' } };
-const QUOTING = { ...CALLBACK, quote: { msgtype: 'mixed', text: { content: 'quoted' }, mixed: { msg_item: [{ msgtype: 'text', text: { content: 'quoted' } }] } } };
+const QUOTING = {
+  ...CALLBACK,
+  quote: { msgtype: 'mixed', text: { content: 'quoted' }, mixed: { msg_item: [{ msgtype: 'text', text: { content: 'quoted' } }] } },
+};
 
 /** Every field the route reads, each with a value of the wrong type. */
 const wrongShape = fc.oneof(
   mutated(CALLBACK, ['msgid'], fc.oneof(notString, fc.constant(undefined))),
   mutated(CALLBACK, ['msgtype'], fc.oneof(notString, fc.constant(undefined))),
-  mutated(CALLBACK, ['chattype'], anyJson.filter((value) => value !== 'single' && value !== 'group')),
+  mutated(
+    CALLBACK,
+    ['chattype'],
+    anyJson.filter((value) => value !== 'single' && value !== 'group'),
+  ),
   mutated(CALLBACK, ['chatid'], notString),
   mutated(CALLBACK, ['aibotid'], notString),
   mutated(CALLBACK, ['response_url'], notString),
@@ -159,43 +240,85 @@ const wrongShape = fc.oneof(
 describe('AI bot POST: decrypted plaintexts that are not an AI bot callback', () => {
   test('non-JSON plaintext is 400', async () => {
     const text = notJson;
-    await fc.assert(fc.asyncProperty(text, async (s) => assertRefused(await sendPlaintext(s), [400], `plaintext ${JSON.stringify(s.slice(0, 80))}`)), { numRuns: RUNS });
+    await fc.assert(
+      fc.asyncProperty(text, async (s) => assertRefused(await sendPlaintext(s), [400], `plaintext ${JSON.stringify(s.slice(0, 80))}`)),
+      { numRuns: RUNS },
+    );
   });
 
   test('JSON that is not an object with msgtype and msgid (arrays, scalars, other objects) is 400', async () => {
-    const json = fc.oneof(anyJson.filter((value) => typeof value !== 'object' || value === null || Array.isArray(value)), fc.object({ maxDepth: 2 }));
-    await fc.assert(fc.asyncProperty(json, async (value) => assertRefused(await sendPlaintext(JSON.stringify(value)), [400], `plaintext ${JSON.stringify(value).slice(0, 80)}`)), { numRuns: RUNS });
+    const json = fc.oneof(
+      anyJson.filter((value) => typeof value !== 'object' || value === null || Array.isArray(value)),
+      fc.object({ maxDepth: 2 }),
+    );
+    await fc.assert(
+      fc.asyncProperty(json, async (value) =>
+        assertRefused(await sendPlaintext(JSON.stringify(value)), [400], `plaintext ${JSON.stringify(value).slice(0, 80)}`),
+      ),
+      { numRuns: RUNS },
+    );
   });
 
   test('a callback with any field of the wrong type is 400, not half-read', async () => {
-    await fc.assert(fc.asyncProperty(wrongShape, async ({ what, json }) => assertRefused(await sendPlaintext(json), [400], what)), { numRuns: 200 });
+    await fc.assert(
+      fc.asyncProperty(wrongShape, async ({ what, json }) => assertRefused(await sendPlaintext(json), [400], what)),
+      { numRuns: 200 },
+    );
   });
 
   test('deeply nested JSON (alone, or as text.content) is 400', async () => {
-    const nested = fc.tuple(fc.integer({ min: 2, max: 20000 }), fc.constantFrom('[', '{"a":'), fc.boolean()).map(([depth, open, inside]) => {
-      const deep = open.repeat(depth) + '1' + (open === '[' ? ']' : '}').repeat(depth);
-      return inside ? MESSAGE.replace('"hello bot"', deep) : deep;
-    });
-    await fc.assert(fc.asyncProperty(nested, async (json) => assertRefused(await sendPlaintext(json), [400], `${json.length}-character nested JSON`)), { numRuns: RUNS });
+    const nested = fc
+      .tuple(fc.integer({ min: 2, max: 20000 }), fc.constantFrom('[', '{"a":'), fc.boolean())
+      .map(([depth, open, inside]) => {
+        const deep = `${open.repeat(depth)}1${(open === '[' ? ']' : '}').repeat(depth)}`;
+        return inside ? MESSAGE.replace('"hello bot"', deep) : deep;
+      });
+    await fc.assert(
+      fc.asyncProperty(nested, async (json) => assertRefused(await sendPlaintext(json), [400], `${json.length}-character nested JSON`)),
+      { numRuns: RUNS },
+    );
   });
 
   test('a well-formed callback over 64 KiB is 400', async () => {
-    const huge = fc.integer({ min: 64 * 1024, max: 600 * 1024 }).map((size) => JSON.stringify({ ...CALLBACK, text: { content: 'x'.repeat(size) } }));
-    await fc.assert(fc.asyncProperty(huge, async (json) => assertRefused(await sendPlaintext(json), [400], `${json.length}-character callback`)), { numRuns: 20 });
+    const huge = fc
+      .integer({ min: 64 * 1024, max: 600 * 1024 })
+      .map((size) => JSON.stringify({ ...CALLBACK, text: { content: 'x'.repeat(size) } }));
+    await fc.assert(
+      fc.asyncProperty(huge, async (json) => assertRefused(await sendPlaintext(json), [400], `${json.length}-character callback`)),
+      { numRuns: 20 },
+    );
   });
 
   test('a callback that is not valid UTF-8 is 400', async () => {
-    await fc.assert(fc.asyncProperty(notUtf8(Buffer.from(MESSAGE)), async (bytes) => assertRefused(await sendPlaintext(bytes), [400], `bytes ${bytes.toString('hex').slice(0, 80)}`)), { numRuns: RUNS });
+    await fc.assert(
+      fc.asyncProperty(notUtf8(Buffer.from(MESSAGE)), async (bytes) =>
+        assertRefused(await sendPlaintext(bytes), [400], `bytes ${bytes.toString('hex').slice(0, 80)}`),
+      ),
+      { numRuns: RUNS },
+    );
   });
 });
 
 /** A sender that is not one: no `from`, no userid, an empty or blank one. */
-const noSender = fc.constantFrom<Record<string, unknown>>({ from: undefined }, { from: {} }, { from: { userid: '' } }, { from: { userid: '  ' } }, { from: { corpid: 'wwcorp' } });
+const noSender = fc.constantFrom<Record<string, unknown>>(
+  { from: undefined },
+  { from: {} },
+  { from: { userid: '' } },
+  { from: { userid: '  ' } },
+  { from: { corpid: 'wwcorp' } },
+);
 
 describe('AI bot POST: signed messages without a sender', () => {
   test('a user message (text, voice, mixed, image, file, or a msgtype to come) with no from.userid is 400 with one log line, never answered to ""', async () => {
     const logged = h.logs.length;
-    const kinds = fc.constantFrom<Record<string, unknown>>(CALLBACK, VOICE, MIXED, { ...CALLBACK, msgtype: 'image', text: undefined, image: { url: 'http://127.0.0.1:9/i' } }, { ...CALLBACK, msgtype: 'file', text: undefined, file: { url: 'http://127.0.0.1:9/f' } }, { ...CALLBACK, msgtype: 'location', text: undefined });
+    const kinds = fc.constantFrom<Record<string, unknown>>(
+      CALLBACK,
+      VOICE,
+      MIXED,
+      { ...CALLBACK, msgtype: 'image', text: undefined, image: { url: 'http://127.0.0.1:9/i' } },
+      { ...CALLBACK, msgtype: 'file', text: undefined, file: { url: 'http://127.0.0.1:9/f' } },
+      { ...CALLBACK, msgtype: 'location', text: undefined },
+    );
     await fc.assert(
       fc.asyncProperty(kinds, noSender, fc.nat(), async (kind, sender, id) => {
         const before = h.logs.length;
@@ -209,7 +332,8 @@ describe('AI bot POST: signed messages without a sender', () => {
       { numRuns: 60 },
     );
     const refused = h.logs.slice(logged).join('');
-    for (const msgtype of ['text', 'voice', 'mixed', 'image', 'file', 'location']) assert.ok(refused.includes(`signed ${msgtype} message without a sender`), `${msgtype}: ${refused}`);
+    for (const msgtype of ['text', 'voice', 'mixed', 'image', 'file', 'location'])
+      assert.ok(refused.includes(`signed ${msgtype} message without a sender`), `${msgtype}: ${refused}`);
   });
 
   test('an event or a stream poll without a sender is not refused', async () => {
@@ -226,26 +350,55 @@ describe('AI bot POST: signed messages without a sender', () => {
 describe('AI bot POST: bodies and query strings', () => {
   test('a body that is not JSON (any content type) is 400', async () => {
     const text = notJson;
-    await fc.assert(fc.asyncProperty(text, fc.constantFrom('application/json', 'text/plain', 'text/xml'), async (body, type) => assertRefused(await postBody(body, signedQuery(VALID).toString(), type), [400], `${type} body ${JSON.stringify(body.slice(0, 80))}`)), { numRuns: RUNS });
+    await fc.assert(
+      fc.asyncProperty(text, fc.constantFrom('application/json', 'text/plain', 'text/xml'), async (body, type) =>
+        assertRefused(
+          await postBody(body, signedQuery(VALID).toString(), type),
+          [400],
+          `${type} body ${JSON.stringify(body.slice(0, 80))}`,
+        ),
+      ),
+      { numRuns: RUNS },
+    );
   });
 
   test('JSON without a string "encrypt" (scalars, arrays, other objects, deep nesting, __proto__) is 400', async () => {
-    const json = fc.oneof(
-      anyJson.map((value) => JSON.stringify(value)),
-      anyJson.map((value) => JSON.stringify({ encrypt: value })).filter((body) => typeof JSON.parse(body).encrypt !== 'string'),
-      fc.integer({ min: 2, max: 20000 }).map((depth) => '{"encrypt":'.repeat(depth) + '"x"' + '}'.repeat(depth)),
-      fc.constant(`{"__proto__":{"encrypt":"${VALID}"}}`),
-      fc.constant(`{"constructor":{"prototype":{"encrypt":"${VALID}"}}}`),
-    ).filter((body) => {
-      const parsed = JSON.parse(body) as unknown;
-      return typeof parsed !== 'object' || parsed === null || !Object.hasOwn(parsed, 'encrypt') || typeof (parsed as { encrypt: unknown }).encrypt !== 'string' || (parsed as { encrypt: string }).encrypt === '';
-    });
-    await fc.assert(fc.asyncProperty(json, async (body) => assertRefused(await postBody(body, signedQuery(VALID).toString()), [400], `body ${body.slice(0, 100)}`)), { numRuns: RUNS });
+    const json = fc
+      .oneof(
+        anyJson.map((value) => JSON.stringify(value)),
+        anyJson.map((value) => JSON.stringify({ encrypt: value })).filter((body) => typeof JSON.parse(body).encrypt !== 'string'),
+        fc.integer({ min: 2, max: 20000 }).map((depth) => `${'{"encrypt":'.repeat(depth)}"x"${'}'.repeat(depth)}`),
+        fc.constant(`{"__proto__":{"encrypt":"${VALID}"}}`),
+        fc.constant(`{"constructor":{"prototype":{"encrypt":"${VALID}"}}}`),
+      )
+      .filter((body) => {
+        const parsed = JSON.parse(body) as unknown;
+        return (
+          typeof parsed !== 'object' ||
+          parsed === null ||
+          !Object.hasOwn(parsed, 'encrypt') ||
+          typeof (parsed as { encrypt: unknown }).encrypt !== 'string' ||
+          (parsed as { encrypt: string }).encrypt === ''
+        );
+      });
+    await fc.assert(
+      fc.asyncProperty(json, async (body) =>
+        assertRefused(await postBody(body, signedQuery(VALID).toString()), [400], `body ${body.slice(0, 100)}`),
+      ),
+      { numRuns: RUNS },
+    );
   });
 
   test('bytes that are not UTF-8 are 400 or 401', async () => {
-    const bytes = fc.uint8Array({ minLength: 1, maxLength: 300 }).map((b) => Buffer.concat([Buffer.from('{"encrypt":"'), Buffer.from(b), Buffer.from([0xff]), Buffer.from('"}')]));
-    await fc.assert(fc.asyncProperty(bytes, fc.constantFrom('application/json', 'text/plain'), async (body, type) => assertRefused(await postBody(body, signedQuery(VALID).toString(), type), REFUSED, `bytes ${body.toString('hex').slice(0, 60)}`)), { numRuns: RUNS });
+    const bytes = fc
+      .uint8Array({ minLength: 1, maxLength: 300 })
+      .map((b) => Buffer.concat([Buffer.from('{"encrypt":"'), Buffer.from(b), Buffer.from([0xff]), Buffer.from('"}')]));
+    await fc.assert(
+      fc.asyncProperty(bytes, fc.constantFrom('application/json', 'text/plain'), async (body, type) =>
+        assertRefused(await postBody(body, signedQuery(VALID).toString(), type), REFUSED, `bytes ${body.toString('hex').slice(0, 60)}`),
+      ),
+      { numRuns: RUNS },
+    );
   });
 
   test('a body over 1 MiB is 413, with or without a Content-Length', async () => {
@@ -253,7 +406,12 @@ describe('AI bot POST: bodies and query strings', () => {
       fc.asyncProperty(oversizedLengths, fc.boolean(), async (size, chunked) => {
         const bytes = Buffer.from(JSON.stringify({ encrypt: 'A'.repeat(size) }));
         const body = chunked ? new Blob([bytes]).stream() : bytes;
-        const response = await fetch(`${h.baseUrl}${PATH}?${signedQuery(VALID)}`, { method: 'POST', body, headers: { 'content-type': 'application/json' }, ...(chunked ? { duplex: 'half' } : {}) } as RequestInit);
+        const response = await fetch(`${h.baseUrl}${PATH}?${signedQuery(VALID)}`, {
+          method: 'POST',
+          body,
+          headers: { 'content-type': 'application/json' },
+          ...(chunked ? { duplex: 'half' } : {}),
+        } as RequestInit);
         assertRefused(await answer(response), [413], `${size} bytes${chunked ? ', chunked' : ''}`);
       }),
       { numRuns: 10 },
@@ -262,7 +420,12 @@ describe('AI bot POST: bodies and query strings', () => {
 
   test('missing, empty or repeated signature parameters are 400', async () => {
     const valid = Object.fromEntries(signedQuery(VALID));
-    await fc.assert(fc.asyncProperty(brokenQueries(valid), async (query) => assertRefused(await postBody(JSON.stringify({ encrypt: VALID }), query), [400], `query ${query}`)), { numRuns: RUNS });
+    await fc.assert(
+      fc.asyncProperty(brokenQueries(valid), async (query) =>
+        assertRefused(await postBody(JSON.stringify({ encrypt: VALID }), query), [400], `query ${query}`),
+      ),
+      { numRuns: RUNS },
+    );
   });
 });
 
@@ -275,18 +438,43 @@ describe('AI bot GET (URL verification): fuzzed echostr', () => {
   };
 
   test('random, truncated or badly padded echostr is 400 or 401; an unsigned flip is 401', async () => {
-    await fc.assert(fc.asyncProperty(randomEncrypt, async (echostr) => assertRefused(await verify(echostr), REFUSED, `echostr ${JSON.stringify(echostr.slice(0, 60))}`)), { numRuns: RUNS });
+    await fc.assert(
+      fc.asyncProperty(randomEncrypt, async (echostr) =>
+        assertRefused(await verify(echostr), REFUSED, `echostr ${JSON.stringify(echostr.slice(0, 60))}`),
+      ),
+      { numRuns: RUNS },
+    );
     const data = ECHO.replace(/=+$/, '');
-    await fc.assert(fc.asyncProperty(fc.integer({ min: 1, max: data.length - 1 }), async (keep) => assertRefused(await verify(data.slice(0, keep)), [400], `truncated to ${keep}`)), { numRuns: RUNS });
-    await fc.assert(fc.asyncProperty(badPaddings(layout(Buffer.from('1616140317555161061'), '')), async ({ kind, padded }) => assertRefused(await verify(aesWithoutPadding(BOT_KEY, padded)), [400], kind)), { numRuns: RUNS });
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: data.length - 1 }), async (keep) =>
+        assertRefused(await verify(data.slice(0, keep)), [400], `truncated to ${keep}`),
+      ),
+      { numRuns: RUNS },
+    );
+    await fc.assert(
+      fc.asyncProperty(badPaddings(layout(Buffer.from('1616140317555161061'), '')), async ({ kind, padded }) =>
+        assertRefused(await verify(aesWithoutPadding(BOT_KEY, padded)), [400], kind),
+      ),
+      { numRuns: RUNS },
+    );
     const bits = Buffer.from(ECHO, 'base64').length * 8;
-    await fc.assert(fc.asyncProperty(fc.nat({ max: bits - 1 }), async (bit) => assertRefused(await verify(flipBit(ECHO, bit), ECHO), [401], `bit ${bit}`)), { numRuns: RUNS });
+    await fc.assert(
+      fc.asyncProperty(fc.nat({ max: bits - 1 }), async (bit) =>
+        assertRefused(await verify(flipBit(ECHO, bit), ECHO), [401], `bit ${bit}`),
+      ),
+      { numRuns: RUNS },
+    );
   });
 
   test('missing, empty or repeated parameters are 400', async () => {
     const valid = Object.fromEntries(signedQuery(ECHO));
     valid.echostr = ECHO;
-    await fc.assert(fc.asyncProperty(brokenQueries(valid), async (query) => assertRefused(await answer(await fetch(`${h.baseUrl}${PATH}?${query}`)), [400], `query ${query}`)), { numRuns: RUNS });
+    await fc.assert(
+      fc.asyncProperty(brokenQueries(valid), async (query) =>
+        assertRefused(await answer(await fetch(`${h.baseUrl}${PATH}?${query}`)), [400], `query ${query}`),
+      ),
+      { numRuns: RUNS },
+    );
   });
 });
 

@@ -1,14 +1,14 @@
-import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import type { ReplyTarget } from '../../../../src/channel.js';
-import type { NormalizedMessage } from '../../../../src/message.js';
-import { userMessages } from '../../../../src/pipeline/user-messages.js';
+import { afterEach, describe, test } from 'node:test';
 import { AiBotReplier } from '../../../../channels/weworktop/aibot/aibot-replier.js';
 import type { StreamUpdate } from '../../../../channels/weworktop/aibot/stream-link.js';
 import { createWeComHttp } from '../../../../channels/weworktop/wecom/http-client.js';
-import { startFakeOpenAI, type FakeOpenAI } from '../../../fakes/fake-openai.js';
-import { startFakeWeCom, type FakeWeCom } from '../../../fakes/fake-wecom.js';
+import type { ReplyTarget } from '../../../../src/channel.js';
+import type { NormalizedMessage } from '../../../../src/message.js';
+import { userMessages } from '../../../../src/pipeline/user-messages.js';
+import { type FakeOpenAI, startFakeOpenAI } from '../../../fakes/fake-openai.js';
+import { type FakeWeCom, startFakeWeCom } from '../../../fakes/fake-wecom.js';
 import { createHarness, type Harness } from '../../../support/pipeline-harness.js';
 
 /**
@@ -52,7 +52,17 @@ async function start(): Promise<Setup> {
     setup?.onUpdate(update);
   };
   const replier = new AiBotReplier({
-    config: { mode: 'webhook', token: 'QDG6eK', aes_key: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C', callback_path: '/wework_bot_callback', bot_id: '', secret: '', ws_url: 'wss://openws.work.weixin.qq.com', heartbeat_seconds: 30, stream: true },
+    config: {
+      mode: 'webhook',
+      token: 'QDG6eK',
+      aes_key: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C',
+      callback_path: '/wework_bot_callback',
+      bot_id: '',
+      secret: '',
+      ws_url: 'wss://openws.work.weixin.qq.com',
+      heartbeat_seconds: 30,
+      stream: true,
+    },
     groupNames: {},
     link: { post: (update) => post(update as StreamUpdate), onMessage: () => undefined },
     http: createWeComHttp({ timeoutMs: 5000, proxy: '' }),
@@ -65,7 +75,16 @@ async function start(): Promise<Setup> {
 
 /** "@bot 总结一下" in a group, with a response_url at the fake WeCom. */
 function groupMessage({ wecom, replier }: Setup): NormalizedMessage {
-  const callback = { msgid: randomBytes(16).toString('hex'), aibotid: 'AIBOTID', chatid: GROUP, chattype: 'group' as const, from: { userid: 'zhangsan' }, response_url: wecom.responseUrl(), msgtype: 'text', text: { content: '@bot 总结一下' } };
+  const callback = {
+    msgid: randomBytes(16).toString('hex'),
+    aibotid: 'AIBOTID',
+    chatid: GROUP,
+    chattype: 'group' as const,
+    from: { userid: 'zhangsan' },
+    response_url: wecom.responseUrl(),
+    msgtype: 'text',
+    text: { content: '@bot 总结一下' },
+  };
   const message = replier.revive({ route: 'aibot', callback, streamId: 'stream-1' });
   assert.ok(message, 'the callback revives');
   return message;
@@ -73,7 +92,11 @@ function groupMessage({ wecom, replier }: Setup): NormalizedMessage {
 
 /** Answers as the answer runner does: the replier begins, the pipeline answers, the replier delivers and ends. */
 async function answer(s: Setup, message: NormalizedMessage, receivedAt: number): Promise<void> {
-  const target: ReplyTarget = { name: 'weworktop', capabilitiesFor: () => ({ voice: false, image: true, file: false, streaming: true }), send: (reply, context) => s.replier.deliver(reply, context) };
+  const target: ReplyTarget = {
+    name: 'weworktop',
+    capabilitiesFor: () => ({ voice: false, image: true, file: false, streaming: true }),
+    send: (reply, context) => s.replier.deliver(reply, context),
+  };
   const stream = s.replier.begin(message, { replayed: false, receivedAt });
   const outcome = await s.pipeline.pipeline.answer(message, target, stream);
   for (const reply of outcome.replies) await s.replier.deliver(reply, { message, sessionId: outcome.sessionId });
@@ -93,7 +116,10 @@ describe('AI bot stream window (6 minutes from the user message)', () => {
     });
     await answer(s, groupMessage(s), receivedAt);
     assert.equal(s.openai.chatRequests()[0]!.stream, true, 'the answer started inside the window, streaming');
-    assert.deepEqual(s.wecom.botResponses.map((response) => response.body), [{ msgtype: 'markdown', markdown: { content: `${ANSWER}` } }]);
+    assert.deepEqual(
+      s.wecom.botResponses.map((response) => response.body),
+      [{ msgtype: 'markdown', markdown: { content: `${ANSWER}` } }],
+    );
     assert.deepEqual(partials(s.updates), [], 'nothing written into a stream WeCom no longer polls');
     assert.deepEqual(
       finishes(s.updates).map((update) => update.content),
@@ -116,14 +142,20 @@ describe('AI bot stream window (6 minutes from the user message)', () => {
       finishes(s.updates).map((update) => update.content),
       [userMessages.answerFollows],
     );
-    assert.deepEqual(s.wecom.botResponses.map((response) => response.body), [{ msgtype: 'markdown', markdown: { content: `${ANSWER}` } }]);
+    assert.deepEqual(
+      s.wecom.botResponses.map((response) => response.body),
+      [{ msgtype: 'markdown', markdown: { content: `${ANSWER}` } }],
+    );
   });
 
   test('a message whose answering starts after the window (a queue backlog) is not streamed, and its stream is still closed', async () => {
     const s = await start();
     await answer(s, groupMessage(s), s.clock.now - 6 * MINUTE);
     assert.equal(s.openai.chatRequests()[0]!.stream, undefined, 'no streaming request when nobody watches');
-    assert.deepEqual(s.wecom.botResponses.map((response) => response.body), [{ msgtype: 'markdown', markdown: { content: 'echo: 总结一下' } }]);
+    assert.deepEqual(
+      s.wecom.botResponses.map((response) => response.body),
+      [{ msgtype: 'markdown', markdown: { content: 'echo: 总结一下' } }],
+    );
     assert.deepEqual(partials(s.updates), []);
     assert.equal(finishes(s.updates).length, 1, 'the receiver frees the stream (and the user in-flight count)');
   });

@@ -1,5 +1,5 @@
-import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { afterEach, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AiBotClient, type AiBotResponse } from '../../../fakes/wecom-client.js';
 import { startWeworktop, type WeworktopHarness, type WeworktopHarnessOptions } from '../../../support/weworktop-harness.js';
@@ -15,9 +15,16 @@ afterEach(async () => {
   harness = undefined;
 });
 
-type Stream = { id: string; finish: boolean; content: string; msg_item?: Array<{ msgtype: string; image: { base64: string; md5: string } }> };
+type Stream = {
+  id: string;
+  finish: boolean;
+  content: string;
+  msg_item?: Array<{ msgtype: string; image: { base64: string; md5: string } }>;
+};
 
-async function startWithBot(options: WeworktopHarnessOptions & { bot?: Record<string, unknown> } = {}): Promise<{ h: WeworktopHarness; bot: AiBotClient }> {
+async function startWithBot(
+  options: WeworktopHarnessOptions & { bot?: Record<string, unknown> } = {},
+): Promise<{ h: WeworktopHarness; bot: AiBotClient }> {
   harness = await startWeworktop({
     ...options,
     config: { group_name_white_list: ['产品群'], ...options.config },
@@ -49,7 +56,9 @@ describe('AI bot URL verification', () => {
   test('answers the V8 vector (receive id "") and the client round trip; a forged signature is 401', async () => {
     const { h, bot } = await startWithBot();
     const echostr = encodeURIComponent('y514aRT8yYkYNee3kPvkrP0PKxILLkCwDviFQRkbFSPy/rdjbmr1P4E6i++ixo3ZiZpVHwxw3bnczc+p0Kj/EQ==');
-    const response = await fetch(`${h.baseUrl}/wework_bot_callback?msg_signature=1d921cacbcf9c36da15d6c7bdc31bc24ef6f9d21&timestamp=1409659589&nonce=263014780&echostr=${echostr}`);
+    const response = await fetch(
+      `${h.baseUrl}/wework_bot_callback?msg_signature=1d921cacbcf9c36da15d6c7bdc31bc24ef6f9d21&timestamp=1409659589&nonce=263014780&echostr=${echostr}`,
+    );
     assert.equal(response.status, 200);
     assert.equal(await response.text(), '1616140317555161061');
     assert.deepEqual(await bot.verifyUrl('bot-echo'), { status: 200, body: 'bot-echo' });
@@ -59,8 +68,14 @@ describe('AI bot URL verification', () => {
   test('the V8 message vector is accepted and answered with an encrypted stream carrying the callback nonce', async () => {
     // The vector is from 2014: max_clock_skew 0 lets its timestamp through.
     const { h } = await startWithBot({ config: { group_name_white_list: ['ALL_GROUP'] }, weworktop: { max_clock_skew: 0 } });
-    const body = JSON.stringify({ encrypt: 'y514aRT8yYkYNee3kPvkrFfNP6QJhOJjJyKnjo25xNUCWRi/GOyybm22C5asmYjRRAxEBRDczW+TUMA1iRKACVskZSTdS3fNAzk3xOEACb7X3NRyRu3KdS1rcFR6RddHL/X3rQ6RAMja45Pfzuh2nj1PzrEYW6PlfcyVlvp4c5EssOwWMTYM1/oMZq5lPB+7r0Ff+/kfspd6LkaFFYdXQKHD4bGCDsyq/58xUPhUcogDd9ljxSlHkIeccVH1q3a6SrUL8wLlVI4cy7H8c8yupQQNjDY3AYMLfrjXDrW4lHL4FHgl7UWVfcG2xbXSyCWgHpBt2tvn4J7hh6mqUfoJ2Q==' });
-    const response = await fetch(`${h.baseUrl}/wework_bot_callback?msg_signature=1e97f6f0187f029a1b1739e601750c90a5a76db4&timestamp=1409659813&nonce=1372623149`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+    const body = JSON.stringify({
+      encrypt:
+        'y514aRT8yYkYNee3kPvkrFfNP6QJhOJjJyKnjo25xNUCWRi/GOyybm22C5asmYjRRAxEBRDczW+TUMA1iRKACVskZSTdS3fNAzk3xOEACb7X3NRyRu3KdS1rcFR6RddHL/X3rQ6RAMja45Pfzuh2nj1PzrEYW6PlfcyVlvp4c5EssOwWMTYM1/oMZq5lPB+7r0Ff+/kfspd6LkaFFYdXQKHD4bGCDsyq/58xUPhUcogDd9ljxSlHkIeccVH1q3a6SrUL8wLlVI4cy7H8c8yupQQNjDY3AYMLfrjXDrW4lHL4FHgl7UWVfcG2xbXSyCWgHpBt2tvn4J7hh6mqUfoJ2Q==',
+    });
+    const response = await fetch(
+      `${h.baseUrl}/wework_bot_callback?msg_signature=1e97f6f0187f029a1b1739e601750c90a5a76db4&timestamp=1409659813&nonce=1372623149`,
+      { method: 'POST', body, headers: { 'content-type': 'application/json' } },
+    );
     assert.equal(response.status, 200);
     const envelope = (await response.json()) as { encrypt: string; msgsignature: string; timestamp: number; nonce: string };
     assert.equal(envelope.nonce, '1372623149');
@@ -88,7 +103,8 @@ describe('AI bot group chats', () => {
     assert.equal(last.content, `${answer}`);
     const growing = contents.filter((content) => content !== '' && content !== last.content);
     assert.ok(growing.length >= 2, `saw the answer grow: ${JSON.stringify(contents)}`);
-    for (let i = 1; i < contents.length; i++) assert.ok(contents[i]!.startsWith(contents[i - 1]!.replace(/\s+$/, '')), 'content only grows');
+    for (let i = 1; i < contents.length; i++)
+      assert.ok(contents[i]!.startsWith(contents[i - 1]!.replace(/\s+$/, '')), 'content only grows');
     const chat = h.openai.chatRequests()[0]!;
     assert.equal(chat.stream, true);
     assert.deepEqual(chat.messages.at(-1), { role: 'user', content: '你好' }, 'the @mention is stripped');
@@ -98,7 +114,12 @@ describe('AI bot group chats', () => {
 
   test('"@bot 总结一下" quoting a message gives the LLM the question, then the quoted text', async () => {
     const { h, bot } = await startWithBot();
-    const first = streamOf(await bot.sendText('zhangsan', '@bot 总结一下', { chatId: GROUP, quote: { msgtype: 'text', text: { content: '这是今日的测试情况' } } }));
+    const first = streamOf(
+      await bot.sendText('zhangsan', '@bot 总结一下', {
+        chatId: GROUP,
+        quote: { msgtype: 'text', text: { content: '这是今日的测试情况' } },
+      }),
+    );
     const { last } = await pollStream(bot, 'zhangsan', first.id, GROUP);
     const question = '总结一下\n- - - - - - -\n引用：「这是今日的测试情况」';
     assert.deepEqual(h.openai.chatRequests()[0]!.messages.at(-1), { role: 'user', content: question });
@@ -107,16 +128,27 @@ describe('AI bot group chats', () => {
 
   test('the text parts of a quoted 图文混排 are quoted; a quoted image is left out', async () => {
     const { h, bot } = await startWithBot();
-    const items = [{ msgtype: 'text', text: { content: '第一段' } }, { msgtype: 'image', image: { url: 'http://127.0.0.1:9/i' } }, { msgtype: 'text', text: { content: '第二段' } }];
-    const mixed = streamOf(await bot.sendText('zhangsan', '@bot 对比一下', { chatId: GROUP, quote: { msgtype: 'mixed', mixed: { msg_item: items } } }));
+    const items = [
+      { msgtype: 'text', text: { content: '第一段' } },
+      { msgtype: 'image', image: { url: 'http://127.0.0.1:9/i' } },
+      { msgtype: 'text', text: { content: '第二段' } },
+    ];
+    const mixed = streamOf(
+      await bot.sendText('zhangsan', '@bot 对比一下', { chatId: GROUP, quote: { msgtype: 'mixed', mixed: { msg_item: items } } }),
+    );
     await pollStream(bot, 'zhangsan', mixed.id, GROUP);
-    const image = streamOf(await bot.sendText('zhangsan', '@bot 这是什么', { chatId: GROUP, quote: { msgtype: 'image', image: { url: 'http://127.0.0.1:9/i' } } }));
+    const image = streamOf(
+      await bot.sendText('zhangsan', '@bot 这是什么', {
+        chatId: GROUP,
+        quote: { msgtype: 'image', image: { url: 'http://127.0.0.1:9/i' } },
+      }),
+    );
     await pollStream(bot, 'zhangsan', image.id, GROUP);
     const questions = h.openai.chatRequests().map((request) => request.messages.at(-1)?.content);
     assert.deepEqual(questions, ['对比一下\n- - - - - - -\n引用：「第一段\n第二段」', '这是什么']);
   });
 
-  test('with group_at_off, a keyword or prefix in the quote does not trigger; the prefix is stripped from the user\'s own words', async () => {
+  test("with group_at_off, a keyword or prefix in the quote does not trigger; the prefix is stripped from the user's own words", async () => {
     const { h, bot } = await startWithBot({ config: { group_at_off: true, group_chat_keyword: ['天气'], group_chat_prefix: ['bot'] } });
     const quote = { msgtype: 'text', text: { content: 'bot 今天天气不错' } };
     assert.equal((await bot.sendText('zhangsan', '@RobotA 看看这个', { chatId: GROUP, quote })).body, '');
@@ -158,7 +190,10 @@ describe('AI bot group chats', () => {
     await pollStream(bot, 'zhangsan', a.id, GROUP);
     const b = streamOf(await bot.sendText('lisi', '@bot 他是谁', { chatId: GROUP }));
     await pollStream(bot, 'lisi', b.id, GROUP);
-    assert.deepEqual(h.openai.chatRequests()[1]!.messages.map((m) => m.content), ['我是张三', 'echo: 我是张三', '他是谁']);
+    assert.deepEqual(
+      h.openai.chatRequests()[1]!.messages.map((m) => m.content),
+      ['我是张三', 'echo: 我是张三', '他是谁'],
+    );
   });
 
   test('a retried callback (same msgid) gets the same stream and one LLM call', async () => {
@@ -215,8 +250,14 @@ describe('AI bot without streaming, DMs, events and bad input', () => {
     await bot.sendText('zhangsan', '@bot 二', { chatId: GROUP, responseUrl: h.wecom.responseUrl() });
     const replies = await h.wecom.waitForBotResponses(2);
     const contents = replies.map((reply) => (reply.body.markdown as { content: string }).content);
-    assert.ok(contents.some((content) => content.includes('echo: 一')), contents.join(' | '));
-    assert.ok(contents.some((content) => /太快|稍后/.test(content)), contents.join(' | '));
+    assert.ok(
+      contents.some((content) => content.includes('echo: 一')),
+      contents.join(' | '),
+    );
+    assert.ok(
+      contents.some((content) => /太快|稍后/.test(content)),
+      contents.join(' | '),
+    );
   });
 
   test('a private chat with the bot follows the single-chat rules', async () => {

@@ -1,5 +1,5 @@
-import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { afterEach, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AGENT_ID, eventually, startWeworktop, type WeworktopHarness } from '../../../support/weworktop-harness.js';
 
@@ -10,12 +10,14 @@ afterEach(async () => {
 });
 
 type Sent = { agentId: string | number; touser: string; msgtype: string; body: Record<string, unknown> };
-const sentTexts = (h: WeworktopHarness) => (h.wecom.sent as Sent[]).map((s) => ((s.body[s.msgtype] as { content?: string }) ?? {}).content ?? `<${s.msgtype}>`);
+const sentTexts = (h: WeworktopHarness) =>
+  (h.wecom.sent as Sent[]).map((s) => (s.body[s.msgtype] as { content?: string })?.content ?? `<${s.msgtype}>`);
 
 describe('URL verification (GET)', () => {
   test('answers the official vector V1 with the bare plaintext', async () => {
     harness = await startWeworktop();
-    const query = 'msg_signature=5c45ff5e21c57e6ad56bac8758b79b1d9ac89fd3&timestamp=1409659589&nonce=263014780&echostr=P9nAzCzyDtyTWESHep1vC5X9xho%2FqYX3Zpb4yKa9SKld1DsH3Iyt3tP3zNdtp%2B4RPcs8TgAE7OaBO%2BFZXvnaqQ%3D%3D';
+    const query =
+      'msg_signature=5c45ff5e21c57e6ad56bac8758b79b1d9ac89fd3&timestamp=1409659589&nonce=263014780&echostr=P9nAzCzyDtyTWESHep1vC5X9xho%2FqYX3Zpb4yKa9SKld1DsH3Iyt3tP3zNdtp%2B4RPcs8TgAE7OaBO%2BFZXvnaqQ%3D%3D';
     const response = await fetch(`${harness.baseUrl}/wework_callback?${query}`);
     assert.equal(response.status, 200);
     assert.equal(await response.text(), '1616140317555161061');
@@ -24,7 +26,9 @@ describe('URL verification (GET)', () => {
   test('still verifies when "+" in echostr arrives as a space', async () => {
     harness = await startWeworktop();
     const echostr = 'P9nAzCzyDtyTWESHep1vC5X9xho/qYX3Zpb4yKa9SKld1DsH3Iyt3tP3zNdtp+4RPcs8TgAE7OaBO+FZXvnaqQ=='.replace(/\+/g, '+');
-    const response = await fetch(`${harness.baseUrl}/wework_callback?msg_signature=5c45ff5e21c57e6ad56bac8758b79b1d9ac89fd3&timestamp=1409659589&nonce=263014780&echostr=${echostr.replace(/\//g, '%2F').replace(/=/g, '%3D')}`);
+    const response = await fetch(
+      `${harness.baseUrl}/wework_callback?msg_signature=5c45ff5e21c57e6ad56bac8758b79b1d9ac89fd3&timestamp=1409659589&nonce=263014780&echostr=${echostr.replace(/\//g, '%2F').replace(/=/g, '%3D')}`,
+    );
     assert.equal(response.status, 200);
     assert.equal(await response.text(), '1616140317555161061');
   });
@@ -33,7 +37,9 @@ describe('URL verification (GET)', () => {
     harness = await startWeworktop();
     const ok = await harness.client.verifyUrl('hello-echo');
     assert.deepEqual(ok, { status: 200, body: 'hello-echo' });
-    const forged = await fetch(`${harness.baseUrl}/wework_callback?msg_signature=0000000000000000000000000000000000000000&timestamp=1409659589&nonce=263014780&echostr=P9nAzCzyDtyTWESHep1vC5X9xho%2FqYX3Zpb4yKa9SKld1DsH3Iyt3tP3zNdtp%2B4RPcs8TgAE7OaBO%2BFZXvnaqQ%3D%3D`);
+    const forged = await fetch(
+      `${harness.baseUrl}/wework_callback?msg_signature=0000000000000000000000000000000000000000&timestamp=1409659589&nonce=263014780&echostr=P9nAzCzyDtyTWESHep1vC5X9xho%2FqYX3Zpb4yKa9SKld1DsH3Iyt3tP3zNdtp%2B4RPcs8TgAE7OaBO%2BFZXvnaqQ%3D%3D`,
+    );
     assert.equal(forged.status, 401);
     const missing = await fetch(`${harness.baseUrl}/wework_callback`);
     assert.equal(missing.status, 400);
@@ -46,8 +52,12 @@ describe('receiving messages (POST)', () => {
   test('the official vector V2 reaches the LLM and the answer goes back through message/send', async () => {
     // The vector is from 2014: max_clock_skew 0 lets its timestamp through (tested on its own below).
     harness = await startWeworktop({ weworktop: { max_clock_skew: 0 } });
-    const body = '<xml><ToUserName><![CDATA[wx5823bf96d3bd56c7]]></ToUserName><Encrypt><![CDATA[RypEvHKD8QQKFhvQ6QleEB4J58tiPdvo+rtK1I9qca6aM/wvqnLSV5zEPeusUiX5L5X/0lWfrf0QADHHhGd3QczcdCUpj911L3vg3W/sYYvuJTs3TUUkSUXxaccAS0qhxchrRYt66wiSpGLYL42aM6A8dTT+6k4aSknmPj48kzJs8qLjvd4Xgpue06DOdnLxAUHzM6+kDZ+HMZfJYuR+LtwGc2hgf5gsijff0ekUNXZiqATP7PF5mZxZ3Izoun1s4zG4LUMnvw2r+KqCKIw+3IQH03v+BCA9nMELNqbSf6tiWSrXJB3LAVGUcallcrw8V2t9EL4EhzJWrQUax5wLVMNS0+rUPA3k22Ncx4XXZS9o0MBH27Bo6BpNelZpS+/uh9KsNlY6bHCmJU9p8g7m3fVKn28H3KDYA5Pl/T8Z1ptDAVe0lXdQ2YoyyH2uyPIGHBZZIs2pDBS8R07+qN+E7Q==]]></Encrypt><AgentID><![CDATA[218]]></AgentID></xml>';
-    const response = await fetch(`${harness.baseUrl}/wework_callback?msg_signature=477715d11cdb4164915debcba66cb864d751f3e6&timestamp=1409659813&nonce=1372623149`, { method: 'POST', body, headers: { 'content-type': 'text/xml' } });
+    const body =
+      '<xml><ToUserName><![CDATA[wx5823bf96d3bd56c7]]></ToUserName><Encrypt><![CDATA[RypEvHKD8QQKFhvQ6QleEB4J58tiPdvo+rtK1I9qca6aM/wvqnLSV5zEPeusUiX5L5X/0lWfrf0QADHHhGd3QczcdCUpj911L3vg3W/sYYvuJTs3TUUkSUXxaccAS0qhxchrRYt66wiSpGLYL42aM6A8dTT+6k4aSknmPj48kzJs8qLjvd4Xgpue06DOdnLxAUHzM6+kDZ+HMZfJYuR+LtwGc2hgf5gsijff0ekUNXZiqATP7PF5mZxZ3Izoun1s4zG4LUMnvw2r+KqCKIw+3IQH03v+BCA9nMELNqbSf6tiWSrXJB3LAVGUcallcrw8V2t9EL4EhzJWrQUax5wLVMNS0+rUPA3k22Ncx4XXZS9o0MBH27Bo6BpNelZpS+/uh9KsNlY6bHCmJU9p8g7m3fVKn28H3KDYA5Pl/T8Z1ptDAVe0lXdQ2YoyyH2uyPIGHBZZIs2pDBS8R07+qN+E7Q==]]></Encrypt><AgentID><![CDATA[218]]></AgentID></xml>';
+    const response = await fetch(
+      `${harness.baseUrl}/wework_callback?msg_signature=477715d11cdb4164915debcba66cb864d751f3e6&timestamp=1409659813&nonce=1372623149`,
+      { method: 'POST', body, headers: { 'content-type': 'text/xml' } },
+    );
     assert.equal(response.status, 200);
     assert.equal(await response.text(), '');
     await harness.wecom.waitForSent(1, 3000);
@@ -68,13 +78,18 @@ describe('receiving messages (POST)', () => {
     assert.deepEqual(sentTexts(harness), ['echo: 慢慢想']);
   });
 
-  test('each answer is logged with where its time went: the LLM\'s wait, and the rest, the framework\'s own', async () => {
+  test("each answer is logged with where its time went: the LLM's wait, and the rest, the framework's own", async () => {
     harness = await startWeworktop();
     harness.openai.setLatency(300);
     await harness.client.sendText('zhangsan', '计时');
     await harness.wecom.waitForSent(1, 5000);
     const h = harness;
-    await eventually(() => assert.ok(h.logs.some((line) => line.includes(' answered ')), 'an answered line'));
+    await eventually(() =>
+      assert.ok(
+        h.logs.some((line) => line.includes(' answered ')),
+        'an answered line',
+      ),
+    );
     const line = harness.logs.find((entry) => entry.includes(' answered '))!;
     const field = (name: string) => Number(new RegExp(`${name}=([\\d.]+)`).exec(line)?.[1]);
     assert.ok(field('waited_ms') >= 300, line);
@@ -103,7 +118,10 @@ describe('receiving messages (POST)', () => {
     await harness.wecom.waitForSent(2, 3000);
     await sleep(200);
     assert.deepEqual(sentTexts(harness), ['欢迎使用 AI 助手', '欢迎使用 AI 助手']);
-    assert.deepEqual(harness.wecom.sent.map((sent) => (sent as Sent).touser), ['zhangsan', 'wangwu']);
+    assert.deepEqual(
+      harness.wecom.sent.map((sent) => (sent as Sent).touser),
+      ['zhangsan', 'wangwu'],
+    );
     assert.equal(harness.openai.chatRequests().length, 0, 'events do not reach the LLM');
     assert.ok(harness.logs.some((line) => line.includes('membership event') && line.includes('subscribe')));
   });
@@ -119,7 +137,7 @@ describe('receiving messages (POST)', () => {
     await client.sendVoice('u-voice', 'media-voice-1');
     await client.post({ MsgType: 'shake', FromUserName: 'u-unknown', MsgId: '99' });
     await harness.wecom.waitForSent(7, 5000);
-    const byUser = new Map((harness.wecom.sent as Sent[]).map((s) => [s.touser, ((s.body[s.msgtype] as { content: string }) ?? {}).content]));
+    const byUser = new Map((harness.wecom.sent as Sent[]).map((s) => [s.touser, (s.body[s.msgtype] as { content: string })?.content]));
     assert.equal(byUser.get('u-location'), 'echo: [位置] 广州塔 (23.134, 113.358)');
     assert.equal(byUser.get('u-link'), 'echo: [链接] 新闻\n摘要\nhttps://example.com/a');
     assert.match(byUser.get('u-image')!, /看不了图片/);
@@ -143,14 +161,21 @@ describe('receiving messages (POST)', () => {
       return `re:${messages.at(-1)!.content}`;
     });
     const users = ['u1', 'u2', 'u3'];
-    await Promise.all(users.map(async (user) => {
-      for (let i = 0; i < 3; i++) await harness!.client.sendText(user, `${user}-${i}`);
-    }));
+    await Promise.all(
+      users.map(async (user) => {
+        for (let i = 0; i < 3; i++) await harness!.client.sendText(user, `${user}-${i}`);
+      }),
+    );
     await harness.wecom.waitForSent(9, 10_000);
     assert.equal(peak, 2, 'parallel across users, bounded by concurrency');
     for (const user of users) {
-      const texts: string[] = (harness.wecom.sent as Sent[]).filter((s) => s.touser === user).map((s) => (s.body.text as { content: string }).content);
-      assert.deepEqual(texts, [0, 1, 2].map((i) => `re:${user}-${i}`));
+      const texts: string[] = (harness.wecom.sent as Sent[])
+        .filter((s) => s.touser === user)
+        .map((s) => (s.body.text as { content: string }).content);
+      assert.deepEqual(
+        texts,
+        [0, 1, 2].map((i) => `re:${user}-${i}`),
+      );
     }
   });
 
@@ -206,14 +231,29 @@ describe('sending', () => {
     assert.deepEqual(sentTexts(harness), ['echo: retry']);
     harness.wecom.injectError('message/send', { errcode: 48002, errmsg: 'api forbidden', times: 1 });
     await harness.client.sendText('zhangsan', 'forbidden');
-    await eventually(() => assert.ok(harness!.logs.some((line) => line.includes('errcode 48002') && line.includes('api forbidden')), 'errcode and errmsg logged'));
+    await eventually(() =>
+      assert.ok(
+        harness!.logs.some((line) => line.includes('errcode 48002') && line.includes('api forbidden')),
+        'errcode and errmsg logged',
+      ),
+    );
   });
 
   test('60020 logs the IP WeCom saw and how to fix it', async () => {
     harness = await startWeworktop();
-    harness.wecom.injectError('message/send', { errcode: 60020, errmsg: 'not allow to access from your ip, hint: [1700000000_1_abc], from ip: 203.0.113.7, more info at https://open.work.weixin.qq.com/devtool/query?e=60020', times: 1 });
+    harness.wecom.injectError('message/send', {
+      errcode: 60020,
+      errmsg:
+        'not allow to access from your ip, hint: [1700000000_1_abc], from ip: 203.0.113.7, more info at https://open.work.weixin.qq.com/devtool/query?e=60020',
+      times: 1,
+    });
     await harness.client.sendText('zhangsan', 'ip');
-    await eventually(() => assert.ok(harness!.logs.some((line) => line.includes('203.0.113.7') && line.includes('企业可信IP') && line.includes('weworktop.proxy')), 'the IP and the fix logged'));
+    await eventually(() =>
+      assert.ok(
+        harness!.logs.some((line) => line.includes('203.0.113.7') && line.includes('企业可信IP') && line.includes('weworktop.proxy')),
+        'the IP and the fix logged',
+      ),
+    );
   });
 });
 
@@ -246,7 +286,10 @@ describe('bad input never reaches the pipeline and never crashes the server', ()
     assert.equal((await client.sendText('zhangsan', 'x', undefined, { receiveId: 'wx0000000000000000' })).status, 401);
     assert.equal((await client.post({ MsgType: 'text', Content: 'x' }, { rawEncrypt: 'not-base64-!!!' })).status, 400);
     assert.equal((await client.post({ MsgType: 'text', Content: 'x' }, { rawBody: '<xml><Encrypt>unterminated' })).status, 400);
-    assert.equal((await client.post({ MsgType: 'text', Content: 'x' }, { rawBody: '<xml>' + 'a'.repeat(1024 * 1024 + 10) + '</xml>' })).status, 413);
+    assert.equal(
+      (await client.post({ MsgType: 'text', Content: 'x' }, { rawBody: `<xml>${'a'.repeat(1024 * 1024 + 10)}</xml>` })).status,
+      413,
+    );
     const missing = await fetch(`${harness.baseUrl}/wework_callback`, { method: 'POST', body: '<xml/>' });
     assert.equal(missing.status, 400);
     assert.equal(harness.openai.chatRequests().length, 0);
@@ -254,7 +297,10 @@ describe('bad input never reaches the pipeline and never crashes the server', ()
     assert.equal(still.status, 200);
     await harness.wecom.waitForSent(1, 3000);
     for (const reason of ['bad_signature', 'receive_id_mismatch', 'payload too large', 'malformed XML']) {
-      assert.ok(harness.logs.some((line) => line.includes(reason) || (reason === 'payload too large' && line.includes('body over'))), `a log line says ${reason}`);
+      assert.ok(
+        harness.logs.some((line) => line.includes(reason) || (reason === 'payload too large' && line.includes('body over'))),
+        `a log line says ${reason}`,
+      );
     }
   });
 });
@@ -267,11 +313,22 @@ describe('multiple apps and proxies', () => {
       weworktop: { agents: [{ agent_id: 1000003, corp_secret: 'second-app-secret', token: 'token2', aes_key: KEY2 }] },
     });
     const { WeComAppClient } = await import('../../../fakes/wecom-client.js');
-    const second = new WeComAppClient({ url: `${harness.baseUrl}/wework_callback/1000003`, token: 'token2', encodingAesKey: KEY2, corpId: 'wx5823bf96d3bd56c7', agentId: '1000003' });
+    const second = new WeComAppClient({
+      url: `${harness.baseUrl}/wework_callback/1000003`,
+      token: 'token2',
+      encodingAesKey: KEY2,
+      corpId: 'wx5823bf96d3bd56c7',
+      agentId: '1000003',
+    });
     assert.equal((await second.sendText('zhangsan', 'via second app')).status, 200);
     await harness.wecom.waitForSent(1, 3000);
     assert.equal(String((harness.wecom.sent[0] as Sent).agentId), '1000003');
-    assert.ok(harness.logs.some((line) => line.includes('serving') && line.includes('/wework_callback,/wework_callback/1000003') && line.includes('agents=1000002,1000003')));
+    assert.ok(
+      harness.logs.some(
+        (line) =>
+          line.includes('serving') && line.includes('/wework_callback,/wework_callback/1000003') && line.includes('agents=1000002,1000003'),
+      ),
+    );
   });
 
   test('weworktop.proxy routes every API call through the proxy', async () => {
@@ -283,7 +340,7 @@ describe('multiple apps and proxies', () => {
       await harness.wecom.waitForSent(1, 3000);
       const wecom = new URL(harness.wecom.url).host;
       assert.ok(proxy.targets.includes(wecom), `WeCom calls tunnelled through the proxy: ${proxy.targets.join(', ')}`);
-      assert.ok(!proxy.targets.includes(new URL(harness.openai.url).host), 'the LLM is not: weworktop.proxy is WeCom\'s, proxy the LLM\'s');
+      assert.ok(!proxy.targets.includes(new URL(harness.openai.url).host), "the LLM is not: weworktop.proxy is WeCom's, proxy the LLM's");
     } finally {
       await harness?.stop();
       harness = undefined;

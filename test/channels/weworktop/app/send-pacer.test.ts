@@ -1,10 +1,15 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { SendPacer } from '../../../../channels/weworktop/app/send-pacer.js';
 
 test('lets 30 messages a minute through per user and holds the 31st until the window frees', async () => {
   let now = 0;
-  const pacer = new SendPacer({ maxPerWindow: 30, windowMs: 60_000, now: () => now, sleep: () => new Promise((resolve) => setTimeout(resolve, 5)) });
+  const pacer = new SendPacer({
+    maxPerWindow: 30,
+    windowMs: 60_000,
+    now: () => now,
+    sleep: () => new Promise((resolve) => setTimeout(resolve, 5)),
+  });
   for (let i = 0; i < 30; i++) await pacer.acquire('u1');
   await pacer.acquire('u2');
   let released = false;

@@ -1,5 +1,5 @@
-import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { markdownToText } from '../../../../channels/weworktop/app/markdown-to-text.js';
 import { splitUtf8 } from '../../../../channels/weworktop/wecom/split-utf8.js';
@@ -14,7 +14,10 @@ describe('splitUtf8', () => {
     const lines = Array.from({ length: 10 }, (_, i) => `line ${i} ${'x'.repeat(90)}`);
     const parts = splitUtf8(lines.join('\n'), 300);
     assert.ok(parts.every((part) => Buffer.byteLength(part) <= 300));
-    assert.ok(parts.every((part) => part.startsWith('line ')), 'every part starts at a line');
+    assert.ok(
+      parts.every((part) => part.startsWith('line ')),
+      'every part starts at a line',
+    );
     assert.equal(parts.join('\n'), lines.join('\n'));
   });
 
@@ -42,8 +45,39 @@ describe('splitUtf8', () => {
 
 describe('markdownToText', () => {
   test('drops markup, keeps content', () => {
-    const markdown = ['## 标题', '**重点** 和 `code`, *斜体* and __bold__ ~~old~~', '- one', '* two', '1. three', '> quoted', '[docs](https://example.com)', '```js', 'const a = 1 * 2;', '```', '---', '| a | b |', '|---|---|', '| 1 | 2 |'].join('\n');
-    assert.equal(markdownToText(markdown), ['标题', '重点 和 code, 斜体 and bold old', '• one', '• two', '1. three', 'quoted', 'docs (https://example.com)', 'const a = 1 * 2;', '────────', 'a  b', '', '1  2'].join('\n'));
+    const markdown = [
+      '## 标题',
+      '**重点** 和 `code`, *斜体* and __bold__ ~~old~~',
+      '- one',
+      '* two',
+      '1. three',
+      '> quoted',
+      '[docs](https://example.com)',
+      '```js',
+      'const a = 1 * 2;',
+      '```',
+      '---',
+      '| a | b |',
+      '|---|---|',
+      '| 1 | 2 |',
+    ].join('\n');
+    assert.equal(
+      markdownToText(markdown),
+      [
+        '标题',
+        '重点 和 code, 斜体 and bold old',
+        '• one',
+        '• two',
+        '1. three',
+        'quoted',
+        'docs (https://example.com)',
+        'const a = 1 * 2;',
+        '────────',
+        'a  b',
+        '',
+        '1  2',
+      ].join('\n'),
+    );
   });
 
   test('leaves plain text and arithmetic alone', () => {

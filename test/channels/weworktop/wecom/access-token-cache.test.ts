@@ -1,5 +1,5 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AccessTokenCache } from '../../../../channels/weworktop/wecom/access-token-cache.js';
 
@@ -53,7 +53,12 @@ test('refreshes shortly before expiry while still serving the old token', async 
 
 test('a failed fetch is reported to the caller and the next call tries again', async () => {
   let fail = true;
-  const cache = new AccessTokenCache({ fetch: async () => { if (fail) throw new Error('40001 bad secret'); return { token: 'ok', expiresInSeconds: 7200 }; } });
+  const cache = new AccessTokenCache({
+    fetch: async () => {
+      if (fail) throw new Error('40001 bad secret');
+      return { token: 'ok', expiresInSeconds: 7200 };
+    },
+  });
   await assert.rejects(cache.get(), /40001/);
   fail = false;
   assert.equal(await cache.get(), 'ok');

@@ -1,10 +1,10 @@
-import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createOpenAIClient } from '../../../../src/backends/openai/client.js';
+import { after, before, beforeEach, describe, test } from 'node:test';
 import { OpenAIChatBot } from '../../../../src/backends/openai/chat-bot.js';
+import { createOpenAIClient } from '../../../../src/backends/openai/client.js';
 import { createLogger } from '../../../../src/logger.js';
 import { UserFacingError } from '../../../../src/user-facing-error.js';
-import { startFakeOpenAI, type FakeOpenAI } from '../../../fakes/fake-openai.js';
+import { type FakeOpenAI, startFakeOpenAI } from '../../../fakes/fake-openai.js';
 import type { FakeResponse } from '../../../fakes/http-fake.js';
 import { closedPort } from '../../../support/closed-port.js';
 
@@ -12,7 +12,16 @@ const logs: string[] = [];
 const logger = createLogger({ level: 'debug', secrets: [], sink: { write: (line) => logs.push(line) } });
 const botFor = (base: string, options: { request_timeout?: number; max_retries?: number } = {}) =>
   new OpenAIChatBot({
-    client: createOpenAIClient({ open_ai_api_key: 'sk-test', open_ai_api_base: base, proxy: '', request_timeout: options.request_timeout ?? 10, max_retries: options.max_retries ?? 0 }, logger),
+    client: createOpenAIClient(
+      {
+        open_ai_api_key: 'sk-test',
+        open_ai_api_base: base,
+        proxy: '',
+        request_timeout: options.request_timeout ?? 10,
+        max_retries: options.max_retries ?? 0,
+      },
+      logger,
+    ),
     model: 'gpt-4o-mini',
     temperature: 0.9,
     logger,
@@ -20,7 +29,10 @@ const botFor = (base: string, options: { request_timeout?: number; max_retries?:
 const ask = [{ role: 'user' as const, content: '你好' }];
 
 async function userFacing(promise: Promise<unknown>): Promise<UserFacingError> {
-  const error = await promise.then(() => assert.fail('expected a failure'), (caught: unknown) => caught);
+  const error = await promise.then(
+    () => assert.fail('expected a failure'),
+    (caught: unknown) => caught,
+  );
   assert.ok(error instanceof UserFacingError, `a UserFacingError, got ${String(error)}`);
   return error;
 }
@@ -34,7 +46,10 @@ describe('OpenAIChatBot over the SDK and its undici fetch, against a fake OpenAI
   test('answers with the completion and its token usage; the request carries the model, temperature and messages', async () => {
     const completion = await botFor(openai.url).complete(ask);
     assert.deepEqual(completion, { text: 'echo: 你好', totalTokens: 2 });
-    assert.deepEqual(openai.chatRequests().map(({ model, temperature, messages }) => ({ model, temperature, messages })), [{ model: 'gpt-4o-mini', temperature: 0.9, messages: ask }]);
+    assert.deepEqual(
+      openai.chatRequests().map(({ model, temperature, messages }) => ({ model, temperature, messages })),
+      [{ model: 'gpt-4o-mini', temperature: 0.9, messages: ask }],
+    );
   });
 
   test('streams: each partial is the whole text so far', async () => {
@@ -86,7 +101,12 @@ describe('OpenAIChatBot over the SDK and its undici fetch, against a fake OpenAI
     assert.equal(error.userMessage, 'AI 服务的地址或模型配置有误（HTTP 404），请联系管理员查看日志。');
     assert.equal(error.transient, false);
     const line = logs.find((text) => text.includes('LLM call failed'));
-    assert.ok(line?.includes(`LLM call failed: POST ${root}/chat/completions answered 404; open_ai_api_base ${root} has no /v1 at its end, which most OpenAI-compatible servers need (try ${root}/v1)`), line);
+    assert.ok(
+      line?.includes(
+        `LLM call failed: POST ${root}/chat/completions answered 404; open_ai_api_base ${root} has no /v1 at its end, which most OpenAI-compatible servers need (try ${root}/v1)`,
+      ),
+      line,
+    );
     assert.doesNotMatch(logs.join(''), /sk-test/);
   });
 
@@ -95,7 +115,10 @@ describe('OpenAIChatBot over the SDK and its undici fetch, against a fake OpenAI
     logs.length = 0;
     await userFacing(botFor(openai.url).complete(ask));
     const line = logs.find((text) => text.includes('LLM call failed'));
-    assert.ok(line?.includes(`POST ${openai.url}/chat/completions answered 404: the server does not know model "gpt-4o-mini" (check model)`), line);
+    assert.ok(
+      line?.includes(`POST ${openai.url}/chat/completions answered 404: the server does not know model "gpt-4o-mini" (check model)`),
+      line,
+    );
   });
 
   test('a 429 is a transient "too fast" message', async () => {
@@ -121,8 +144,22 @@ describe('OpenAIChatBot over the SDK and its undici fetch, against a fake OpenAI
   });
 
   const cutShort: Array<{ what: string; stream: boolean; answer: FakeResponse }> = [
-    { what: 'a JSON answer', stream: false, answer: { headers: { 'content-type': 'application/json', 'content-length': '200' }, body: '{"id":"chatcmpl-1","choi', cut: true } },
-    { what: 'a stream', stream: true, answer: { headers: { 'content-type': 'text/event-stream' }, chunks: ['data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"半"},"finish_reason":null}]}\n\n'], cut: true } },
+    {
+      what: 'a JSON answer',
+      stream: false,
+      answer: { headers: { 'content-type': 'application/json', 'content-length': '200' }, body: '{"id":"chatcmpl-1","choi', cut: true },
+    },
+    {
+      what: 'a stream',
+      stream: true,
+      answer: {
+        headers: { 'content-type': 'text/event-stream' },
+        chunks: [
+          'data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"半"},"finish_reason":null}]}\n\n',
+        ],
+        cut: true,
+      },
+    },
   ];
   for (const { what, stream, answer } of cutShort) {
     test(`a connection dropped in the middle of ${what} is a transient failure, not sent again (the answer had begun)`, async () => {
@@ -139,11 +176,36 @@ describe('OpenAIChatBot over the SDK and its undici fetch, against a fake OpenAI
   }
 
   const garbled: Array<{ what: string; stream: boolean; answer: { headers: Record<string, string>; body: string }; logged: RegExp }> = [
-    { what: 'an HTML error page', stream: false, answer: { headers: { 'content-type': 'text/html' }, body: '<html><body>502 Bad Gateway</body></html>' }, logged: /text\/html\): <html><body>502 Bad Gateway/ },
-    { what: 'broken JSON', stream: false, answer: { headers: { 'content-type': 'application/json' }, body: '{"id":"chatcmpl-1","choices":[{"mess' }, logged: /JSON/ },
-    { what: 'JSON that is not a completion', stream: false, answer: { headers: { 'content-type': 'application/json' }, body: '{"code":502,"msg":"upstream busy"}' }, logged: /upstream busy/ },
-    { what: 'an HTML page instead of a stream', stream: true, answer: { headers: { 'content-type': 'text/html' }, body: '<html>gateway timeout</html>' }, logged: /<html>gateway timeout/ },
-    { what: 'a stream of broken JSON', stream: true, answer: { headers: { 'content-type': 'text/event-stream' }, body: 'data: {"choices":[{"del\n\n' }, logged: /JSON/ },
+    {
+      what: 'an HTML error page',
+      stream: false,
+      answer: { headers: { 'content-type': 'text/html' }, body: '<html><body>502 Bad Gateway</body></html>' },
+      logged: /text\/html\): <html><body>502 Bad Gateway/,
+    },
+    {
+      what: 'broken JSON',
+      stream: false,
+      answer: { headers: { 'content-type': 'application/json' }, body: '{"id":"chatcmpl-1","choices":[{"mess' },
+      logged: /JSON/,
+    },
+    {
+      what: 'JSON that is not a completion',
+      stream: false,
+      answer: { headers: { 'content-type': 'application/json' }, body: '{"code":502,"msg":"upstream busy"}' },
+      logged: /upstream busy/,
+    },
+    {
+      what: 'an HTML page instead of a stream',
+      stream: true,
+      answer: { headers: { 'content-type': 'text/html' }, body: '<html>gateway timeout</html>' },
+      logged: /<html>gateway timeout/,
+    },
+    {
+      what: 'a stream of broken JSON',
+      stream: true,
+      answer: { headers: { 'content-type': 'text/event-stream' }, body: 'data: {"choices":[{"del\n\n' },
+      logged: /JSON/,
+    },
   ];
   for (const { what, stream, answer, logged } of garbled) {
     test(`an HTTP 200 with ${what}${stream ? ' (streaming)' : ''} is a transient failure, logged in one line with the body's first bytes`, async () => {

@@ -1,10 +1,10 @@
-import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
 import { Agent } from 'undici';
 import { createUndiciFetch } from '../../../../src/backends/openai/undici-fetch.js';
-import { startRecordingServer, type RecordingServer } from '../../../support/recording-server.js';
+import { type RecordingServer, startRecordingServer } from '../../../support/recording-server.js';
 
-describe('createUndiciFetch (the OpenAI SDK\'s fetch)', () => {
+describe("createUndiciFetch (the OpenAI SDK's fetch)", () => {
   const dispatcher = new Agent();
   const fetch = createUndiciFetch(dispatcher);
   let server: RecordingServer;
@@ -19,7 +19,11 @@ describe('createUndiciFetch (the OpenAI SDK\'s fetch)', () => {
         res.write('data: 1\n\n');
         return void setTimeout(() => res.end('data: 2\n\n'), 20);
       }
-      res.writeHead(201, 'Made', [['content-type', 'application/json'], ['x-multi', 'a'], ['x-multi', 'b']]);
+      res.writeHead(201, 'Made', [
+        ['content-type', 'application/json'],
+        ['x-multi', 'a'],
+        ['x-multi', 'b'],
+      ]);
       res.end(JSON.stringify({ answer: '好的' }));
     });
     base = server.base;
@@ -30,7 +34,11 @@ describe('createUndiciFetch (the OpenAI SDK\'s fetch)', () => {
   });
 
   test('sends the method, the headers and a JSON string; answers status, headers and a readable body', async () => {
-    const response = await fetch(`${base}/json`, { method: 'POST', headers: new Headers({ authorization: 'Bearer sk-x', 'content-type': 'application/json' }), body: '{"q":"你好"}' });
+    const response = await fetch(`${base}/json`, {
+      method: 'POST',
+      headers: new Headers({ authorization: 'Bearer sk-x', 'content-type': 'application/json' }),
+      body: '{"q":"你好"}',
+    });
     assert.equal(last().method, 'POST');
     assert.equal(last().headers.authorization, 'Bearer sk-x');
     assert.equal(last().body.toString('utf8'), '{"q":"你好"}');
@@ -40,7 +48,7 @@ describe('createUndiciFetch (the OpenAI SDK\'s fetch)', () => {
     assert.deepEqual(await response.json(), { answer: '好的' });
   });
 
-  test('form data goes as multipart with its boundary (npm undici\'s fetch would send it as text/plain)', async () => {
+  test("form data goes as multipart with its boundary (npm undici's fetch would send it as text/plain)", async () => {
     const form = new FormData();
     form.append('model', 'whisper-1');
     form.append('file', new Blob([Buffer.from('RIFF....')], { type: 'audio/wav' }), 'voice.wav');
@@ -49,7 +57,11 @@ describe('createUndiciFetch (the OpenAI SDK\'s fetch)', () => {
     const request = last();
     assert.match(String(request.headers['content-type']), /^multipart\/form-data; boundary=/);
     assert.equal(request.headers.authorization, 'Bearer sk-x');
-    const parsed = await new Request('http://parse.invalid/', { method: 'POST', headers: { 'content-type': String(request.headers['content-type']) }, body: request.body }).formData();
+    const parsed = await new Request('http://parse.invalid/', {
+      method: 'POST',
+      headers: { 'content-type': String(request.headers['content-type']) },
+      body: request.body,
+    }).formData();
     assert.equal(parsed.get('model'), 'whisper-1');
     const file = parsed.get('file') as File;
     assert.equal(file.name, 'voice.wav');
@@ -66,7 +78,10 @@ describe('createUndiciFetch (the OpenAI SDK\'s fetch)', () => {
   test('an abort rejects with an AbortError (the SDK reads it as its timeout)', async () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
-    await assert.rejects(fetch(`${base}/slow`, { method: 'POST', body: '{}', signal: controller.signal }), (error: Error) => error.name === 'AbortError');
+    await assert.rejects(
+      fetch(`${base}/slow`, { method: 'POST', body: '{}', signal: controller.signal }),
+      (error: Error) => error.name === 'AbortError',
+    );
   });
 
   test('a Request object is refused with a clear error', async () => {
