@@ -1,17 +1,17 @@
 // Which source files one private text message passes through, callback to message/send: the app
 // runs compiled (dist/) under V8 coverage twice, idle and with one message; the files whose
-// function call counts differ are the message's path. Usage: npm run build && npx tsx bench/hot-path.ts
+// function call counts differ are the message's path. Usage: npm run hot-path
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startFakeOpenAI } from '../test/fakes/fake-openai.js';
 import { startFakeWeCom } from '../test/fakes/fake-wecom.js';
 import { WeComAppClient } from '../test/fakes/wecom-client.js';
 import { AES_KEY, AGENT_ID, benchConfig, CORP_ID, SECRET, TOKEN } from './bench-app.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+// npm runs scripts at the package root.
+const ROOT = process.cwd();
 type Counts = Map<string, Map<string, number>>;
 
 async function run(messages: number): Promise<Counts> {

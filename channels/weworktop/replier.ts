@@ -2,14 +2,14 @@ import type { BurstMerging, ChannelCapabilities, Replier, ReplierContext, ReplyC
 import { createAmrEncoder } from '../../src/media/audio-codec.js';
 import type { NormalizedMessage } from '../../src/message.js';
 import type { Reply } from '../../src/reply.js';
-import { type AiBotMessageRaw, isAiBotMessage } from './aibot/aibot-message.js';
+import type { AiBotMessageRaw } from './aibot/aibot-message.js';
 import { AiBotReplier } from './aibot/aibot-replier.js';
-import { type AiBotWsMessageRaw, isAiBotWsMessage } from './aibot-ws/ws-message.js';
+import type { AiBotWsMessageRaw } from './aibot-ws/ws-message.js';
 import { AiBotWsReplier } from './aibot-ws/ws-replier.js';
 import type { AppMessageRaw } from './app/app-message.js';
 import { AppReplier } from './app/app-replier.js';
 import { appsOf, checkAiBotKeys, type WeworktopConfig, wsBotsOf } from './config.js';
-import { isKfMessage, type KfMessageRaw } from './kf/kf-message.js';
+import type { KfMessageRaw } from './kf/kf-message.js';
 import { KfReplier } from './kf/kf-replier.js';
 import { createWeComHttp } from './wecom/http-client.js';
 
@@ -23,6 +23,16 @@ const AIBOT_WS_CAPABILITIES: ChannelCapabilities = { voice: false, image: true, 
 const KF_CAPABILITIES: ChannelCapabilities = { voice: true, image: true, file: true, streaming: false };
 
 type StoredRaw = AppMessageRaw | AiBotMessageRaw | AiBotWsMessageRaw | KfMessageRaw;
+
+/** Every stored message names the room it came through: the replier answers it through the same. */
+const routeOf = (message: NormalizedMessage): StoredRaw['route'] => (message.raw as StoredRaw).route;
+
+const CAPABILITIES: Record<StoredRaw['route'], ChannelCapabilities> = {
+  app: APP_CAPABILITIES,
+  aibot: AIBOT_CAPABILITIES,
+  'aibot-ws': AIBOT_WS_CAPABILITIES,
+  kf: KF_CAPABILITIES,
+};
 
 /**
  * `channel_type: "weworktop"`, its answering half (on the answer worker): each message goes back
@@ -73,8 +83,7 @@ export class WeworktopReplier implements Replier {
   }
 
   capabilitiesFor(message: NormalizedMessage): ChannelCapabilities {
-    if (isKfMessage(message)) return KF_CAPABILITIES;
-    return isAiBotWsMessage(message) ? AIBOT_WS_CAPABILITIES : isAiBotMessage(message) ? AIBOT_CAPABILITIES : APP_CAPABILITIES;
+    return CAPABILITIES[routeOf(message)];
   }
 
   revive(raw: unknown): NormalizedMessage | undefined {
@@ -96,14 +105,16 @@ export class WeworktopReplier implements Replier {
     message: NormalizedMessage,
     job: { replayed: boolean; receivedAt: number; attempts: number },
   ): { onPartial?: (text: string) => void } {
-    if (isAiBotWsMessage(message)) return this.aibotWs?.begin(message, job) ?? {};
-    if (isKfMessage(message)) this.kf?.begin(message, job);
-    return isAiBotMessage(message) && this.aibot ? this.aibot.begin(message, job) : {};
+    const route = routeOf(message);
+    if (route === 'aibot-ws') return this.aibotWs?.begin(message, job) ?? {};
+    if (route === 'kf') this.kf?.begin(message, job);
+    return route === 'aibot' && this.aibot ? this.aibot.begin(message, job) : {};
   }
 
   end(message: NormalizedMessage, result: 'answered' | 'given-up'): 'delivered' | 'receiver' {
-    if (isAiBotWsMessage(message)) return this.aibotWs?.end(message) ?? 'delivered';
-    return isAiBotMessage(message) && this.aibot ? this.aibot.end(message, result) : 'delivered';
+    const route = routeOf(message);
+    if (route === 'aibot-ws') return this.aibotWs?.end(message) ?? 'delivered';
+    return route === 'aibot' && this.aibot ? this.aibot.end(message, result) : 'delivered';
   }
 
   async send(reply: Reply, context: ReplyContext): Promise<void> {
