@@ -16,7 +16,8 @@ const progress = (line: string) => console.error(line);
 
 // The ack runs put the app on this thread. In its own process the app holds its young generation
 // from start-up; held from here, so the load built before the first app does not grow it first.
-runtimeTuning(true).holdMainHeap();
+// `RUNTIME_TUNING=false npm run bench`: every app of the run with Node's defaults.
+runtimeTuning(process.env.RUNTIME_TUNING !== 'false').holdMainHeap();
 
 // `npm run bench -- --metrics-cost`: the ack with metrics off and on, alternately (about 3 minutes), as JSON.
 if (process.argv.includes('--metrics-cost')) {

@@ -102,13 +102,7 @@ export class AnswerWorkerHost implements AnswerDispatch {
    */
   static start(options: WorkerHostOptions): AnswerWorkerHost {
     const answers = new AnswerWorkerHost(options);
-    answers.started = answers.spawn().then(
-      () => answers.goLive(),
-      (error: unknown) => {
-        answers.options.tuning.stop();
-        throw error;
-      },
-    );
+    answers.started = answers.spawn().then(() => answers.goLive());
     // Handled by whoever awaits `started`; a failed start must not also be an unhandled rejection.
     answers.started.catch(() => undefined);
     return answers;
@@ -196,7 +190,6 @@ export class AnswerWorkerHost implements AnswerDispatch {
     const timer = setTimeout(() => this.stopped?.(), 5000);
     await stopped;
     clearTimeout(timer);
-    this.options.tuning.stop();
     await this.worker.terminate();
   }
 
@@ -395,9 +388,9 @@ function startWorkerThread(entry: URL, workerData: WorkerData, tuning: RuntimeTu
   return online(new Worker(source, { eval: true, ...options }), tuning);
 }
 
-/** Once the thread runs, its priority goes below the main thread's. */
+/** Once the thread runs, the main thread's young generation is held again (memory-policy.ts). */
 function online(worker: Worker, tuning: RuntimeTuning): Worker {
-  worker.once('online', () => tuning.workerOnline(worker));
+  worker.once('online', () => tuning.workerOnline());
   return worker;
 }
 

@@ -33,7 +33,7 @@ describe('runtime_tuning', { skip: process.platform !== 'linux' && 'thread prior
       await harness.stop();
     }
   });
-  test('on (the default): the answer worker and V8 helpers run below the main thread', async () => {
+  test('on (the default): the answer worker runs below the main thread', async () => {
     const harness = await startWeworktop({ config: { runtime_tuning: true } });
     try {
       const main = os.getPriority(process.pid);
