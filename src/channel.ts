@@ -6,6 +6,7 @@ import type { DoctorCheck, DoctorContext } from './doctor/doctor-check.js';
 import type { Logger } from './logger.js';
 import type { NormalizedMessage } from './message.js';
 import type { MetricDefinition, Metrics } from './metrics/metrics.js';
+import type { PushMessage } from './push/push-message.js';
 import type { ModuleRegistry } from './registries.js';
 import type { Reply } from './reply.js';
 
@@ -34,6 +35,12 @@ export interface ChannelModule {
    * outside), run beside the core's (config, stores, LLM, ffmpeg). Loaded only by the doctor.
    */
   doctor?(context: DoctorContext): Promise<DoctorCheck[]>;
+  /**
+   * The push API (`POST /api/messages`): whether the channel can send `message` with this config,
+   * checked before it is queued. Returns the request's field at fault and why (a 400), or undefined.
+   * Channels without `Replier.push` cannot be pushed to.
+   */
+  checkPush?(config: AppConfig, message: PushMessage): { field: string; reason: string } | undefined;
   createReceiver(context: ReceiverContext): Promise<Receiver>;
   createReplier(context: ReplierContext): Promise<Replier>;
 }
@@ -146,6 +153,12 @@ export interface Replier extends ReplyTarget {
    * message stays in the inbox. Default: delivered.
    */
   end?(message: NormalizedMessage, result: 'answered' | 'given-up'): 'delivered' | 'receiver';
+  /**
+   * Sends a message nobody asked for (the push API): split in parts like a reply, skipping those
+   * `parts` says went out. Throws an error with `transient: true` when a later try may succeed
+   * (the core retries with backoff), else one with WeCom's `errcode` and `errmsg` when it has them.
+   */
+  push?(message: PushMessage, parts: DeliveredParts): Promise<void>;
   /** false: a failure that may pass is answered at once, not retried later (someone is waiting at a terminal). */
   readonly retriesFailures?: boolean;
   /** For /readyz: whether replies can go out (e.g. an access token can be had). */

@@ -11,6 +11,7 @@ import { MetricsRegistry } from '../metrics/metrics-registry.js';
 import { ConfiguredRules } from '../pipeline/message-rules.js';
 import { checkPluginNames } from '../plugins/check-plugin-names.js';
 import type { PluginRegistry } from '../plugins/plugin-bus.js';
+import { startPushApi } from '../push/start-push-api.js';
 import { RepeatedLineFilter } from '../repeated-lines.js';
 import { runtimeTuning } from '../runtime/tuning.js';
 import { openInboxStore } from '../store/open-stores.js';
@@ -97,6 +98,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
   });
   let closing = false;
   let receiver: Receiver | undefined;
+  let push: { start(): void; stop(timeoutMs: number): Promise<void> } | undefined;
   const ready = async (): Promise<Readiness> => {
     if (closing) return { ok: false, reason: 'shutting down' };
     if (!store.inbox.healthy()) return { ok: false, reason: 'inbox store unavailable' };
@@ -131,6 +133,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
     // A channel without routes (the terminal) needs no port.
     if (receiver.routes) {
       receiver.routes(server);
+      push = startPushApi({ config, channel: channelModule, server, queue: store.outbound, dispatch: answers, logger: log });
       port = await listen(server, config.host, config.port);
       log.info(
         `listening on ${config.host}:${port}${metrics ? ` (Prometheus metrics at /metrics${config.metrics_token ? ', with metrics_token' : ''})` : ''}`,
@@ -139,9 +142,11 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
       port = 0;
     }
     await answers.started;
+    push?.start();
     await receiver.start?.({ port });
   } catch (error) {
     closing = true;
+    await push?.stop(0);
     await receiver?.stop?.();
     await receiver?.close?.();
     await server.close();
@@ -165,6 +170,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
       try {
         closing = true;
         await running.stop?.();
+        await push?.stop(config.shutdown_timeout * 1000);
         const finished = await answers.drain(config.shutdown_timeout * 1000);
         if (!finished)
           log.warn({ shutdown_timeout: config.shutdown_timeout }, 'shutdown: answers still running are left pending for the next start');

@@ -80,6 +80,7 @@ export interface CoreConfig extends CowProviderKeys {
   metrics: boolean;
   metrics_token: string;
   retention_days: number;
+  api_token: string;
 }
 
 /** The validated config: core keys plus the selected channel's section (e.g. `weworktop`). */
@@ -351,6 +352,13 @@ export const coreSchema: convict.Schema<CoreConfig> = {
     default: '',
     sensitive: true,
     env: 'METRICS_TOKEN',
+  },
+  api_token: {
+    doc: 'The push API (POST /api/messages, docs/push-and-bridge.md): on when set, for requests with "Authorization: Bearer <this>". Empty: off.',
+    format: 'text',
+    default: '',
+    sensitive: true,
+    env: 'API_TOKEN',
   },
   retention_days: {
     doc: 'Conversations and message records older than this many days are deleted, once a day. 0: kept (conversations until expires_in_seconds).',
