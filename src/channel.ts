@@ -41,6 +41,8 @@ export interface ChannelModule {
    * Channels without `Replier.push` cannot be pushed to.
    */
   checkPush?(config: AppConfig, message: PushMessage): { field: string; reason: string } | undefined;
+  /** The bridge (forward.url): the channel's fields of a received message beside the normalized ones (its route, media ids). */
+  forwardFields?(message: NormalizedMessage): Record<string, unknown>;
   createReceiver(context: ReceiverContext): Promise<Receiver>;
   createReplier(context: ReplierContext): Promise<Replier>;
 }
@@ -96,6 +98,11 @@ export interface Intake {
   submit(message: NormalizedMessage, options?: { ownNotices?: boolean }): Promise<IntakeResult>;
   /** True if this id was already taken (a platform retry); records it otherwise, for messages not submitted. */
   seen(id: string): Promise<boolean>;
+  /**
+   * A message received that will not be answered (not for the bot): recorded like `seen(id)`, and
+   * forwarded by the bridge (forward.url) like every message submitted. True if it was taken before.
+   */
+  pass(message: NormalizedMessage): Promise<boolean>;
   /** A short text to the sender of `raw`, through the replier, in `sessionKey`'s order (a welcome). */
   notify(sessionKey: string, raw: unknown, text: string): void;
   /** The receiver saw the answer reach the user (for a replier whose `end` said "receiver"). */
