@@ -133,7 +133,10 @@ export class WeworktopReplier implements Replier {
   async push(message: PushMessage, parts: DeliveredParts): Promise<void> {
     const { to, content } = message;
     if ('webhook' in to) return this.robots.push(to.webhook, content, parts);
-    if ('chat' in to) throw new Error('the AI bot cannot send first without its long connection');
+    if ('chat' in to) {
+      if (!this.aibotWs) throw new Error('the AI bot cannot send first without its long connection');
+      return this.aibotWs.push(to.chat, content, parts, this.loadImage);
+    }
     return pushThroughApp({ ...this.apps.pushVia(message.agentId), loadImage: this.loadImage }, to, content, parts);
   }
 
