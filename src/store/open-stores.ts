@@ -63,7 +63,16 @@ export function openInboxStore(config: StoreConfig, cwd: string, logger: Logger)
   if (config.inbox_store !== 'sqlite') return { inbox: new MemoryInbox(), outbound: new MemoryOutbound(), files, close: () => {} };
   const db = openingStore(path.join(dataDir, INBOX_DB), config.data_dir, INBOX_CONTENTS, () => checked(openInboxDatabase(dataDir)));
   const store = withGroupCommit(db, logger, 'settled marks');
-  return { inbox: new SqliteInbox(db, store.writes), outbound: new SqliteOutbound(db, store.writes), files, close: store.close };
+  const outbound = new SqliteOutbound(db, store.writes);
+  return {
+    inbox: new SqliteInbox(db, store.writes),
+    outbound,
+    files,
+    close: () => {
+      outbound.close();
+      store.close();
+    },
+  };
 }
 
 /**

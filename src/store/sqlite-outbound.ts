@@ -26,6 +26,8 @@ const SCHEMA = `
     UNIQUE (kind, id)
   );
   CREATE INDEX IF NOT EXISTS outbound_idempotency ON outbound (idempotency_key) WHERE idempotency_key IS NOT NULL;
+  -- Settled rows by age, for pruning: a queued row (every insert) writes no entry here.
+  CREATE INDEX IF NOT EXISTS outbound_settled ON outbound (created_at) WHERE status != 'queued';
 `;
 
 interface OutboundRow {
@@ -41,8 +43,9 @@ interface OutboundRow {
 }
 
 const COLUMNS = 'kind, id, order_key, body, created_at, status, attempts, parts_sent, error';
-/** Settled rows past the window go a few at a time, with each new entry. */
-const PRUNED_PER_ADD = 4;
+/** Settled rows past the window go in batches this large, every 10 seconds (up to 500 a second). */
+const PRUNE_BATCH = 5000;
+const PRUNE_EVERY_MS = 10_000;
 
 const toEntry = (row: OutboundRow): OutboundEntry => ({
   kind: row.kind,
@@ -67,6 +70,7 @@ export class SqliteOutbound implements OutboundQueue {
   private readonly progress: Statement<[number, string, string]>;
   private readonly settleRow: Statement<[string, string | null, string, string]>;
   private readonly prune: Statement<[number, number]>;
+  private pruneTimer: NodeJS.Timeout | undefined;
 
   constructor(
     db: SqliteDatabase,
@@ -85,8 +89,20 @@ export class SqliteOutbound implements OutboundQueue {
     this.progress = db.prepare('UPDATE outbound SET parts_sent = ? WHERE kind = ? AND id = ?');
     this.settleRow = db.prepare("UPDATE outbound SET status = ?, error = ? WHERE kind = ? AND id = ? AND status = 'queued'");
     this.prune = db.prepare(
-      "DELETE FROM outbound WHERE seq IN (SELECT seq FROM outbound WHERE status != 'queued' AND created_at < ? ORDER BY seq LIMIT ?)",
+      "DELETE FROM outbound WHERE seq IN (SELECT seq FROM outbound WHERE status != 'queued' AND created_at < ? LIMIT ?)",
     );
+    this.pruneExpired();
+  }
+
+  /** Expired settled rows go in bounded batches, riding on the group commit; the next batch 10 s later. */
+  private pruneExpired(): void {
+    this.writes.defer(() => this.prune.run(this.now() - IDEMPOTENCY_WINDOW_MS, PRUNE_BATCH));
+    this.pruneTimer = setTimeout(() => this.pruneExpired(), PRUNE_EVERY_MS);
+    this.pruneTimer.unref();
+  }
+
+  close(): void {
+    clearTimeout(this.pruneTimer);
   }
 
   add(entry: NewOutboundEntry): Promise<{ id: string; created: boolean }> {
@@ -98,7 +114,6 @@ export class SqliteOutbound implements OutboundQueue {
         if (earlier) this.dropKey.run(key);
       }
       const created = this.insert.run(entry.kind, entry.id, entry.orderKey, entry.bodyJson, entry.createdAt, key).changes === 1;
-      this.prune.run(this.now() - IDEMPOTENCY_WINDOW_MS, PRUNED_PER_ADD);
       return { id: entry.id, created };
     });
   }

@@ -23,13 +23,13 @@ export function robotUrl(robot: string, apiBase: string): string {
 
 /** Group robots: POST /cgi-bin/webhook/send?key=…, split to their limits, under 20 messages a minute each. */
 export class RobotWebhooks {
-  private readonly pacer = new SendPacer({ maxPerWindow: PER_MINUTE, windowMs: 60_000 });
-
   constructor(
     private readonly robots: Record<string, string>,
     private readonly apiBase: string,
     private readonly http: AxiosInstance,
     private readonly loadImage: (image: Extract<PushContent, { image: unknown }>['image'], maxBytes: number) => Promise<Buffer>,
+    /** Each robot's 20 a minute (a clock of its own in tests). */
+    private readonly pacer = new SendPacer({ maxPerWindow: PER_MINUTE, windowMs: 60_000 }),
   ) {}
 
   async push(name: string, content: PushContent, parts: DeliveredParts): Promise<void> {
