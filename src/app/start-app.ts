@@ -145,7 +145,15 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
     // A channel without routes (the terminal) needs no port.
     if (receiver.routes) {
       receiver.routes(server);
-      push = startPushApi({ config, channel: channelModule, server, queue: store.outbound, dispatch: answers, logger: log });
+      push = startPushApi({
+        config,
+        channel: channelModule,
+        server,
+        queue: store.outbound,
+        dispatch: answers,
+        logger: log,
+        metrics: metrics ?? NO_METRICS,
+      });
       port = await listen(server, config.host, config.port);
       log.info(
         `listening on ${config.host}:${port}${metrics ? ` (Prometheus metrics at /metrics${config.metrics_token ? ', with metrics_token' : ''})` : ''}`,

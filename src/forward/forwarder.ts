@@ -2,6 +2,7 @@ import { ConfigError } from '../config/config-error.js';
 import type { CoreConfig } from '../config/schema.js';
 import type { Logger } from '../logger.js';
 import type { NormalizedMessage } from '../message.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { OrderedDelivery } from '../outbound/ordered-delivery.js';
 import type { OutboundEntry, OutboundQueue } from '../store/outbound-queue.js';
 import { forwardBodyOf } from './forward-body.js';
@@ -20,6 +21,7 @@ export interface ForwarderOptions {
   /** The channel's own fields of a message (route, media ids), from its stored payload. */
   channelFields(message: NormalizedMessage): Record<string, unknown>;
   logger: Logger;
+  metrics?: Metrics;
 }
 
 /** With forward.url set: the keys that go with it, checked at start (a ConfigError names the key). */
@@ -63,6 +65,7 @@ export class Forwarder {
       },
       concurrency: FORWARD_CONCURRENCY,
       logger: this.log,
+      ...(options.metrics ? { metrics: options.metrics } : {}),
     });
   }
 

@@ -1,4 +1,5 @@
 import type { Logger } from '../logger.js';
+import { type Metrics, NO_METRICS } from '../metrics/metrics.js';
 import type { OutboundEntry, OutboundKind, OutboundQueue } from '../store/outbound-queue.js';
 
 export interface DeliveryRetry {
@@ -22,6 +23,8 @@ export interface OrderedDeliveryOptions {
   /** Keys sending at once. */
   concurrency: number;
   logger: Logger;
+  /** weworktop_outbound_total by kind and result. */
+  metrics?: Metrics;
   now?: () => number;
 }
 
@@ -39,9 +42,11 @@ export class OrderedDelivery {
   private running = 0;
   private stopped = false;
   private readonly now: () => number;
+  private readonly metrics: Metrics;
 
   constructor(private readonly options: OrderedDeliveryOptions) {
     this.now = options.now ?? Date.now;
+    this.metrics = options.metrics ?? NO_METRICS;
   }
 
   /** Takes what the last run left queued; returns how many. */
@@ -96,6 +101,7 @@ export class OrderedDelivery {
     try {
       await this.options.deliver(entry);
       queue.settle(kind, entry.id, 'sent');
+      this.metrics.count('weworktop_outbound_total', { kind, result: 'sent' });
       logger.debug({ kind, id: entry.id, to: key }, `${kind} sent`);
       return this.next(key);
     } catch (caught) {
@@ -106,6 +112,7 @@ export class OrderedDelivery {
     const tooOld = this.now() - entry.createdAt >= retry.maxAgeMs;
     if (verdict.transient && entry.attempts < retry.maxAttempts && !tooOld) {
       queue.recordAttempt(kind, entry.id);
+      this.metrics.count('weworktop_outbound_total', { kind, result: 'retried' });
       const delay = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (entry.attempts - 1));
       logger.warn(
         { kind, id: entry.id, to: key, attempt: entry.attempts, retry_in_ms: delay },
@@ -122,6 +129,7 @@ export class OrderedDelivery {
       return;
     }
     queue.settle(kind, entry.id, 'failed', verdict.errorJson);
+    this.metrics.count('weworktop_outbound_total', { kind, result: 'failed' });
     const why = verdict.transient ? `given up after ${entry.attempts} tries` : 'failed';
     logger.error({ kind, id: entry.id, to: key, attempts: entry.attempts }, `${kind} ${why}: ${verdict.reason}`);
     this.next(key);

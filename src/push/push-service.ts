@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { type DeliveryRetry, OrderedDelivery } from '../outbound/ordered-delivery.js';
 import type { OutboundQueue } from '../store/outbound-queue.js';
 import type { PushDispatch } from '../worker/push-calls.js';
@@ -24,6 +25,7 @@ export interface PushServiceOptions {
   retry: DeliveryRetry;
   concurrency: number;
   logger: Logger;
+  metrics?: Metrics;
 }
 
 /**
@@ -57,6 +59,7 @@ export class PushService {
       retry: options.retry,
       concurrency: options.concurrency,
       logger: this.log,
+      ...(options.metrics ? { metrics: options.metrics } : {}),
     });
   }
 

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ChannelModule } from '../channel.js';
 import type { AppConfig } from '../config/schema.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { OutboundQueue } from '../store/outbound-queue.js';
 import type { PushDispatch } from '../worker/push-calls.js';
 import { addPushRoutes } from './push-routes.js';
@@ -21,6 +22,7 @@ export function startPushApi(options: {
   queue: OutboundQueue;
   dispatch: PushDispatch;
   logger: Logger;
+  metrics: Metrics;
 }): PushService | undefined {
   const { config, channel } = options;
   if (!config.api_token) return undefined;
@@ -37,6 +39,7 @@ export function startPushApi(options: {
     },
     concurrency: PUSH_CONCURRENCY,
     logger: options.logger,
+    metrics: options.metrics,
   });
   addPushRoutes(options.server, { token: config.api_token, service, logger: options.logger });
   options.logger.info('push API on: POST /api/messages (api_token)');

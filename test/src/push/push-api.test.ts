@@ -10,7 +10,7 @@ describe('push API: POST /api/messages through the self-built app', () => {
   let h: WeworktopHarness;
   before(async () => {
     h = await startWeworktop({
-      config: { api_token: API_TOKEN, retry_delay_ms: 20 },
+      config: { api_token: API_TOKEN, retry_delay_ms: 20, metrics: true },
       weworktop: {
         webhooks: { ops: ROBOT_KEY },
         agents: [{ agent_id: 1000003, corp_secret: 'second-app-secret-0001', token: 'token2', aes_key: 'k'.repeat(43) }],
@@ -166,6 +166,13 @@ describe('push API: POST /api/messages through the self-built app', () => {
     const answer = await postPush(h.baseUrl, { to: { user: 'a' }, image: { base64: 'A'.repeat(1_100_000) } });
     assert.equal(answer.status, 413);
     assert.match(String(answer.body.error), /^body: over/);
+  });
+
+  it('counts pushes sent, retried and failed in weworktop_outbound_total', async () => {
+    const metrics = await (await fetch(`${h.baseUrl}/metrics`)).text();
+    assert.match(metrics, /weworktop_outbound_total\{kind="push",result="sent"\} [1-9]/);
+    assert.match(metrics, /weworktop_outbound_total\{kind="push",result="retried"\} [1-9]/);
+    assert.match(metrics, /weworktop_outbound_total\{kind="push",result="failed"\} [1-9]/);
   });
 
   it('answers 404 for an id it does not know', async () => {
