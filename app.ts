@@ -5,24 +5,25 @@ import { ConfigError } from './src/config/config-error.js';
 import { channelWithCredentials } from './src/config/cow-channels.js';
 import { resolveConfigPath } from './src/config/load-config.js';
 
-const COMMANDS = ['start', 'demo', 'doctor', 'simulate'] as const;
+const COMMANDS = ['start', 'demo', 'doctor', 'simulate', 'send'] as const;
 type Command = (typeof COMMANDS)[number];
 
 /**
- * `node app.js [start|demo|doctor|simulate] [options]` (the `weworktop` command too): `start`, the
- * default, runs the configured channel; a bad config stops there with one clear line. `demo`
+ * `node app.js [start|demo|doctor|simulate|send] [options]` (the `weworktop` command too): `start`,
+ * the default, runs the configured channel; a bad config stops there with one clear line. `demo`
  * (`--demo`), or no config at all: the local WeCom simulator. `doctor` checks a deployment,
- * `simulate` plays WeCom against a running one.
+ * `simulate` plays WeCom against a running one, `send` sends one message from the config.
  */
-const USAGE = `weworktop [start|demo|doctor|simulate] [options]
+const USAGE = `weworktop [start|demo|doctor|simulate|send] [options]
 
   start      run the configured channel (the default; no config at all: the demo)
   demo       the local WeCom simulator (also --demo)
   doctor     check the config, stores, LLM, ffmpeg and WeCom before the first message
   simulate   play WeCom against a running deployment (URL check and one message)
+  send       send one message from the config, no server needed (send --to user:alice --text "backup done")
 
   --config PATH   the config file (default ./config.json, or CONFIG_PATH)
-  doctor --help and simulate --help list their options; docs/production.md: running it in production.`;
+  doctor --help, simulate --help and send --help list their options; docs/production.md: running it in production.`;
 
 async function main(): Promise<void> {
   const [first = '', ...rest] = process.argv.slice(2);
@@ -33,6 +34,10 @@ async function main(): Promise<void> {
   if (command === 'doctor') {
     const { runDoctor } = await import('./src/doctor/run-doctor.js');
     return exitAfterOutput(await runDoctor({ channels: channelRegistry, argv }));
+  }
+  if (command === 'send') {
+    const { runSend } = await import('./src/push/send-command.js');
+    return exitAfterOutput(await runSend({ channels: channelRegistry, argv }));
   }
   if (command === 'simulate') {
     const { runSimulate } = await import('./simulator/simulate-cli.js');

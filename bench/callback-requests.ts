@@ -37,6 +37,8 @@ export interface PooledRequest {
   method: 'GET' | 'POST';
   path: string;
   body?: Buffer;
+  /** Default: text/xml with a body (a WeCom callback). */
+  headers?: Record<string, string>;
 }
 
 /** Requests per pool buffer are packed into buffers of this size. */

@@ -39,7 +39,7 @@ function fire(options: LoadOptions, seconds: number, onResponse: (latencyMs: num
                 method: next.method,
                 path: next.path,
                 body: next.body ?? '',
-                headers: next.body === undefined ? {} : { 'content-type': 'text/xml' },
+                headers: next.headers ?? (next.body === undefined ? {} : { 'content-type': 'text/xml' }),
               };
             },
           },

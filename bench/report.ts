@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { AckBenchResult, AckRow } from './ack-bench.js';
 import type { LoadResult } from './load.js';
 import { type PipelineResult, SETTLE_MS } from './pipeline-bench.js';
+import type { PushBenchResult } from './push-bench.js';
 import { MB } from './stats.js';
 import type { TokenResult } from './token-bench.js';
 import type { WsBenchResult } from './ws-bench.js';
@@ -23,6 +24,7 @@ export interface BenchReport {
   ack: AckBenchResult;
   pipeline: PipelineResult;
   ws: WsBenchResult;
+  push?: PushBenchResult;
   tokens: TokenResult;
   targets: Target[];
   seconds: number;
@@ -139,6 +141,7 @@ export function formatReport(report: BenchReport): string {
     ),
     ...builtDuringRun(ack),
     '',
+    ...pushSection(report.push),
     'URL verification: GET with msg_signature, timestamp, nonce and an encrypted echostr',
     table(
       ['conn', 'server', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'err', 'non-2xx', 'vs bare'],
@@ -245,6 +248,24 @@ function postRows(row: AckRow): string[][] {
     loadRow(row.connections, 'weworktop, LLM answering', row.app, row.ratio),
     loadRow(row.connections, 'weworktop, LLM thinking', row.appLlmWaiting, row.ratioLlmWaiting),
     loadRow(row.connections, '  the same, memory stores', row.appLlmWaitingMemory, row.ratioLlmWaitingMemory),
+  ];
+}
+
+/** The push API's accept (202 once stored) beside the callback ack of the same run. */
+function pushSection(push: PushBenchResult | undefined): string[] {
+  if (!push) return [];
+  const { settings } = push;
+  return [
+    `Push API: POST /api/messages, a text to one of 1000 users, 202 once stored (SQLite); the app sends them meanwhile; ${settings.rounds} rounds alternating with the callback ack on fresh apps, medians`,
+    table(
+      ['conn', 'request', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'err', 'non-2xx', 'vs ack'],
+      [
+        loadRow(settings.connections, 'push accepted (202)', push.push, push.push.requestsPerSec / push.ack.requestsPerSec),
+        loadRow(settings.connections, 'callback ack', push.ack),
+      ],
+    ),
+    `  rounds: push ${push.pushRates.join(' ')} req/s, ack ${push.ackRates.join(' ')} req/s`,
+    '',
   ];
 }
 

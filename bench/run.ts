@@ -4,6 +4,7 @@ import { runtimeTuning } from '../src/runtime/tuning.js';
 import { runAckBench } from './ack-bench.js';
 import { runMetricsCost } from './metrics-cost.js';
 import { runPipelineBench } from './pipeline-bench.js';
+import { type PushSettings, runPushBench } from './push-bench.js';
 import { type BenchReport, evaluateTargets, formatReport, machineInfo, writeReport } from './report.js';
 import { runTokenBench } from './token-bench.js';
 import { runWsBench, type WsBenchSettings } from './ws-bench.js';
@@ -34,6 +35,25 @@ if (process.argv.includes('--metrics-cost')) {
     },
   });
   console.log(JSON.stringify({ off: summary(off), on: summary(on) }, null, 2));
+  process.exit(0);
+}
+
+const pushSettings: PushSettings = { connections: 100, warmupSeconds: 1, durationSeconds: 5, rounds: 3 };
+// `npm run bench -- --push-only`: the push API's accept beside the callback ack (about 45 s), as JSON, nothing written.
+if (process.argv.includes('--push-only')) {
+  const push = await runPushBench(pushSettings, progress);
+  const figures = (run: typeof push.push) => ({
+    requestsPerSec: Math.round(run.requestsPerSec),
+    p99Ms: run.latency.p99,
+    non2xx: run.non2xx,
+  });
+  console.log(
+    JSON.stringify(
+      { push: figures(push.push), ack: figures(push.ack), pushRates: push.pushRates, ackRates: push.ackRates, logLines: push.logLines },
+      null,
+      2,
+    ),
+  );
   process.exit(0);
 }
 
@@ -105,6 +125,8 @@ progress('AI bot long connection...');
 const ws = await runWsBench(wsSettings, progress);
 progress('callback ack and URL verification...');
 const ack = await runAckBench({ connections: [1, 10, 100], warmupSeconds: 1, durationSeconds: 5, rounds: 5 }, progress);
+progress('push API...');
+const push = await runPushBench(pushSettings, progress);
 progress('tokens...');
 const tokens = runTokenBench({ model: 'gpt-4o-mini', historyTokens: 4000, budget: 2500 });
 
@@ -114,6 +136,7 @@ const report: BenchReport = {
   ack,
   pipeline,
   ws,
+  push,
   tokens,
   targets: evaluateTargets(ack, pipeline, ws),
   seconds: (performance.now() - started) / 1000,

@@ -6,6 +6,7 @@ import type { DoctorCheck, DoctorContext } from './doctor/doctor-check.js';
 import type { Logger } from './logger.js';
 import type { NormalizedMessage } from './message.js';
 import type { MetricDefinition, Metrics } from './metrics/metrics.js';
+import type { PushMessage } from './push/push-message.js';
 import type { ModuleRegistry } from './registries.js';
 import type { Reply } from './reply.js';
 
@@ -34,6 +35,14 @@ export interface ChannelModule {
    * outside), run beside the core's (config, stores, LLM, ffmpeg). Loaded only by the doctor.
    */
   doctor?(context: DoctorContext): Promise<DoctorCheck[]>;
+  /**
+   * The push API (`POST /api/messages`): whether the channel can send `message` with this config,
+   * checked before it is queued. Returns the request's field at fault and why (a 400), or undefined.
+   * Channels without `Replier.push` cannot be pushed to.
+   */
+  checkPush?(config: AppConfig, message: PushMessage): { field: string; reason: string } | undefined;
+  /** The bridge (forward.url): the channel's fields of a received message beside the normalized ones (its route, media ids). */
+  forwardFields?(message: NormalizedMessage): Record<string, unknown>;
   createReceiver(context: ReceiverContext): Promise<Receiver>;
   createReplier(context: ReplierContext): Promise<Replier>;
 }
@@ -89,6 +98,11 @@ export interface Intake {
   submit(message: NormalizedMessage, options?: { ownNotices?: boolean }): Promise<IntakeResult>;
   /** True if this id was already taken (a platform retry); records it otherwise, for messages not submitted. */
   seen(id: string): Promise<boolean>;
+  /**
+   * A message received that will not be answered (not for the bot): recorded like `seen(id)`, and
+   * forwarded by the bridge (forward.url) like every message submitted. True if it was taken before.
+   */
+  pass(message: NormalizedMessage): Promise<boolean>;
   /** A short text to the sender of `raw`, through the replier, in `sessionKey`'s order (a welcome). */
   notify(sessionKey: string, raw: unknown, text: string): void;
   /** The receiver saw the answer reach the user (for a replier whose `end` said "receiver"). */
@@ -146,6 +160,12 @@ export interface Replier extends ReplyTarget {
    * message stays in the inbox. Default: delivered.
    */
   end?(message: NormalizedMessage, result: 'answered' | 'given-up'): 'delivered' | 'receiver';
+  /**
+   * Sends a message nobody asked for (the push API): split in parts like a reply, skipping those
+   * `parts` says went out. Throws an error with `transient: true` when a later try may succeed
+   * (the core retries with backoff), else one with WeCom's `errcode` and `errmsg` when it has them.
+   */
+  push?(message: PushMessage, parts: DeliveredParts): Promise<void>;
   /** false: a failure that may pass is answered at once, not retried later (someone is waiting at a terminal). */
   readonly retriesFailures?: boolean;
   /** For /readyz: whether replies can go out (e.g. an access token can be had). */

@@ -2,6 +2,7 @@ import type convict from 'convict';
 import { ConfigError } from '../../src/config/config-error.js';
 import { type CredentialPattern, describeCredential, FormatError } from '../../src/config/formats.js';
 import { type KfConfig, kfSchema } from './kf/kf-config.js';
+import { validateWebhooks } from './push/webhooks-config.js';
 
 /** One self-built app (自建应用) served by this process. */
 export interface AppCredentials {
@@ -33,6 +34,7 @@ export interface WeworktopConfig {
   bots: WsBotEntry[];
   group_names: Record<string, string>;
   kf: KfConfig;
+  webhooks: Record<string, string>;
 }
 
 /** The WeCom AI bot (智能机器人, API mode): the route that brings group chats. */
@@ -294,6 +296,11 @@ export const weworktopSchema: convict.Schema<WeworktopConfig> = {
     default: {},
   },
   kf: kfSchema,
+  webhooks: {
+    doc: 'Group robots (群机器人) the push API can post to: {"<name>": "<webhook key or full URL>"}, then {"to": {"webhook": "<name>"}}.',
+    format: validateWebhooks,
+    default: {},
+  },
 };
 
 /** CoW's wechatcom_app keys, accepted at the root so its users can keep their config. */

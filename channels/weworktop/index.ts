@@ -1,7 +1,9 @@
 import type { ChannelModule } from '../../src/channel.js';
 import { checkWeworktopConfig, cowKeyAliases, exampleValues as sectionExamples, type WeworktopConfig, weworktopSchema } from './config.js';
 import { weworktopCowCompat } from './cow-compat.js';
+import { weworktopForwardFields } from './forward-fields.js';
 import { weworktopMetrics } from './metrics.js';
+import { checkWeworktopPush } from './push/push-check.js';
 
 export const configSchema = weworktopSchema as ChannelModule['configSchema'];
 export const keyAliases = cowKeyAliases;
@@ -9,6 +11,8 @@ export const cow = weworktopCowCompat;
 export const exampleValues = sectionExamples;
 export const checkConfig: ChannelModule['checkConfig'] = (config) => checkWeworktopConfig(config.weworktop as WeworktopConfig);
 export const metrics = weworktopMetrics;
+export const forwardFields = weworktopForwardFields;
+export const checkPush: ChannelModule['checkPush'] = (config, message) => checkWeworktopPush(config.weworktop as WeworktopConfig, message);
 export const doctor: ChannelModule['doctor'] = async (context) => (await import('./doctor/weworktop-doctor.js')).weworktopChecks(context);
 export const createReceiver: ChannelModule['createReceiver'] = async (context) => {
   const { WeworktopReceiver } = await import('./receiver.js');

@@ -1,6 +1,7 @@
-import type { BurstMerging, ChannelCapabilities, Replier, ReplierContext, ReplyContext } from '../../src/channel.js';
+import type { BurstMerging, ChannelCapabilities, DeliveredParts, Replier, ReplierContext, ReplyContext } from '../../src/channel.js';
 import { createAmrEncoder } from '../../src/media/audio-codec.js';
 import type { NormalizedMessage } from '../../src/message.js';
+import type { PushImage, PushMessage } from '../../src/push/push-message.js';
 import type { Reply } from '../../src/reply.js';
 import type { AiBotMessageRaw } from './aibot/aibot-message.js';
 import { AiBotReplier } from './aibot/aibot-replier.js';
@@ -11,6 +12,9 @@ import { AppReplier } from './app/app-replier.js';
 import { appsOf, checkAiBotKeys, type WeworktopConfig, wsBotsOf } from './config.js';
 import type { KfMessageRaw } from './kf/kf-message.js';
 import { KfReplier } from './kf/kf-replier.js';
+import { pushThroughApp } from './push/app-push.js';
+import { loadPushImage } from './push/push-image.js';
+import { RobotWebhooks } from './push/robot-webhook.js';
 import { createWeComHttp } from './wecom/http-client.js';
 
 /** Self-built apps send text, markdown, images, voice and files through message/send. */
@@ -47,12 +51,16 @@ export class WeworktopReplier implements Replier {
   private readonly aibot: AiBotReplier | undefined;
   private readonly aibotWs: AiBotWsReplier | undefined;
   private readonly kf: KfReplier | undefined;
+  private readonly robots: RobotWebhooks;
+  private readonly loadImage: (image: PushImage, maxBytes: number) => Promise<Buffer>;
 
   constructor(context: ReplierContext) {
     const section = context.config.weworktop as WeworktopConfig;
     const apps = appsOf(section);
     this.apps = new AppReplier(context, section, apps);
     const http = () => createWeComHttp({ timeoutMs: section.api_timeout * 1000, proxy: section.proxy });
+    this.loadImage = (image, maxBytes) => loadPushImage(image, maxBytes, { timeoutMs: section.api_timeout * 1000, proxy: section.proxy });
+    this.robots = new RobotWebhooks(section.webhooks, section.api_base, http(), this.loadImage);
     const logger = context.logger.child({ module: 'weworktop' });
     this.aibot = checkAiBotKeys(section.bot)
       ? new AiBotReplier({ config: section.bot, groupNames: section.group_names, link: context.link, http: http(), logger })
@@ -130,6 +138,17 @@ export class WeworktopReplier implements Replier {
     }
     if (!this.aibot) throw new Error('AI bot reply without an AI bot configured');
     return this.aibot.deliver(reply, context);
+  }
+
+  /** The push API: through an app (users, departments, tags), a group robot, or the AI bot's long connection. */
+  async push(message: PushMessage, parts: DeliveredParts): Promise<void> {
+    const { to, content } = message;
+    if ('webhook' in to) return this.robots.push(to.webhook, content, parts);
+    if ('chat' in to) {
+      if (!this.aibotWs) throw new Error('the AI bot cannot send first without its long connection');
+      return this.aibotWs.push(to.chat, content, parts, this.loadImage);
+    }
+    return pushThroughApp({ ...this.apps.pushVia(message.agentId), loadImage: this.loadImage }, to, content, parts);
   }
 
   async notify(raw: unknown, text: string): Promise<void> {

@@ -23,6 +23,10 @@ export interface MessageIntakeOptions {
   keep?: (text: string) => string;
   /** Counts each message by its result (weworktop_messages_received_total). */
   metrics?: Metrics;
+  /** The bridge (forward.url): every message taken is also stored for forwarding, in the same commit. */
+  forward?: { add(message: NormalizedMessage, orderKey: string): Promise<void> };
+  /** false (bot_type "none"): messages are recorded and forwarded, never answered. */
+  answering?: boolean;
 }
 
 /**
@@ -60,7 +64,23 @@ export class MessageIntake implements Intake {
     });
   }
 
+  async pass(message: NormalizedMessage): Promise<boolean> {
+    const [seen] = await Promise.all([this.seen(message.id), this.forwarded(message)]);
+    return seen;
+  }
+
+  /** Stored for the bridge before the platform is acknowledged; kicked off in the turn of the inbox's write, so both share its commit. */
   private async take(message: NormalizedMessage, ownNotices: boolean): Promise<IntakeResult> {
+    const [result] = await Promise.all([this.decide(message, ownNotices), this.forwarded(message)]);
+    return result;
+  }
+
+  private forwarded(message: NormalizedMessage): Promise<void> {
+    return this.options.forward?.add(message, this.options.rules.sessionKey(message)) ?? Promise.resolve();
+  }
+
+  private async decide(message: NormalizedMessage, ownNotices: boolean): Promise<IntakeResult> {
+    if (this.options.answering === false) return (await this.seen(message.id)) ? 'duplicate' : 'accepted';
     const receivedAt = wallClockMs();
     const { inbox, answers, rules } = this.options;
     const rate = message.kind === 'event' ? 'ok' : this.limiter.take(message.senderId);

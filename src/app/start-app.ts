@@ -4,6 +4,7 @@ import type { ChannelRegistry, Receiver } from '../channel.js';
 import { ConfigError, withWrittenKey } from '../config/config-error.js';
 import { EMBEDDED_DEFAULT, loadConfig } from '../config/load-config.js';
 import type { AppConfig } from '../config/schema.js';
+import { checkForwardConfig, Forwarder } from '../forward/forwarder.js';
 import { collectSecrets, createLogger, type Logger, type LogSink } from '../logger.js';
 import { CORE_METRICS } from '../metrics/core-metrics.js';
 import { NO_METRICS } from '../metrics/metrics.js';
@@ -11,6 +12,7 @@ import { MetricsRegistry } from '../metrics/metrics-registry.js';
 import { ConfiguredRules } from '../pipeline/message-rules.js';
 import { checkPluginNames } from '../plugins/check-plugin-names.js';
 import type { PluginRegistry } from '../plugins/plugin-bus.js';
+import { startPushApi } from '../push/start-push-api.js';
 import { RepeatedLineFilter } from '../repeated-lines.js';
 import { runtimeTuning } from '../runtime/tuning.js';
 import { openInboxStore } from '../store/open-stores.js';
@@ -56,6 +58,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
   });
   // A config error is one line on its own, before any log line.
   checkPluginNames(config, options.plugins);
+  checkForwardConfig(config);
   // Both threads' lines pass here: a repeated warning or error is counted, not written again. The terminal channel chats on stdout: its log lines go to stderr.
   const sink = new RepeatedLineFilter(options.logSink ?? (config.channel_type === 'terminal' ? process.stderr : process.stdout));
   const logger = createLogger({ level: config.log_level, secrets: collectSecrets(config), sink });
@@ -84,6 +87,14 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
   });
   metrics?.sample('weworktop_inbox_pending', () => answers.pending);
   const rules = new ConfiguredRules(config);
+  const forwarder = config.forward.url
+    ? new Forwarder({
+        config,
+        queue: store.outbound,
+        channelFields: (message) => channelModule.forwardFields?.(message) ?? {},
+        logger: log,
+      })
+    : undefined;
   const intake = new MessageIntake({
     channel: config.channel_type,
     rules,
@@ -94,9 +105,12 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
     rateLimitPerMinute: channelModule.rateLimited === false ? 0 : config.rate_limit_per_minute,
     keep: tuning.keep,
     metrics: metrics ?? NO_METRICS,
+    ...(forwarder ? { forward: forwarder } : {}),
+    answering: config.bot_type !== 'none',
   });
   let closing = false;
   let receiver: Receiver | undefined;
+  let push: { start(): void; stop(timeoutMs: number): Promise<void> } | undefined;
   const ready = async (): Promise<Readiness> => {
     if (closing) return { ok: false, reason: 'shutting down' };
     if (!store.inbox.healthy()) return { ok: false, reason: 'inbox store unavailable' };
@@ -131,6 +145,15 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
     // A channel without routes (the terminal) needs no port.
     if (receiver.routes) {
       receiver.routes(server);
+      push = startPushApi({
+        config,
+        channel: channelModule,
+        server,
+        queue: store.outbound,
+        dispatch: answers,
+        logger: log,
+        metrics: metrics ?? NO_METRICS,
+      });
       port = await listen(server, config.host, config.port);
       log.info(
         `listening on ${config.host}:${port}${metrics ? ` (Prometheus metrics at /metrics${config.metrics_token ? ', with metrics_token' : ''})` : ''}`,
@@ -139,9 +162,13 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
       port = 0;
     }
     await answers.started;
+    push?.start();
+    forwarder?.start();
     await receiver.start?.({ port });
   } catch (error) {
     closing = true;
+    await push?.stop(0);
+    await forwarder?.stop(0);
     await receiver?.stop?.();
     await receiver?.close?.();
     await server.close();
@@ -165,6 +192,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
       try {
         closing = true;
         await running.stop?.();
+        await Promise.all([push?.stop(config.shutdown_timeout * 1000), forwarder?.stop(config.shutdown_timeout * 1000)]);
         const finished = await answers.drain(config.shutdown_timeout * 1000);
         if (!finished)
           log.warn({ shutdown_timeout: config.shutdown_timeout }, 'shutdown: answers still running are left pending for the next start');

@@ -227,7 +227,8 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
       );
     }
     const llm = backend === DEFAULT_BACKEND ? chooseLlm(values, userSet.has('model')) : undefined;
-    if (!llm) notices.push(`LLM: the ${backend} backend (by bot_type)`);
+    if (backend === 'none') notices.push('LLM: none (bot_type "none"): messages are recorded and forwarded (forward.url), not answered');
+    else if (!llm) notices.push(`LLM: the ${backend} backend (by bot_type)`);
     else if (llm.missing) warnings.push(offlineWarning(llm.missing, channel));
     else notices.push(describeLlm(llm));
     if (llm) Object.assign(values, { open_ai_api_key: llm.apiKey, open_ai_api_base: llm.apiBase, model: llm.model });

@@ -80,6 +80,8 @@ export interface CoreConfig extends CowProviderKeys {
   metrics: boolean;
   metrics_token: string;
   retention_days: number;
+  api_token: string;
+  forward: { url: string; secret: string; include: string[]; max_attempts: number };
 }
 
 /** The validated config: core keys plus the selected channel's section (e.g. `weworktop`). */
@@ -351,6 +353,39 @@ export const coreSchema: convict.Schema<CoreConfig> = {
     default: '',
     sensitive: true,
     env: 'METRICS_TOKEN',
+  },
+  api_token: {
+    doc: 'The push API (POST /api/messages, docs/push-and-bridge.md): on when set, for requests with "Authorization: Bearer <this>". Empty: off.',
+    format: 'text',
+    default: '',
+    sensitive: true,
+    env: 'API_TOKEN',
+  },
+  forward: {
+    url: {
+      doc: 'The bridge (docs/push-and-bridge.md): every received message is POSTed here as JSON, signed with forward.secret. Empty: off.',
+      format: 'http-url-or-empty',
+      default: '',
+      env: 'FORWARD_URL',
+    },
+    secret: {
+      doc: 'Key of the HMAC-SHA256 in X-Weworktop-Signature, so the receiver knows the POST is ours.',
+      format: 'text',
+      default: '',
+      sensitive: true,
+      env: 'FORWARD_SECRET',
+    },
+    include: list(
+      'What is forwarded: "message" (what users write or send), "event" (enter_agent, subscribe...).',
+      ['message', 'event'],
+      'FORWARD_INCLUDE',
+    ),
+    max_attempts: {
+      doc: 'Tries of one POST while the receiver fails or is down (backoff from retry_delay_ms, doubling, at most 5 minutes), then it is given up and logged.',
+      format: 'positive-int',
+      default: 20,
+      env: 'FORWARD_MAX_ATTEMPTS',
+    },
   },
   retention_days: {
     doc: 'Conversations and message records older than this many days are deleted, once a day. 0: kept (conversations until expires_in_seconds).',

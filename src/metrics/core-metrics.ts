@@ -63,6 +63,12 @@ export const CORE_METRICS: readonly MetricDefinition[] = [
     type: 'counter',
     labelNames: ['kind'],
   },
+  {
+    name: 'weworktop_outbound_total',
+    help: 'Pushes (POST /api/messages) and forwards (forward.url) by result: sent, failed (refused, or given up), retried (a try that met an outage).',
+    type: 'counter',
+    labelNames: ['kind', 'result'],
+  },
   { name: 'weworktop_worker_restarts_total', help: 'Times the answer worker died and was started again.', type: 'counter' },
   {
     name: 'weworktop_worker_heap_used_bytes',

@@ -13,7 +13,7 @@ type RulesConfig = Pick<
   | 'speech_recognition'
   | 'group_speech_recognition'
 > &
-  Parameters<typeof applyTriggerRules>[1];
+  Parameters<typeof applyTriggerRules>[1] & { bot_type?: string };
 
 /** CoW's rules that need no I/O: which conversation a message belongs to, and whether it would be answered. */
 export class ConfiguredRules implements MessageRules {
@@ -37,6 +37,8 @@ export class ConfiguredRules implements MessageRules {
 
   wouldAnswer(message: NormalizedMessage): boolean {
     const { config } = this;
+    // A pure bridge: what users write is forwarded, nothing is answered.
+    if (config.bot_type === 'none') return false;
     if (message.chatType === 'group') {
       if (message.kind === 'text' && message.text.trim() === CHAT_ID_COMMAND) return true;
       if (

@@ -4,9 +4,12 @@ import type { Logger } from '../logger.js';
 import { GroupCommit } from './group-commit.js';
 import type { Inbox } from './inbox.js';
 import { MemoryInbox } from './memory-inbox.js';
+import { MemoryOutbound } from './memory-outbound.js';
+import type { OutboundQueue } from './outbound-queue.js';
 import type { SessionPersistence } from './session-persistence.js';
 import { INBOX_DB, openInboxDatabase, openSessionsDatabase, SESSIONS_DB, type SqliteDatabase } from './sqlite-database.js';
 import { SqliteInbox } from './sqlite-inbox.js';
+import { SqliteOutbound } from './sqlite-outbound.js';
 import { SqliteSessions } from './sqlite-sessions.js';
 import { openingStore, prepareDataDir, type StoreContents } from './store-open-errors.js';
 import { checkpointWals } from './wal-checkpoints.js';
@@ -16,6 +19,8 @@ export const SESSIONS_CONTENTS: StoreContents = { what: 'conversations', table: 
 
 export interface InboxStore {
   inbox: Inbox;
+  /** Pushes and forwards waiting to go out (the push API, the bridge), in the inbox's file. */
+  outbound: OutboundQueue;
   /** The database files, when any are open. */
   files: string[];
   close(): void;
@@ -55,10 +60,19 @@ export function openInboxStore(config: StoreConfig, cwd: string, logger: Logger)
   if (files.length > 0) prepareDataDir(config.data_dir, dataDir);
   if (config.session_store === 'sqlite')
     openingStore(path.join(dataDir, SESSIONS_DB), config.data_dir, SESSIONS_CONTENTS, () => openSessionsDatabase(dataDir)).close();
-  if (config.inbox_store !== 'sqlite') return { inbox: new MemoryInbox(), files, close: () => {} };
+  if (config.inbox_store !== 'sqlite') return { inbox: new MemoryInbox(), outbound: new MemoryOutbound(), files, close: () => {} };
   const db = openingStore(path.join(dataDir, INBOX_DB), config.data_dir, INBOX_CONTENTS, () => checked(openInboxDatabase(dataDir)));
   const store = withGroupCommit(db, logger, 'settled marks');
-  return { inbox: new SqliteInbox(db, store.writes), files, close: store.close };
+  const outbound = new SqliteOutbound(db, store.writes);
+  return {
+    inbox: new SqliteInbox(db, store.writes),
+    outbound,
+    files,
+    close: () => {
+      outbound.close();
+      store.close();
+    },
+  };
 }
 
 /**

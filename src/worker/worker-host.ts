@@ -5,10 +5,12 @@ import { ConfigError } from '../config/config-error.js';
 import type { AppConfig } from '../config/load-config.js';
 import type { Logger, LogSink } from '../logger.js';
 import type { MetricsRegistry } from '../metrics/metrics-registry.js';
+import type { PushMessage } from '../push/push-message.js';
 import type { RuntimeTuning } from '../runtime/tuning.js';
 import type { Inbox, InboxEntry } from '../store/inbox.js';
 import type { AnswerDispatch, AnswerJob, NoticeJob } from './answer-dispatch.js';
 import { Backlog } from './backlog.js';
+import { PushCalls, type PushDispatch } from './push-calls.js';
 import { type FromWorker, Outbox, type SerializedError, type ToWorker } from './worker-protocol.js';
 
 export interface WorkerHostOptions {
@@ -55,7 +57,7 @@ const READY_TIMEOUT_MS = 10_000;
  * worker's reports come back the same way and are applied to the inbox here, its only writer.
  * If the worker dies, it is started again and given back every message it had not settled.
  */
-export class AnswerWorkerHost implements AnswerDispatch {
+export class AnswerWorkerHost implements AnswerDispatch, PushDispatch {
   private worker!: Worker;
   private outbox!: Outbox<ToWorker>;
   /** Given to the worker and not settled, in the order given: handed over again if it dies. */
@@ -76,6 +78,7 @@ export class AnswerWorkerHost implements AnswerDispatch {
   private readonly idleWaiters: Array<() => void> = [];
   private readonly readyAsks = new Map<number, (answer: { ok: boolean; reason?: string }) => void>();
   private readonly linkHandlers: Array<(message: unknown) => void> = [];
+  private readonly pushes = new PushCalls();
   private drained?: (finished: boolean) => void;
   private stopped?: () => void;
   private asks = 0;
@@ -115,6 +118,10 @@ export class AnswerWorkerHost implements AnswerDispatch {
     this.awaitingConfirmation.delete(job.id);
     if (this.unsettled.size < this.maxInWorker && this.backlog.size === 0) this.give(job);
     else this.backlog.push({ id: job.id, receivedAt: job.receivedAt, replayed: job.replayed });
+  }
+
+  push(message: PushMessage, partsSent: number, onPart: (partsSent: number) => void): Promise<void> {
+    return this.pushes.start((call) => this.outbox.post({ type: 'push', call, message, partsSent }), onPart);
   }
 
   confirm(id: string): void {
@@ -220,6 +227,7 @@ export class AnswerWorkerHost implements AnswerDispatch {
         if (!started) return reject(new Error(`the answer worker exited with code ${code} while starting`));
         if (this.stopping) return this.stopped?.();
         this.live = false;
+        this.pushes.failAll('the answer worker stopped');
         this.restart(code);
       });
     });
@@ -371,6 +379,12 @@ export class AnswerWorkerHost implements AnswerDispatch {
         return;
       case 'stopped':
         this.stopped?.();
+        return;
+      case 'push-progress':
+        this.pushes.progress(report.call, report.partsSent);
+        return;
+      case 'pushed':
+        this.pushes.done(report.call, report.failure);
         return;
     }
   }

@@ -1,4 +1,6 @@
 import type { MetricsBatch } from '../metrics/metrics.js';
+import type { PushFailure } from '../push/push-failure.js';
+import type { PushMessage } from '../push/push-message.js';
 import type { Job } from './answer-dispatch.js';
 
 /** Main thread → answer worker. */
@@ -10,6 +12,8 @@ export type ToWorker =
   | { type: 'drain'; timeoutMs: number }
   /** The inbox erased what a #清除记忆 asked (forget): the WALs may be emptied now. */
   | { type: 'forgotten' }
+  /** A push to send through the channel's replier, from part `partsSent` on. */
+  | { type: 'push'; call: number; message: PushMessage; partsSent: number }
   | { type: 'stop' };
 
 /** Answer worker → main thread. */
@@ -29,6 +33,8 @@ export type FromWorker =
   | { type: 'link'; message: unknown }
   | { type: 'ready'; ask: number; ok: boolean; reason?: string }
   | { type: 'drained'; finished: boolean }
+  | { type: 'push-progress'; call: number; partsSent: number }
+  | { type: 'pushed'; call: number; failure?: PushFailure }
   | { type: 'stopped' };
 
 /** An error as it crosses threads; a ConfigError keeps its key so start-up can print its one line. */

@@ -11,6 +11,7 @@ import { runtimeTuning } from '../runtime/tuning.js';
 import { scheduleRetention } from '../session/retention.js';
 import { openSessionStore, type SessionStore } from '../store/open-stores.js';
 import { AnswerRunner } from './answer-runner.js';
+import { pushThrough } from './push-through.js';
 import type { WorkerData } from './worker-host.js';
 import { type FromWorker, Outbox, type SerializedError, type ToWorker } from './worker-protocol.js';
 
@@ -102,6 +103,11 @@ export async function runWorkerThread(registries: { channels: ChannelRegistry; p
           break;
         case 'ready?':
           void readiness(replier, logger).then((answer) => outbox.post({ type: 'ready', ask: message.ask, ...answer }));
+          break;
+        case 'push':
+          void pushThrough(replier, message, (partsSent) => outbox.post({ type: 'push-progress', call: message.call, partsSent })).then(
+            (failure) => outbox.post({ type: 'pushed', call: message.call, ...(failure ? { failure } : {}) }),
+          );
           break;
         case 'forgotten':
           store?.wipeWals();

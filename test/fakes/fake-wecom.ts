@@ -35,7 +35,22 @@ export interface BotResponse {
   body: Record<string, unknown>;
 }
 
-export type FakeApi = 'gettoken' | 'message/send' | 'media/upload' | 'media/get' | 'agent/get' | 'aibot/response' | FakeKfApi;
+export type FakeApi =
+  | 'gettoken'
+  | 'message/send'
+  | 'media/upload'
+  | 'media/get'
+  | 'agent/get'
+  | 'aibot/response'
+  | 'webhook/send'
+  | FakeKfApi;
+
+/** A POST to a group robot's webhook/send. */
+export interface RobotMessage {
+  key: string;
+  body: Record<string, unknown>;
+  at: number;
+}
 
 /** A WeCom error answer, (with `body`) an answer that is not WeCom's JSON at all, or (`drop`) no answer. */
 export type InjectedError = (WeComErrorAnswer | ForeignAnswer | DroppedConnection) & {
@@ -69,6 +84,9 @@ export interface FakeWeCom {
   sent: SentMessage[];
   uploads: UploadedMedia[];
   botResponses: BotResponse[];
+  /** What group robots posted (webhook/send), over 20 a minute per robot refused with 45009 like WeCom. */
+  robotMessages: RobotMessage[];
+  waitForRobotMessages(count: number, timeoutMs?: number): Promise<RobotMessage[]>;
   /** Messages WeCom would silently drop: over 30 per user per minute. */
   dropped: SentMessage[];
   waitForSent(count: number, timeoutMs?: number): Promise<SentMessage[]>;
@@ -115,6 +133,7 @@ export async function startFakeWeCom(options: FakeWeComOptions): Promise<FakeWeC
   const sent: SentMessage[] = [];
   const uploads: UploadedMedia[] = [];
   const botResponses: BotResponse[] = [];
+  const robotMessages: RobotMessage[] = [];
   const dropped: SentMessage[] = [];
   // Send times per user inside the last minute: the rate check stays O(1) when benchmarks send tens of thousands.
   const recentByUser = new Map<string, number[]>();
@@ -171,6 +190,11 @@ export async function startFakeWeCom(options: FakeWeComOptions): Promise<FakeWeC
       tokens.set(token, { agentId: app.agentId, expiresAt: Date.now() + ttl * 1000 });
       return json({ errcode: 0, errmsg: 'ok', access_token: token, expires_in: ttl });
     }
+    if (api === 'webhook/send') {
+      const injected = fail(api, request);
+      if (injected) return injected;
+      return robot(request.query.get('key') ?? '', JSON.parse(request.body.toString('utf8')) as Record<string, unknown>);
+    }
     if (api === 'aibot/response') {
       const code = request.query.get('response_code') ?? '';
       const injected = fail(api, request);
@@ -225,6 +249,22 @@ export async function startFakeWeCom(options: FakeWeComOptions): Promise<FakeWeC
     return json({ errcode: 0, errmsg: 'ok', msgid: `msg-${++sendCount}` });
   }
 
+  /** A group robot: 20 messages a minute, text ≤ 2048 bytes, markdown ≤ 4096 (https://developer.work.weixin.qq.com/document/path/91770). */
+  function robot(key: string, body: Record<string, unknown>): FakeResponse {
+    if (!key) return json({ errcode: 93000, errmsg: 'invalid webhook url' });
+    const msgtype = String(body.msgtype);
+    const content = (body[msgtype] as { content?: string } | undefined)?.content;
+    const limit = msgtype === 'markdown' ? 4096 : 2048;
+    if (content !== undefined && Buffer.byteLength(content) > limit)
+      return json({ errcode: 40058, errmsg: `content exceed max length ${limit}` });
+    const now = Date.now();
+    if (robotMessages.filter((message) => message.key === key && message.at > now - 60_000).length >= 20)
+      return json({ errcode: 45009, errmsg: 'api freq out of limit' });
+    robotMessages.push({ key, body, at: now });
+    notify();
+    return json({ errcode: 0, errmsg: 'ok' });
+  }
+
   /** A self-built app's token reads its own app only. */
   function agent(tokenAgent: string, agentId: string): FakeResponse {
     const app = options.apps.find((candidate) => candidate.agentId === agentId);
@@ -254,7 +294,7 @@ export async function startFakeWeCom(options: FakeWeComOptions): Promise<FakeWeC
 
   const server = await startFakeServer((request) => {
     const api = request.path.replace(/^\/cgi-bin\//, '') as FakeApi;
-    if (['gettoken', 'message/send', 'media/upload', 'media/get', 'agent/get', 'aibot/response', ...KF_APIS].includes(api))
+    if (['gettoken', 'message/send', 'media/upload', 'media/get', 'agent/get', 'aibot/response', 'webhook/send', ...KF_APIS].includes(api))
       return handle(api, request);
     return json({ errcode: 404, errmsg: `fake WeCom has no ${request.method} ${request.path}` }, 404);
   }, options);
@@ -285,6 +325,8 @@ export async function startFakeWeCom(options: FakeWeComOptions): Promise<FakeWeC
     sent,
     uploads,
     botResponses,
+    robotMessages,
+    waitForRobotMessages: (count, timeoutMs = 3000) => waitFor(robotMessages, count, timeoutMs, 'group robot messages'),
     dropped,
     waitForSent: (count, timeoutMs = 3000) => waitFor(sent, count, timeoutMs, 'sent messages'),
     waitForBotResponses: (count, timeoutMs = 3000) => waitFor(botResponses, count, timeoutMs, 'response_url posts'),
@@ -306,6 +348,7 @@ export async function startFakeWeCom(options: FakeWeComOptions): Promise<FakeWeC
       recentByUser.clear();
       uploads.length = 0;
       botResponses.length = 0;
+      robotMessages.length = 0;
       dropped.length = 0;
       errors.clear();
       latency.clear();

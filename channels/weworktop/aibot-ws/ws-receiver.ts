@@ -133,7 +133,8 @@ export class AiBotWsReceiver {
     }
     const log = { id, from: message.senderId, chat: callback.chatid, group: message.groupName };
     if (!rules.wouldAnswer(withoutQuote(message))) {
-      if (!(await intake.seen(id))) this.log.info(log, 'AI bot message not for the bot (group white list or trigger rules); no answer');
+      if (!(await intake.pass(message)))
+        this.log.info(log, 'AI bot message not for the bot (group white list or trigger rules); no answer');
       return;
     }
     const user = `${bot}|${message.senderId}`;

@@ -3,6 +3,7 @@ import type { ChannelLink, DeliveredParts, ReplyContext } from '../../../src/cha
 import type { Logger } from '../../../src/logger.js';
 import type { NormalizedMessage } from '../../../src/message.js';
 import { userMessages } from '../../../src/pipeline/user-messages.js';
+import type { PushContent, PushImage } from '../../../src/push/push-message.js';
 import type { Reply } from '../../../src/reply.js';
 import { UserFacingError } from '../../../src/user-facing-error.js';
 import type { WsBot } from '../config.js';
@@ -13,6 +14,7 @@ import { isTransientErrcode, markdownSendFrame, mediaFrame, type WsFrame, type W
 import { type FrameResult, WsLinkClient } from './ws-link.js';
 import { downloadWsMedia } from './ws-media.js';
 import { type AiBotWsMessageRaw, chatOf, toWsMessage, wsMessageId } from './ws-message.js';
+import { pushToChat } from './ws-push.js';
 import { endsStream, MAX_STREAM_BYTES, WsReplyStream } from './ws-reply-stream.js';
 import { fitsUpload, uploadMedia, WsCallError } from './ws-upload.js';
 
@@ -90,6 +92,12 @@ export class AiBotWsReplier {
 
   async notify(raw: AiBotWsMessageRaw, text: string): Promise<void> {
     await this.proactive(raw, markdownSendFrame(chatOf(raw.callback), text), { type: 'text', text });
+  }
+
+  /** The push API's `chat` target: sent first by the first bot on its long connection. */
+  push(chatid: string, content: PushContent, parts: DeliveredParts, loadImage: (image: PushImage, maxBytes: number) => Promise<Buffer>) {
+    const bot = this.options.bots[0]!.bot_id;
+    return pushToChat((frame) => this.client.send(bot, frame, this.waitMs(bot)), chatid, content, parts, loadImage);
   }
 
   close(): void {

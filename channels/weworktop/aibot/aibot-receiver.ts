@@ -133,7 +133,7 @@ export class AiBotReceiver {
     }
     const log = { id: message.id, from: message.senderId, chat: callback.chatid, group: message.groupName };
     if (!rules.wouldAnswer(withoutQuote(message))) {
-      if (!(await intake.seen(message.id)))
+      if (!(await intake.pass(message)))
         this.log.info(log, 'AI bot message not for the bot (group white list or trigger rules); no answer');
       return undefined;
     }

@@ -25,9 +25,11 @@ export class AppReplier {
   /** WeCom's 30 messages per user per minute hold across the apps. */
   private readonly pacer: SendPacer;
   private readonly log: Logger;
+  private readonly enableMarkdown: boolean;
 
   constructor(context: ReplierContext, section: WeworktopConfig, apps: AppCredentials[]) {
     this.log = context.logger.child({ module: 'weworktop' });
+    this.enableMarkdown = section.enable_markdown;
     const { metrics } = context;
     this.pacer = new SendPacer({
       maxPerWindow: 30,
@@ -80,6 +82,13 @@ export class AppReplier {
     const first = this.apps.values().next().value;
     if (!first) throw new Error('no self-built app is configured');
     return first.sender.send(reply, touser);
+  }
+
+  /** What a push through an app needs (the first app when `agentId` is absent): its API client, the shared pacer. */
+  pushVia(agentId: string | undefined): { api: WeComApiClient; pacer: SendPacer; enableMarkdown: boolean } {
+    const app = agentId === undefined ? this.apps.values().next().value : this.apps.get(agentId);
+    if (!app) throw new Error(agentId === undefined ? 'no self-built app is configured' : `no app with agent id ${agentId}`);
+    return { api: app.api, pacer: this.pacer, enableMarkdown: this.enableMarkdown };
   }
 
   notify(raw: AppMessageRaw, text: string): Promise<void> {

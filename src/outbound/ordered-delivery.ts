@@ -1,0 +1,146 @@
+import type { Logger } from '../logger.js';
+import { type Metrics, NO_METRICS } from '../metrics/metrics.js';
+import type { OutboundEntry, OutboundKind, OutboundQueue } from '../store/outbound-queue.js';
+
+export interface DeliveryRetry {
+  /** First wait after a failure that may pass, doubling each time up to maxDelayMs. */
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** Tries in all before it is given up. */
+  maxAttempts: number;
+  /** An entry this old is given up after its next failure. */
+  maxAgeMs: number;
+}
+
+export interface OrderedDeliveryOptions {
+  queue: OutboundQueue;
+  kind: OutboundKind;
+  /** Sends one entry; throws when it did not go out. */
+  deliver(entry: OutboundEntry): Promise<void>;
+  /** Whether a failure may pass (tried again later) and how it is stored (JSON) when the entry fails. */
+  judge(error: unknown): { transient: boolean; errorJson: string; reason: string };
+  retry: DeliveryRetry;
+  /** Keys sending at once. */
+  concurrency: number;
+  logger: Logger;
+  /** weworktop_outbound_total by kind and result. */
+  metrics?: Metrics;
+  now?: () => number;
+}
+
+/**
+ * Sends a kind of outbound entry from the durable queue: one at a time per order key, oldest first
+ * (a key waits while its head is retried, so order holds), `concurrency` keys at once. The one
+ * retry owner for these sends: failures that may pass are tried again with backoff, others settle
+ * the entry as failed with the reason.
+ */
+export class OrderedDelivery {
+  private readonly lanes = new Map<string, OutboundEntry[]>();
+  private readonly ready: string[] = [];
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private running = 0;
+  private stopped = false;
+  private readonly now: () => number;
+  private readonly metrics: Metrics;
+
+  constructor(private readonly options: OrderedDeliveryOptions) {
+    this.now = options.now ?? Date.now;
+    this.metrics = options.metrics ?? NO_METRICS;
+  }
+
+  /** Takes what the last run left queued; returns how many. */
+  resume(): number {
+    const left = this.options.queue.queued(this.options.kind);
+    for (const entry of left) this.enqueue(entry);
+    return left.length;
+  }
+
+  /** An entry just stored: it goes out after those queued before it under its key. */
+  enqueue(entry: OutboundEntry): void {
+    if (this.stopped) return;
+    const lane = this.lanes.get(entry.orderKey);
+    if (lane) {
+      lane.push(entry);
+      return;
+    }
+    this.lanes.set(entry.orderKey, [entry]);
+    this.ready.push(entry.orderKey);
+    this.pump();
+  }
+
+  /** Nothing new starts; sends in flight get `timeoutMs` to finish (what is left stays queued for the next start). */
+  async stop(timeoutMs: number): Promise<void> {
+    this.stopped = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.inFlight]),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+  }
+
+  private pump(): void {
+    while (!this.stopped && this.running < this.options.concurrency && this.ready.length > 0) {
+      const key = this.ready.shift()!;
+      const run = this.run(key);
+      this.inFlight.add(run);
+      void run.finally(() => this.inFlight.delete(run));
+    }
+  }
+
+  private async run(key: string): Promise<void> {
+    const { queue, kind, retry, logger } = this.options;
+    const entry = this.lanes.get(key)![0]!;
+    this.running += 1;
+    let error: unknown;
+    try {
+      await this.options.deliver(entry);
+      queue.settle(kind, entry.id, 'sent');
+      this.metrics.count('weworktop_outbound_total', { kind, result: 'sent' });
+      logger.debug({ kind, id: entry.id, to: key }, `${kind} sent`);
+      return this.next(key);
+    } catch (caught) {
+      error = caught;
+    }
+    const verdict = this.options.judge(error);
+    entry.attempts += 1;
+    const tooOld = this.now() - entry.createdAt >= retry.maxAgeMs;
+    if (verdict.transient && entry.attempts < retry.maxAttempts && !tooOld) {
+      queue.recordAttempt(kind, entry.id);
+      this.metrics.count('weworktop_outbound_total', { kind, result: 'retried' });
+      const delay = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (entry.attempts - 1));
+      logger.warn(
+        { kind, id: entry.id, to: key, attempt: entry.attempts, retry_in_ms: delay },
+        `${kind} not sent, tried again later: ${verdict.reason}`,
+      );
+      this.running -= 1;
+      if (this.stopped) return;
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        this.ready.push(key);
+        this.pump();
+      }, delay);
+      this.timers.add(timer);
+      return;
+    }
+    queue.settle(kind, entry.id, 'failed', verdict.errorJson);
+    this.metrics.count('weworktop_outbound_total', { kind, result: 'failed' });
+    const why = verdict.transient ? `given up after ${entry.attempts} tries` : 'failed';
+    logger.error({ kind, id: entry.id, to: key, attempts: entry.attempts }, `${kind} ${why}: ${verdict.reason}`);
+    this.next(key);
+  }
+
+  private next(key: string): void {
+    const lane = this.lanes.get(key)!;
+    lane.shift();
+    this.running -= 1;
+    if (lane.length > 0) this.ready.push(key);
+    else this.lanes.delete(key);
+    this.pump();
+  }
+}

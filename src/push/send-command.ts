@@ -1,0 +1,112 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { ChannelRegistry, DeliveredParts } from '../channel.js';
+import { ConfigError } from '../config/config-error.js';
+import { loadConfig } from '../config/load-config.js';
+import { collectSecrets, createLogger } from '../logger.js';
+import { NO_METRICS } from '../metrics/metrics.js';
+import { pushFailureOf } from './push-failure.js';
+import { describeTarget } from './push-message.js';
+import { PushRequestError, parsePushRequest } from './push-request.js';
+
+export const SEND_USAGE = `weworktop send --to KIND:ID (--text TEXT | --markdown TEXT | --image FILE | --image-url URL) [--agent-id ID] [--config config.json]
+
+Sends one message straight from the config, without a running server (cron jobs, scripts). KIND is
+user, users (ids joined by commas), party, tag or webhook (a name in weworktop.webhooks); chat needs
+the running server's AI bot connection (POST /api/messages). Exit code 0 only when WeCom accepted
+every part, 1 when it did not, 2 for a wrong command line or config.`;
+
+export interface SendOptions {
+  channels: ChannelRegistry;
+  argv: string[];
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  print?: (text: string) => void;
+}
+
+/** `weworktop send`: one push through the channel's replier on this thread; resolves the exit code. */
+export async function runSend(options: SendOptions): Promise<number> {
+  const print = options.print ?? ((text) => process.stderr.write(text));
+  let flags: Record<string, string | boolean | undefined>;
+  try {
+    ({ values: flags } = parseArgs({
+      args: options.argv,
+      options: {
+        to: { type: 'string' },
+        text: { type: 'string' },
+        markdown: { type: 'string' },
+        image: { type: 'string' },
+        'image-url': { type: 'string' },
+        'agent-id': { type: 'string' },
+        config: { type: 'string' },
+        help: { type: 'boolean' },
+      },
+    }));
+  } catch (error) {
+    print(`send: ${(error as Error).message}\n\n${SEND_USAGE}\n`);
+    return 2;
+  }
+  if (flags.help) {
+    print(`${SEND_USAGE}\n`);
+    return 0;
+  }
+  let request: ReturnType<typeof parsePushRequest>;
+  try {
+    request = parsePushRequest(bodyOf(flags));
+  } catch (error) {
+    if (!(error instanceof PushRequestError)) throw error;
+    print(`send: ${error.message.replace(/^to\./, '--to ').replace(/^to:/, '--to:')}\n\n${SEND_USAGE}\n`);
+    return 2;
+  }
+  const cwd = options.cwd ?? process.cwd();
+  let config: Awaited<ReturnType<typeof loadConfig>>['config'];
+  try {
+    ({ config } = await loadConfig({ argv: options.argv, env: options.env ?? process.env, cwd, channels: options.channels }));
+  } catch (error) {
+    print(`send: ${error instanceof ConfigError ? error.message : (error as Error).message}\n`);
+    return 2;
+  }
+  const channel = await options.channels.load(config.channel_type);
+  const { message } = request;
+  const problem =
+    'chat' in message.to
+      ? { field: 'to.chat', reason: 'the AI bot sends from the running server (its long connection): use POST /api/messages' }
+      : channel.checkPush
+        ? channel.checkPush(config, message)
+        : { field: 'to', reason: `channel ${config.channel_type} cannot send pushes` };
+  if (problem) {
+    print(`send: ${problem.field}: ${problem.reason}\n`);
+    return 2;
+  }
+  const logger = createLogger({ level: 'warn', secrets: collectSecrets(config), sink: { write: (line) => print(line) } });
+  const replier = await channel.createReplier({ config, logger, link: { post() {}, onMessage() {} }, metrics: NO_METRICS });
+  let sent = 0;
+  const parts: DeliveredParts = { alreadySent: () => false, sent: () => void sent++ };
+  try {
+    if (!replier.push) throw new Error(`channel ${config.channel_type} cannot send pushes`);
+    await replier.push(message, parts);
+    print(`sent to ${describeTarget(message.to)}${sent > 1 ? ` in ${sent} parts` : ''}\n`);
+    return 0;
+  } catch (error) {
+    const failure = pushFailureOf(error);
+    const after = sent > 0 ? ` after ${sent} part(s) went out` : '';
+    print(`send failed${after}: ${failure.message}${failure.transient ? ' (this may pass: try again later)' : ''}\n`);
+    return 1;
+  } finally {
+    await replier.close?.();
+  }
+}
+
+/** The command line as the push API's JSON body, so both are checked the same way. */
+function bodyOf(flags: Record<string, string | boolean | undefined>): Record<string, unknown> {
+  const to = String(flags.to ?? '');
+  const colon = to.indexOf(':');
+  const [kind, id] = colon > 0 ? [to.slice(0, colon), to.slice(colon + 1)] : [to, ''];
+  const body: Record<string, unknown> = { to: { [kind]: kind === 'users' ? id.split(',') : id } };
+  if (typeof flags.text === 'string') body.text = flags.text;
+  if (typeof flags.markdown === 'string') body.markdown = flags.markdown;
+  if (typeof flags.image === 'string') body.image = { base64: readFileSync(flags.image).toString('base64') };
+  if (typeof flags['image-url'] === 'string') body.image = { url: flags['image-url'] };
+  if (typeof flags['agent-id'] === 'string') body.agent_id = flags['agent-id'];
+  return body;
+}

@@ -1,0 +1,48 @@
+/** What waits to leave weworktop: a push to WeCom (`push`), a received message for the bridge's URL (`forward`). */
+export type OutboundKind = 'push' | 'forward';
+
+export type OutboundStatus = 'queued' | 'sent' | 'failed';
+
+export interface OutboundEntry {
+  kind: OutboundKind;
+  /** Unique per kind: the push's id, the forwarded message's id. */
+  id: string;
+  /** Entries of one key go out one at a time, oldest first (a push's target, a forward's sender). */
+  orderKey: string;
+  /** What to send, as JSON text. */
+  bodyJson: string;
+  createdAt: number;
+  status: OutboundStatus;
+  attempts: number;
+  /** Parts that went out already: a restart resumes at the next one. */
+  partsSent: number;
+  /** Why it failed (JSON), once `failed`. */
+  errorJson?: string;
+}
+
+export type NewOutboundEntry = Pick<OutboundEntry, 'kind' | 'id' | 'orderKey' | 'bodyJson' | 'createdAt'> & {
+  /** A client's key: the same one within IDEMPOTENCY_WINDOW_MS gives back the first entry's id. */
+  idempotencyKey?: string;
+};
+
+/**
+ * The durable queue behind the push API and the bridge, beside the inbox (its own table in the
+ * same SQLite file). An entry is written before the request that made it is answered, and settled
+ * only once sent or given up, so a restart sends what was left.
+ */
+export interface OutboundQueue {
+  /**
+   * Stores a new entry; resolves once it is on disk with the id it goes by: an earlier entry's,
+   * when its idempotency key (or, for a forward, its id) is already known.
+   */
+  add(entry: NewOutboundEntry): Promise<{ id: string; created: boolean }>;
+  get(kind: OutboundKind, id: string): OutboundEntry | undefined;
+  /** Entries of a kind still to send, oldest first. */
+  queued(kind: OutboundKind): OutboundEntry[];
+  recordAttempt(kind: OutboundKind, id: string): void;
+  recordProgress(kind: OutboundKind, id: string, partsSent: number): void;
+  settle(kind: OutboundKind, id: string, status: 'sent' | 'failed', errorJson?: string): void;
+}
+
+/** An idempotency key is remembered this long; settled entries are kept as long, for GET /api/messages/<id>. */
+export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;

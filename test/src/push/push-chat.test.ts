@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { GROUP, startWsBot, type WsHarness } from '../../support/aibot-ws-harness.js';
+import { API_TOKEN, postPush, pushStatus } from '../../support/push-client.js';
+import { AES_KEY, eventually, startWeworktop, TOKEN } from '../../support/weworktop-harness.js';
+
+describe('push API: a group chat through the AI bot long connection (to.chat)', () => {
+  let h: WsHarness;
+  before(async () => {
+    h = await startWsBot({ config: { api_token: API_TOKEN, retry_delay_ms: 20 }, app: false });
+  });
+  after(() => h.stop());
+
+  it('sends the text with aibot_send_msg to the chat, split at 20480 bytes, and reports it sent', async () => {
+    const answer = await postPush(h.baseUrl, { to: { chat: GROUP }, markdown: '**release** 1.4 is out' });
+    assert.equal(answer.status, 202);
+    const [frame] = await h.proactive(1);
+    assert.deepEqual(frame, { chatid: GROUP, chat_type: 2, content: '**release** 1.4 is out' });
+    await eventually(async () => assert.equal((await pushStatus(h.baseUrl, String(answer.body.id))).body.status, 'sent', 'sent'));
+    const long = Array.from({ length: 1500 }, (_, i) => `构建 ${i} 通过`).join('\n');
+    await postPush(h.baseUrl, { to: { chat: GROUP }, text: long });
+    const parts = await h.proactive(2);
+    for (const part of parts) assert.ok(Buffer.byteLength(part.content) <= 20480, 'fits');
+    assert.equal(parts.map((part) => part.content).join('\n'), long);
+  });
+
+  it('fails with the errcode WeCom acked', async () => {
+    h.ws.failNext('aibot_send_msg', 40058, 'invalid chatid');
+    const answer = await postPush(h.baseUrl, { to: { chat: 'wrkNoSuchChat' }, text: 'x' });
+    await eventually(async () => {
+      const status = await pushStatus(h.baseUrl, String(answer.body.id));
+      assert.equal(status.body.status, 'failed', 'failed');
+      assert.deepEqual(status.body.error, { errcode: 40058, errmsg: 'invalid chatid' });
+    });
+  });
+});
+
+it('refuses to.chat with a clear 400 when the AI bot runs in webhook mode (WeCom has no proactive send there)', async () => {
+  const h = await startWeworktop({ config: { api_token: API_TOKEN }, weworktop: { bot: { token: TOKEN, aes_key: AES_KEY } } });
+  try {
+    const answer = await postPush(h.baseUrl, { to: { chat: GROUP }, text: 'x' });
+    assert.equal(answer.status, 400);
+    assert.match(String(answer.body.error), /^to\.chat: the AI bot in webhook mode cannot send first/);
+  } finally {
+    await h.stop();
+  }
+});

@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { startFakeForwardReceiver } from '../../fakes/fake-forward-receiver.js';
+import { type SentMessage, startFakeWeCom } from '../../fakes/fake-wecom.js';
+import { WeComAppClient } from '../../fakes/wecom-client.js';
+import { API_TOKEN, postPush } from '../../support/push-client.js';
+import { AES_KEY, AGENT_ID, CORP_ID, SECRET, TOKEN } from '../../support/weworktop-harness.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const USERS = ['p1', 'p2', 'p3', 'p4', 'p5', 'p6'];
+const PER_USER = 5;
+const FORWARD_SECRET = 'forward-secret-kill-0001';
+const cleanup: Array<() => unknown> = [];
+after(async () => {
+  for (const step of cleanup.reverse()) await step();
+});
+
+function startChild(configPath: string): Promise<{ child: ChildProcess; port: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), path.join(ROOT, 'app.ts'), '--config', configPath], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME },
+    });
+    let output = '';
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const port = /listening on 127\.0\.0\.1:(\d+)/.exec(output)?.[1];
+      if (port) resolve({ child, port: Number(port) });
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`app exited (${code}) before listening:\n${output}`)));
+  });
+}
+
+const exited = (child: ChildProcess) =>
+  new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+const textOf = (message: SentMessage) => String((message.body.text as { content?: string } | undefined)?.content ?? '');
+
+test('kill -9 with pushes and forwards queued: the next start sends every push in order per user and forwards every message', async () => {
+  const wecom = await startFakeWeCom({ corpId: CORP_ID, apps: [{ agentId: AGENT_ID, secret: SECRET }] });
+  const site = await startFakeForwardReceiver(FORWARD_SECRET);
+  cleanup.push(
+    () => wecom.close(),
+    () => site.close(),
+  );
+  wecom.setLatency('message/send', 60);
+  const dir = mkdtempSync(path.join(tmpdir(), 'weworktop-push-kill-'));
+  const configPath = path.join(dir, 'config.json');
+  writeFileSync(
+    configPath,
+    JSON.stringify({
+      channel_type: 'weworktop',
+      bot_type: 'none',
+      api_token: API_TOKEN,
+      retry_delay_ms: 50,
+      data_dir: path.join(dir, 'data'),
+      forward: { url: site.url, secret: FORWARD_SECRET },
+      weworktop: {
+        corp_id: CORP_ID,
+        corp_secret: SECRET,
+        agent_id: AGENT_ID,
+        token: TOKEN,
+        aes_key: AES_KEY,
+        host: '127.0.0.1',
+        port: 0,
+        api_base: wecom.url,
+      },
+    }),
+  );
+  const first = await startChild(configPath);
+  cleanup.push(() => first.child.kill('SIGKILL'));
+  // The site is down for the first run: every forward stays queued.
+  site.failNext(1000, 503);
+  const base = `http://127.0.0.1:${first.port}`;
+  const client = new WeComAppClient({
+    url: `${base}/wework_callback`,
+    token: TOKEN,
+    encodingAesKey: AES_KEY,
+    corpId: CORP_ID,
+    agentId: AGENT_ID,
+  });
+  await Promise.all(
+    USERS.map(async (user) => {
+      for (let i = 1; i <= PER_USER; i++) {
+        assert.equal((await postPush(base, { to: { user }, text: `${user}-${i}` })).status, 202);
+        assert.equal((await client.sendText(user, `from ${user} ${i}`, `${user}${i}`.replace(/\D/g, '') + i)).status, 200);
+      }
+    }),
+  );
+  await wecom.waitForSent(3, 10_000);
+  first.child.kill('SIGKILL');
+  await exited(first.child);
+  const sentBeforeKill = new Set(wecom.sent.map(textOf));
+  assert.ok(sentBeforeKill.size < USERS.length * PER_USER, 'the kill came while pushes were still queued');
+
+  site.failNext(0);
+  wecom.setLatency('message/send', 0);
+  const second = await startChild(configPath);
+  cleanup.push(async () => {
+    second.child.kill('SIGTERM');
+    await exited(second.child);
+  });
+  const deadline = Date.now() + 20_000;
+  while (new Set(wecom.sent.map(textOf)).size < USERS.length * PER_USER && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  await site.waitForReceived(USERS.length * PER_USER, 20_000);
+  const texts = wecom.sent.map(textOf);
+  for (const user of USERS) {
+    const firstSends = [...new Set(texts.filter((text) => text.startsWith(`${user}-`)))];
+    assert.deepEqual(
+      firstSends,
+      Array.from({ length: PER_USER }, (_, i) => `${user}-${i + 1}`),
+      `${user}: every push, in order`,
+    );
+  }
+  const repeated = texts.filter((text, index) => texts.indexOf(text) !== index);
+  assert.ok(repeated.length <= 4 && repeated.every((text) => sentBeforeKill.has(text)), `only pushes in flight repeat: ${repeated}`);
+  assert.ok(site.deliveries.every((delivery) => delivery.verified));
+});
