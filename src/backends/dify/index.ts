@@ -1,4 +1,5 @@
 import type convict from 'convict';
+import { safeUrl } from '../../config/cow-providers.js';
 import { FormatError } from '../../config/formats.js';
 import type { CoreConfig } from '../../config/schema.js';
 import type { BackendConfig, BackendDeps } from '../backend-module.js';
@@ -74,6 +75,11 @@ export const configSchema: convict.Schema<DifyConfig> = {
     env: 'DIFY_SHOW_THOUGHTS',
   },
 };
+
+export function describe(config: BackendConfig): string {
+  const dify = config as BackendConfig & DifyConfig;
+  return `a Dify ${dify.dify_app_type} app at ${safeUrl(dify.dify_api_base)}`;
+}
 
 /** A Dify app (chatbot, agent, chatflow or workflow) through its Service API; Dify keeps the conversation. */
 export async function createBot(config: BackendConfig, deps: BackendDeps): Promise<ChatBot> {

@@ -50,7 +50,7 @@ describe('Dify in a group, streamed; workflows; images', () => {
     assert.ok(contents.filter((content) => content !== '' && content !== text).length >= 2, `grew: ${JSON.stringify(contents)}`);
     const [request] = dify!.requests('/chat-messages');
     assert.equal(request?.body.query, '你好');
-    assert.equal(request?.body.user, `group:${GROUP}:zhangsan`);
+    assert.equal(request?.body.user, `bot:webhook|group:${GROUP}:zhangsan`, "the webhook bot's scope");
   });
 
   test('a workflow app answers from its configured output variable, the question in its input variable', async () => {
