@@ -3,6 +3,7 @@ import { afterEach, describe, test } from 'node:test';
 import { type FakeDify, startFakeDify } from '../../fakes/fake-dify.js';
 import { WeComAppClient } from '../../fakes/wecom-client.js';
 import { BOT_ID, contentOf, OTHER_BOT_ID, OTHER_BOT_SECRET, startWsBot } from '../../support/aibot-ws-harness.js';
+import { KF, startKf } from '../../support/kf-harness.js';
 import { AGENT_ID, CORP_ID, startWeworktop, type WeworktopHarness } from '../../support/weworktop-harness.js';
 
 type Sent = { agentId: string | number; touser: string; msgtype: string; body: Record<string, unknown> };
@@ -108,5 +109,20 @@ describe('one assistant per app or bot', () => {
     assert.equal(h.openai.chatRequests()[0]?.model, 'bot-model');
     assert.equal(dify.requests('/chat-messages')[0]?.body.user, `bot:${OTHER_BOT_ID}|wangwu`);
     assert.ok(h.logs.some((line) => line.includes(`assistant of AI bot ${BOT_ID}:`)));
+  });
+
+  test('微信客服 answers with the assistant weworktop.kf sets; the app keeps its own', async () => {
+    const dify = await difyServer();
+    const kf = await startKf({ kf: { bot_type: 'dify', dify_api_key: 'app-sales', dify_api_base: dify.url } });
+    stops.push(() => kf.stop());
+    await kf.say('wmAlice', '客服你好');
+    await kf.wecom.waitForKfSent(1, 5000);
+    await kf.client.sendText('zhangsan', '应用你好');
+    await kf.wecom.waitForSent(1, 5000);
+    const kfText = (kf.wecom.kf.sent[0]?.body as { text?: { content?: string } }).text?.content;
+    assert.equal(kfText, 'dify: 客服你好');
+    assert.equal(dify.requests('/chat-messages')[0]?.body.user, `kf:${KF}|wmAlice`);
+    assert.deepEqual(sent(kf), [`${AGENT_ID}:echo: 应用你好`]);
+    assert.ok(!kf.logs.some((line) => /not used by weworktop/.test(line) && line.includes('kf.bot_type')), 'no unknown-key warning');
   });
 });
