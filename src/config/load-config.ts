@@ -238,16 +238,15 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
     else notices.push(describeLlm(llm));
     if (llm) Object.assign(values, { open_ai_api_key: llm.apiKey, open_ai_api_base: llm.apiBase, model: llm.model });
     const backends = options.backends ?? backendRegistry;
-    const declared = await resolveAssistants(
-      declarations.filter((declaration) => declaration.scope !== ''),
-      { topLevel, modelWritten: userSet.has('model'), backends, names },
-    );
+    const summary = llm ? describeLlm(llm).replace(/^LLM: /, '') : `the ${backend} backend`;
     const primary = declarations.find((declaration) => declaration.scope === '');
-    const defaultSummary = llm ? describeLlm(llm).replace(/^LLM: /, '') : `the ${backend} backend`;
-    const assistants: Assistant[] = [
-      { scope: '', label: primary?.label ?? 'default', backend, summary: defaultSummary, config: values },
-      ...declared,
-    ];
+    const assistants: Assistant[] = [{ scope: '', label: primary?.label ?? 'default', backend, summary, config: values }];
+    for (const declaration of declarations.filter((each) => each.scope !== '')) {
+      const own = declaration.layers.some((layer) => Object.keys(layer.overrides).length > 0);
+      // Without keys of its own it is the top level's assistant: the same config object, so the worker builds one pipeline for both.
+      if (!own) assistants.push({ scope: declaration.scope, label: declaration.label, backend, summary, config: values });
+      else assistants.push(...(await resolveAssistants([declaration], { topLevel, modelWritten: userSet.has('model'), backends, names })));
+    }
     if (values.single_chat_prefix.length === 0) {
       warnings.push('single_chat_prefix is [] so no private message will ever trigger the bot; use [""] to answer every message');
     }

@@ -41,27 +41,38 @@ export async function buildPipelines(
   });
   const bus = new PluginBus(await loadPlugins(config, plugins, logger), logger);
   if (bus.names.length) log.info({ plugins: bus.names.join(',') }, 'plugins enabled');
+  // Assistants that share one config object (an app or bot without keys of its own) share one pipeline.
+  const built = new Map<AppConfig, Promise<Pipeline>>();
+  const pipelineOf = (assistantConfig: AppConfig): Promise<Pipeline> => {
+    let pipeline = built.get(assistantConfig);
+    if (!pipeline) {
+      pipeline = buildOne(assistantConfig, logger, conversations, bus, metrics);
+      built.set(assistantConfig, pipeline);
+    }
+    return pipeline;
+  };
   const pipelines = await Promise.all(
-    (assistants.length ? assistants : [{ scope: '', config }]).map(async (assistant) => {
-      const tokens = new TokenCounter(assistant.config.model);
-      const [bot, media] = await Promise.all([
-        createBackendBot(assistant.config, { logger, countTokens: (text) => tokens.count(text) }),
-        createMediaEngines(assistant.config, logger),
-      ]);
-      const pipeline = new Pipeline({
-        config: assistant.config,
-        logger,
-        bot,
-        tokens,
-        conversations,
-        plugins: bus,
-        ...media,
-        ...(metrics ? { metrics } : {}),
-      });
-      return { scope: assistant.scope, pipeline };
-    }),
+    (assistants.length ? assistants : [{ scope: '', config }]).map(async (assistant) => ({
+      scope: assistant.scope,
+      pipeline: await pipelineOf(assistant.config),
+    })),
   );
   return new ScopedPipelines(pipelines, () => conversations.expireIdle());
+}
+
+async function buildOne(
+  config: AppConfig,
+  logger: Logger,
+  conversations: ConversationStore,
+  plugins: PluginBus,
+  metrics: Metrics | undefined,
+): Promise<Pipeline> {
+  const tokens = new TokenCounter(config.model);
+  const [bot, media] = await Promise.all([
+    createBackendBot(config, { logger, countTokens: (text) => tokens.count(text) }),
+    createMediaEngines(config, logger),
+  ]);
+  return new Pipeline({ config, logger, bot, tokens, conversations, plugins, ...media, ...(metrics ? { metrics } : {}) });
 }
 
 /** Plugin names were checked on the main thread (checkPluginNames) before this worker started. */

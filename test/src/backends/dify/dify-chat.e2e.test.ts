@@ -10,9 +10,12 @@ const sentTexts = (h: WeworktopHarness) =>
 const KEY = 'app-chat-key';
 let harnesses: WeworktopHarness[] = [];
 let dify: FakeDify | undefined;
+let afterFakes: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const h of harnesses) await h.stop();
   harnesses = [];
+  for (const close of afterFakes) await close();
+  afterFakes = [];
   await dify?.close();
   dify = undefined;
 });
@@ -55,10 +58,14 @@ describe('a Dify chat app answers WeCom users', () => {
     const conversation = dify!.conversations()[0]!.id;
     assert.equal(dify!.conversations().length, 1);
     assert.equal(chats()[1]?.conversation_id, conversation);
-    await first.app.stop();
+    // The restart: the app stops, the fakes stay (the second start reuses them), the data_dir is kept.
     harnesses = harnesses.filter((h) => h !== first);
+    await first.app.stop();
     const second = await start({ dataDir: first.dataDir, harness: first });
-    harnesses.push({ ...first, stop: () => first.wecom.close().then(() => first.openai.close()) } as WeworktopHarness);
+    afterFakes.push(
+      () => first.wecom.close(),
+      () => first.openai.close(),
+    );
     await second.client.sendText('zhangsan', '三');
     await second.wecom.waitForSent(3, 5000);
     assert.equal(chats()[2]?.conversation_id, conversation, 'the restart kept the conversation');
