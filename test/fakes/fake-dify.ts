@@ -45,7 +45,9 @@ export type DifyFault =
   /** A proxy's answer (e.g. 502 with an HTML page). */
   | { raw: FakeResponse }
   /** No answer for this long (past the client's timeout). */
-  | { silenceMs: number };
+  | { silenceMs: number }
+  /** A workflow run that ends with status "failed" and this error (HTTP 200, as Dify streams it). */
+  | { workflowFailed: string };
 
 export interface FakeDify {
   /** The base URL to configure as dify_api_base (ends in /v1). */
@@ -191,7 +193,10 @@ export async function startFakeDify(options: FakeDifyOptions = {}): Promise<Fake
     const text = answer(String(inputs.query ?? ''), request);
     const runId = randomUUID();
     const taskId = randomUUID();
-    const data = { id: runId, workflow_id: 'wf-1', status: 'succeeded', outputs: { [outputKey]: text }, error: null, elapsed_time: 0.1 };
+    const failed = fault && 'workflowFailed' in fault ? fault.workflowFailed : undefined;
+    const data = failed
+      ? { id: runId, workflow_id: 'wf-1', status: 'failed', outputs: {}, error: failed, elapsed_time: 0.1 }
+      : { id: runId, workflow_id: 'wf-1', status: 'succeeded', outputs: { [outputKey]: text }, error: null, elapsed_time: 0.1 };
     if (request.response_mode !== 'streaming') return json({ task_id: taskId, workflow_run_id: runId, data });
     const head = { workflow_run_id: runId, task_id: taskId };
     const events = [sse({ event: 'workflow_started', ...head, data: { id: runId, workflow_id: 'wf-1' } })];

@@ -64,6 +64,23 @@ describe('Dify in a group, streamed; workflows; images', () => {
     assert.equal(run?.body.response_mode, 'streaming');
   });
 
+  test('a failed workflow run, or one without the configured output, is told to the user once and logged', async () => {
+    const h = await start('workflow', { dify_app_type: 'workflow', dify_workflow_output: 'missing' });
+    dify!.failNext({ workflowFailed: 'Node LLM run failed: quota' });
+    await h.client.sendText('zhangsan', '一');
+    await h.client.sendText('lisi', '二');
+    await h.wecom.waitForSent(2, 5000);
+    await sleep(300);
+    assert.equal(sentTexts(h).length, 2);
+    assert.ok(
+      sentTexts(h).every((text) => text.includes('请联系管理员查看日志')),
+      sentTexts(h).join('\n'),
+    );
+    assert.equal(dify!.requests('/workflows/run').length, 2, 'not retried');
+    assert.ok(h.logs.some((line) => line.includes('workflow failed: Node LLM run failed')));
+    assert.ok(h.logs.some((line) => line.includes('no text output \\"missing\\"') || line.includes('no text output "missing"')));
+  });
+
   test('an image sent in a private chat is uploaded for the same user and given to the chat app as a file', async () => {
     const h = await start('chat', { image_understanding: true });
     h.wecom.addMedia('MEDIA_IMG', TINY_PNG, 'image/png', 'photo.png');
