@@ -14,8 +14,8 @@ export class DifyAnswer {
   constructor(
     private readonly showThoughts: boolean,
     private readonly onPartial: ((textSoFar: string) => void) | undefined,
-    /** Workflows: the output variable that holds the answer ("" : "text", else the only text output). */
-    private readonly outputKey = '',
+    /** Workflow apps: the output variable that holds the answer ("": "text", else the only text output); undefined for chat apps. */
+    private readonly workflowOutput?: string,
   ) {}
 
   /** Takes one event; true once the answer is complete. An `error` event is thrown as Dify's error. */
@@ -42,7 +42,8 @@ export class DifyAnswer {
         this.totalTokens = usageTokens(event.metadata);
         return true;
       case 'workflow_finished':
-        return this.finishWorkflow(data);
+        // A chatflow's comes before its message_end, which ends its answer.
+        return this.workflowOutput !== undefined && this.finishWorkflow(data, this.workflowOutput);
       case 'error':
         throw new DifyApiError(Number(event.status ?? 500), String(event.code ?? ''), String(event.message ?? 'error event'));
       default:
@@ -54,20 +55,18 @@ export class DifyAnswer {
     return { text: this.shown(), ...(this.totalTokens === undefined ? {} : { totalTokens: this.totalTokens }) };
   }
 
-  private finishWorkflow(data: Record<string, unknown>): boolean {
-    // A chatflow's workflow_finished comes before its message_end, which ends the answer.
-    if (this.outputKey === '' && data.outputs === undefined) return false;
+  private finishWorkflow(data: Record<string, unknown>, outputKey: string): boolean {
     if (data.status !== undefined && data.status !== 'succeeded')
       throw new DifyApiError(400, 'workflow_request_error', `workflow ${String(data.status)}: ${String(data.error ?? '')}`);
     const outputs = (data.outputs ?? {}) as Record<string, unknown>;
     const texts = Object.values(outputs).filter((value): value is string => typeof value === 'string');
-    const answer = this.outputKey ? outputs[this.outputKey] : (outputs.text ?? (texts.length === 1 ? texts[0] : undefined));
+    const answer = outputKey ? outputs[outputKey] : (outputs.text ?? (texts.length === 1 ? texts[0] : undefined));
     if (typeof answer !== 'string') {
       const keys = Object.keys(outputs).join(', ') || 'none';
       throw new DifyApiError(
         400,
         'workflow_output_missing',
-        `no text output "${this.outputKey || 'text'}" (outputs: ${keys}); set dify_workflow_output`,
+        `no text output "${outputKey || 'text'}" (outputs: ${keys}); set dify_workflow_output`,
       );
     }
     this.text = answer;

@@ -56,10 +56,13 @@ export class DifyChatBot implements ChatBot {
     try {
       const answer = await this.client.postJson('/chat-messages', body);
       const assembled = new DifyAnswer(this.config.dify_show_thoughts, onPartial);
+      let saved = known;
       for await (const event of sseEvents(answer.body)) {
+        // On every chunk; saved once, as soon as Dify names a new conversation (an answer cut later still continues it).
         const id = event.conversation_id;
-        if (typeof id === 'string' && id !== '' && id !== known && id !== session.state[CONVERSATION_ID]) {
+        if (typeof id === 'string' && id !== '' && id !== saved) {
           session.saveState({ ...session.state, [CONVERSATION_ID]: id });
+          saved = id;
         }
         if (assembled.add(event)) return assembled.completion();
       }
