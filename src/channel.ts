@@ -1,5 +1,6 @@
 import type convict from 'convict';
 import type { FastifyInstance } from 'fastify';
+import type { AssistantDeclaration } from './assistants/assistant.js';
 import type { CowCompat } from './config/cow-compat.js';
 import type { AppConfig } from './config/schema.js';
 import type { DoctorCheck, DoctorContext } from './doctor/doctor-check.js';
@@ -28,6 +29,12 @@ export interface ChannelModule {
   rateLimited?: boolean;
   /** Checks across the section's keys that convict cannot make one key at a time; throws a ConfigError. */
   checkConfig?(config: AppConfig): void;
+  /**
+   * The channel's entry points (apps, bots) with assistant keys of their own (a model, a Dify app):
+   * the core checks each override set and answers each message with the assistant of its scope.
+   * Scope "" is the default (unscoped messages); entries without overrides are listed for the start-up log.
+   */
+  assistants?(config: AppConfig): AssistantDeclaration[];
   /** The channel's own metrics (e.g. its platform's API calls), declared once; both halves record them through `metrics`. */
   metrics?: readonly MetricDefinition[];
   /**

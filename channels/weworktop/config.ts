@@ -25,7 +25,8 @@ export interface WeworktopConfig {
   proxy: string;
   enable_markdown: boolean;
   welcome_message: string;
-  agents: AppCredentials[];
+  /** Each with assistant keys of its own besides its credentials (channels/weworktop/assistants.ts). */
+  agents: Array<AppCredentials & Record<string, unknown>>;
   api_timeout: number;
   api_retries: number;
   api_retry_delay_ms: number;
@@ -55,6 +56,8 @@ export interface AiBotConfig {
 export interface WsBotEntry {
   bot_id: string;
   secret: string;
+  /** Assistant keys of its own (model, dify_*...). */
+  [key: string]: unknown;
 }
 
 // WeCom's console generates both from letters and digits only.
@@ -96,17 +99,13 @@ function wsUrl(value: unknown): void {
   if (typeof value !== 'string' || !/^wss?:\/\/[^\s]+$/.test(value)) throw new FormatError('a ws:// or wss:// URL', value);
 }
 
-const BOT_ENTRY_KEYS = ['bot_id', 'secret'];
-
 function validateBots(value: unknown): void {
   if (!Array.isArray(value)) throw new FormatError('a list of {bot_id, secret}', value);
   value.forEach((bot: unknown, index) => {
     if (typeof bot !== 'object' || bot === null || Array.isArray(bot))
       throw new FormatError(`bots[${index}] to be an object {bot_id, secret}`, bot);
     const entry = bot as Record<string, unknown>;
-    const unknown = Object.keys(entry).find((key) => !BOT_ENTRY_KEYS.includes(key));
-    if (unknown)
-      throw new FormatError(`bots[${index}] to have only ${BOT_ENTRY_KEYS.join(', ')}`, `key "${unknown}"`, false, `key "${unknown}"`);
+    // Keys besides these are the bot's own assistant keys (model, dify_*...), checked by the core (assistants.ts).
     if (typeof entry.bot_id !== 'string' || entry.bot_id.trim() === '')
       throw new FormatError(`bots[${index}].bot_id to be the bot's BotID`, entry.bot_id);
     if (typeof entry.secret !== 'string' || entry.secret === '')
@@ -203,7 +202,7 @@ export const weworktopSchema: convict.Schema<WeworktopConfig> = {
     env: 'WEWORKTOP_WELCOME_MESSAGE',
   },
   agents: {
-    doc: 'Further apps of the same corp served by this process: [{agent_id, corp_secret, token, aes_key, callback_path}].',
+    doc: 'Further apps of the same corp served by this process: [{agent_id, corp_secret, token, aes_key, callback_path}], each with assistant keys of its own if wanted (model, bot_type, dify_*...: docs/backends.md).',
     format: validateAgents,
     default: [],
   },
@@ -286,7 +285,7 @@ export const weworktopSchema: convict.Schema<WeworktopConfig> = {
     },
   },
   bots: {
-    doc: 'Further AI bots on their long connections, served by this process: [{bot_id, secret}]. Each keeps its own conversations.',
+    doc: 'Further AI bots on their long connections, served by this process: [{bot_id, secret}], each with assistant keys of its own if wanted. Each keeps its own conversations.',
     format: validateBots,
     default: [],
   },

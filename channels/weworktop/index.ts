@@ -1,4 +1,5 @@
 import type { ChannelModule } from '../../src/channel.js';
+import { weworktopAssistants } from './assistants.js';
 import { checkWeworktopConfig, cowKeyAliases, exampleValues as sectionExamples, type WeworktopConfig, weworktopSchema } from './config.js';
 import { weworktopCowCompat } from './cow-compat.js';
 import { weworktopForwardFields } from './forward-fields.js';
@@ -13,6 +14,7 @@ export const checkConfig: ChannelModule['checkConfig'] = (config) => checkWework
 export const metrics = weworktopMetrics;
 export const forwardFields = weworktopForwardFields;
 export const checkPush: ChannelModule['checkPush'] = (config, message) => checkWeworktopPush(config.weworktop as WeworktopConfig, message);
+export const assistants: ChannelModule['assistants'] = (config) => weworktopAssistants(config.weworktop as WeworktopConfig);
 export const doctor: ChannelModule['doctor'] = async (context) => (await import('./doctor/weworktop-doctor.js')).weworktopChecks(context);
 export const createReceiver: ChannelModule['createReceiver'] = async (context) => {
   const { WeworktopReceiver } = await import('./receiver.js');

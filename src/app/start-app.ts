@@ -9,7 +9,7 @@ import { collectSecrets, createLogger, type Logger, type LogSink } from '../logg
 import { CORE_METRICS } from '../metrics/core-metrics.js';
 import { NO_METRICS } from '../metrics/metrics.js';
 import { MetricsRegistry } from '../metrics/metrics-registry.js';
-import { ConfiguredRules } from '../pipeline/message-rules.js';
+import { ScopedRules } from '../pipeline/scoped-rules.js';
 import { checkPluginNames } from '../plugins/check-plugin-names.js';
 import type { PluginRegistry } from '../plugins/plugin-bus.js';
 import { startPushApi } from '../push/start-push-api.js';
@@ -50,7 +50,7 @@ const WORKER_MAIN = new URL(`../../worker-main${path.extname(fileURLToPath(impor
  */
 export async function startApp(options: StartAppOptions): Promise<RunningApp> {
   const cwd = options.cwd ?? process.cwd();
-  const { config, source, warnings, notices, keyNames } = await loadConfig({
+  const { config, source, warnings, notices, keyNames, assistants } = await loadConfig({
     argv: options.argv,
     env: options.env,
     cwd,
@@ -66,6 +66,8 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
   log.info({ channel: config.channel_type, config: source }, 'starting weworktop');
   for (const notice of notices) log.info(notice);
   for (const warning of warnings) log.warn(warning);
+  // One line per app or bot when some answer with assistants of their own.
+  if (assistants.length > 1) for (const assistant of assistants) log.info(`assistant of ${assistant.label}: ${assistant.summary}`);
   const channelModule = await options.channels.load(config.channel_type);
   const tuning = runtimeTuning(config.runtime_tuning);
   tuning.atStart();
@@ -79,6 +81,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
     entry: WORKER_MAIN,
     config,
     cwd,
+    assistants,
     inbox: store.inbox,
     logger,
     logSink: sink,
@@ -86,7 +89,6 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
     ...(metrics ? { metrics } : {}),
   });
   metrics?.sample('weworktop_inbox_pending', () => answers.pending);
-  const rules = new ConfiguredRules(config);
   const forwarder = config.forward.url
     ? new Forwarder({
         config,
@@ -95,6 +97,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
         logger: log,
       })
     : undefined;
+  const rules = new ScopedRules(assistants);
   const intake = new MessageIntake({
     channel: config.channel_type,
     rules,

@@ -26,6 +26,8 @@ export interface BackendModule {
   configSchema?: convict.Schema<Record<string, unknown>>;
   /** Async: a backend may load its SDK or ask its server about the app before the first message. */
   createBot(config: BackendConfig, deps: BackendDeps): Promise<ChatBot>;
+  /** What the start-up log says of an assistant on this backend (never a key); default: its model and base URL. */
+  describe?(config: BackendConfig): string;
 }
 
 export type BackendRegistry = ModuleRegistry<BackendModule>;

@@ -11,6 +11,25 @@ export interface Completion {
   totalTokens?: number;
 }
 
+/**
+ * The session a question belongs to, for backends that keep the conversation on their side (Dify):
+ * they read and write their own state here instead of reading the history.
+ */
+export interface BackendSession {
+  /** Who asks, stable and scoped (the session key: the WeCom user within the app or bot, or the group). */
+  readonly user: string;
+  /** What the backend saved for this session (Dify: its conversation_id); {} when new or cleared (#清除记忆). */
+  readonly state: Readonly<Record<string, string>>;
+  /** Kept with the session (sessions.db), so a restart continues the same conversation. */
+  saveState(state: Record<string, string>): void;
+}
+
+export interface CompleteOptions {
+  onPartial?: (textSoFar: string) => void;
+  session?: BackendSession;
+}
+
 export interface ChatBot {
-  complete(messages: ChatMessage[], options?: { onPartial?: (textSoFar: string) => void }): Promise<Completion>;
+  /** `messages` ends with the question; the system prompt and the history before it. */
+  complete(messages: ChatMessage[], options?: CompleteOptions): Promise<Completion>;
 }

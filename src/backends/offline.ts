@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ChatBot, ChatMessage, Completion } from './chat-bot.js';
+import type { ChatBot, ChatMessage, CompleteOptions, Completion } from './chat-bot.js';
 
 const textOf = (message: ChatMessage | undefined): string =>
   typeof message?.content === 'string' ? message.content : (message?.content.find((part) => part.type === 'text')?.text ?? '');
@@ -30,7 +30,7 @@ export class OfflineBot implements ChatBot {
     this.howToFix = `还没有接入大模型（${key} 为空）：管理员设置 ${key}${alternative || ' '}后，这里就是真正的回答。`;
   }
 
-  async complete(messages: ChatMessage[], options: { onPartial?: (textSoFar: string) => void } = {}): Promise<Completion> {
+  async complete(messages: ChatMessage[], options: CompleteOptions = {}): Promise<Completion> {
     const question = textOf(messages[messages.length - 1]);
     const history = messages.filter((message) => message.role !== 'system').length - 1;
     const hasPrompt = messages.some((message) => message.role === 'system');

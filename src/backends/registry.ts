@@ -5,4 +5,5 @@ import type { BackendModule } from './backend-module.js';
 export const backendRegistry = createRegistry<BackendModule>({
   openai: () => import('./openai/index.js'),
   none: () => import('./none/index.js'),
+  dify: () => import('./dify/index.js'),
 });

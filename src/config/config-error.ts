@@ -37,3 +37,12 @@ export function withWrittenKey(error: ConfigError, names: KeyNames): ConfigError
   const key = nameKey(error.key, names);
   return key === error.key ? error : new ConfigError(key, error.expected, error.found);
 }
+
+/** Turns convict's first error line ("key: expected X, found Y: value was ...") into a ConfigError. */
+export function fromConvictError(error: Error): ConfigError {
+  const first = error.message.split('\n')[0] ?? error.message;
+  const match = /^([^:]+): (?:expected )?(.*?)(?:, found (.*?))?(?:: value was .*)?$/.exec(first);
+  if (!match) return new ConfigError('config', 'a valid configuration', first);
+  const [, key = 'config', expected = '', found] = match;
+  return new ConfigError(key, expected.replace(/^must be /, ''), found ?? 'an invalid value');
+}

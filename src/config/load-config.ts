@@ -1,10 +1,12 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import convict from 'convict';
+import type { Assistant } from '../assistants/assistant.js';
+import { resolveAssistants } from '../assistants/resolve-assistants.js';
 import type { BackendRegistry } from '../backends/backend-module.js';
 import { backendNamed, DEFAULT_BACKEND } from '../backends/choose-backend.js';
 import { backendRegistry } from '../backends/registry.js';
-import { ConfigError, type KeyNames, withWrittenKey } from './config-error.js';
+import { ConfigError, fromConvictError, type KeyNames, withWrittenKey } from './config-error.js';
 import { type Channels, chooseChannel } from './cow-channels.js';
 import { chooseLlm, describeLlm, type LlmChoice } from './cow-providers.js';
 import { aliasEnvOverlay, envOverlay, sectionEnvOverlay } from './env-overlay.js';
@@ -32,6 +34,11 @@ export interface LoadedConfig {
   llm?: LlmChoice;
   /** Keys the user wrote under another name, for errors raised after loading. */
   keyNames: KeyNames;
+  /**
+   * Who answers: the default assistant (the top level) first, then each app or bot the channel
+   * declares with keys of its own (ChannelModule.assistants); messages go by their scope.
+   */
+  assistants: Assistant[];
 }
 
 export interface LoadConfigOptions {
@@ -123,15 +130,6 @@ function underlay(under: Record<string, unknown>, over: Record<string, unknown>)
   return merged;
 }
 
-/** Turns convict's first error line ("key: expected X, found Y: value was ...") into a ConfigError. */
-function toConfigError(error: Error): ConfigError {
-  const first = error.message.split('\n')[0] ?? error.message;
-  const match = /^([^:]+): (?:expected )?(.*?)(?:, found (.*?))?(?:: value was .*)?$/.exec(first);
-  if (!match) return new ConfigError('config', 'a valid configuration', first);
-  const [, key = 'config', expected = '', found] = match;
-  return new ConfigError(key, expected.replace(/^must be /, ''), found ?? 'an invalid value');
-}
-
 /** Every dotted path with a value in `tree` (an object value is a path of its own too). */
 function paths(tree: Record<string, unknown>, prefix = ''): string[] {
   return Object.entries(tree).flatMap(([key, value]) => [`${prefix}${key}`, ...(isObject(value) ? paths(value, `${prefix}${key}.`) : [])]);
@@ -195,6 +193,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
 
   try {
     const warnings: string[] = [];
+    const undeclared: string[] = [];
     let config: convict.Config<AppConfig>;
     try {
       // env: {} so convict does not read env vars itself; envOverlay parses them by format.
@@ -212,13 +211,20 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
       }
       config.validate({
         allowed: 'warn',
-        output: (message: string) => void warnings.push(summarizeUnknownKeys(undeclaredKeys(message)) ?? ''),
+        output: (message: string) => void undeclared.push(...undeclaredKeys(message)),
       });
     } catch (error) {
-      throw error instanceof ConfigError ? error : toConfigError(error as Error);
+      throw error instanceof ConfigError ? error : fromConvictError(error as Error);
     }
     const values = config.getProperties();
     channelModule.checkConfig?.(values);
+    const declarations = channelModule.assistants?.(values) ?? [];
+    // An app's or bot's own keys (weworktop.bot.model) are checked by resolveAssistants, not reported as unknown.
+    const overridden = new Set(
+      declarations.flatMap((d) => d.layers.flatMap((l) => Object.keys(l.overrides).map((key) => `${l.keyPath}.${key}`))),
+    );
+    warnings.push(summarizeUnknownKeys(undeclared.filter((key) => !overridden.has(key))) ?? '');
+    const topLevel = { ...values };
     if (values.callback_headers_timeout > values.callback_request_timeout) {
       throw new ConfigError(
         'callback_headers_timeout',
@@ -232,6 +238,16 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
     else if (llm.missing) warnings.push(offlineWarning(llm.missing, channel));
     else notices.push(describeLlm(llm));
     if (llm) Object.assign(values, { open_ai_api_key: llm.apiKey, open_ai_api_base: llm.apiBase, model: llm.model });
+    const backends = options.backends ?? backendRegistry;
+    const summary = llm ? describeLlm(llm).replace(/^LLM: /, '') : `the ${backend} backend`;
+    const primary = declarations.find((declaration) => declaration.scope === '');
+    const assistants: Assistant[] = [{ scope: '', label: primary?.label ?? 'default', backend, summary, config: values }];
+    for (const declaration of declarations.filter((each) => each.scope !== '')) {
+      const own = declaration.layers.some((layer) => Object.keys(layer.overrides).length > 0);
+      // Without keys of its own it is the top level's assistant: the same config object, so the worker builds one pipeline for both.
+      if (!own) assistants.push({ scope: declaration.scope, label: declaration.label, backend, summary, config: values });
+      else assistants.push(...(await resolveAssistants([declaration], { topLevel, modelWritten: userSet.has('model'), backends, names })));
+    }
     if (values.single_chat_prefix.length === 0) {
       warnings.push('single_chat_prefix is [] so no private message will ever trigger the bot; use [""] to answer every message');
     }
@@ -250,6 +266,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
       notices,
       ...(llm ? { llm } : {}),
       keyNames: names,
+      assistants,
     };
   } catch (error) {
     throw error instanceof ConfigError ? withWrittenKey(error, names) : error;

@@ -1,3 +1,4 @@
+import type { Assistant } from '../assistants/assistant.js';
 import { createBackendBot } from '../backends/choose-backend.js';
 import type { AppConfig } from '../config/load-config.js';
 import type { Logger } from '../logger.js';
@@ -10,6 +11,7 @@ import { conversationTtlSeconds } from '../session/retention.js';
 import { TokenCounter } from '../session/token-counter.js';
 import type { SessionPersistence } from '../store/session-persistence.js';
 import { Pipeline } from './pipeline.js';
+import { ScopedPipelines } from './scoped-pipelines.js';
 
 export interface PipelineStores {
   /** session_store "sqlite": where conversations are kept. */
@@ -19,37 +21,58 @@ export interface PipelineStores {
   onClear?: (sessionKey: string) => void;
 }
 
-/** The pipeline the config describes: the backend's bot, tokenizer, conversations, plugins, voice and image engines. */
-export async function buildPipeline(
+/**
+ * The pipelines the config describes, one per assistant (its backend's bot, tokenizer, voice and
+ * image engines), sharing the conversations (keys never cross scopes) and the plugins.
+ */
+export async function buildPipelines(
   config: AppConfig,
+  assistants: readonly Assistant[],
   logger: Logger,
   plugins: PluginRegistry,
   { sessions, metrics, onClear }: PipelineStores = {},
-): Promise<Pipeline> {
+): Promise<ScopedPipelines> {
   const log = logger.child({ module: 'app' });
+  const conversations = new ConversationStore({
+    maxSessions: config.max_sessions,
+    ttlSeconds: conversationTtlSeconds(config),
+    ...(sessions ? { persistence: sessions } : {}),
+    ...(onClear ? { onClear } : {}),
+  });
+  const bus = new PluginBus(await loadPlugins(config, plugins, logger), logger);
+  if (bus.names.length) log.info({ plugins: bus.names.join(',') }, 'plugins enabled');
+  // Assistants that share one config object (an app or bot without keys of its own) share one pipeline.
+  const built = new Map<AppConfig, Promise<Pipeline>>();
+  const pipelineOf = (assistantConfig: AppConfig): Promise<Pipeline> => {
+    let pipeline = built.get(assistantConfig);
+    if (!pipeline) {
+      pipeline = buildOne(assistantConfig, logger, conversations, bus, metrics);
+      built.set(assistantConfig, pipeline);
+    }
+    return pipeline;
+  };
+  const pipelines = await Promise.all(
+    (assistants.length ? assistants : [{ scope: '', config }]).map(async (assistant) => ({
+      scope: assistant.scope,
+      pipeline: await pipelineOf(assistant.config),
+    })),
+  );
+  return new ScopedPipelines(pipelines, () => conversations.expireIdle());
+}
+
+async function buildOne(
+  config: AppConfig,
+  logger: Logger,
+  conversations: ConversationStore,
+  plugins: PluginBus,
+  metrics: Metrics | undefined,
+): Promise<Pipeline> {
   const tokens = new TokenCounter(config.model);
-  const [bot, media, pluginList] = await Promise.all([
+  const [bot, media] = await Promise.all([
     createBackendBot(config, { logger, countTokens: (text) => tokens.count(text) }),
     createMediaEngines(config, logger),
-    loadPlugins(config, plugins, logger),
   ]);
-  const bus = new PluginBus(pluginList, logger);
-  if (bus.names.length) log.info({ plugins: bus.names.join(',') }, 'plugins enabled');
-  return new Pipeline({
-    config,
-    logger,
-    bot,
-    tokens,
-    conversations: new ConversationStore({
-      maxSessions: config.max_sessions,
-      ttlSeconds: conversationTtlSeconds(config),
-      ...(sessions ? { persistence: sessions } : {}),
-      ...(onClear ? { onClear } : {}),
-    }),
-    plugins: bus,
-    ...media,
-    ...(metrics ? { metrics } : {}),
-  });
+  return new Pipeline({ config, logger, bot, tokens, conversations, plugins, ...media, ...(metrics ? { metrics } : {}) });
 }
 
 /** Plugin names were checked on the main thread (checkPluginNames) before this worker started. */

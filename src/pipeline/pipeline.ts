@@ -1,4 +1,4 @@
-import type { ChatBot, ChatMessage, ContentPart } from '../backends/chat-bot.js';
+import type { BackendSession, ChatBot, ChatMessage, ContentPart } from '../backends/chat-bot.js';
 import type { ReplyTarget } from '../channel.js';
 import type { CoreConfig } from '../config/schema.js';
 import type { Logger } from '../logger.js';
@@ -237,7 +237,7 @@ export class Pipeline implements MessageHandler {
       question,
     ];
     const completion = await timing
-      .wait(() => bot.complete(messages, onPartial ? { onPartial } : {}))
+      .wait(() => bot.complete(messages, { ...(onPartial ? { onPartial } : {}), session: this.backendSession(context.sessionId) }))
       .catch((error: unknown) => {
         this.deps.metrics?.count('weworktop_llm_errors_total', { kind: (error instanceof UserFacingError && error.kind) || 'other' });
         throw error;
@@ -248,6 +248,21 @@ export class Pipeline implements MessageHandler {
     conversation.turns.push(userTurn, this.turn({ role: 'assistant', content: answer }, context.message.id));
     conversations.save(context.sessionId);
     return textReply(answer);
+  }
+
+  /** The session as a backend that keeps its own conversation sees it (its state is saved with the turns). */
+  private backendSession(sessionId: string): BackendSession {
+    const { conversations } = this.deps;
+    const conversation = conversations.get(sessionId);
+    return {
+      user: sessionId,
+      state: { ...conversation.backendState },
+      saveState: (state) => {
+        // Read again: the conversation may have been cleared or evicted while the backend answered.
+        conversations.get(sessionId).backendState = { ...state };
+        conversations.save(sessionId);
+      },
+    };
   }
 
   private withPendingImage(question: ChatMessage, pending: { dataUrl: string; at: number } | undefined): ChatMessage {

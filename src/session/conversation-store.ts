@@ -6,6 +6,8 @@ export class Conversation {
   lastActive: number;
   /** An image the user sent, waiting for the question about it (image_understanding). */
   pendingImage?: { dataUrl: string; at: number };
+  /** The backend's own state (Dify's conversation_id), saved with the turns. */
+  backendState: Record<string, string> = {};
 
   constructor(now: number) {
     this.lastActive = now;
@@ -58,7 +60,9 @@ export class ConversationStore {
   /** Writes a conversation's turns through to storage after they changed. */
   save(id: string): void {
     const conversation = this.sessions.get(id);
-    if (conversation) this.options.persistence?.save(id, { turns: conversation.turns, lastActive: conversation.lastActive });
+    if (!conversation) return;
+    const { turns, lastActive, backendState } = conversation;
+    this.options.persistence?.save(id, { turns, lastActive, ...(Object.keys(backendState).length ? { backendState } : {}) });
   }
 
   clear(id: string): void {
@@ -83,6 +87,7 @@ export class ConversationStore {
     if (!saved || this.expired(saved.lastActive, now)) return undefined;
     const conversation = new Conversation(now);
     conversation.turns = saved.turns;
+    conversation.backendState = saved.backendState ?? {};
     return conversation;
   }
 

@@ -4,6 +4,8 @@ import type { Turn } from '../session/turn.js';
 export interface SavedConversation {
   turns: Turn[];
   lastActive: number;
+  /** A backend's own state for the session (Dify's conversation_id); absent when it keeps none. */
+  backendState?: Record<string, string>;
 }
 
 /** Where conversations outlive the process (`session_store: "sqlite"`); the memory cache sits in front. */

@@ -34,7 +34,8 @@ const SESSIONS_SCHEMA = `
   CREATE TABLE IF NOT EXISTS sessions (
     id TEXT PRIMARY KEY,
     turns TEXT NOT NULL,
-    last_active INTEGER NOT NULL
+    last_active INTEGER NOT NULL,
+    backend_state TEXT
   );
   CREATE INDEX IF NOT EXISTS sessions_last_active ON sessions (last_active);
 `;
@@ -74,6 +75,9 @@ export function openSessionsDatabase(dataDir: string): SqliteDatabase {
   const db = openStore(dataDir, SESSIONS_DB, SESSIONS_SCHEMA);
   // A deleted conversation (#清除记忆, expiry, retention_days) is overwritten with zeros, not left in free pages.
   db.pragma('secure_delete = ON');
+  // Files written before backends kept state of their own (Dify's conversation_id) get the column.
+  const columns = db.prepare('PRAGMA table_info(sessions)').all() as Array<{ name: string }>;
+  if (!columns.some((column) => column.name === 'backend_state')) db.exec('ALTER TABLE sessions ADD COLUMN backend_state TEXT');
   return db;
 }
 
@@ -83,7 +87,9 @@ function moveOldSessions(db: SqliteDatabase, sessionsFile: string): void {
   openSessionsDatabase(path.dirname(sessionsFile)).close();
   db.prepare('ATTACH DATABASE ? AS moved').run(sessionsFile);
   try {
-    db.exec('INSERT OR IGNORE INTO moved.sessions SELECT id, turns, last_active FROM main.sessions; DROP TABLE main.sessions;');
+    db.exec(
+      'INSERT OR IGNORE INTO moved.sessions (id, turns, last_active) SELECT id, turns, last_active FROM main.sessions; DROP TABLE main.sessions;',
+    );
   } finally {
     db.exec('DETACH DATABASE moved');
   }

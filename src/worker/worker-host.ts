@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { Assistant } from '../assistants/assistant.js';
 import type { ChannelLink } from '../channel.js';
 import { ConfigError } from '../config/config-error.js';
 import type { AppConfig } from '../config/load-config.js';
@@ -17,6 +18,8 @@ export interface WorkerHostOptions {
   /** The module the worker runs (the top-level worker-main entry). */
   entry: URL;
   config: AppConfig;
+  /** Who answers which scope (LoadedConfig.assistants); none: the top level for every message. */
+  assistants?: Assistant[];
   cwd: string;
   inbox: Inbox;
   logger: Logger;
@@ -34,6 +37,8 @@ export interface WorkerHostOptions {
 export interface WorkerData {
   config: AppConfig;
   cwd: string;
+  /** One pipeline is built for each (resolved on the main thread: LoadedConfig.assistants). */
+  assistants: Assistant[];
 }
 
 /**
@@ -201,7 +206,7 @@ export class AnswerWorkerHost implements AnswerDispatch, PushDispatch {
   }
 
   private spawn(): Promise<void> {
-    const data: WorkerData = { config: this.options.config, cwd: this.options.cwd };
+    const data: WorkerData = { config: this.options.config, cwd: this.options.cwd, assistants: this.options.assistants ?? [] };
     const worker = startWorkerThread(this.options.entry, data, this.options.tuning);
     this.worker = worker;
     this.outbox = new Outbox((items) => worker.postMessage(items), 'tick');

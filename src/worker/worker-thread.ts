@@ -5,7 +5,7 @@ import { collectSecrets, createLogger, type Logger } from '../logger.js';
 import { CORE_METRICS } from '../metrics/core-metrics.js';
 import { type Metrics, NO_METRICS } from '../metrics/metrics.js';
 import { sendMetricsBatches, WorkerMetrics } from '../metrics/worker-metrics.js';
-import { buildPipeline } from '../pipeline/build-pipeline.js';
+import { buildPipelines } from '../pipeline/build-pipeline.js';
 import type { PluginRegistry } from '../plugins/plugin-bus.js';
 import { runtimeTuning } from '../runtime/tuning.js';
 import { scheduleRetention } from '../session/retention.js';
@@ -27,7 +27,7 @@ export async function runWorkerThread(registries: { channels: ChannelRegistry; p
   const port = parentPort;
   if (!port) throw new Error('runWorkerThread runs in a worker thread');
   // When the CPU is short, the acks win (thread-priority.ts).
-  const { config, cwd } = workerData as WorkerData;
+  const { config, cwd, assistants } = workerData as WorkerData;
   runtimeTuning(config.runtime_tuning).inWorker();
   const outbox = new Outbox<FromWorker>((reports) => port.postMessage(reports), 'turn');
   const logger = createLogger({
@@ -57,7 +57,7 @@ export async function runWorkerThread(registries: { channels: ChannelRegistry; p
       metrics = recorder;
     }
     const onClear = (sessionKey: string) => outbox.post({ type: 'forget', sessionKey });
-    const pipeline = await buildPipeline(config, logger, registries.plugins, {
+    const pipeline = await buildPipelines(config, assistants, logger, registries.plugins, {
       ...(store.sessions ? { sessions: store.sessions } : {}),
       metrics,
       onClear,

@@ -170,6 +170,7 @@ export function toAiBotMessage(
   groupNames: Record<string, string>,
   loadMedia: AiBotMediaLoader,
   streamId?: string,
+  scope?: string,
 ): NormalizedMessage | undefined {
   const group = callback.chattype === 'group';
   const chatId = callback.chatid;
@@ -178,6 +179,7 @@ export function toAiBotMessage(
     channel: 'weworktop',
     chatType: group ? ('group' as const) : ('single' as const),
     senderId: callback.from?.userid ?? '',
+    ...(scope ? { scope } : {}),
     ...(group && chatId ? { groupId: chatId, ...(groupNames[chatId] ? { groupName: groupNames[chatId] } : {}) } : {}),
     isAt: group,
     // WeCom shows a group answer (streamed, or through response_url) quoting the asker's message.

@@ -4,6 +4,7 @@ import type { ChannelLink, Intake, MessageRules, PendingMessage } from '../../..
 import type { Logger } from '../../../src/logger.js';
 import { loadedByTheReplier, type NormalizedMessage } from '../../../src/message.js';
 import { userMessages } from '../../../src/pipeline/user-messages.js';
+import { webhookBotScope } from '../assistants.js';
 import type { AiBotConfig } from '../config.js';
 import { WeComCrypto } from '../wecom/crypto.js';
 import { finishedStreamAnswer, streamAnswer } from './aibot-answers.js';
@@ -169,7 +170,7 @@ export class AiBotReceiver {
 
   /** Media is only ever loaded by the replier, which rebuilds the message with its own loader. */
   private toMessage(callback: AiBotCallback): NormalizedMessage | undefined {
-    return toAiBotMessage(callback, this.options.groupNames, loadedByTheReplier);
+    return toAiBotMessage(callback, this.options.groupNames, loadedByTheReplier, undefined, webhookBotScope(this.options.config));
   }
 
   /** A short answer: a finished stream in the callback's own answer, or (without streaming) a response_url post by the replier. */

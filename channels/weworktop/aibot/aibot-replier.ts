@@ -5,6 +5,7 @@ import type { NormalizedMessage } from '../../../src/message.js';
 import { userMessages } from '../../../src/pipeline/user-messages.js';
 import type { Reply } from '../../../src/reply.js';
 import { UserFacingError } from '../../../src/user-facing-error.js';
+import { webhookBotScope } from '../assistants.js';
 import type { AiBotConfig } from '../config.js';
 import { WeComCrypto } from '../wecom/crypto.js';
 import { closeWeComHttp } from '../wecom/http-client.js';
@@ -60,7 +61,13 @@ export class AiBotReplier {
   }
 
   revive(raw: AiBotMessageRaw): NormalizedMessage | undefined {
-    return toAiBotMessage(raw.callback, this.options.groupNames, (url) => this.loadMedia(url), raw.streamId);
+    return toAiBotMessage(
+      raw.callback,
+      this.options.groupNames,
+      (url) => this.loadMedia(url),
+      raw.streamId,
+      webhookBotScope(this.options.config),
+    );
   }
 
   /**

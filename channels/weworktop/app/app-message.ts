@@ -14,7 +14,13 @@ const MIME_BY_KIND = { image: 'image/jpeg', voice: 'audio/amr', video: 'video/mp
  * Normalizes a decrypted self-built-app message (https://developer.work.weixin.qq.com/document/path/90239). Returns undefined
  * for a MsgType WeCom may add later; the caller logs it and answers politely.
  */
-export function toAppMessage(fields: Record<string, string>, agentId: string, loadMedia: MediaLoader): NormalizedMessage | undefined {
+/** `scope`: the app's, for apps past the primary one (assistants.ts: appScope). */
+export function toAppMessage(
+  fields: Record<string, string>,
+  agentId: string,
+  loadMedia: MediaLoader,
+  scope?: string,
+): NormalizedMessage | undefined {
   const msgType = (fields.MsgType ?? '').toLowerCase();
   // One object literal per message, not a base object spread into each kind: this runs inside every callback.
   const message = (kind: MessageKind, text: string, media?: MediaHandle): NormalizedMessage => ({
@@ -22,6 +28,7 @@ export function toAppMessage(fields: Record<string, string>, agentId: string, lo
     channel: 'weworktop',
     chatType: 'single',
     senderId: fields.FromUserName ?? '',
+    ...(scope ? { scope } : {}),
     isAt: false,
     kind,
     text,

@@ -4,6 +4,7 @@ import type { Logger } from '../../../src/logger.js';
 import { loadedByTheReplier, type NormalizedMessage } from '../../../src/message.js';
 import { OncePerWindow } from '../../../src/once-per-window.js';
 import { userMessages } from '../../../src/pipeline/user-messages.js';
+import { appScope } from '../assistants.js';
 import { type AppCredentials, COW_CALLBACK_PATHS, type WeworktopConfig } from '../config.js';
 import { WeComCrypto } from '../wecom/crypto.js';
 import { toAppMessage } from './app-message.js';
@@ -62,7 +63,7 @@ export class AppReceiver {
   /** Runs inside the HTTP request: only cheap bookkeeping here; resolves once the message is stored. */
   private async accept(fields: Record<string, string>, agentId: string): Promise<void> {
     const { intake } = this.context;
-    const message = toAppMessage(fields, agentId, loadedByTheReplier);
+    const message = toAppMessage(fields, agentId, loadedByTheReplier, appScope(this.section, agentId));
     const user = fields.FromUserName ?? '';
     if (!message) {
       if (await intake.seen(`${agentId}:msg:${fields.MsgId ?? fields.CreateTime}`)) return;

@@ -3,6 +3,7 @@ import type { Logger } from '../../../src/logger.js';
 import { createAmrEncoder } from '../../../src/media/audio-codec.js';
 import type { NormalizedMessage } from '../../../src/message.js';
 import type { Reply } from '../../../src/reply.js';
+import { appScope } from '../assistants.js';
 import type { AppCredentials, WeworktopConfig } from '../config.js';
 import { WeComApiClient } from '../wecom/api-client.js';
 import { mediaLoader } from '../wecom/media-loader.js';
@@ -27,7 +28,11 @@ export class AppReplier {
   private readonly log: Logger;
   private readonly enableMarkdown: boolean;
 
-  constructor(context: ReplierContext, section: WeworktopConfig, apps: AppCredentials[]) {
+  constructor(
+    context: ReplierContext,
+    private readonly section: WeworktopConfig,
+    apps: AppCredentials[],
+  ) {
     this.log = context.logger.child({ module: 'weworktop' });
     this.enableMarkdown = section.enable_markdown;
     const { metrics } = context;
@@ -65,7 +70,9 @@ export class AppReplier {
 
   revive(raw: AppMessageRaw): NormalizedMessage | undefined {
     const app = this.apps.get(raw.agentId);
-    return app ? toAppMessage(raw.fields, app.credentials.agent_id, mediaLoader(app.api, this.log)) : undefined;
+    return app
+      ? toAppMessage(raw.fields, app.credentials.agent_id, mediaLoader(app.api, this.log), appScope(this.section, raw.agentId))
+      : undefined;
   }
 
   /** An app's replies need its access token: without one the LLM is not asked yet. */

@@ -3,7 +3,7 @@ import { bodyExcerpt } from '../../body-excerpt.js';
 import { isDroppedConnection } from '../../dropped-connection.js';
 import type { Logger } from '../../logger.js';
 import { UserFacingError } from '../../user-facing-error.js';
-import type { ChatBot, ChatMessage, Completion } from '../chat-bot.js';
+import type { ChatBot, ChatMessage, CompleteOptions, Completion } from '../chat-bot.js';
 import { isNotFound, isUnknownModel, notFoundAt } from './endpoint-not-found.js';
 
 export interface OpenAIChatBotOptions {
@@ -17,7 +17,7 @@ export interface OpenAIChatBotOptions {
 export class OpenAIChatBot implements ChatBot {
   constructor(private readonly options: OpenAIChatBotOptions) {}
 
-  async complete(messages: ChatMessage[], options: { onPartial?: (textSoFar: string) => void } = {}): Promise<Completion> {
+  async complete(messages: ChatMessage[], options: CompleteOptions = {}): Promise<Completion> {
     const { client, model, temperature } = this.options;
     const request = { model, temperature, messages: messages as OpenAI.Chat.ChatCompletionMessageParam[] };
     try {

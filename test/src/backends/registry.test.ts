@@ -49,7 +49,7 @@ async function load(keys: Record<string, unknown>, options: { backends?: Backend
 
 describe('the backend registry', () => {
   test('names its backends up front; "openai" is the one every CoW bot_type means', () => {
-    assert.deepEqual(backendRegistry.names, ['openai', 'none']);
+    assert.deepEqual(backendRegistry.names, ['openai', 'none', 'dify']);
     for (const botType of ['', 'openai', 'chatGPT', 'deepseek', 'qwen', 'claudeAPI', 'custom'])
       assert.equal(backendNamed(botType, backendRegistry.names), 'openai', botType);
   });

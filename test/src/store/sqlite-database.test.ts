@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { INBOX_DB, openInboxDatabase, openSessionsDatabase } from '../../../src/store/sqlite-database.js';
+import { GroupCommit } from '../../../src/store/group-commit.js';
+import { INBOX_DB, openInboxDatabase, openSessionsDatabase, SESSIONS_DB } from '../../../src/store/sqlite-database.js';
+import { SqliteSessions } from '../../../src/store/sqlite-sessions.js';
 
 describe('the embedded databases', () => {
   test('conversations saved in weworktop.db by an earlier version move to sessions.db once, and nothing is lost', () => {
@@ -34,5 +36,21 @@ describe('the embedded databases', () => {
       db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'inbox'").all() as Array<{ name: string }>
     ).map((row) => row.name);
     assert.deepEqual(indexes, ['sqlite_autoindex_inbox_1'], 'the UNIQUE id index, for dedupe');
+  });
+
+  test("a sessions.db from before backends kept state gains the column; a conversation keeps Dify's id", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'db-'));
+    const old = new Database(path.join(dir, SESSIONS_DB));
+    old.exec('CREATE TABLE sessions (id TEXT PRIMARY KEY, turns TEXT NOT NULL, last_active INTEGER NOT NULL)');
+    old.prepare('INSERT INTO sessions VALUES (?, ?, ?)').run('zhangsan', '[]', 42);
+    old.close();
+    const db = openSessionsDatabase(dir);
+    const writes = new GroupCommit(db, (error) => assert.fail(String(error)));
+    const sessions = new SqliteSessions(db, writes);
+    assert.deepEqual(sessions.load('zhangsan'), { turns: [], lastActive: 42 }, 'an old row reads as before');
+    sessions.save('lisi', { turns: [], lastActive: 43, backendState: { dify_conversation_id: 'c-1' } });
+    assert.deepEqual(sessions.load('lisi'), { turns: [], lastActive: 43, backendState: { dify_conversation_id: 'c-1' } });
+    writes.flush();
+    db.close();
   });
 });

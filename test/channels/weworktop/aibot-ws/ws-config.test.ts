@@ -88,8 +88,8 @@ describe('weworktop.bot in websocket mode', () => {
       /^config error: weworktop\.bots: expected bots\[0\]\.secret to be the bot's long-connection Secret, found nothing$/,
     );
     assert.match(
-      await loadError({ bots: [{ bot_id: 'aib2', secret: 's', model: 'x' }] }),
-      /expected bots\[0\] to have only bot_id, secret, found key "model"/,
+      await loadError({ bots: [{ bot_id: 'aib2', secret: 's', port: 1 }] }),
+      /^config error: weworktop\.bots\[0\]\.port: expected a key an app or bot may set/,
     );
     assert.match(await loadError({ bots: 5 }), /expected a list of \{bot_id, secret\}/);
   });

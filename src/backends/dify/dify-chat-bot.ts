@@ -1,0 +1,102 @@
+import type { Logger } from '../../logger.js';
+import type { BackendSession, ChatBot, ChatMessage, CompleteOptions, Completion } from '../chat-bot.js';
+import { DifyAnswer } from './dify-answer.js';
+import { DifyClient } from './dify-client.js';
+import { DifyApiError, DifyStreamCut, toUserFacingError } from './dify-errors.js';
+import type { DifyBackendConfig } from './index.js';
+import { sseEvents } from './sse-events.js';
+
+/** Where Dify's conversation id is kept in the session's backend state. */
+export const CONVERSATION_ID = 'dify_conversation_id';
+
+/**
+ * A Dify app: only the question goes out (Dify keeps the history, under the conversation_id saved
+ * with the session), always streaming (agent apps allow nothing else, and long flows outlive
+ * proxies' timeouts in blocking mode), images uploaded as files.
+ */
+export class DifyChatBot implements ChatBot {
+  private readonly client: DifyClient;
+
+  constructor(
+    private readonly config: DifyBackendConfig,
+    private readonly logger: Logger,
+  ) {
+    this.client = new DifyClient(config, logger);
+  }
+
+  async complete(messages: ChatMessage[], options: CompleteOptions = {}): Promise<Completion> {
+    const session = options.session ?? { user: 'weworktop', state: {}, saveState: () => {} };
+    try {
+      const { query, images } = questionOf(messages.at(-1));
+      const files = await Promise.all(images.map((dataUrl, index) => this.uploadImage(dataUrl, index, session.user)));
+      if (this.config.dify_app_type === 'workflow') return await this.runWorkflow(query, session, options.onPartial);
+      return await this.chat(query, files, session, options.onPartial);
+    } catch (error) {
+      throw toUserFacingError(error, this.logger);
+    }
+  }
+
+  private async chat(
+    query: string,
+    files: Array<Record<string, string>>,
+    session: BackendSession,
+    onPartial: CompleteOptions['onPartial'],
+    fresh = false,
+  ): Promise<Completion> {
+    const known = fresh ? undefined : session.state[CONVERSATION_ID];
+    // No conversation_id key at all for a new conversation: Dify 1.11 refused "" (dify-api.md §8.3).
+    const body = {
+      inputs: {},
+      query,
+      response_mode: 'streaming',
+      user: session.user,
+      ...(known ? { conversation_id: known } : {}),
+      ...(files.length ? { files } : {}),
+    };
+    try {
+      const answer = await this.client.postJson('/chat-messages', body);
+      const assembled = new DifyAnswer(this.config.dify_show_thoughts, onPartial);
+      let saved = known;
+      for await (const event of sseEvents(answer.body)) {
+        // On every chunk; saved once, as soon as Dify names a new conversation (an answer cut later still continues it).
+        const id = event.conversation_id;
+        if (typeof id === 'string' && id !== '' && id !== saved) {
+          session.saveState({ ...session.state, [CONVERSATION_ID]: id });
+          saved = id;
+        }
+        if (assembled.add(event)) return assembled.completion();
+      }
+      throw new DifyStreamCut('the answer stream ended before message_end');
+    } catch (error) {
+      if (!(error instanceof DifyApiError && error.conversationGone) || !known) throw error;
+      this.logger.info({ code: error.code }, 'Dify no longer has this conversation; starting a new one');
+      return this.chat(query, files, session, onPartial, true);
+    }
+  }
+
+  private async runWorkflow(query: string, session: BackendSession, onPartial: CompleteOptions['onPartial']): Promise<Completion> {
+    const body = { inputs: { [this.config.dify_workflow_input]: query }, response_mode: 'streaming', user: session.user };
+    const answer = await this.client.postJson('/workflows/run', body);
+    const assembled = new DifyAnswer(false, onPartial, this.config.dify_workflow_output);
+    for await (const event of sseEvents(answer.body)) if (assembled.add(event)) return assembled.completion();
+    throw new DifyStreamCut('the workflow stream ended before workflow_finished');
+  }
+
+  private async uploadImage(dataUrl: string, index: number, user: string): Promise<Record<string, string>> {
+    const match = /^data:([^;,]+);base64,(.*)$/s.exec(dataUrl);
+    if (!match) return { type: 'image', transfer_method: 'remote_url', url: dataUrl };
+    const [, mimeType = 'image/jpeg', base64 = ''] = match;
+    const file = new Blob([Buffer.from(base64, 'base64')], { type: mimeType });
+    const id = await this.client.upload(file, `image-${index + 1}.${mimeType.split('/')[1] ?? 'jpg'}`, user);
+    return { type: 'image', transfer_method: 'local_file', upload_file_id: id };
+  }
+}
+
+/** The question's text and the images sent with it (data: URLs from the pipeline, or links). */
+function questionOf(message: ChatMessage | undefined): { query: string; images: string[] } {
+  if (!message) return { query: '', images: [] };
+  if (typeof message.content === 'string') return { query: message.content, images: [] };
+  const query = message.content.map((part) => (part.type === 'text' ? part.text : '')).join('');
+  const images = message.content.flatMap((part) => (part.type === 'image_url' ? [part.image_url.url] : []));
+  return { query, images };
+}

@@ -1,0 +1,64 @@
+import { type Dispatcher, request } from 'undici';
+import { isDroppedConnection } from '../../dropped-connection.js';
+import { encodedBody } from '../../encoded-body.js';
+import { createDispatcher } from '../../http-dispatcher.js';
+import type { Logger } from '../../logger.js';
+import { DifyApiError } from './dify-errors.js';
+import type { DifyBackendConfig } from './index.js';
+
+/**
+ * One Dify app's Service API: JSON and multipart POSTs with its key. A connection dropped before
+ * any answer is sent again at once (max_retries); every other failure is thrown, and the answer
+ * runner retries the message (docs/reliability.md).
+ */
+export class DifyClient {
+  private readonly dispatcher: Dispatcher;
+  private readonly base: string;
+
+  constructor(
+    private readonly config: DifyBackendConfig,
+    private readonly logger: Logger,
+  ) {
+    this.dispatcher = createDispatcher(config.proxy);
+    this.base = config.dify_api_base.replace(/\/+$/, '');
+  }
+
+  /** The 2xx answer's body (read it), or a DifyApiError. */
+  async postJson(path: string, body: unknown): Promise<Dispatcher.ResponseData> {
+    return this.post(path, JSON.stringify(body), 'application/json');
+  }
+
+  /** Uploads one file for `user` (only that end user may then use it); resolves its upload_file_id. */
+  async upload(file: Blob, fileName: string, user: string): Promise<string> {
+    const form = new FormData();
+    form.append('file', file, fileName);
+    form.append('user', user);
+    const { bytes, contentType } = await encodedBody(form);
+    const answer = await this.post('/files/upload', bytes, contentType ?? 'multipart/form-data');
+    const uploaded = (await answer.body.json()) as { id?: unknown };
+    if (typeof uploaded.id !== 'string') throw new DifyApiError(answer.statusCode, '', 'file upload answered without an id');
+    return uploaded.id;
+  }
+
+  private async post(path: string, body: string | Buffer, contentType: string): Promise<Dispatcher.ResponseData> {
+    const timeoutMs = this.config.request_timeout * 1000;
+    for (let retry = 0; ; retry++) {
+      try {
+        const answer = await request(`${this.base}${path}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${this.config.dify_api_key}`, 'content-type': contentType },
+          body,
+          dispatcher: this.dispatcher,
+          // Both bound a silence: before the headers, and between two events (Dify pings every 10 s).
+          headersTimeout: timeoutMs,
+          bodyTimeout: timeoutMs,
+        });
+        if (answer.statusCode >= 200 && answer.statusCode < 300) return answer;
+        throw DifyApiError.fromBody(answer.statusCode, await answer.body.text().catch(() => ''));
+      } catch (error) {
+        if (!isDroppedConnection(error) || retry >= this.config.max_retries) throw error;
+        this.logger.warn({ err: (error as Error).message, retry: retry + 1 }, 'connection to Dify dropped; sending again');
+      }
+    }
+  }
+}
