@@ -117,8 +117,8 @@ export class MessageIntake implements Intake {
    * Gives the answer worker the messages left pending by the last run (crash or shutdown), oldest
    * first, so each conversation keeps its order. Call before new messages arrive.
    */
-  replay(): PendingMessage[] {
-    const entries = this.options.inbox.pending(this.options.channel);
+  async replay(): Promise<PendingMessage[]> {
+    const entries = await this.options.inbox.pending(this.options.channel);
     for (const entry of entries) {
       const answer = entry.outcomeJson === undefined ? {} : { outcomeJson: entry.outcomeJson, partsSent: entry.partsSent };
       this.options.answers.answer({

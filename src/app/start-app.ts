@@ -127,7 +127,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
       ...(source === EMBEDDED_DEFAULT ? {} : { configFile: source }),
     });
     // Before listening, so a user's new messages queue behind the ones left from the last run.
-    receiver.resume?.(intake.replay());
+    receiver.resume?.(await intake.replay());
     // A channel without routes (the terminal) needs no port.
     if (receiver.routes) {
       receiver.routes(server);

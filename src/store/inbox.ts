@@ -16,6 +16,9 @@ export interface InboxEntry {
   partsSent: number;
 }
 
+/** The embedded stores answer at once, the shared one (Redis) over the network: callers await. */
+export type Awaitable<T> = T | Promise<T>;
+
 /**
  * Where acknowledged messages wait until they are answered. A platform stops retrying once we
  * ack, so the entry is written before the ack and only marked done after the reply was sent.
@@ -39,12 +42,12 @@ export interface Inbox {
   /** How many parts of the answer went out (soon: a crash just before it is written repeats a part). */
   recordProgress(id: string, partsSent: number): void;
   /** Pending messages of a channel, oldest first. */
-  pending(channel: string): InboxEntry[];
+  pending(channel: string): Awaitable<InboxEntry[]>;
   /**
    * One pending message, for the answer worker's backlog (which keeps only ids); undefined once
    * settled. Its attempts may miss the last turn's: the backlog reads only messages not tried yet.
    */
-  entry(id: string): InboxEntry | undefined;
+  entry(id: string): Awaitable<InboxEntry | undefined>;
   /**
    * Erases the texts (message and answer) of a conversation's settled messages, for #清除记忆; their
    * ids stay, for dedupe. Resolves once that is on disk.
