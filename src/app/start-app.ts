@@ -13,7 +13,10 @@ import { checkPluginNames } from '../plugins/check-plugin-names.js';
 import type { PluginRegistry } from '../plugins/plugin-bus.js';
 import { RepeatedLineFilter } from '../repeated-lines.js';
 import { runtimeTuning } from '../runtime/tuning.js';
+import type { Inbox } from '../store/inbox.js';
 import { openInboxStore } from '../store/open-stores.js';
+import { openSharedStore } from '../store/redis/open-shared-store.js';
+import { LeasedAnswerDispatch } from '../worker/leased-dispatch.js';
 import { AnswerWorkerHost } from '../worker/worker-host.js';
 import { createHttpServer, listen, type Readiness } from './http-server.js';
 import { MessageIntake } from './intake.js';
@@ -67,12 +70,14 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
   const tuning = runtimeTuning(config.runtime_tuning);
   tuning.atStart();
 
-  const store = openInboxStore(config, cwd, log);
-  if (store.files.length)
+  const shared = config.store === 'redis' ? openSharedStore(config, log) : undefined;
+  const store: { inbox: Inbox; files?: string[]; close(): void | Promise<void> } = shared ?? openInboxStore(config, cwd, log);
+  if (shared) log.info({ store: 'redis', prefix: config.redis_prefix, lease_seconds: config.lease_seconds }, 'store opened');
+  else if (store.files?.length)
     log.info({ inbox: config.inbox_store, sessions: config.session_store, files: store.files.join(',') }, 'store opened');
   const releaseHeap = tuning.holdMainHeap();
   const metrics = config.metrics ? new MetricsRegistry([...CORE_METRICS, ...(channelModule.metrics ?? [])]) : undefined;
-  const answers = AnswerWorkerHost.start({
+  const worker = AnswerWorkerHost.start({
     entry: WORKER_MAIN,
     config,
     cwd,
@@ -82,7 +87,11 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
     tuning,
     ...(metrics ? { metrics } : {}),
   });
-  metrics?.sample('weworktop_inbox_pending', () => answers.pending);
+  // With store "redis", one message per conversation at a time goes to the worker, while this instance holds its lease.
+  const answers = shared
+    ? new LeasedAnswerDispatch({ host: worker, inbox: shared.inbox, leases: shared.leases, maxHeld: 2 * config.concurrency, logger })
+    : worker;
+  metrics?.sample('weworktop_inbox_pending', () => worker.pending);
   const rules = new ConfiguredRules(config);
   const intake = new MessageIntake({
     channel: config.channel_type,
@@ -99,7 +108,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
   let receiver: Receiver | undefined;
   const ready = async (): Promise<Readiness> => {
     if (closing) return { ok: false, reason: 'shutting down' };
-    if (!store.inbox.healthy()) return { ok: false, reason: 'inbox store unavailable' };
+    if (!store.inbox.healthy()) return { ok: false, reason: shared ? 'redis unavailable' : 'inbox store unavailable' };
     const channel = (await receiver?.ready?.()) ?? { ok: true };
     return channel.ok ? answers.ready() : channel;
   };
@@ -120,14 +129,15 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
       logger,
       rules,
       intake,
-      link: answers.link,
+      link: worker.link,
       requestShutdown: (reason) => options.onShutdownRequest?.(reason),
       dataDir: path.resolve(cwd, config.data_dir),
       metrics: metrics ?? NO_METRICS,
       ...(source === EMBEDDED_DEFAULT ? {} : { configFile: source }),
     });
-    // Before listening, so a user's new messages queue behind the ones left from the last run.
-    receiver.resume?.(await intake.replay());
+    // Before listening, so a user's new messages queue behind the ones left from the last run (with
+    // store "redis" they wait there, and the leases hand them over).
+    receiver.resume?.(shared ? [] : await intake.replay());
     // A channel without routes (the terminal) needs no port.
     if (receiver.routes) {
       receiver.routes(server);
@@ -138,15 +148,15 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
     } else {
       port = 0;
     }
-    await answers.started;
+    await worker.started;
     await receiver.start?.({ port });
   } catch (error) {
     closing = true;
     await receiver?.stop?.();
     await receiver?.close?.();
     await server.close();
-    await answers.stop();
-    store.close();
+    await worker.stop();
+    await store.close();
     releaseHeap();
     sink.close();
     throw error instanceof ConfigError ? withWrittenKey(error, keyNames) : error;
@@ -170,8 +180,8 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
           log.warn({ shutdown_timeout: config.shutdown_timeout }, 'shutdown: answers still running are left pending for the next start');
         await running.close?.();
         await server.close();
-        await answers.stop();
-        store.close();
+        await worker.stop();
+        await store.close();
         releaseHeap();
         sink.flush();
         log.info('stopped');

@@ -26,7 +26,9 @@ const MAX_RECONNECT_DELAY_MS = 2000;
  * queue: a callback is acknowledged only once its message is in Redis, so it must not wait in
  * memory), and the log says so once when it goes and once when it is back.
  */
-export function openRedis(config: RedisConfig, logger: Logger, role: string): RedisConnection {
+export function openRedis(config: RedisConfig, logger: Logger, role: string, options: { announce?: boolean } = {}): RedisConnection {
+  // One line per outage: the main thread's connection says it; the worker's only at debug.
+  const announce = options.announce ?? true;
   if (!config.redis_url) throw new ConfigError('redis_url', 'a redis:// URL when store is "redis"', 'nothing');
   learnPassword(config.redis_url);
   const redis = new Redis(config.redis_url, {
@@ -36,16 +38,24 @@ export function openRedis(config: RedisConfig, logger: Logger, role: string): Re
     connectionName: `weworktop-${role}`,
     retryStrategy: (times) => Math.min(times * 100, MAX_RECONNECT_DELAY_MS),
   });
-  let down: string | undefined;
+  let lastError: string | undefined;
+  let down = false;
   redis.on('error', (error: Error) => {
-    if (down !== undefined) return;
-    down = error.message;
-    logger.error({ err: error.message, role }, 'redis unavailable: callbacks get 503 until it is back');
+    lastError = error.message;
+  });
+  redis.on('close', () => {
+    if (down) return;
+    down = true;
+    const fields = { err: lastError ?? 'connection closed', role };
+    if (announce) logger.error(fields, 'redis unavailable: callbacks get 503 until it is back');
+    else logger.debug(fields, 'redis unavailable');
   });
   redis.on('ready', () => {
-    if (down === undefined) return;
-    down = undefined;
-    logger.info({ role }, 'redis is back: answering resumes');
+    lastError = undefined;
+    if (!down) return;
+    down = false;
+    if (announce) logger.info({ role }, 'redis is back: answering resumes');
+    else logger.debug({ role }, 'redis is back');
   });
   const available = () => redis.status === 'ready';
   return {
@@ -53,7 +63,7 @@ export function openRedis(config: RedisConfig, logger: Logger, role: string): Re
     prefix: config.redis_prefix,
     available,
     whenAvailable: () => {
-      if (!available()) throw new StoreUnavailableError(`redis ${down ?? redis.status}`);
+      if (!available()) throw new StoreUnavailableError(`redis ${lastError ?? redis.status}`);
     },
     close: async () => {
       await redis.quit().catch(() => redis.disconnect());

@@ -23,6 +23,12 @@ redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1
 `;
 
+/** RELEASE: gives a lease up at shutdown, so another instance takes the conversation at once. KEYS: lease. ARGV: owner. */
+const RELEASE = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+return redis.call('DEL', KEYS[1])
+`;
+
 /**
  * The conversations' leases: one instance answers a conversation at a time, in its queue's order.
  * A lease not renewed (its instance died) expires after `lease_seconds`; another instance's scan
@@ -32,6 +38,7 @@ export class SessionLeases {
   private readonly keys: RedisKeys;
   private readonly claimScript: LuaScript;
   private readonly renewScript: LuaScript;
+  private readonly releaseScript: LuaScript;
 
   constructor(
     private readonly connection: RedisConnection,
@@ -41,6 +48,7 @@ export class SessionLeases {
     this.keys = new RedisKeys(connection.prefix);
     this.claimScript = luaScript(connection.redis, 'weworktopClaim', CLAIM);
     this.renewScript = luaScript(connection.redis, 'weworktopRenew', RENEW);
+    this.releaseScript = luaScript(connection.redis, 'weworktopRelease', RELEASE);
   }
 
   /** The conversation's first waiting message id once claimed; undefined when another instance holds it or nothing waits. */
@@ -52,6 +60,10 @@ export class SessionLeases {
   /** False when the lease was lost (expired while this instance could not reach Redis, and taken). */
   async renew(sessionKey: string): Promise<boolean> {
     return (await this.renewScript([this.keys.lease(sessionKey)], [this.owner, this.leaseMs])) === 1;
+  }
+
+  async release(sessionKey: string): Promise<void> {
+    await this.releaseScript([this.keys.lease(sessionKey)], [this.owner]);
   }
 
   /** Some conversations with messages waiting, for the scan that finds unclaimed ones. */
