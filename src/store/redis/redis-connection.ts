@@ -13,10 +13,19 @@ export interface RedisConnection {
   readonly prefix: string;
   /** True while connected: a command sent now gets an answer (for /readyz and the 503s). */
   available(): boolean;
-  /** Rejects with StoreUnavailableError while Redis is down (the callback gets a 503, WeCom retries). */
+  /** Throws StoreUnavailableError while Redis is down (the callback gets a 503, WeCom retries). */
   whenAvailable(): void;
+  /**
+   * Runs `command`, and once more after Redis is back if it failed while Redis was down (waiting
+   * up to `waitMs`): an answer under way waits out a short outage instead of counting a failure.
+   * What still fails is transient (the message is retried later).
+   */
+  patiently<T>(command: () => Promise<T>, waitMs?: number): Promise<T>;
   close(): Promise<void>;
 }
+
+/** How long an answer under way waits for Redis to come back before its step counts as failed. */
+const OUTAGE_WAIT_MS = 30_000;
 
 /** Reconnection waits grow to this, so a Redis that comes back is found within a second or two. */
 const MAX_RECONNECT_DELAY_MS = 2000;
@@ -65,6 +74,17 @@ export function openRedis(config: RedisConfig, logger: Logger, role: string, opt
     whenAvailable: () => {
       if (!available()) throw new StoreUnavailableError(`redis ${lastError ?? redis.status}`);
     },
+    patiently: async (command, waitMs = OUTAGE_WAIT_MS) => {
+      try {
+        return await command();
+      } catch (error) {
+        if (available()) throw transient(error);
+        await untilReady(redis, waitMs);
+        return await command().catch((again: unknown) => {
+          throw transient(again);
+        });
+      }
+    },
     close: async () => {
       await redis.quit().catch(() => redis.disconnect());
     },
@@ -83,4 +103,21 @@ function learnPassword(url: string): void {
   } catch {
     throw new ConfigError('redis_url', 'a redis:// URL', 'a value that is not a URL');
   }
+}
+
+function transient(error: unknown): Error {
+  return Object.assign(error instanceof Error ? error : new Error(String(error)), { transient: true });
+}
+
+/** Resolves when the connection is ready again, or after `waitMs`. */
+function untilReady(redis: Redis, waitMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      redis.off('ready', done);
+      resolve();
+    };
+    const timer = setTimeout(done, waitMs);
+    redis.once('ready', done);
+  });
 }

@@ -66,19 +66,21 @@ export class RedisInbox implements Inbox {
   }
 
   recordAttempt(id: string): void {
-    this.attempt([this.keys.message(id)], []).catch((error: Error) =>
-      this.log.warn({ id, err: error.message }, 'attempt not counted in redis (a replay may try once more)'),
-    );
+    this.connection
+      .patiently(() => this.attempt([this.keys.message(id)], []))
+      .catch((error: Error) => this.log.warn({ id, err: error.message }, 'attempt not counted in redis (a replay may try once more)'));
   }
 
   async saveOutcome(id: string, outcomeJson: string): Promise<void> {
-    await this.update([this.keys.message(id)], ['outcome', outcomeJson]);
+    await this.connection.patiently(() => this.update([this.keys.message(id)], ['outcome', outcomeJson]));
   }
 
   recordProgress(id: string, partsSent: number): void {
-    this.update([this.keys.message(id)], ['parts_sent', partsSent]).catch((error: Error) =>
-      this.log.warn({ id, err: error.message }, 'progress not saved in redis (a take-over may send a part again)'),
-    );
+    this.connection
+      .patiently(() => this.update([this.keys.message(id)], ['parts_sent', partsSent]))
+      .catch((error: Error) =>
+        this.log.warn({ id, err: error.message }, 'progress not saved in redis (a take-over may send a part again)'),
+      );
   }
 
   async pending(channel: string): Promise<InboxEntry[]> {

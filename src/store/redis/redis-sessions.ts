@@ -20,7 +20,7 @@ export class RedisSessions implements SessionPersistence {
   }
 
   async fetch(id: string): Promise<SavedConversation | undefined> {
-    const text = await this.connection.redis.get(this.key(id));
+    const text = await this.connection.patiently(() => this.connection.redis.get(this.key(id)));
     return text === null ? undefined : (JSON.parse(text) as SavedConversation);
   }
 
