@@ -6,7 +6,7 @@ import { userMessages } from '../pipeline/user-messages.js';
 import type { Inbox } from '../store/inbox.js';
 import type { AnswerDispatch } from '../worker/answer-dispatch.js';
 import { wallClockMs } from '../worker/answer-timing.js';
-import { RateLimiter } from './rate-limiter.js';
+import { type RateLimit, RateLimiter } from './rate-limiter.js';
 
 export interface MessageIntakeOptions {
   /** The channel's name, as its messages are stored under. */
@@ -21,6 +21,8 @@ export interface MessageIntakeOptions {
   rateLimitPerMinute: number;
   /** How a user id is kept for the minute the limiter remembers it (a copy: see RuntimeTuning.keep). */
   keep?: (text: string) => string;
+  /** Shared by every instance (store "redis"); default: this process's own. */
+  limiter?: RateLimit;
   /** Counts each message by its result (weworktop_messages_received_total). */
   metrics?: Metrics;
 }
@@ -31,7 +33,7 @@ export interface MessageIntakeOptions {
  * the answer worker. What the worker settles leaves the inbox; the rest is replayed on the next start.
  */
 export class MessageIntake implements Intake {
-  private readonly limiter: RateLimiter;
+  private readonly limiter: RateLimit;
   private readonly log: Logger;
   /** weworktop_messages_received_total's series by result, with metrics on. */
   private readonly received: Record<IntakeResult, { inc(): void }> | undefined;
@@ -43,7 +45,7 @@ export class MessageIntake implements Intake {
       const series = (result: IntakeResult) => metrics.counter('weworktop_messages_received_total', { result });
       this.received = { accepted: series('accepted'), duplicate: series('duplicate'), busy: series('busy'), limited: series('limited') };
     }
-    this.limiter = new RateLimiter(options.rateLimitPerMinute, options.keep ? { keep: options.keep } : {});
+    this.limiter = options.limiter ?? new RateLimiter(options.rateLimitPerMinute, options.keep ? { keep: options.keep } : {});
   }
 
   async seen(id: string): Promise<boolean> {
@@ -63,7 +65,7 @@ export class MessageIntake implements Intake {
   private async take(message: NormalizedMessage, ownNotices: boolean): Promise<IntakeResult> {
     const receivedAt = wallClockMs();
     const { inbox, answers, rules } = this.options;
-    const rate = message.kind === 'event' ? 'ok' : this.limiter.take(message.senderId);
+    const rate = message.kind === 'event' ? 'ok' : await this.limiter.take(message.senderId);
     if (rate !== 'ok') {
       if (await this.seen(message.id)) return 'duplicate';
       this.log.warn({ id: message.id, from: message.senderId, per_minute: this.options.rateLimitPerMinute }, 'rate limit: message refused');

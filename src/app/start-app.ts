@@ -16,6 +16,7 @@ import { runtimeTuning } from '../runtime/tuning.js';
 import type { Inbox } from '../store/inbox.js';
 import { openInboxStore } from '../store/open-stores.js';
 import { openSharedStore } from '../store/redis/open-shared-store.js';
+import { RedisRateLimiter } from '../store/redis/redis-rate-limiter.js';
 import { LeasedAnswerDispatch } from '../worker/leased-dispatch.js';
 import { AnswerWorkerHost } from '../worker/worker-host.js';
 import { createHttpServer, listen, type Readiness } from './http-server.js';
@@ -93,6 +94,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
     : worker;
   metrics?.sample('weworktop_inbox_pending', () => worker.pending);
   const rules = new ConfiguredRules(config);
+  const rateLimitPerMinute = channelModule.rateLimited === false ? 0 : config.rate_limit_per_minute;
   const intake = new MessageIntake({
     channel: config.channel_type,
     rules,
@@ -100,7 +102,8 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
     inbox: store.inbox,
     answers,
     maxOutstanding: config.max_queue + config.concurrency,
-    rateLimitPerMinute: channelModule.rateLimited === false ? 0 : config.rate_limit_per_minute,
+    rateLimitPerMinute,
+    ...(shared ? { limiter: new RedisRateLimiter(shared.connection, rateLimitPerMinute) } : {}),
     keep: tuning.keep,
     metrics: metrics ?? NO_METRICS,
   });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import type { Logger } from '../../logger.js';
-import { openRedis, type RedisConfig } from './redis-connection.js';
+import { openRedis, type RedisConfig, type RedisConnection } from './redis-connection.js';
 import { RedisInbox } from './redis-inbox.js';
 import { SessionLeases } from './session-leases.js';
 
@@ -9,6 +9,7 @@ import { SessionLeases } from './session-leases.js';
 export interface SharedStore {
   inbox: RedisInbox;
   leases: SessionLeases;
+  connection: RedisConnection;
   close(): Promise<void>;
 }
 
@@ -20,6 +21,7 @@ export function openSharedStore(config: RedisConfig, logger: Logger): SharedStor
   return {
     inbox: new RedisInbox(connection, owner, leaseMs, logger),
     leases: new SessionLeases(connection, owner, leaseMs),
+    connection,
     close: () => connection.close(),
   };
 }
