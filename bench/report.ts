@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { AckBenchResult, AckRow } from './ack-bench.js';
 import type { LoadResult } from './load.js';
 import { type PipelineResult, SETTLE_MS } from './pipeline-bench.js';
+import type { RedisBenchResult } from './redis-bench.js';
 import { MB } from './stats.js';
 import type { TokenResult } from './token-bench.js';
 import type { WsBenchResult } from './ws-bench.js';
@@ -24,6 +25,8 @@ export interface BenchReport {
   pipeline: PipelineResult;
   ws: WsBenchResult;
   tokens: TokenResult;
+  /** Several processes on one Redis (store "redis"). */
+  redis?: RedisBenchResult;
   targets: Target[];
   seconds: number;
 }
