@@ -42,7 +42,15 @@ export class WeworktopReceiver implements Receiver {
       ? new AiBotReceiver({ ...shared, config: this.section.bot, maxClockSkew: this.section.max_clock_skew })
       : undefined;
     const wsBots = wsBotsOf(this.section);
-    this.aibotWs = wsBots.length > 0 ? new AiBotWsReceiver({ ...shared, bots: wsBots, metrics: context.metrics }) : undefined;
+    this.aibotWs =
+      wsBots.length > 0
+        ? new AiBotWsReceiver({
+            ...shared,
+            bots: wsBots,
+            metrics: context.metrics,
+            ...(context.exclusive ? { exclusive: context.exclusive } : {}),
+          })
+        : undefined;
   }
 
   routes(server: FastifyInstance): void {

@@ -21,6 +21,8 @@ export interface MessageIntakeOptions {
   rateLimitPerMinute: number;
   /** How a user id is kept for the minute the limiter remembers it (a copy: see RuntimeTuning.keep). */
   keep?: (text: string) => string;
+  /** With several processes: the exclusive name whose holder answers a message (ExclusiveHolds), if any. */
+  poolOf?: (message: NormalizedMessage) => string | undefined;
   /** Shared by every instance (store "redis"); default: this process's own. */
   limiter?: RateLimit;
   /** Counts each message by its result (weworktop_messages_received_total). */
@@ -86,7 +88,9 @@ export class MessageIntake implements Intake {
       if (!ownNotices) this.notice(message, userMessages.busy);
       return 'busy';
     }
-    if (!(await inbox.add({ id: message.id, channel: this.options.channel, sessionKey, rawJson, receivedAt: Math.floor(receivedAt) }))) {
+    const pool = this.options.poolOf?.(message);
+    const entry = { id: message.id, channel: this.options.channel, sessionKey, rawJson, receivedAt: Math.floor(receivedAt) };
+    if (!(await inbox.add(pool ? { ...entry, pool } : entry))) {
       giveBack();
       this.log.debug({ id: message.id }, 'duplicate callback (platform retry) ignored');
       return 'duplicate';

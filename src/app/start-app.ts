@@ -5,6 +5,7 @@ import { ConfigError, withWrittenKey } from '../config/config-error.js';
 import { EMBEDDED_DEFAULT, loadConfig } from '../config/load-config.js';
 import type { AppConfig } from '../config/schema.js';
 import { collectSecrets, createLogger, type Logger, type LogSink } from '../logger.js';
+import type { NormalizedMessage } from '../message.js';
 import { CORE_METRICS } from '../metrics/core-metrics.js';
 import { NO_METRICS } from '../metrics/metrics.js';
 import { MetricsRegistry } from '../metrics/metrics-registry.js';
@@ -90,7 +91,14 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
   });
   // With store "redis", one message per conversation at a time goes to the worker, while this instance holds its lease.
   const answers = shared
-    ? new LeasedAnswerDispatch({ host: worker, inbox: shared.inbox, leases: shared.leases, maxHeld: 2 * config.concurrency, logger })
+    ? new LeasedAnswerDispatch({
+        host: worker,
+        inbox: shared.inbox,
+        leases: shared.leases,
+        maxHeld: 2 * config.concurrency,
+        pools: () => shared.exclusive.held(),
+        logger,
+      })
     : worker;
   metrics?.sample('weworktop_inbox_pending', () => worker.pending);
   const rules = new ConfiguredRules(config);
@@ -103,7 +111,12 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
     answers,
     maxOutstanding: config.max_queue + config.concurrency,
     rateLimitPerMinute,
-    ...(shared ? { limiter: new RedisRateLimiter(shared.connection, rateLimitPerMinute) } : {}),
+    ...(shared
+      ? {
+          limiter: new RedisRateLimiter(shared.connection, rateLimitPerMinute),
+          poolOf: (message: NormalizedMessage) => (shared.exclusive.isExclusive(message.scope) ? message.scope : undefined),
+        }
+      : {}),
     keep: tuning.keep,
     metrics: metrics ?? NO_METRICS,
   });
@@ -136,6 +149,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
       requestShutdown: (reason) => options.onShutdownRequest?.(reason),
       dataDir: path.resolve(cwd, config.data_dir),
       metrics: metrics ?? NO_METRICS,
+      ...(shared ? { exclusive: shared.exclusive } : {}),
       ...(source === EMBEDDED_DEFAULT ? {} : { configFile: source }),
     });
     // Before listening, so a user's new messages queue behind the ones left from the last run (with
@@ -179,6 +193,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
         closing = true;
         await running.stop?.();
         const finished = await answers.drain(config.shutdown_timeout * 1000);
+        await shared?.exclusive.releaseAll();
         if (!finished)
           log.warn({ shutdown_timeout: config.shutdown_timeout }, 'shutdown: answers still running are left pending for the next start');
         await running.close?.();

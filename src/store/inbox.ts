@@ -27,9 +27,10 @@ export type Awaitable<T> = T | Promise<T>;
 export interface Inbox {
   /**
    * Records a new message as pending; resolves false when its id is already known (a platform
-   * retry). Resolves once the entry is stored for good: the caller acks only then.
+   * retry). Resolves once the entry is stored for good: the caller acks only then. `pool`: with
+   * several processes, the exclusive name whose holder answers it (ExclusiveHolds); others ignore it.
    */
-  add(entry: Omit<InboxEntry, 'attempts' | 'partsSent' | 'outcomeJson'>): Promise<boolean>;
+  add(entry: Omit<InboxEntry, 'attempts' | 'partsSent' | 'outcomeJson'> & { pool?: string }): Promise<boolean>;
   /** Records an id as handled without queueing it (a message refused on arrival), for dedupe. */
   addSettled(id: string, channel: string, at: number): Promise<boolean>;
   /** Settles a message (soon: a crash just before it is written only replays the message). */

@@ -10,6 +10,8 @@ export interface LeasedDispatchOptions {
   leases: SessionLeases;
   /** Conversations this instance answers at once, at most; the rest wait in Redis for any instance. */
   maxHeld: number;
+  /** The exclusive names this process holds now: their pools' conversations are answered here only. */
+  pools?: () => string[];
   logger: Logger;
 }
 
@@ -87,10 +89,10 @@ export class LeasedAnswerDispatch implements AnswerDispatch {
     return this.options.host.link;
   }
 
-  private claim(sessionKey: string, received?: Omit<AnswerJob, 'kind'>): void {
+  private claim(sessionKey: string, received?: Omit<AnswerJob, 'kind'>, pool = ''): void {
     if (this.draining || this.held.has(sessionKey) || this.held.size >= this.options.maxHeld) return;
     this.held.set(sessionKey, undefined);
-    this.options.leases.claim(sessionKey).then(
+    this.options.leases.claim(sessionKey, pool).then(
       (first) => {
         if (first === undefined) this.held.delete(sessionKey);
         else this.give(sessionKey, first, received);
@@ -159,18 +161,20 @@ export class LeasedAnswerDispatch implements AnswerDispatch {
     }
   }
 
-  /** Claims conversations nobody holds, while there is room here. */
+  /** Claims conversations nobody holds, while there is room here: any process's, and those of the exclusive names held here. */
   private scan(): void {
     if (this.scanning || this.draining || this.held.size >= this.options.maxHeld || !this.options.leases.available()) return;
     this.scanning = true;
-    this.options.leases
-      .waiting(SCAN_BATCH)
-      .then(
-        (sessions) => {
-          for (const sessionKey of sessions) this.claim(sessionKey);
-        },
-        () => undefined,
-      )
-      .finally(() => (this.scanning = false));
+    const pools = ['', ...(this.options.pools?.() ?? [])];
+    Promise.all(
+      pools.map((pool) =>
+        this.options.leases.waiting(SCAN_BATCH, pool).then(
+          (sessions) => {
+            for (const sessionKey of sessions) this.claim(sessionKey, undefined, pool);
+          },
+          () => undefined,
+        ),
+      ),
+    ).finally(() => (this.scanning = false));
   }
 }

@@ -1,12 +1,12 @@
 /**
  * The inbox's atomic steps. ADMIT: the dedupe mark and the enqueue in one step, so a retry on any
  * instance is recognized and a message is never marked without being queued.
- * KEYS: seen, message, queue, ready. ARGV: id, channel, session, raw, received_at, seen_ttl_ms.
+ * KEYS: seen, message, queue, ready (of its pool). ARGV: id, channel, session, raw, received_at, seen_ttl_ms, pool.
  */
 export const ADMIT = `
 if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
 if not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[6]) then return 0 end
-redis.call('HSET', KEYS[2], 'channel', ARGV[2], 'session', ARGV[3], 'raw', ARGV[4], 'received_at', ARGV[5], 'attempts', 0, 'parts_sent', 0)
+redis.call('HSET', KEYS[2], 'channel', ARGV[2], 'session', ARGV[3], 'raw', ARGV[4], 'received_at', ARGV[5], 'attempts', 0, 'parts_sent', 0, 'pool', ARGV[7])
 redis.call('RPUSH', KEYS[3], ARGV[1])
 redis.call('SADD', KEYS[4], ARGV[3])
 return 1
@@ -22,13 +22,16 @@ export const SETTLE = `
 local message = ARGV[1] .. 'msg:' .. ARGV[2]
 local session = redis.call('HGET', message, 'session')
 if not session then return nil end
+local pool = redis.call('HGET', message, 'pool')
+local ready = ARGV[1] .. 'ready'
+if pool and pool ~= '' then ready = ready .. ':' .. pool end
 local queue = ARGV[1] .. 'queue:' .. session
 local lease = ARGV[1] .. 'lease:' .. session
 redis.call('LREM', queue, 1, ARGV[2])
 redis.call('DEL', message)
 local mine = redis.call('GET', lease) == ARGV[3]
 if redis.call('LLEN', queue) == 0 then
-  redis.call('SREM', ARGV[1] .. 'ready', session)
+  redis.call('SREM', ready, session)
   if mine then redis.call('DEL', lease) end
   return {session}
 end

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import type { Logger } from '../../logger.js';
+import { ExclusiveLeases } from './exclusive-leases.js';
 import { openRedis, type RedisConfig, type RedisConnection } from './redis-connection.js';
 import { RedisInbox } from './redis-inbox.js';
 import { SessionLeases } from './session-leases.js';
@@ -10,6 +11,7 @@ export interface SharedStore {
   inbox: RedisInbox;
   leases: SessionLeases;
   connection: RedisConnection;
+  exclusive: ExclusiveLeases;
   close(): Promise<void>;
 }
 
@@ -22,6 +24,7 @@ export function openSharedStore(config: RedisConfig, logger: Logger): SharedStor
     inbox: new RedisInbox(connection, owner, leaseMs, logger),
     leases: new SessionLeases(connection, owner, leaseMs),
     connection,
+    exclusive: new ExclusiveLeases(connection, owner, leaseMs, logger),
     close: () => connection.close(),
   };
 }

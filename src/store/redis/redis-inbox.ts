@@ -44,11 +44,11 @@ export class RedisInbox implements Inbox {
     this.onSettled = listener;
   }
 
-  async add(entry: Omit<InboxEntry, 'attempts' | 'partsSent' | 'outcomeJson'>): Promise<boolean> {
+  async add(entry: Omit<InboxEntry, 'attempts' | 'partsSent' | 'outcomeJson'> & { pool?: string }): Promise<boolean> {
     this.connection.whenAvailable();
-    const { id, channel, sessionKey, rawJson, receivedAt } = entry;
-    const keys = [this.keys.seen(id), this.keys.message(id), this.keys.queue(sessionKey), this.keys.ready];
-    return (await this.admit(keys, [id, channel, sessionKey, rawJson, receivedAt, SETTLED_RETENTION_MS])) === 1;
+    const { id, channel, sessionKey, rawJson, receivedAt, pool = '' } = entry;
+    const keys = [this.keys.seen(id), this.keys.message(id), this.keys.queue(sessionKey), this.keys.ready(pool)];
+    return (await this.admit(keys, [id, channel, sessionKey, rawJson, receivedAt, SETTLED_RETENTION_MS, pool])) === 1;
   }
 
   async addSettled(id: string, _channel: string, _at: number): Promise<boolean> {
@@ -85,7 +85,7 @@ export class RedisInbox implements Inbox {
 
   async pending(channel: string): Promise<InboxEntry[]> {
     const { redis } = this.connection;
-    const sessions = await redis.smembers(this.keys.ready);
+    const sessions = await redis.smembers(this.keys.ready());
     const entries: InboxEntry[] = [];
     for (const session of sessions) {
       for (const id of await redis.lrange(this.keys.queue(session), 0, -1)) {

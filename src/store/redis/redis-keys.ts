@@ -1,7 +1,8 @@
 /**
  * The shared store's keys, all under `redis_prefix`. A conversation's messages wait in a list of
  * their own (its order across instances); `ready` names the conversations with messages waiting;
- * a lease says which instance answers a conversation now. Single Redis only: scripts build keys
+ * a lease says which instance answers a conversation now. Messages
+ * of an exclusive scope (an AI bot's long connection) wait in that scope's pool, for its holder. Single Redis only: scripts build keys
  * from the prefix (not Redis Cluster safe).
  */
 export class RedisKeys {
@@ -25,7 +26,8 @@ export class RedisKeys {
     return `${this.prefix}lease:${sessionKey}`;
   }
 
-  get ready(): string {
-    return `${this.prefix}ready`;
+  /** Conversations with messages waiting, by pool: "" for any process, else the exclusive name whose holder answers them. */
+  ready(pool = ''): string {
+    return pool ? `${this.prefix}ready:${pool}` : `${this.prefix}ready`;
   }
 }

@@ -17,14 +17,14 @@ return redis.call('LINDEX', KEYS[2], 0)
 `;
 
 /** RENEW: keeps a lease this instance holds. KEYS: lease. ARGV: owner, lease_ms. 1 if still held. */
-const RENEW = `
+export const RENEW = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1
 `;
 
 /** RELEASE: gives a lease up at shutdown, so another instance takes the conversation at once. KEYS: lease. ARGV: owner. */
-const RELEASE = `
+export const RELEASE = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 return redis.call('DEL', KEYS[1])
 `;
@@ -52,8 +52,8 @@ export class SessionLeases {
   }
 
   /** The conversation's first waiting message id once claimed; undefined when another instance holds it or nothing waits. */
-  async claim(sessionKey: string): Promise<string | undefined> {
-    const keys = [this.keys.lease(sessionKey), this.keys.queue(sessionKey), this.keys.ready];
+  async claim(sessionKey: string, pool = ''): Promise<string | undefined> {
+    const keys = [this.keys.lease(sessionKey), this.keys.queue(sessionKey), this.keys.ready(pool)];
     return ((await this.claimScript(keys, [this.owner, this.leaseMs, sessionKey])) as string | null) ?? undefined;
   }
 
@@ -67,8 +67,8 @@ export class SessionLeases {
   }
 
   /** Some conversations with messages waiting, for the scan that finds unclaimed ones. */
-  async waiting(count: number): Promise<string[]> {
-    return (await this.connection.redis.srandmember(this.keys.ready, count)) as string[];
+  async waiting(count: number, pool = ''): Promise<string[]> {
+    return (await this.connection.redis.srandmember(this.keys.ready(pool), count)) as string[];
   }
 
   available(): boolean {
