@@ -75,6 +75,14 @@ export interface ReceiverContext {
   metrics: Metrics;
   /** With store "redis" (several processes): what only one process at a time may hold. */
   exclusive?: ExclusiveHolds;
+  /** With store "redis": state every process reads (e.g. the AI bot's reply streams, which WeCom polls on any of them). */
+  shared?: SharedState;
+}
+
+/** Short-lived text values shared by every process (store "redis"), each with its own expiry. */
+export interface SharedState {
+  get(key: string): Promise<string | undefined>;
+  set(key: string, value: string, ttlMs: number): Promise<void>;
 }
 
 /**

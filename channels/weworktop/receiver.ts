@@ -39,7 +39,12 @@ export class WeworktopReceiver implements Receiver {
       logger: this.log,
     };
     this.aibot = checkAiBotKeys(this.section.bot)
-      ? new AiBotReceiver({ ...shared, config: this.section.bot, maxClockSkew: this.section.max_clock_skew })
+      ? new AiBotReceiver({
+          ...shared,
+          config: this.section.bot,
+          maxClockSkew: this.section.max_clock_skew,
+          ...(context.shared ? { shared: context.shared } : {}),
+        })
       : undefined;
     const wsBots = wsBotsOf(this.section);
     this.aibotWs =

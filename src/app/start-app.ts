@@ -18,6 +18,7 @@ import type { Inbox } from '../store/inbox.js';
 import { openInboxStore } from '../store/open-stores.js';
 import { openSharedStore } from '../store/redis/open-shared-store.js';
 import { RedisRateLimiter } from '../store/redis/redis-rate-limiter.js';
+import { RedisSharedState } from '../store/redis/redis-shared-state.js';
 import { LeasedAnswerDispatch } from '../worker/leased-dispatch.js';
 import { AnswerWorkerHost } from '../worker/worker-host.js';
 import { createHttpServer, listen, type Readiness } from './http-server.js';
@@ -149,7 +150,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
       requestShutdown: (reason) => options.onShutdownRequest?.(reason),
       dataDir: path.resolve(cwd, config.data_dir),
       metrics: metrics ?? NO_METRICS,
-      ...(shared ? { exclusive: shared.exclusive } : {}),
+      ...(shared ? { exclusive: shared.exclusive, shared: new RedisSharedState(shared.connection) } : {}),
       ...(source === EMBEDDED_DEFAULT ? {} : { configFile: source }),
     });
     // Before listening, so a user's new messages queue behind the ones left from the last run (with

@@ -6,7 +6,11 @@ import { openRedis, type RedisConfig, type RedisConnection } from './redis-conne
 import { RedisInbox } from './redis-inbox.js';
 import { SessionLeases } from './session-leases.js';
 
-/** The main thread's side of `store: "redis"`: the shared inbox and the conversations' leases, on one connection. */
+/**
+ * The main thread's side of `store: "redis"`: the shared inbox, the conversations' leases and the
+ * exclusive names, on one connection. The push API's store and 微信客服's cursor join here later,
+ * on the same connection and prefix.
+ */
 export interface SharedStore {
   inbox: RedisInbox;
   leases: SessionLeases;
