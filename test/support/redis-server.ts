@@ -76,7 +76,10 @@ export class TestRedisServer {
     if (!child || child.exitCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill(signal);
+    // Redis may refuse a SIGTERM (an AOF rewrite under way): it is then stopped the hard way.
+    const late = setTimeout(() => child.kill('SIGKILL'), 2000);
     await exited;
+    clearTimeout(late);
   }
 }
 
