@@ -5,6 +5,7 @@ import type { AckBenchResult, AckRow } from './ack-bench.js';
 import type { LoadResult } from './load.js';
 import { type PipelineResult, SETTLE_MS } from './pipeline-bench.js';
 import type { PushBenchResult } from './push-bench.js';
+import type { RedisBenchResult } from './redis-bench.js';
 import { MB } from './stats.js';
 import type { TokenResult } from './token-bench.js';
 import type { WsBenchResult } from './ws-bench.js';
@@ -26,6 +27,8 @@ export interface BenchReport {
   ws: WsBenchResult;
   push?: PushBenchResult;
   tokens: TokenResult;
+  /** Several processes on one Redis (store "redis"). */
+  redis?: RedisBenchResult;
   targets: Target[];
   seconds: number;
 }

@@ -5,6 +5,7 @@ import { runAckBench } from './ack-bench.js';
 import { runMetricsCost } from './metrics-cost.js';
 import { runPipelineBench } from './pipeline-bench.js';
 import { type PushSettings, runPushBench } from './push-bench.js';
+import { formatRedisBench, type RedisBenchSettings, runRedisBench } from './redis-bench.js';
 import { type BenchReport, evaluateTargets, formatReport, machineInfo, writeReport } from './report.js';
 import { runTokenBench } from './token-bench.js';
 import { runWsBench, type WsBenchSettings } from './ws-bench.js';
@@ -87,6 +88,23 @@ if (process.argv.includes('--ws-only')) {
   );
   process.exit(ws.check.ok ? 0 : 1);
 }
+const redisSettings: RedisBenchSettings = {
+  instances: [1, 2, 3],
+  users: 300,
+  messagesPerUser: 4,
+  llmLatencyMs: 50,
+  concurrency: 8,
+  senders: 48,
+  ackPerSec: 200,
+  ackMessages: 1000,
+};
+// `npm run bench -- --redis-only`: several processes on one Redis (about a minute), its figures as JSON, nothing written.
+if (process.argv.includes('--redis-only')) {
+  const redis = await runRedisBench(redisSettings, progress);
+  console.error(formatRedisBench(redis).join('\n'));
+  console.log(JSON.stringify(redis, null, 2));
+  process.exit(0);
+}
 // The pipeline first: its app process starts on an idle machine.
 progress('pipeline...');
 const pipeline = await runPipelineBench(
@@ -127,6 +145,8 @@ progress('callback ack and URL verification...');
 const ack = await runAckBench({ connections: [1, 10, 100], warmupSeconds: 1, durationSeconds: 5, rounds: 5 }, progress);
 progress('push API...');
 const push = await runPushBench(pushSettings, progress);
+progress('several processes on one redis...');
+const redis = await runRedisBench(redisSettings, progress);
 progress('tokens...');
 const tokens = runTokenBench({ model: 'gpt-4o-mini', historyTokens: 4000, budget: 2500 });
 
@@ -138,11 +158,13 @@ const report: BenchReport = {
   ws,
   push,
   tokens,
+  redis,
   targets: evaluateTargets(ack, pipeline, ws),
   seconds: (performance.now() - started) / 1000,
 };
 writeReport(report, `${RESULTS}latest.json`);
 console.log(formatReport(report));
+console.log(['', ...formatRedisBench(redis)].join('\n'));
 console.log(`\nresults: bench/results/latest.json`);
 if (!pipeline.check.ok) {
   console.error(

@@ -89,6 +89,26 @@ export interface ReceiverContext {
   dataDir: string;
   /** Records the channel's metrics on this thread (a no-op with `metrics: false`). */
   metrics: Metrics;
+  /** With store "redis" (several processes): what only one process at a time may hold. */
+  exclusive?: ExclusiveHolds;
+  /** With store "redis": state every process reads (e.g. the AI bot's reply streams, which WeCom polls on any of them). */
+  shared?: SharedState;
+}
+
+/** Short-lived text values shared by every process (store "redis"), each with its own expiry. */
+export interface SharedState {
+  get(key: string): Promise<string | undefined>;
+  set(key: string, value: string, ttlMs: number): Promise<void>;
+}
+
+/**
+ * Several processes on one store: one of them at a time holds each named thing (an AI bot's long
+ * connection: WeCom allows one per bot). Messages whose `scope` is such a name are answered only
+ * by its holder, which took them in; after a holder dies, the next one answers what it left.
+ */
+export interface ExclusiveHolds {
+  /** Tries for `name` now and for as long as the app runs; `gained` once held, `lost` when it ends (the store was out of reach too long). */
+  hold(name: string, handlers: { gained(): void; lost(): void }): void;
 }
 
 export type IntakeResult = 'accepted' | 'duplicate' | 'busy' | 'limited';

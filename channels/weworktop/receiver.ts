@@ -39,10 +39,23 @@ export class WeworktopReceiver implements Receiver {
       logger: this.log,
     };
     this.aibot = checkAiBotKeys(this.section.bot)
-      ? new AiBotReceiver({ ...shared, config: this.section.bot, maxClockSkew: this.section.max_clock_skew })
+      ? new AiBotReceiver({
+          ...shared,
+          config: this.section.bot,
+          maxClockSkew: this.section.max_clock_skew,
+          ...(context.shared ? { shared: context.shared } : {}),
+        })
       : undefined;
     const wsBots = wsBotsOf(this.section);
-    this.aibotWs = wsBots.length > 0 ? new AiBotWsReceiver({ ...shared, bots: wsBots, metrics: context.metrics }) : undefined;
+    this.aibotWs =
+      wsBots.length > 0
+        ? new AiBotWsReceiver({
+            ...shared,
+            bots: wsBots,
+            metrics: context.metrics,
+            ...(context.exclusive ? { exclusive: context.exclusive } : {}),
+          })
+        : undefined;
   }
 
   routes(server: FastifyInstance): void {

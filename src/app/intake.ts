@@ -6,7 +6,7 @@ import { userMessages } from '../pipeline/user-messages.js';
 import type { Inbox } from '../store/inbox.js';
 import type { AnswerDispatch } from '../worker/answer-dispatch.js';
 import { wallClockMs } from '../worker/answer-timing.js';
-import { RateLimiter } from './rate-limiter.js';
+import { type RateLimit, RateLimiter } from './rate-limiter.js';
 
 export interface MessageIntakeOptions {
   /** The channel's name, as its messages are stored under. */
@@ -21,6 +21,10 @@ export interface MessageIntakeOptions {
   rateLimitPerMinute: number;
   /** How a user id is kept for the minute the limiter remembers it (a copy: see RuntimeTuning.keep). */
   keep?: (text: string) => string;
+  /** With several processes: the exclusive name whose holder answers a message (ExclusiveHolds), if any. */
+  poolOf?: (message: NormalizedMessage) => string | undefined;
+  /** Shared by every instance (store "redis"); default: this process's own. */
+  limiter?: RateLimit;
   /** Counts each message by its result (weworktop_messages_received_total). */
   metrics?: Metrics;
   /** The bridge (forward.url): every message taken is also stored for forwarding, in the same commit. */
@@ -35,7 +39,7 @@ export interface MessageIntakeOptions {
  * the answer worker. What the worker settles leaves the inbox; the rest is replayed on the next start.
  */
 export class MessageIntake implements Intake {
-  private readonly limiter: RateLimiter;
+  private readonly limiter: RateLimit;
   private readonly log: Logger;
   /** weworktop_messages_received_total's series by result, with metrics on. */
   private readonly received: Record<IntakeResult, { inc(): void }> | undefined;
@@ -47,7 +51,7 @@ export class MessageIntake implements Intake {
       const series = (result: IntakeResult) => metrics.counter('weworktop_messages_received_total', { result });
       this.received = { accepted: series('accepted'), duplicate: series('duplicate'), busy: series('busy'), limited: series('limited') };
     }
-    this.limiter = new RateLimiter(options.rateLimitPerMinute, options.keep ? { keep: options.keep } : {});
+    this.limiter = options.limiter ?? new RateLimiter(options.rateLimitPerMinute, options.keep ? { keep: options.keep } : {});
   }
 
   async seen(id: string): Promise<boolean> {
@@ -83,7 +87,7 @@ export class MessageIntake implements Intake {
     if (this.options.answering === false) return (await this.seen(message.id)) ? 'duplicate' : 'accepted';
     const receivedAt = wallClockMs();
     const { inbox, answers, rules } = this.options;
-    const rate = message.kind === 'event' ? 'ok' : this.limiter.take(message.senderId);
+    const rate = message.kind === 'event' ? 'ok' : await this.limiter.take(message.senderId);
     if (rate !== 'ok') {
       if (await this.seen(message.id)) return 'duplicate';
       this.log.warn({ id: message.id, from: message.senderId, per_minute: this.options.rateLimitPerMinute }, 'rate limit: message refused');
@@ -104,7 +108,9 @@ export class MessageIntake implements Intake {
       if (!ownNotices) this.notice(message, userMessages.busy);
       return 'busy';
     }
-    if (!(await inbox.add({ id: message.id, channel: this.options.channel, sessionKey, rawJson, receivedAt: Math.floor(receivedAt) }))) {
+    const pool = this.options.poolOf?.(message);
+    const entry = { id: message.id, channel: this.options.channel, sessionKey, rawJson, receivedAt: Math.floor(receivedAt) };
+    if (!(await inbox.add(pool ? { ...entry, pool } : entry))) {
       giveBack();
       this.log.debug({ id: message.id }, 'duplicate callback (platform retry) ignored');
       return 'duplicate';
@@ -137,8 +143,8 @@ export class MessageIntake implements Intake {
    * Gives the answer worker the messages left pending by the last run (crash or shutdown), oldest
    * first, so each conversation keeps its order. Call before new messages arrive.
    */
-  replay(): PendingMessage[] {
-    const entries = this.options.inbox.pending(this.options.channel);
+  async replay(): Promise<PendingMessage[]> {
+    const entries = await this.options.inbox.pending(this.options.channel);
     for (const entry of entries) {
       const answer = entry.outcomeJson === undefined ? {} : { outcomeJson: entry.outcomeJson, partsSent: entry.partsSent };
       this.options.answers.answer({

@@ -1,5 +1,12 @@
 export type RateDecision = 'ok' | 'limited' | 'limited-first';
 
+/** rate_limit_per_minute: this process's (RateLimiter) or shared by every instance (store "redis"). */
+export interface RateLimit {
+  take(key: string): RateDecision | Promise<RateDecision>;
+  /** Returns the slot the last `take` of `key` used: that message was a platform retry, or refused. */
+  giveBack(key: string): void;
+}
+
 /** A user with more than one message in the window: their times, and whether they were told. */
 interface Hits {
   times: number[];
@@ -11,7 +18,7 @@ interface Hits {
  * refusal in a window, so the user is told once instead of once per message. Bounded: users idle
  * for a window are forgotten on the next sweep.
  */
-export class RateLimiter {
+export class RateLimiter implements RateLimit {
   /**
    * Most users send one message a minute: for them only its time is kept, not an object and an
    * array, so a burst of new users leaves less in the old generation (docs/performance.md).

@@ -6,6 +6,7 @@ import { EMBEDDED_DEFAULT, loadConfig } from '../config/load-config.js';
 import type { AppConfig } from '../config/schema.js';
 import { checkForwardConfig, Forwarder } from '../forward/forwarder.js';
 import { collectSecrets, createLogger, type Logger, type LogSink } from '../logger.js';
+import type { NormalizedMessage } from '../message.js';
 import { CORE_METRICS } from '../metrics/core-metrics.js';
 import { NO_METRICS } from '../metrics/metrics.js';
 import { MetricsRegistry } from '../metrics/metrics-registry.js';
@@ -15,7 +16,13 @@ import type { PluginRegistry } from '../plugins/plugin-bus.js';
 import { startPushApi } from '../push/start-push-api.js';
 import { RepeatedLineFilter } from '../repeated-lines.js';
 import { runtimeTuning } from '../runtime/tuning.js';
+import type { Inbox } from '../store/inbox.js';
 import { openInboxStore } from '../store/open-stores.js';
+import type { OutboundQueue } from '../store/outbound-queue.js';
+import { openSharedStore } from '../store/redis/open-shared-store.js';
+import { RedisRateLimiter } from '../store/redis/redis-rate-limiter.js';
+import { RedisSharedState } from '../store/redis/redis-shared-state.js';
+import { LeasedAnswerDispatch } from '../worker/leased-dispatch.js';
 import { AnswerWorkerHost } from '../worker/worker-host.js';
 import { createHttpServer, listen, type Readiness } from './http-server.js';
 import { MessageIntake } from './intake.js';
@@ -72,12 +79,26 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
   const tuning = runtimeTuning(config.runtime_tuning);
   tuning.atStart();
 
-  const store = openInboxStore(config, cwd, log);
-  if (store.files.length)
+  const shared = config.store === 'redis' ? openSharedStore(config, log) : undefined;
+  // With store "redis" the push and forward queue stays in this instance's SQLite file (docs/scaling.md).
+  const local = openInboxStore(shared ? { ...config, inbox_store: 'sqlite', session_store: 'memory' } : config, cwd, log);
+  const store: { inbox: Inbox; outbound: OutboundQueue; files: string[]; close(): void | Promise<void> } = shared
+    ? {
+        inbox: shared.inbox,
+        outbound: local.outbound,
+        files: local.files,
+        close: async () => {
+          await shared.close();
+          local.close();
+        },
+      }
+    : local;
+  if (shared) log.info({ store: 'redis', prefix: config.redis_prefix, lease_seconds: config.lease_seconds }, 'store opened');
+  else if (store.files.length)
     log.info({ inbox: config.inbox_store, sessions: config.session_store, files: store.files.join(',') }, 'store opened');
   const releaseHeap = tuning.holdMainHeap();
   const metrics = config.metrics ? new MetricsRegistry([...CORE_METRICS, ...(channelModule.metrics ?? [])]) : undefined;
-  const answers = AnswerWorkerHost.start({
+  const worker = AnswerWorkerHost.start({
     entry: WORKER_MAIN,
     config,
     cwd,
@@ -88,7 +109,18 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
     tuning,
     ...(metrics ? { metrics } : {}),
   });
-  metrics?.sample('weworktop_inbox_pending', () => answers.pending);
+  // With store "redis", one message per conversation at a time goes to the worker, while this instance holds its lease.
+  const answers = shared
+    ? new LeasedAnswerDispatch({
+        host: worker,
+        inbox: shared.inbox,
+        leases: shared.leases,
+        maxHeld: 2 * config.concurrency,
+        pools: () => shared.exclusive.held(),
+        logger,
+      })
+    : worker;
+  metrics?.sample('weworktop_inbox_pending', () => worker.pending);
   const forwarder = config.forward.url
     ? new Forwarder({
         config,
@@ -98,6 +130,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
       })
     : undefined;
   const rules = new ScopedRules(assistants);
+  const rateLimitPerMinute = channelModule.rateLimited === false ? 0 : config.rate_limit_per_minute;
   const intake = new MessageIntake({
     channel: config.channel_type,
     rules,
@@ -105,7 +138,13 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
     inbox: store.inbox,
     answers,
     maxOutstanding: config.max_queue + config.concurrency,
-    rateLimitPerMinute: channelModule.rateLimited === false ? 0 : config.rate_limit_per_minute,
+    rateLimitPerMinute,
+    ...(shared
+      ? {
+          limiter: new RedisRateLimiter(shared.connection, rateLimitPerMinute),
+          poolOf: (message: NormalizedMessage) => (shared.exclusive.isExclusive(message.scope) ? message.scope : undefined),
+        }
+      : {}),
     keep: tuning.keep,
     metrics: metrics ?? NO_METRICS,
     ...(forwarder ? { forward: forwarder } : {}),
@@ -116,7 +155,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
   let push: { start(): void; stop(timeoutMs: number): Promise<void> } | undefined;
   const ready = async (): Promise<Readiness> => {
     if (closing) return { ok: false, reason: 'shutting down' };
-    if (!store.inbox.healthy()) return { ok: false, reason: 'inbox store unavailable' };
+    if (!store.inbox.healthy()) return { ok: false, reason: shared ? 'redis unavailable' : 'inbox store unavailable' };
     const channel = (await receiver?.ready?.()) ?? { ok: true };
     return channel.ok ? answers.ready() : channel;
   };
@@ -137,14 +176,16 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
       logger,
       rules,
       intake,
-      link: answers.link,
+      link: worker.link,
       requestShutdown: (reason) => options.onShutdownRequest?.(reason),
       dataDir: path.resolve(cwd, config.data_dir),
       metrics: metrics ?? NO_METRICS,
+      ...(shared ? { exclusive: shared.exclusive, shared: new RedisSharedState(shared.connection) } : {}),
       ...(source === EMBEDDED_DEFAULT ? {} : { configFile: source }),
     });
-    // Before listening, so a user's new messages queue behind the ones left from the last run.
-    receiver.resume?.(intake.replay());
+    // Before listening, so a user's new messages queue behind the ones left from the last run (with
+    // store "redis" they wait there, and the leases hand them over).
+    receiver.resume?.(shared ? [] : await intake.replay());
     // A channel without routes (the terminal) needs no port.
     if (receiver.routes) {
       receiver.routes(server);
@@ -153,7 +194,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
         channel: channelModule,
         server,
         queue: store.outbound,
-        dispatch: answers,
+        dispatch: worker,
         logger: log,
         metrics: metrics ?? NO_METRICS,
       });
@@ -164,7 +205,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
     } else {
       port = 0;
     }
-    await answers.started;
+    await worker.started;
     push?.start();
     forwarder?.start();
     await receiver.start?.({ port });
@@ -175,8 +216,8 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
     await receiver?.stop?.();
     await receiver?.close?.();
     await server.close();
-    await answers.stop();
-    store.close();
+    await worker.stop();
+    await store.close();
     releaseHeap();
     sink.close();
     throw error instanceof ConfigError ? withWrittenKey(error, keyNames) : error;
@@ -197,12 +238,13 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
         await running.stop?.();
         await Promise.all([push?.stop(config.shutdown_timeout * 1000), forwarder?.stop(config.shutdown_timeout * 1000)]);
         const finished = await answers.drain(config.shutdown_timeout * 1000);
+        await shared?.exclusive.releaseAll();
         if (!finished)
           log.warn({ shutdown_timeout: config.shutdown_timeout }, 'shutdown: answers still running are left pending for the next start');
         await running.close?.();
         await server.close();
-        await answers.stop();
-        store.close();
+        await worker.stop();
+        await store.close();
         releaseHeap();
         sink.flush();
         log.info('stopped');

@@ -68,6 +68,10 @@ export interface CoreConfig extends CowProviderKeys {
   data_dir: string;
   inbox_store: 'sqlite' | 'memory';
   session_store: 'sqlite' | 'memory';
+  store: 'sqlite' | 'redis';
+  redis_url: string;
+  redis_prefix: string;
+  lease_seconds: number;
   max_attempts: number;
   retry_delay_ms: number;
   shutdown_timeout: number;
@@ -302,6 +306,30 @@ export const coreSchema: convict.Schema<CoreConfig> = {
     format: ['sqlite', 'memory'],
     default: 'sqlite',
     env: 'SESSION_STORE',
+  },
+  store: {
+    doc: '"sqlite": one process, the embedded files (inbox_store, session_store). "redis": several processes share redis_url: pending messages, retry dedupe, conversations, rate limits (docs/scaling.md).',
+    format: ['sqlite', 'redis'],
+    default: 'sqlite',
+    env: 'STORE',
+  },
+  redis_url: {
+    doc: 'With store "redis": the server, e.g. "redis://:password@10.0.0.5:6379/0" (the password is never logged).',
+    format: 'text',
+    default: '',
+    env: 'REDIS_URL',
+  },
+  redis_prefix: {
+    doc: 'With store "redis": every key starts with this, so several deployments can share one Redis.',
+    format: 'text',
+    default: 'weworktop:',
+    env: 'REDIS_PREFIX',
+  },
+  lease_seconds: {
+    doc: 'With store "redis": how long a conversation stays claimed by an instance that stopped renewing it (died); then another takes its messages over.',
+    format: 'positive-int',
+    default: 30,
+    env: 'LEASE_SECONDS',
   },
   max_attempts: {
     doc: 'Tries per message while the LLM or WeCom fails transiently; then the user gets one apology.',

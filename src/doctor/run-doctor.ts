@@ -6,6 +6,7 @@ import { createLogger } from '../logger.js';
 import { type CheckResult, type DoctorCheck, fail, pass } from './doctor-check.js';
 import { ffmpegCheck } from './ffmpeg-check.js';
 import { llmCheck } from './llm-check.js';
+import { redisCheck } from './redis-check.js';
 import { storeCheck } from './store-check.js';
 
 export interface DoctorOptions {
@@ -98,7 +99,7 @@ async function checksFor(
   );
   return [
     configLine,
-    storeCheck(config, cwd),
+    config.store === 'redis' ? redisCheck(config, timeoutMs) : storeCheck(config, cwd),
     llmCheck({ config, llm: loaded.llm, logger, timeoutMs }),
     ffmpegCheck(config),
     ...(channelChecks ?? []),

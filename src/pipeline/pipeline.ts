@@ -70,6 +70,7 @@ export class Pipeline implements MessageHandler {
 
   async answer(message: NormalizedMessage, target: ReplyTarget, options: AnswerOptions = {}): Promise<Outcome> {
     const sessionId = this.sessionKey(message);
+    await this.deps.conversations.refresh(sessionId);
     const outcome: Outcome = { sessionId, replies: [] };
     const log = this.deps.logger.child({
       module: 'pipeline',

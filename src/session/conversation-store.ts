@@ -57,6 +57,21 @@ export class ConversationStore {
     return conversation;
   }
 
+  /** With shared storage: the conversation as stored now replaces the memory copy (before an answer). */
+  async refresh(id: string): Promise<void> {
+    const fetch = this.options.persistence?.fetch;
+    if (!fetch) return;
+    const saved = await fetch.call(this.options.persistence, id);
+    const now = this.now();
+    const pendingImage = this.sessions.get(id)?.pendingImage;
+    this.sessions.delete(id);
+    if (!saved || this.expired(saved.lastActive, now)) return;
+    const conversation = new Conversation(now);
+    conversation.turns = saved.turns;
+    if (pendingImage) conversation.pendingImage = pendingImage;
+    this.sessions.set(id, conversation);
+  }
+
   /** Writes a conversation's turns through to storage after they changed. */
   save(id: string): void {
     const conversation = this.sessions.get(id);

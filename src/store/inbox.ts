@@ -16,6 +16,9 @@ export interface InboxEntry {
   partsSent: number;
 }
 
+/** The embedded stores answer at once, the shared one (Redis) over the network: callers await. */
+export type Awaitable<T> = T | Promise<T>;
+
 /**
  * Where acknowledged messages wait until they are answered. A platform stops retrying once we
  * ack, so the entry is written before the ack and only marked done after the reply was sent.
@@ -24,9 +27,10 @@ export interface InboxEntry {
 export interface Inbox {
   /**
    * Records a new message as pending; resolves false when its id is already known (a platform
-   * retry). Resolves once the entry is stored for good: the caller acks only then.
+   * retry). Resolves once the entry is stored for good: the caller acks only then. `pool`: with
+   * several processes, the exclusive name whose holder answers it (ExclusiveHolds); others ignore it.
    */
-  add(entry: Omit<InboxEntry, 'attempts' | 'partsSent' | 'outcomeJson'>): Promise<boolean>;
+  add(entry: Omit<InboxEntry, 'attempts' | 'partsSent' | 'outcomeJson'> & { pool?: string }): Promise<boolean>;
   /** Records an id as handled without queueing it (a message refused on arrival), for dedupe. */
   addSettled(id: string, channel: string, at: number): Promise<boolean>;
   /** Settles a message (soon: a crash just before it is written only replays the message). */
@@ -39,12 +43,12 @@ export interface Inbox {
   /** How many parts of the answer went out (soon: a crash just before it is written repeats a part). */
   recordProgress(id: string, partsSent: number): void;
   /** Pending messages of a channel, oldest first. */
-  pending(channel: string): InboxEntry[];
+  pending(channel: string): Awaitable<InboxEntry[]>;
   /**
    * One pending message, for the answer worker's backlog (which keeps only ids); undefined once
    * settled. Its attempts may miss the last turn's: the backlog reads only messages not tried yet.
    */
-  entry(id: string): InboxEntry | undefined;
+  entry(id: string): Awaitable<InboxEntry | undefined>;
   /**
    * Erases the texts (message and answer) of a conversation's settled messages, for #清除记忆; their
    * ids stay, for dedupe. Resolves once that is on disk.

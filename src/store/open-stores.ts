@@ -6,6 +6,8 @@ import type { Inbox } from './inbox.js';
 import { MemoryInbox } from './memory-inbox.js';
 import { MemoryOutbound } from './memory-outbound.js';
 import type { OutboundQueue } from './outbound-queue.js';
+import { openRedis, type RedisConfig } from './redis/redis-connection.js';
+import { RedisSessions } from './redis/redis-sessions.js';
 import type { SessionPersistence } from './session-persistence.js';
 import { INBOX_DB, openInboxDatabase, openSessionsDatabase, SESSIONS_DB, type SqliteDatabase } from './sqlite-database.js';
 import { SqliteInbox } from './sqlite-inbox.js';
@@ -27,6 +29,7 @@ export interface InboxStore {
 }
 
 type StoreConfig = Pick<CoreConfig, 'inbox_store' | 'session_store' | 'data_dir'>;
+type SessionStoreConfig = StoreConfig & RedisConfig & Pick<CoreConfig, 'store' | 'expires_in_seconds'>;
 
 /** A database's group commit, and a close that commits what is queued first. */
 function withGroupCommit(db: SqliteDatabase, logger: Logger, what: string): { writes: GroupCommit; close(): void } {
@@ -100,9 +103,18 @@ export interface SessionStore {
 
 /**
  * The answer worker's store: conversations (session_store "sqlite"), in a file of their own. It
- * also checkpoints both files' WALs (the inbox's over a connection of its own).
+ * also checkpoints both files' WALs (the inbox's over a connection of its own). With store
+ * "redis", conversations are shared in Redis, over this thread's own connection.
  */
-export function openSessionStore(config: StoreConfig, cwd: string, logger: Logger): SessionStore {
+export function openSessionStore(config: SessionStoreConfig, cwd: string, logger: Logger): SessionStore {
+  if (config.store === 'redis') {
+    const connection = openRedis(config, logger, 'conversations', { announce: false });
+    return {
+      sessions: new RedisSessions(connection, config.expires_in_seconds, logger),
+      wipeWals: () => {},
+      close: () => void connection.close(),
+    };
+  }
   const checkpoints = checkpointWals(databaseFiles(config, cwd));
   if (config.session_store !== 'sqlite') return { wipeWals: checkpoints.wipe, close: checkpoints.stop };
   const db = openSessionsDatabase(path.resolve(cwd, config.data_dir));

@@ -8,9 +8,14 @@ export interface SavedConversation {
   backendState?: Record<string, string>;
 }
 
-/** Where conversations outlive the process (`session_store: "sqlite"`); the memory cache sits in front. */
+/** Where conversations outlive the process (`session_store: "sqlite"`, `store: "redis"`); the memory cache sits in front. */
 export interface SessionPersistence {
   load(id: string): SavedConversation | undefined;
+  /**
+   * Shared storage (store "redis"): another instance may have answered since, so the conversation
+   * is read again before each answer, replacing the memory copy.
+   */
+  fetch?(id: string): Promise<SavedConversation | undefined>;
   save(id: string, conversation: SavedConversation): void;
   /** Forgets a conversation for good (#清除记忆): gone from the file once this returns. */
   delete(id: string): void;

@@ -8,7 +8,7 @@ import type { Logger, LogSink } from '../logger.js';
 import type { MetricsRegistry } from '../metrics/metrics-registry.js';
 import type { PushMessage } from '../push/push-message.js';
 import type { RuntimeTuning } from '../runtime/tuning.js';
-import type { Inbox, InboxEntry } from '../store/inbox.js';
+import type { Awaitable, Inbox, InboxEntry } from '../store/inbox.js';
 import type { AnswerDispatch, AnswerJob, NoticeJob } from './answer-dispatch.js';
 import { Backlog } from './backlog.js';
 import { PushCalls, type PushDispatch } from './push-calls.js';
@@ -80,6 +80,8 @@ export class AnswerWorkerHost implements AnswerDispatch, PushDispatch {
   private draining = false;
   /** Set while a read of the backlog that failed waits to be tried again: one retry, not one per settled message. */
   private backlogRetry: NodeJS.Timeout | undefined;
+  /** Set while the backlog's first message is read from a shared inbox. */
+  private readingBacklog = false;
   private readonly idleWaiters: Array<() => void> = [];
   private readonly readyAsks = new Map<number, (answer: { ok: boolean; reason?: string }) => void>();
   private readonly linkHandlers: Array<(message: unknown) => void> = [];
@@ -136,9 +138,18 @@ export class AnswerWorkerHost implements AnswerDispatch, PushDispatch {
 
   redeliver(id: string): void {
     if (!this.awaitingConfirmation.delete(id)) return;
-    const entry = this.options.inbox.entry(id);
+    const read = this.options.inbox.entry(id);
+    if (read instanceof Promise)
+      read.then(
+        (entry) => this.deliverAgain(entry),
+        (error: Error) => this.log.error({ id, err: error.message }, 'could not read an unconfirmed answer from the inbox'),
+      );
+    else this.deliverAgain(read);
+  }
+
+  private deliverAgain(entry: InboxEntry | undefined): void {
     if (!entry) return;
-    this.log.info({ id }, 'delivery not confirmed in time; the answer goes out again another way');
+    this.log.info({ id: entry.id }, 'delivery not confirmed in time; the answer goes out again another way');
     this.answer({
       id: entry.id,
       sessionKey: entry.sessionKey,
@@ -287,41 +298,63 @@ export class AnswerWorkerHost implements AnswerDispatch, PushDispatch {
 
   /** Tops the worker up from the backlog, oldest first, each message read back from the inbox. */
   private giveFromBacklog(): void {
-    if (this.backlogRetry) return;
+    if (this.backlogRetry || this.readingBacklog) return;
     while (this.unsettled.size < this.maxInWorker && !this.draining) {
       const waiting = this.backlog.peek();
       if (!waiting) return;
-      let entry: InboxEntry | undefined;
+      let read: Awaitable<InboxEntry | undefined>;
       try {
-        entry = this.options.inbox.entry(waiting.id);
+        read = this.options.inbox.entry(waiting.id);
       } catch (error) {
-        // The store failed (disk, lock): the message keeps its place and is tried again shortly.
-        this.log.error(
-          { id: waiting.id, err: (error as Error).message, retry_in_ms: BACKLOG_RETRY_MS },
-          'could not read a waiting message from the inbox',
-        );
-        this.backlogRetry = setTimeout(() => {
-          this.backlogRetry = undefined;
-          this.giveFromBacklog();
-        }, BACKLOG_RETRY_MS).unref();
+        this.retryBacklog(waiting.id, error);
         return;
       }
-      this.backlog.shift();
-      if (!entry) {
-        if (!this.settledInBacklog.delete(waiting.id))
-          this.log.error({ id: waiting.id }, 'a waiting message is no longer pending in the inbox; skipped');
-        continue;
+      if (read instanceof Promise) {
+        // A shared inbox answers later: the message keeps its place (and later ones theirs) meanwhile.
+        this.readingBacklog = true;
+        read.then(
+          (entry) => {
+            this.readingBacklog = false;
+            this.giveWaiting(entry);
+            this.giveFromBacklog();
+          },
+          (error: unknown) => {
+            this.readingBacklog = false;
+            this.retryBacklog(waiting.id, error);
+          },
+        );
+        return;
       }
-      this.give({
-        id: entry.id,
-        sessionKey: entry.sessionKey,
-        rawJson: entry.rawJson,
-        receivedAt: waiting.receivedAt,
-        attempts: entry.attempts,
-        replayed: waiting.replayed,
-        ...answerOf(entry),
-      });
+      this.giveWaiting(read);
     }
+  }
+
+  /** The store failed (disk, lock, network): the message keeps its place and is tried again shortly. */
+  private retryBacklog(id: string, error: unknown): void {
+    this.log.error({ id, err: (error as Error).message, retry_in_ms: BACKLOG_RETRY_MS }, 'could not read a waiting message from the inbox');
+    this.backlogRetry = setTimeout(() => {
+      this.backlogRetry = undefined;
+      this.giveFromBacklog();
+    }, BACKLOG_RETRY_MS).unref();
+  }
+
+  /** The backlog's first message, read back from the inbox, goes to the worker. */
+  private giveWaiting(entry: InboxEntry | undefined): void {
+    const waiting = this.backlog.shift()!;
+    if (!entry) {
+      if (!this.settledInBacklog.delete(waiting.id))
+        this.log.error({ id: waiting.id }, 'a waiting message is no longer pending in the inbox; skipped');
+      return;
+    }
+    this.give({
+      id: entry.id,
+      sessionKey: entry.sessionKey,
+      rawJson: entry.rawJson,
+      receivedAt: waiting.receivedAt,
+      attempts: entry.attempts,
+      replayed: waiting.replayed,
+      ...answerOf(entry),
+    });
   }
 
   private onReport(report: Exclude<FromWorker, { type: 'started' | 'failed' }>): void {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { ChannelLink, Intake, MessageRules } from '../../../src/channel.js';
+import type { ChannelLink, ExclusiveHolds, Intake, MessageRules } from '../../../src/channel.js';
 import type { Logger } from '../../../src/logger.js';
 import { loadedByTheReplier } from '../../../src/message.js';
 import type { Metrics } from '../../../src/metrics/metrics.js';
@@ -26,6 +26,8 @@ export interface AiBotWsReceiverOptions {
   logger: Logger;
   /** weworktop_aibot_connected, per bot. */
   metrics: Metrics;
+  /** Several processes (store "redis"): each bot's connection is held by one of them at a time. */
+  exclusive?: ExclusiveHolds;
 }
 
 /**
@@ -40,35 +42,58 @@ export class AiBotWsReceiver {
 
   constructor(private readonly options: AiBotWsReceiverOptions) {
     this.log = options.logger.child({ module: 'aibot-ws' });
-    for (const bot of options.bots) {
-      this.connections.set(
-        bot.bot_id,
-        new BotConnection({
-          bot,
-          logger: options.logger,
-          onCallback: (frame) => void this.onCallback(bot.bot_id, frame),
-          onUp: (up) => options.metrics.set('weworktop_aibot_connected', up ? 1 : 0, { bot: bot.bot_id }),
-        }),
-      );
-    }
+    if (!options.exclusive) for (const bot of options.bots) this.connections.set(bot.bot_id, this.connectionOf(bot));
     options.link.onMessage((message) => {
       if (isWsCall(message)) void this.onCall(message);
       else if (isWsAnswerDone(message)) this.inFlight.done(wsMessageId(message.bot, message.msgid));
     });
   }
 
-  /** Connects every bot; returns at once (a bot that cannot connect says so in the log and /readyz). */
+  /**
+   * Connects every bot; returns at once (a bot that cannot connect says so in the log and /readyz).
+   * With several processes, a bot is connected only while this process holds it: the others stand
+   * by, and one of them connects once the holder is gone (WeCom allows one connection per bot).
+   */
   start(): void {
-    for (const connection of this.connections.values()) connection.start();
+    const { exclusive } = this.options;
+    if (!exclusive) {
+      for (const connection of this.connections.values()) connection.start();
+      return;
+    }
+    for (const bot of this.options.bots) {
+      exclusive.hold(`bot:${bot.bot_id}`, {
+        gained: () => {
+          const connection = this.connectionOf(bot);
+          this.connections.set(bot.bot_id, connection);
+          connection.start();
+        },
+        lost: () => {
+          const connection = this.connections.get(bot.bot_id);
+          this.connections.delete(bot.bot_id);
+          this.options.metrics.set('weworktop_aibot_connected', 0, { bot: bot.bot_id });
+          void connection?.stop();
+        },
+      });
+    }
   }
 
   async stop(): Promise<void> {
     await Promise.all([...this.connections.values()].map((connection) => connection.stop()));
   }
 
+  /** The bots connected here (with several processes: those this process holds). */
   ready(): { ok: boolean; reason?: string } {
     const down = [...this.connections.values()].map((connection) => connection.readiness()).filter((state) => !state.ok);
     return down.length === 0 ? { ok: true } : { ok: false, reason: down.map((state) => state.reason).join('; ') };
+  }
+
+  private connectionOf(bot: WsBot): BotConnection {
+    return new BotConnection({
+      bot,
+      logger: this.options.logger,
+      onCallback: (frame) => void this.onCallback(bot.bot_id, frame),
+      onUp: (up) => this.options.metrics.set('weworktop_aibot_connected', up ? 1 : 0, { bot: bot.bot_id }),
+    });
   }
 
   private async onCall(call: WsCall): Promise<void> {

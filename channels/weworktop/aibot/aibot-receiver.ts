@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import type { ChannelLink, Intake, MessageRules, PendingMessage } from '../../../src/channel.js';
+import type { ChannelLink, Intake, MessageRules, PendingMessage, SharedState } from '../../../src/channel.js';
 import type { Logger } from '../../../src/logger.js';
 import { loadedByTheReplier, type NormalizedMessage } from '../../../src/message.js';
 import { userMessages } from '../../../src/pipeline/user-messages.js';
@@ -10,7 +10,8 @@ import { WeComCrypto } from '../wecom/crypto.js';
 import { finishedStreamAnswer, streamAnswer } from './aibot-answers.js';
 import { type AiBotCallback, type AiBotMessageRaw, aiBotMessageId, toAiBotMessage, withoutQuote } from './aibot-message.js';
 import { registerAiBotCallback } from './aibot-route.js';
-import { ReplyStreams } from './reply-streams.js';
+import { type ReplyStream, ReplyStreams } from './reply-streams.js';
+import { SharedReplyStreams } from './shared-reply-streams.js';
 import { isStreamUpdate, STREAM_TTL_MS, type StreamUpdate } from './stream-link.js';
 
 /** A user has at most three messages in flight with one AI bot (https://developer.work.weixin.qq.com/document/path/100719). */
@@ -32,6 +33,8 @@ export interface AiBotReceiverOptions {
   /** From the AI bot replier: the streams' text as the answers are written. */
   link: ChannelLink;
   logger: Logger;
+  /** Several processes (store "redis"): the streams live there, for polls reaching any process. */
+  shared?: SharedState;
 }
 
 /**
@@ -45,10 +48,12 @@ export class AiBotReceiver {
   private readonly streams = new ReplyStreams({ ttlMs: STREAM_TTL_MS });
   private readonly log: Logger;
   private readonly unfetchedCheck: NodeJS.Timeout | undefined;
+  private readonly shared: SharedReplyStreams | undefined;
 
   constructor(private readonly options: AiBotReceiverOptions) {
     this.crypto = new WeComCrypto({ token: options.config.token, encodingAesKey: options.config.aes_key, receiveId: '' });
     this.log = options.logger.child({ module: 'aibot', ...(options.config.bot_id ? { bot: options.config.bot_id } : {}) });
+    this.shared = options.shared && new SharedReplyStreams(options.shared);
     options.link.onMessage((message) => {
       if (isStreamUpdate(message)) this.onStreamUpdate(message);
     });
@@ -94,22 +99,30 @@ export class AiBotReceiver {
   }
 
   private onStreamUpdate(update: StreamUpdate): void {
+    if (this.shared) {
+      this.shared.apply(update);
+      return;
+    }
     const stream = this.streams.forMessage(update.msgid);
     if (!stream) return;
     if (update.type === 'aibot-stream') this.streams.update(stream.id, update.content);
     else this.streams.finish(stream.id, update.content ?? stream.content, update.images);
   }
 
-  private onRefresh(callback: AiBotCallback): object {
+  private async onRefresh(callback: AiBotCallback): Promise<object> {
     const id = callback.stream?.id ?? '';
-    const stream = this.streams.get(id);
+    const stream = this.shared ? await this.shared.get(id) : this.streams.get(id);
     if (!stream) {
       this.log.info({ stream: id }, 'refresh for an unknown or expired stream; closing it');
       return finishedStreamAnswer(id, userMessages.answerExpired);
     }
     if (stream.finished && !stream.fetched) {
-      stream.fetched = true;
-      this.options.intake.confirm(aiBotMessageId(stream.messageId));
+      // Shared: the process whose worker finished it confirms it, seeing it fetched.
+      if (this.shared) await this.shared.fetched(stream);
+      else {
+        stream.fetched = true;
+        this.options.intake.confirm(aiBotMessageId(stream.messageId));
+      }
     }
     return streamAnswer(stream);
   }
@@ -123,7 +136,7 @@ export class AiBotReceiver {
 
   private async onMessage(callback: AiBotCallback): Promise<object | undefined> {
     const { intake, rules, config } = this.options;
-    const retried = this.streams.forMessage(callback.msgid);
+    const retried = this.shared ? await this.shared.forMessage(callback.msgid) : this.streams.forMessage(callback.msgid);
     // WeCom retries a callback whose answer it did not get: answer with the same stream.
     if (retried) return config.stream ? streamAnswer(retried) : undefined;
     const message = this.toMessage(callback);
@@ -138,23 +151,26 @@ export class AiBotReceiver {
         this.log.info(log, 'AI bot message not for the bot (group white list or trigger rules); no answer');
       return undefined;
     }
-    if (this.streams.unfinishedFor(message.senderId) >= MAX_IN_FLIGHT_PER_USER) {
+    // Counted per process: with several, WeCom's own limit stands.
+    if (!this.shared && this.streams.unfinishedFor(message.senderId) >= MAX_IN_FLIGHT_PER_USER) {
       this.log.warn(log, `user already has ${MAX_IN_FLIGHT_PER_USER} answers in flight; told to wait`);
       return this.notice(callback, userMessages.stillAnswering);
     }
     // Opened before the message is stored, so a retry arriving meanwhile gets this same stream.
-    const stream = this.streams.open(message.senderId, callback.msgid);
+    const stream = this.shared
+      ? await this.shared.open(message.senderId, callback.msgid)
+      : this.streams.open(message.senderId, callback.msgid);
     (message.raw as AiBotMessageRaw).streamId = stream.id;
     const outcome = await intake.submit(message, { ownNotices: true });
     if (outcome === 'duplicate') {
-      this.streams.finish(stream.id, '');
+      await this.finish(stream, '');
       return undefined;
     }
     this.log.info({ ...log, kind: message.kind, stream: stream.id }, 'AI bot message received');
     const refusal =
       outcome === 'busy' ? userMessages.busy : outcome === 'limited' ? userMessages.rateLimited(intake.rateLimitPerMinute) : undefined;
     if (refusal !== undefined) {
-      this.streams.finish(stream.id, refusal);
+      await this.finish(stream, refusal);
       if (!config.stream) this.notice(callback, refusal);
     }
     return config.stream ? streamAnswer(stream) : undefined;
@@ -162,10 +178,21 @@ export class AiBotReceiver {
 
   /** Answers WeCom did not fetch in time go out again, through response_url (the answer worker decides). */
   private redeliverUnfetched(): void {
+    if (this.shared) {
+      const { intake } = this.options;
+      const confirm = (msgid: string) => intake.confirm(aiBotMessageId(msgid));
+      void this.shared.check(Date.now() - FETCH_GRACE_MS, confirm, (msgid) => intake.redeliver(aiBotMessageId(msgid)));
+      return;
+    }
     for (const stream of this.streams.unfetched(Date.now() - FETCH_GRACE_MS)) {
       stream.fetched = true;
       this.options.intake.redeliver(aiBotMessageId(stream.messageId));
     }
+  }
+
+  private async finish(stream: ReplyStream, content: string): Promise<void> {
+    if (this.shared) await this.shared.finish(stream, content);
+    else this.streams.finish(stream.id, content);
   }
 
   /** Media is only ever loaded by the replier, which rebuilds the message with its own loader. */

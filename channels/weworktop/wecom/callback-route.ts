@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Logger } from '../../../src/logger.js';
+import { StoreUnavailableError } from '../../../src/store/store-unavailable.js';
 import { type WeComCrypto, WeComCryptoError } from './crypto.js';
 import { WeComXmlError } from './xml.js';
 
@@ -62,15 +63,20 @@ export function registerUrlVerification(
 export function reject(reply: FastifyReply, log: Logger, error: unknown, what: string): FastifyReply {
   const { status, reason } = classify(error);
   if (status === 500) log.error({ err: error }, `${what} failed`);
+  // The store's connection says once that it is down (and once that it is back), not per callback.
+  else if (status === 503) log.debug({ reason }, `${what} deferred`);
   else log.warn({ status, reason }, `${what} rejected`);
   return reply
     .status(status)
     .type('text/plain')
-    .send(status === 401 ? 'unauthorized' : status === 500 ? 'internal error' : 'bad request');
+    .send(
+      status === 401 ? 'unauthorized' : status === 500 ? 'internal error' : status === 503 ? 'unavailable, retry later' : 'bad request',
+    );
 }
 
 function classify(error: unknown): { status: number; reason: string } {
   if (error instanceof CallbackRejection) return { status: error.status, reason: error.reason };
+  if (error instanceof StoreUnavailableError) return { status: 503, reason: error.message };
   if (error instanceof WeComCryptoError) {
     const unauthorized = error.code === 'bad_signature' || error.code === 'receive_id_mismatch';
     return { status: unauthorized ? 401 : 400, reason: `${error.code}: ${error.message}` };

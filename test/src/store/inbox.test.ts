@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { GroupCommit } from '../../../src/store/group-commit.js';
-import { type Inbox, SETTLED_RETENTION_MS } from '../../../src/store/inbox.js';
+import { SETTLED_RETENTION_MS } from '../../../src/store/inbox.js';
 import { MemoryInbox } from '../../../src/store/memory-inbox.js';
 import { openInboxDatabase } from '../../../src/store/sqlite-database.js';
 import { SqliteInbox } from '../../../src/store/sqlite-inbox.js';
@@ -23,8 +23,8 @@ function sqliteInbox(now: () => number): SqliteInbox {
   return new SqliteInbox(db, new GroupCommit(db, (error) => assert.fail(String(error))), now);
 }
 
-/** Both stores keep one contract; the clock is ours so retention can be tested. */
-const stores: Array<[string, (now: () => number) => Inbox]> = [
+/** Both embedded stores keep one contract, and answer reads at once; the clock is ours so retention can be tested. */
+const stores: Array<[string, (now: () => number) => MemoryInbox | SqliteInbox]> = [
   ['memory', (now) => new MemoryInbox(now)],
   ['sqlite', sqliteInbox],
 ];

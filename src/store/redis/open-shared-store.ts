@@ -1,0 +1,34 @@
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import type { Logger } from '../../logger.js';
+import { ExclusiveLeases } from './exclusive-leases.js';
+import { openRedis, type RedisConfig, type RedisConnection } from './redis-connection.js';
+import { RedisInbox } from './redis-inbox.js';
+import { SessionLeases } from './session-leases.js';
+
+/**
+ * The main thread's side of `store: "redis"`: the shared inbox, the conversations' leases and the
+ * exclusive names, on one connection. The push API's store and 微信客服's cursor join here later,
+ * on the same connection and prefix.
+ */
+export interface SharedStore {
+  inbox: RedisInbox;
+  leases: SessionLeases;
+  connection: RedisConnection;
+  exclusive: ExclusiveLeases;
+  close(): Promise<void>;
+}
+
+export function openSharedStore(config: RedisConfig, logger: Logger): SharedStore {
+  const connection = openRedis(config, logger, 'inbox');
+  // Unique per run: a restarted process does not inherit the leases of the one that died.
+  const owner = `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  const leaseMs = config.lease_seconds * 1000;
+  return {
+    inbox: new RedisInbox(connection, owner, leaseMs, logger),
+    leases: new SessionLeases(connection, owner, leaseMs),
+    connection,
+    exclusive: new ExclusiveLeases(connection, owner, leaseMs, logger),
+    close: () => connection.close(),
+  };
+}
