@@ -139,6 +139,8 @@ export class LeasedAnswerDispatch implements AnswerDispatch {
     const session = sessionKey ?? [...this.held].find(([, given]) => given === id)?.[0];
     if (session === undefined || this.held.get(session) !== id) return;
     if (next !== undefined && !this.draining) this.give(session, next);
+    // Still held (its lease was renewed with the next message waiting): the drain releases it.
+    else if (next !== undefined) this.held.set(session, undefined);
     else {
       this.held.delete(session);
       this.scan();

@@ -80,6 +80,23 @@ describe('two instances on one redis (store "redis")', () => {
     assert.equal(last.messages.filter((message) => message.role === 'user').length, 6, 'the sixth question comes with the five before it');
   });
 
+  test('a graceful stop hands the conversations it held to the other instance at once, not after lease_seconds', async () => {
+    const [a, b] = await pair({ lease_seconds: 30 });
+    openai.setLatency(300);
+    for (let i = 1; i <= 3; i++) assert.equal((await a.client.sendText('u9', `s${i}`)).status, 200);
+    await eventually(() => assert.ok(openai.chatRequests().length >= 1, 'the first answer is under way'), 5000);
+    running.splice(running.indexOf(a), 1);
+    await a.stop();
+    const stoppedAt = Date.now();
+    await wecom.waitForSent(3, 10_000);
+    assert.ok(Date.now() - stoppedAt < 5000, `taken over at once (${Date.now() - stoppedAt} ms)`);
+    assert.deepEqual(wecom.sent.map(textOf), ['echo: s1', 'echo: s2', 'echo: s3']);
+    assert.ok(
+      b.logs.some((line) => / answered id=/.test(line)),
+      'b answered the rest',
+    );
+  });
+
   test('AI bot callback URL: a poll reaching the other instance gets the stream, answered by whichever instance holds the conversation', async () => {
     const bot = { token: BOT_TOKEN, aes_key: BOT_KEY };
     const [a, b] = await pair({ group_name_white_list: ['ALL_GROUP'] }, { bot });
