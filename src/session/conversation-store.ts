@@ -68,6 +68,7 @@ export class ConversationStore {
     if (!saved || this.expired(saved.lastActive, now)) return;
     const conversation = new Conversation(now);
     conversation.turns = saved.turns;
+    conversation.backendState = saved.backendState ?? {};
     if (pendingImage) conversation.pendingImage = pendingImage;
     this.sessions.set(id, conversation);
   }

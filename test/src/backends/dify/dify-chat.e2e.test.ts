@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import { type FakeDify, startFakeDify } from '../../../fakes/fake-dify.js';
+import { TestRedisServer } from '../../../support/redis-server.js';
 import { eventually, startWeworktop, type WeworktopHarness } from '../../../support/weworktop-harness.js';
 
 type Sent = { touser: string; msgtype: string; body: Record<string, unknown> };
@@ -70,6 +71,18 @@ describe('a Dify chat app answers WeCom users', () => {
     await second.wecom.waitForSent(3, 5000);
     assert.equal(chats()[2]?.conversation_id, conversation, 'the restart kept the conversation');
     assert.equal(dify!.conversations().length, 1);
+  });
+
+  test('store "redis": the second message continues the conversation the first began', async () => {
+    const redis = await TestRedisServer.start();
+    afterFakes.push(() => redis.stop());
+    const h = await start({ config: { store: 'redis', redis_url: redis.url } });
+    await h.client.sendText('zhangsan', '一');
+    await h.wecom.waitForSent(1, 5000);
+    await h.client.sendText('zhangsan', '二');
+    await h.wecom.waitForSent(2, 5000);
+    assert.equal(dify!.conversations().length, 1);
+    assert.equal(chats()[1]?.conversation_id, dify!.conversations()[0]!.id);
   });
 
   test('#清除记忆 starts a new Dify conversation', async () => {
