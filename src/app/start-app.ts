@@ -110,7 +110,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
   });
   let closing = false;
   let receiver: Receiver | undefined;
-  let push: { start(): void; stop(timeoutMs: number): Promise<void> } | undefined;
+  let push: { start(): Promise<void>; stop(timeoutMs: number): Promise<void> } | undefined;
   const ready = async (): Promise<Readiness> => {
     if (closing) return { ok: false, reason: 'shutting down' };
     if (!store.inbox.healthy()) return { ok: false, reason: 'inbox store unavailable' };
@@ -162,8 +162,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
       port = 0;
     }
     await answers.started;
-    push?.start();
-    forwarder?.start();
+    await Promise.all([push?.start(), forwarder?.start()]);
     await receiver.start?.({ port });
   } catch (error) {
     closing = true;
