@@ -139,7 +139,7 @@ describe('bridge: durable and bounded', () => {
 });
 
 describe('bridge: bot_type "none" makes weworktop a pure WeCom ↔ HTTP bridge', () => {
-  it('forwards messages and events and never asks the LLM or answers', async () => {
+  it('forwards the messages (no events with include ["message"]) and never asks the LLM or answers', async () => {
     const site = await startFakeForwardReceiver(FORWARD_SECRET);
     const h = await startWeworktop({
       config: { bot_type: 'none', forward: { url: site.url, secret: FORWARD_SECRET, include: ['message'] } },
