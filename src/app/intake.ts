@@ -68,19 +68,22 @@ export class MessageIntake implements Intake {
     });
   }
 
-  async pass(message: NormalizedMessage): Promise<boolean> {
-    const [seen] = await Promise.all([this.seen(message.id), this.forwarded(message)]);
-    return seen;
+  pass(message: NormalizedMessage): Promise<boolean> {
+    return this.withForward(message, this.seen(message.id));
   }
 
-  /** Stored for the bridge before the platform is acknowledged; kicked off in the turn of the inbox's write, so both share its commit. */
-  private async take(message: NormalizedMessage, ownNotices: boolean): Promise<IntakeResult> {
-    const [result] = await Promise.all([this.decide(message, ownNotices), this.forwarded(message)]);
-    return result;
+  private take(message: NormalizedMessage, ownNotices: boolean): Promise<IntakeResult> {
+    return this.withForward(message, this.decide(message, ownNotices));
   }
 
-  private forwarded(message: NormalizedMessage): Promise<void> {
-    return this.options.forward?.add(message, this.options.rules.sessionKey(message)) ?? Promise.resolve();
+  /**
+   * With the bridge on, the message is also stored for forwarding before the platform is
+   * acknowledged: started in the turn of the inbox's write, so both share its commit.
+   */
+  private withForward<T>(message: NormalizedMessage, taken: Promise<T>): Promise<T> {
+    const forward = this.options.forward;
+    if (!forward) return taken;
+    return Promise.all([taken, forward.add(message, this.options.rules.sessionKey(message))]).then(([result]) => result);
   }
 
   private async decide(message: NormalizedMessage, ownNotices: boolean): Promise<IntakeResult> {

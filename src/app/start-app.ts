@@ -152,7 +152,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
   });
   let closing = false;
   let receiver: Receiver | undefined;
-  let push: { start(): void; stop(timeoutMs: number): Promise<void> } | undefined;
+  let push: { start(): Promise<void>; stop(timeoutMs: number): Promise<void> } | undefined;
   const ready = async (): Promise<Readiness> => {
     if (closing) return { ok: false, reason: 'shutting down' };
     if (!store.inbox.healthy()) return { ok: false, reason: shared ? 'redis unavailable' : 'inbox store unavailable' };
@@ -206,8 +206,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
       port = 0;
     }
     await worker.started;
-    push?.start();
-    forwarder?.start();
+    await Promise.all([push?.start(), forwarder?.start()]);
     await receiver.start?.({ port });
   } catch (error) {
     closing = true;

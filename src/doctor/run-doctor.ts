@@ -5,6 +5,7 @@ import { EMBEDDED_DEFAULT, type LoadedConfig, loadConfig } from '../config/load-
 import { createLogger } from '../logger.js';
 import { type CheckResult, type DoctorCheck, fail, pass } from './doctor-check.js';
 import { ffmpegCheck } from './ffmpeg-check.js';
+import { forwardCheck } from './forward-check.js';
 import { llmCheck } from './llm-check.js';
 import { redisCheck } from './redis-check.js';
 import { storeCheck } from './store-check.js';
@@ -102,6 +103,7 @@ async function checksFor(
     config.store === 'redis' ? redisCheck(config, timeoutMs) : storeCheck(config, cwd),
     llmCheck({ config, llm: loaded.llm, logger, timeoutMs }),
     ffmpegCheck(config),
+    ...forwardCheck(config, timeoutMs),
     ...(channelChecks ?? []),
   ];
 }

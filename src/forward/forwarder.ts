@@ -83,8 +83,8 @@ export class Forwarder {
     if (stored.created) this.delivery.enqueue({ ...entry, status: 'queued', attempts: 0, partsSent: 0 });
   }
 
-  start(): void {
-    const left = this.delivery.resume();
+  async start(): Promise<void> {
+    const left = await this.delivery.resume();
     if (left > 0) this.log.info({ count: left }, 'forwarding messages left queued by the last run');
   }
 

@@ -41,6 +41,8 @@ export class OrderedDelivery {
   private readonly inFlight = new Set<Promise<void>>();
   private running = 0;
   private stopped = false;
+  /** Until the queue left by the last run is read, new entries wait here (the read may or may not hold them). */
+  private early: OutboundEntry[] | undefined = [];
   private readonly now: () => number;
   private readonly metrics: Metrics;
 
@@ -49,16 +51,23 @@ export class OrderedDelivery {
     this.metrics = options.metrics ?? NO_METRICS;
   }
 
-  /** Takes what the last run left queued; returns how many. */
-  resume(): number {
-    const left = this.options.queue.queued(this.options.kind);
-    for (const entry of left) this.enqueue(entry);
+  /** Starts sending: what the last run left queued first; resolves with how many that was. */
+  async resume(): Promise<number> {
+    const left = await this.options.queue.queued(this.options.kind);
+    const early = this.early ?? [];
+    this.early = undefined;
+    const known = new Set(left.map((entry) => entry.id));
+    for (const entry of [...left, ...early.filter((entry) => !known.has(entry.id))]) this.enqueue(entry);
     return left.length;
   }
 
   /** An entry just stored: it goes out after those queued before it under its key. */
   enqueue(entry: OutboundEntry): void {
     if (this.stopped) return;
+    if (this.early) {
+      this.early.push(entry);
+      return;
+    }
     const lane = this.lanes.get(entry.orderKey);
     if (lane) {
       lane.push(entry);

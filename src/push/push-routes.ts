@@ -49,10 +49,10 @@ export function addPushRoutes(server: FastifyInstance, options: { token: string;
       }
       if (stored.created) return reply.status(202).send({ id: stored.id, status: 'queued' });
       // A repeat of an idempotency key: the first message, as it stands.
-      return reply.status(200).send(options.service.status(stored.id) ?? { id: stored.id, status: 'queued' });
+      return reply.status(200).send((await options.service.status(stored.id)) ?? { id: stored.id, status: 'queued' });
     });
     scope.get<{ Params: { id: string } }>('/api/messages/:id', async (request, reply) => {
-      const status = options.service.status(request.params.id);
+      const status = await options.service.status(request.params.id);
       if (!status) return refuse(request, reply, 404, 'id', 'no such message (ids are kept 24 hours)');
       return reply.send(status);
     });

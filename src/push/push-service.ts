@@ -64,8 +64,8 @@ export class PushService {
   }
 
   /** Starts sending, the messages the last run left first. */
-  start(): void {
-    const left = this.delivery.resume();
+  async start(): Promise<void> {
+    const left = await this.delivery.resume();
     if (left > 0) this.log.info({ count: left }, 'sending pushes left queued by the last run');
   }
 
@@ -92,8 +92,8 @@ export class PushService {
     return stored;
   }
 
-  status(id: string): PushStatus | undefined {
-    const entry = this.options.queue.get('push', id);
+  async status(id: string): Promise<PushStatus | undefined> {
+    const entry = await this.options.queue.get('push', id);
     if (!entry) return undefined;
     return {
       id,

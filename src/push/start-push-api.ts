@@ -11,8 +11,8 @@ import { PushService } from './push-service.js';
 /** Backoff of a push while WeCom is down stops growing here; a push is given up a day after it was queued. */
 const MAX_RETRY_DELAY_MS = 5 * 60 * 1000;
 const GIVE_UP_AFTER_MS = 24 * 60 * 60 * 1000;
-/** Targets sent to at once. */
-const PUSH_CONCURRENCY = 4;
+/** Targets sent to at once (a target held by WeCom's pace waits in its slot, so there are several). */
+const PUSH_CONCURRENCY = 16;
 
 /** With api_token set: the push API's routes on the app's server, and its sender (started once the answer worker runs). */
 export function startPushApi(options: {

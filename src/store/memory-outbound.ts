@@ -28,12 +28,12 @@ export class MemoryOutbound implements OutboundQueue {
     return { id: entry.id, created: true };
   }
 
-  get(kind: OutboundKind, id: string): OutboundEntry | undefined {
+  async get(kind: OutboundKind, id: string): Promise<OutboundEntry | undefined> {
     const entry = this.entries.get(`${kind}:${id}`);
     return entry && { ...entry };
   }
 
-  queued(kind: OutboundKind): OutboundEntry[] {
+  async queued(kind: OutboundKind): Promise<OutboundEntry[]> {
     return [...this.entries.values()].filter((entry) => entry.kind === kind && entry.status === 'queued').map((entry) => ({ ...entry }));
   }
 

@@ -36,9 +36,10 @@ export interface OutboundQueue {
    * when its idempotency key (or, for a forward, its id) is already known.
    */
   add(entry: NewOutboundEntry): Promise<{ id: string; created: boolean }>;
-  get(kind: OutboundKind, id: string): OutboundEntry | undefined;
+  get(kind: OutboundKind, id: string): Promise<OutboundEntry | undefined>;
   /** Entries of a kind still to send, oldest first. */
-  queued(kind: OutboundKind): OutboundEntry[];
+  queued(kind: OutboundKind): Promise<OutboundEntry[]>;
+  /** Soon (a crash just before it is written only forgets the count, or repeats a part). */
   recordAttempt(kind: OutboundKind, id: string): void;
   recordProgress(kind: OutboundKind, id: string, partsSent: number): void;
   settle(kind: OutboundKind, id: string, status: 'sent' | 'failed', errorJson?: string): void;

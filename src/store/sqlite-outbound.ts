@@ -118,13 +118,13 @@ export class SqliteOutbound implements OutboundQueue {
     });
   }
 
-  get(kind: OutboundKind, id: string): OutboundEntry | undefined {
+  async get(kind: OutboundKind, id: string): Promise<OutboundEntry | undefined> {
     this.writes.flush();
     const row = this.one.get(kind, id);
     return row && toEntry(row);
   }
 
-  queued(kind: OutboundKind): OutboundEntry[] {
+  async queued(kind: OutboundKind): Promise<OutboundEntry[]> {
     this.writes.flush();
     return this.waiting.all(kind).map(toEntry);
   }

@@ -11,6 +11,7 @@ import { type FakeOpenAI, startFakeOpenAI } from '../../fakes/fake-openai.js';
 import { type FakeWeCom, startFakeWeCom } from '../../fakes/fake-wecom.js';
 import { closedPort } from '../../support/closed-port.js';
 import { doctorConfig, runDoctorOn } from '../../support/doctor-run.js';
+import { startRecordingServer } from '../../support/recording-server.js';
 import { AGENT_ID, CORP_ID, SECRET } from '../../support/weworktop-harness.js';
 
 const APP = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../app.ts');
@@ -125,6 +126,21 @@ describe('weworktop doctor: the core checks', () => {
     );
     assert.match(run.line('LLM').detail, /no answer from .* within 1 s/);
     assert.match(run.line('LLM').fix!, /open_ai_api_base/);
+  });
+
+  test('forward.url: ✔ when the site answers HTTP, ✘ naming forward.url when nothing listens', async () => {
+    const site = await startRecordingServer((_request, res) => res.writeHead(405).end());
+    try {
+      const up = await runDoctorOn(config({ forward: { url: `${site.base}/hook`, secret: 's' } }));
+      assert.equal(up.line('forward.url').status, 'pass', up.output);
+      assert.match(up.line('forward.url').detail, /HTTP 405/);
+    } finally {
+      site.close();
+    }
+    const down = await runDoctorOn(config({ forward: { url: `http://127.0.0.1:${await closedPort()}/hook`, secret: 's' } }));
+    assert.equal(down.code, 1);
+    assert.equal(down.line('forward.url').status, 'fail');
+    assert.match(String(down.line('forward.url').fix), /forward\.url/);
   });
 
   test('no LLM key: the offline responder would answer, and the line says which key to set', async () => {

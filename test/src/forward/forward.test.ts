@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { type FakeForwardReceiver, startFakeForwardReceiver } from '../../fakes/fake-forward-receiver.js';
 import { type FakeWeCom, startFakeWeCom } from '../../fakes/fake-wecom.js';
+import { BOT_ID, startWsBot } from '../../support/aibot-ws-harness.js';
 import { closedPort } from '../../support/closed-port.js';
 import { AGENT_ID, CORP_ID, eventually, SECRET, startWeworktop, type WeworktopHarness } from '../../support/weworktop-harness.js';
 
@@ -138,7 +139,7 @@ describe('bridge: durable and bounded', () => {
 });
 
 describe('bridge: bot_type "none" makes weworktop a pure WeCom ↔ HTTP bridge', () => {
-  it('forwards messages and events and never asks the LLM or answers', async () => {
+  it('forwards the messages (no events with include ["message"]) and never asks the LLM or answers', async () => {
     const site = await startFakeForwardReceiver(FORWARD_SECRET);
     const h = await startWeworktop({
       config: { bot_type: 'none', forward: { url: site.url, secret: FORWARD_SECRET, include: ['message'] } },
@@ -156,6 +157,30 @@ describe('bridge: bot_type "none" makes weworktop a pure WeCom ↔ HTTP bridge',
       assert.equal(h.openai.chatRequests().length, 0);
       assert.equal(h.wecom.sent.length, 0);
       assert.equal(site.received().length, 2, 'the event is not included');
+    } finally {
+      await h.stop();
+      await site.close();
+    }
+  });
+});
+
+describe('bridge: the AI bot long connection', () => {
+  it('forwards what the bot answers and the group messages not for it, with the bot and chat', async () => {
+    const site = await startFakeForwardReceiver(FORWARD_SECRET);
+    const h = await startWsBot({ app: false, config: { forward: { url: site.url, secret: FORWARD_SECRET } } });
+    try {
+      await h.ws.waitFor(() => h.ws.subscribed(BOT_ID), 'the subscription');
+      h.text('zhangsan', 'hello bot');
+      // Not in group_name_white_list: not answered, still forwarded.
+      h.text('lisi', '@bot 不在白名单的群', { chatId: 'wrkOtherGroup000001' });
+      const bodies = await site.waitForReceived(2, 5000);
+      const dm = bodies.find((body) => body.text === 'hello bot')!;
+      assert.equal(dm.route, 'aibot-ws');
+      assert.equal(dm.bot_id, BOT_ID);
+      assert.deepEqual(dm.from, { id: 'zhangsan' });
+      const group = bodies.find((body) => (body.chat as { type: string }).type === 'group')!;
+      assert.equal(group.chat_id, 'wrkOtherGroup000001');
+      assert.equal((group.chat as { id: string }).id, 'wrkOtherGroup000001');
     } finally {
       await h.stop();
       await site.close();

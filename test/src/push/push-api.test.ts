@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { API_TOKEN, postPush, pushStatus } from '../../support/push-client.js';
+import { startRecordingServer } from '../../support/recording-server.js';
 import { eventually, startWeworktop, type WeworktopHarness } from '../../support/weworktop-harness.js';
 
 const ROBOT_KEY = '693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa';
@@ -219,6 +220,39 @@ describe('push API: a group robot (weworktop.webhooks)', () => {
       const status = await pushStatus(h.baseUrl, String(answer.body.id));
       assert.equal(status.body.status, 'failed', 'failed');
       assert.deepEqual(status.body.error, { errcode: 93000, errmsg: 'invalid webhook url' });
+    });
+  });
+});
+
+describe('push API: an image given by URL', () => {
+  let h: WeworktopHarness;
+  let images: Awaited<ReturnType<typeof startRecordingServer>>;
+  const png = Buffer.from('89504e470d0a1a0a0000000d494844520000', 'hex');
+  before(async () => {
+    images = await startRecordingServer((request, res) => {
+      if (request.url === '/chart.png') res.writeHead(200, { 'content-type': 'image/png' }).end(png);
+      else res.writeHead(404).end();
+    });
+    h = await startWeworktop({ config: { api_token: API_TOKEN, retry_delay_ms: 20 } });
+  });
+  after(async () => {
+    await h.stop();
+    images.close();
+  });
+
+  it('fetches the image when it sends, uploads it and sends it by media_id', async () => {
+    await postPush(h.baseUrl, { to: { user: 'alice' }, image: { url: `${images.base}/chart.png` } });
+    const [sent] = await h.wecom.waitForSent(1);
+    assert.equal(sent!.msgtype, 'image');
+    assert.deepEqual(h.wecom.uploads[0]!.data, png);
+  });
+
+  it('fails the message when the image URL answers 404, naming it', async () => {
+    const answer = await postPush(h.baseUrl, { to: { user: 'alice' }, image: { url: `${images.base}/gone.png` } });
+    await eventually(async () => {
+      const status = await pushStatus(h.baseUrl, String(answer.body.id));
+      assert.equal(status.body.status, 'failed', 'failed');
+      assert.match(String((status.body.error as { message: string }).message), /^image\.url: GET 127\.0\.0\.1:\d+ answered HTTP 404/);
     });
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { GROUP, startWsBot, type WsHarness } from '../../support/aibot-ws-harness.js';
+import { BOT_ID, GROUP, startWsBot, type WsHarness } from '../../support/aibot-ws-harness.js';
 import { API_TOKEN, postPush, pushStatus } from '../../support/push-client.js';
 import { AES_KEY, eventually, startWeworktop, TOKEN } from '../../support/weworktop-harness.js';
 
@@ -8,6 +8,7 @@ describe('push API: a group chat through the AI bot long connection (to.chat)', 
   let h: WsHarness;
   before(async () => {
     h = await startWsBot({ config: { api_token: API_TOKEN, retry_delay_ms: 20 }, app: false });
+    await h.ws.waitFor(() => h.ws.subscribed(BOT_ID), 'the subscription');
   });
   after(() => h.stop());
 

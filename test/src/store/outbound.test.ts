@@ -38,7 +38,7 @@ for (const [name, open] of stores) {
     clock += 2;
     assert.deepEqual(await queue.add(entry('third')), { id: 'third', created: true });
     assert.deepEqual(
-      queue.queued('push').map((queued) => queued.id),
+      (await queue.queued('push')).map((queued) => queued.id),
       ['first', 'third'],
     );
     queue.close?.();
@@ -52,12 +52,12 @@ for (const [name, open] of stores) {
     queue.recordProgress('forward', 'm1', 2);
     queue.settle('forward', 'm1', 'failed', '{"errcode":81013}');
     await queue.add({ ...entry, id: 'm2' });
-    const settled = queue.get('forward', 'm1')!;
+    const settled = (await queue.get('forward', 'm1'))!;
     assert.equal(settled.status, 'failed');
     assert.equal(settled.errorJson, '{"errcode":81013}');
     assert.equal(settled.partsSent, 2);
     assert.deepEqual(
-      queue.queued('forward').map((queued) => queued.id),
+      (await queue.queued('forward')).map((queued) => queued.id),
       ['m2'],
     );
     queue.close?.();
