@@ -14,12 +14,14 @@ export interface LlmCheckOptions {
   llm: LlmChoice | undefined;
   logger: Logger;
   timeoutMs: number;
+  /** The line's name: "LLM", or "LLM of app 1000003" for an app's or bot's own assistant. */
+  name?: string;
 }
 
 /** A one-token completion with the configured key, model and base URL: what every answer needs. */
 export function llmCheck(options: LlmCheckOptions): DoctorCheck {
   return {
-    name: 'LLM',
+    name: options.name ?? 'LLM',
     async run() {
       const { config, llm } = options;
       if (!llm) {

@@ -11,7 +11,13 @@ describe('weworktop doctor with a Dify app', () => {
   let openai: FakeOpenAI;
   let dify: FakeDify;
   before(async () => {
-    wecom = await startFakeWeCom({ corpId: CORP_ID, apps: [{ agentId: AGENT_ID, secret: SECRET }] });
+    wecom = await startFakeWeCom({
+      corpId: CORP_ID,
+      apps: [
+        { agentId: AGENT_ID, secret: SECRET },
+        { agentId: '1000003', secret: 'second-app-secret' },
+      ],
+    });
     openai = await startFakeOpenAI();
     dify = await startFakeDify();
   });
@@ -34,5 +40,21 @@ describe('weworktop doctor with a Dify app', () => {
     assert.match(bad.line('LLM').detail, /401 unauthorized: Access token is invalid/);
     assert.match(bad.line('LLM').fix!, /dify_api_key is wrong/);
     assert.ok(!bad.output.includes('app-wrong'), 'the key is not printed');
+  });
+
+  test("an app with a Dify assistant of its own gets a line of its own, beside the top level's LLM", async () => {
+    const agent = {
+      agent_id: '1000003',
+      corp_secret: 'second-app-secret',
+      token: 'token2',
+      aes_key: 'kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR',
+      bot_type: 'dify',
+      dify_api_key: 'app-wrong',
+      dify_api_base: dify.url,
+    };
+    const run = await runDoctorOn(doctorConfig({ wecom, openai }, {}, { agents: [agent] }));
+    assert.equal(run.line('LLM').status, 'pass', run.output);
+    assert.equal(run.line('LLM of app 1000003').status, 'fail', run.output);
+    assert.match(run.line('LLM of app 1000003').fix!, /dify_api_key is wrong/);
   });
 });
