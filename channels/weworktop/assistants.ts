@@ -17,9 +17,9 @@ const BOT_KEYS = new Set(Object.keys(weworktopSchema.bot as object));
 const BOTS_KEYS = new Set(['bot_id', 'secret']);
 const KF_KEYS = new Set(Object.keys(kfSchema));
 
-/** An entry's keys that are not the channel's own: assistant keys, checked by the core. */
+/** An entry's keys that are not the channel's own: assistant keys, checked by the core ("_" keys are comments, as in CoW). */
 function overridesOf(entry: object, own: ReadonlySet<string>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(entry).filter(([key]) => !own.has(key)));
+  return Object.fromEntries(Object.entries(entry).filter(([key]) => !own.has(key) && !key.startsWith('_')));
 }
 
 /** Every app and bot this process serves, with the assistant keys each sets for itself (weworktop.agents[i].model...). */

@@ -1,3 +1,4 @@
+import type { LlmChoice } from '../config/cow-providers.js';
 import type { AppConfig } from '../config/schema.js';
 
 /**
@@ -22,6 +23,8 @@ export interface Assistant {
   /** Its backend and model for the start-up log, never a key: "deepseek, model deepseek-chat at https://...". */
   summary: string;
   config: AppConfig;
+  /** The OpenAI-compatible server chosen for it; absent on another backend. */
+  llm?: LlmChoice;
 }
 
 /** The assistant a message of this scope goes to: the longest declared scope that covers it, else the default (the first). */

@@ -2,7 +2,7 @@ import convict from 'convict';
 import type { BackendRegistry } from '../backends/backend-module.js';
 import { backendNamed, DEFAULT_BACKEND } from '../backends/choose-backend.js';
 import { ConfigError, fromConvictError, type KeyNames, nameKey } from '../config/config-error.js';
-import { chooseLlm, safeUrl } from '../config/cow-providers.js';
+import { chooseLlm, type LlmChoice, safeUrl } from '../config/cow-providers.js';
 import { type AppConfig, coreSchema } from '../config/schema.js';
 import type { Assistant, AssistantDeclaration } from './assistant.js';
 import { isAssistantKey } from './assistant-keys.js';
@@ -81,9 +81,10 @@ async function resolveOne(
     throw new ConfigError(pathOf(plain.key), plain.expected, plain.found);
   }
   let summary = module.describe?.(config) ?? `${backend}, model ${config.model}`;
+  let llm: LlmChoice | undefined;
   if (backend === DEFAULT_BACKEND) {
     try {
-      const llm = chooseLlm(config, options.modelWritten || 'model' in overrides);
+      llm = chooseLlm(config, options.modelWritten || 'model' in overrides);
       Object.assign(config, { open_ai_api_key: llm.apiKey, open_ai_api_base: llm.apiBase, model: llm.model });
       summary = llm.missing
         ? `the offline responder (${llm.missing.key} is empty)`
@@ -92,5 +93,5 @@ async function resolveOne(
       throw error instanceof ConfigError ? new ConfigError(pathOf(error.key), error.expected, error.found) : error;
     }
   }
-  return { scope: declaration.scope, label: declaration.label, backend, summary, config };
+  return { scope: declaration.scope, label: declaration.label, backend, summary, config, ...(llm ? { llm } : {}) };
 }

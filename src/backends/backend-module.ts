@@ -26,6 +26,8 @@ export interface BackendModule {
   configSchema?: convict.Schema<Record<string, unknown>>;
   /** Async: a backend may load its SDK or ask its server about the app before the first message. */
   createBot(config: BackendConfig, deps: BackendDeps): Promise<ChatBot>;
+  /** `weworktop doctor`: one call that shows the key and the address work (the OpenAI-compatible backend's is the doctor's own). */
+  check?(config: BackendConfig, timeoutMs: number): Promise<{ ok: boolean; detail: string; fix?: string }>;
   /** What the start-up log says of an assistant on this backend (never a key); default: its model and base URL. */
   describe?(config: BackendConfig): string;
 }

@@ -241,11 +241,12 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
     const backends = options.backends ?? backendRegistry;
     const summary = llm ? describeLlm(llm).replace(/^LLM: /, '') : `the ${backend} backend`;
     const primary = declarations.find((declaration) => declaration.scope === '');
-    const assistants: Assistant[] = [{ scope: '', label: primary?.label ?? 'default', backend, summary, config: values }];
+    const top = { backend, summary, config: values, ...(llm ? { llm } : {}) };
+    const assistants: Assistant[] = [{ scope: '', label: primary?.label ?? 'default', ...top }];
     for (const declaration of declarations.filter((each) => each.scope !== '')) {
       const own = declaration.layers.some((layer) => Object.keys(layer.overrides).length > 0);
       // Without keys of its own it is the top level's assistant: the same config object, so the worker builds one pipeline for both.
-      if (!own) assistants.push({ scope: declaration.scope, label: declaration.label, backend, summary, config: values });
+      if (!own) assistants.push({ scope: declaration.scope, label: declaration.label, ...top });
       else assistants.push(...(await resolveAssistants([declaration], { topLevel, modelWritten: userSet.has('model'), backends, names })));
     }
     if (values.single_chat_prefix.length === 0) {

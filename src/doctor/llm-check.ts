@@ -1,6 +1,8 @@
 import OpenAI from 'openai';
+import { backendNamed } from '../backends/choose-backend.js';
 import { createOpenAIClient } from '../backends/openai/client.js';
 import { isUnknownModel, notFoundAt } from '../backends/openai/endpoint-not-found.js';
+import { backendRegistry } from '../backends/registry.js';
 import { COMPATIBLE, type LlmChoice, safeUrl } from '../config/cow-providers.js';
 import type { CoreConfig } from '../config/schema.js';
 import type { Logger } from '../logger.js';
@@ -12,15 +14,22 @@ export interface LlmCheckOptions {
   llm: LlmChoice | undefined;
   logger: Logger;
   timeoutMs: number;
+  /** The line's name: "LLM", or "LLM of app 1000003" for an app's or bot's own assistant. */
+  name?: string;
 }
 
 /** A one-token completion with the configured key, model and base URL: what every answer needs. */
 export function llmCheck(options: LlmCheckOptions): DoctorCheck {
   return {
-    name: 'LLM',
+    name: options.name ?? 'LLM',
     async run() {
       const { config, llm } = options;
-      if (!llm) return skip(`bot_type "${String(config.bot_type)}" names a backend the doctor does not call`);
+      if (!llm) {
+        const backend = await backendRegistry.load(backendNamed(config.bot_type, backendRegistry.names));
+        if (!backend.check) return skip(`bot_type "${String(config.bot_type)}" names a backend the doctor does not call`);
+        const result = await backend.check(config, options.timeoutMs);
+        return result.ok ? pass(result.detail) : fail(result.detail, result.fix ?? 'check the backend keys');
+      }
       if (llm.missing)
         return fail(`no LLM is configured (${llm.missing.why}): users get the offline responder's answers`, `set ${llm.missing.key}`);
       const at = `${safeUrl(llm.apiBase)}, model ${llm.model}`;

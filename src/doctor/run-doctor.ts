@@ -102,6 +102,10 @@ async function checksFor(
     configLine,
     config.store === 'redis' ? redisCheck(config, timeoutMs) : storeCheck(config, cwd),
     llmCheck({ config, llm: loaded.llm, logger, timeoutMs }),
+    // Each app or bot with an assistant of its own (not the top level's) gets a line of its own.
+    ...loaded.assistants
+      .filter((assistant) => assistant.config !== config)
+      .map((assistant) => llmCheck({ config: assistant.config, llm: assistant.llm, logger, timeoutMs, name: `LLM of ${assistant.label}` })),
     ffmpegCheck(config),
     ...forwardCheck(config, timeoutMs),
     ...(channelChecks ?? []),

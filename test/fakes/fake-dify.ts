@@ -67,7 +67,7 @@ export interface FakeDify {
 
 export interface FakeDifyOptions {
   /** API key → app; default one chat app under "app-chat-key". */
-  apps?: Record<string, { mode: DifyMode; outputKey?: string; agentThoughts?: string[] }>;
+  apps?: Record<string, { mode: DifyMode; outputKey?: string; agentThoughts?: string[]; images?: boolean }>;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -242,6 +242,14 @@ export async function startFakeDify(options: FakeDifyOptions = {}): Promise<Fake
     if (scheme?.toLowerCase() !== 'bearer') return difyError(401, 'unauthorized', "Authorization scheme must be 'Bearer'");
     const app = apps[key];
     if (!app) return difyError(401, 'unauthorized', 'Access token is invalid');
+    if (path === '/parameters' && request.method === 'GET') {
+      const enabled = app.images !== false;
+      return json({
+        opening_statement: '',
+        user_input_form: [],
+        file_upload: { image: { enabled, number_limits: 3, transfer_methods: ['local_file', 'remote_url'] } },
+      });
+    }
     if (request.method !== 'POST') return difyError(405, 'method_not_allowed', 'The method is not allowed for the requested URL.');
     if (path === '/files/upload') return upload(request);
     if (/^\/(chat-messages|workflows\/tasks)\/[^/]+\/stop$/.test(path)) return json({ result: 'success' });

@@ -9,6 +9,9 @@ import { sseEvents } from './sse-events.js';
 /** Where Dify's conversation id is kept in the session's backend state. */
 export const CONVERSATION_ID = 'dify_conversation_id';
 
+/** How long the app's file upload setting is believed before it is asked again. */
+const SETTING_TTL_MS = 5 * 60 * 1000;
+
 /**
  * A Dify app: only the question goes out (Dify keeps the history, under the conversation_id saved
  * with the session), always streaming (agent apps allow nothing else, and long flows outlive
@@ -16,6 +19,7 @@ export const CONVERSATION_ID = 'dify_conversation_id';
  */
 export class DifyChatBot implements ChatBot {
   private readonly client: DifyClient;
+  private imageSetting: { accepted: boolean; at: number } | undefined;
 
   constructor(
     private readonly config: DifyBackendConfig,
@@ -28,7 +32,8 @@ export class DifyChatBot implements ChatBot {
     const session = options.session ?? { user: 'weworktop', state: {}, saveState: () => {} };
     try {
       const { query, images } = questionOf(messages.at(-1));
-      const files = await Promise.all(images.map((dataUrl, index) => this.uploadImage(dataUrl, index, session.user)));
+      const accepted = images.length > 0 && (await this.imagesAccepted());
+      const files = accepted ? await Promise.all(images.map((dataUrl, index) => this.uploadImage(dataUrl, index, session.user))) : [];
       if (this.config.dify_app_type === 'workflow') return await this.runWorkflow(query, session, options.onPartial);
       return await this.chat(query, files, session, options.onPartial);
     } catch (error) {
@@ -82,6 +87,21 @@ export class DifyChatBot implements ChatBot {
     throw new DifyStreamCut('the workflow stream ended before workflow_finished');
   }
 
+  /** Whether the app takes images (its file upload setting), asked at most every few minutes; unknown: yes. */
+  private async imagesAccepted(): Promise<boolean> {
+    const now = Date.now();
+    if (this.imageSetting && now - this.imageSetting.at < SETTING_TTL_MS) return this.imageSetting.accepted;
+    let accepted = true;
+    try {
+      accepted = acceptsImages(await this.client.getJson('/parameters'));
+      if (!accepted) this.logger.info('the Dify app does not take images (its file upload is off): the question goes without them');
+    } catch (error) {
+      this.logger.debug({ err: (error as Error).message }, "could not read the Dify app's parameters; sending images");
+    }
+    this.imageSetting = { accepted, at: now };
+    return accepted;
+  }
+
   private async uploadImage(dataUrl: string, index: number, user: string): Promise<Record<string, string>> {
     const match = /^data:([^;,]+);base64,(.*)$/s.exec(dataUrl);
     if (!match) return { type: 'image', transfer_method: 'remote_url', url: dataUrl };
@@ -90,6 +110,15 @@ export class DifyChatBot implements ChatBot {
     const id = await this.client.upload(file, `image-${index + 1}.${mimeType.split('/')[1] ?? 'jpg'}`, user);
     return { type: 'image', transfer_method: 'local_file', upload_file_id: id };
   }
+}
+
+/** An app's file upload setting (GET /parameters): the older `file_upload.image`, or `enabled` with `allowed_file_types`. */
+function acceptsImages(parameters: unknown): boolean {
+  const upload = (parameters as { file_upload?: Record<string, unknown> } | null)?.file_upload;
+  if (!upload) return false;
+  if ((upload.image as { enabled?: unknown } | undefined)?.enabled === true) return true;
+  const types = upload.allowed_file_types;
+  return upload.enabled === true && (!Array.isArray(types) || types.includes('image'));
 }
 
 /** The question's text and the images sent with it (data: URLs from the pipeline, or links). */

@@ -28,6 +28,12 @@ export class DifyClient {
     return this.post(path, JSON.stringify(body), 'application/json');
   }
 
+  /** A GET's JSON (the app's /parameters), or a DifyApiError. */
+  async getJson(path: string): Promise<unknown> {
+    const answer = await this.send('GET', path);
+    return answer.body.json();
+  }
+
   /** Uploads one file for `user` (only that end user may then use it); resolves its upload_file_id. */
   async upload(file: Blob, fileName: string, user: string): Promise<string> {
     const form = new FormData();
@@ -40,14 +46,18 @@ export class DifyClient {
     return uploaded.id;
   }
 
-  private async post(path: string, body: string | Buffer, contentType: string): Promise<Dispatcher.ResponseData> {
+  private post(path: string, body: string | Buffer, contentType: string): Promise<Dispatcher.ResponseData> {
+    return this.send('POST', path, body, contentType);
+  }
+
+  private async send(method: 'GET' | 'POST', path: string, body?: string | Buffer, contentType?: string): Promise<Dispatcher.ResponseData> {
     const timeoutMs = this.config.request_timeout * 1000;
     for (let retry = 0; ; retry++) {
       try {
         const answer = await request(`${this.base}${path}`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${this.config.dify_api_key}`, 'content-type': contentType },
-          body,
+          method,
+          headers: { authorization: `Bearer ${this.config.dify_api_key}`, ...(contentType ? { 'content-type': contentType } : {}) },
+          body: body ?? null,
           dispatcher: this.dispatcher,
           // Both bound a silence: before the headers, and between two events (Dify pings every 10 s).
           headersTimeout: timeoutMs,

@@ -81,6 +81,11 @@ export function describe(config: BackendConfig): string {
   return `a Dify ${dify.dify_app_type} app at ${safeUrl(dify.dify_api_base)}`;
 }
 
+export async function check(config: BackendConfig, timeoutMs: number): Promise<{ ok: boolean; detail: string; fix?: string }> {
+  const { checkDifyApp } = await import('./dify-check.js');
+  return checkDifyApp({ ...(config as BackendConfig & DifyConfig), request_timeout: Math.ceil(timeoutMs / 1000), max_retries: 0 });
+}
+
 /** A Dify app (chatbot, agent, chatflow or workflow) through its Service API; Dify keeps the conversation. */
 export async function createBot(config: BackendConfig, deps: BackendDeps): Promise<ChatBot> {
   const { DifyChatBot } = await import('./dify-chat-bot.js');

@@ -89,6 +89,8 @@ describe('one assistant per app or bot', () => {
       /weworktop\.agents\[0\]\.dify_api_key: expected your Dify app's API key/,
     );
     await assert.rejects(startWeworktop(secondApp({ bot_type: 'difyy' })), /weworktop\.agents\[0\]\.bot_type: expected one of/);
+    const commented = await startWeworktop(secondApp({ _note: 'keys starting with "_" are comments' }));
+    await commented.stop();
   });
 
   test('a bots[] entry answers with its own assistant; the bot in weworktop.bot with the one its section sets', async () => {

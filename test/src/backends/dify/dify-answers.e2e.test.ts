@@ -95,6 +95,16 @@ describe('Dify in a group, streamed; workflows; images', () => {
     assert.ok(sentTexts(h)[0]?.startsWith('dify: '), sentTexts(h)[0]);
   });
 
+  test('an app whose file upload is off gets the question without the image (its /parameters say so)', async () => {
+    const h = await start('chat', { image_understanding: true }, { 'app-key-1': { mode: 'chat', images: false } });
+    h.wecom.addMedia('MEDIA_IMG', TINY_PNG, 'image/png', 'photo.png');
+    await h.client.sendImage('zhangsan', 'MEDIA_IMG');
+    await h.wecom.waitForSent(1, 5000);
+    assert.equal(dify!.uploads().length, 0);
+    assert.equal(dify!.requests('/parameters').length, 1);
+    assert.ok(!('files' in dify!.requests('/chat-messages')[0]!.body));
+  });
+
   test("an agent's thoughts are hidden unless dify_show_thoughts", async () => {
     const apps: FakeDifyOptions['apps'] = { 'app-key-1': { mode: 'agent-chat', agentThoughts: ['', '先查一下天气'] } };
     let h = await start('agent-chat', {}, apps);
