@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { RateDecision, RateLimit } from '../../app/rate-limiter.js';
 import { type LuaScript, luaScript } from './lua-script.js';
 import type { RedisConnection } from './redis-connection.js';
@@ -24,6 +25,8 @@ const DECISIONS: RateDecision[] = ['ok', 'limited', 'limited-first'];
 export class RedisRateLimiter implements RateLimit {
   private readonly takeScript: LuaScript;
   private taken = 0;
+  /** Unique per limiter: two instances (in containers, both pid 1) may take a slot in the same millisecond. */
+  private readonly owner = randomUUID();
 
   constructor(
     private readonly connection: RedisConnection,
@@ -36,7 +39,7 @@ export class RedisRateLimiter implements RateLimit {
   async take(key: string): Promise<RateDecision> {
     if (this.perMinute <= 0) return 'ok';
     this.connection.whenAvailable();
-    const member = `${Date.now()}:${process.pid}:${++this.taken}`;
+    const member = `${Date.now()}:${this.owner}:${++this.taken}`;
     const decision = await this.takeScript(
       [this.times(key), `${this.times(key)}:told`],
       [Date.now(), this.windowMs, this.perMinute, member],
