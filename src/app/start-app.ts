@@ -19,9 +19,6 @@ import { runtimeTuning } from '../runtime/tuning.js';
 import type { Inbox } from '../store/inbox.js';
 import { openInboxStore } from '../store/open-stores.js';
 import type { OutboundQueue } from '../store/outbound-queue.js';
-import { openSharedStore } from '../store/redis/open-shared-store.js';
-import { RedisRateLimiter } from '../store/redis/redis-rate-limiter.js';
-import { RedisSharedState } from '../store/redis/redis-shared-state.js';
 import { LeasedAnswerDispatch } from '../worker/leased-dispatch.js';
 import { AnswerWorkerHost } from '../worker/worker-host.js';
 import { createHttpServer, listen, type Readiness } from './http-server.js';
@@ -79,7 +76,8 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
   const tuning = runtimeTuning(config.runtime_tuning);
   tuning.atStart();
 
-  const shared = config.store === 'redis' ? openSharedStore(config, log) : undefined;
+  const redis = config.store === 'redis' ? await import('../store/redis/index.js') : undefined;
+  const shared = redis?.openSharedStore(config, log);
   // With store "redis" the push and forward queue stays in this instance's SQLite file (docs/scaling.md).
   const local = openInboxStore(shared ? { ...config, inbox_store: 'sqlite', session_store: 'memory' } : config, cwd, log);
   const store: { inbox: Inbox; outbound: OutboundQueue; files: string[]; close(): void | Promise<void> } = shared
@@ -139,9 +137,9 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
     answers,
     maxOutstanding: config.max_queue + config.concurrency,
     rateLimitPerMinute,
-    ...(shared
+    ...(shared && redis
       ? {
-          limiter: new RedisRateLimiter(shared.connection, rateLimitPerMinute),
+          limiter: new redis.RedisRateLimiter(shared.connection, rateLimitPerMinute),
           poolOf: (message: NormalizedMessage) => (shared.exclusive.isExclusive(message.scope) ? message.scope : undefined),
         }
       : {}),
@@ -152,7 +150,9 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
   });
   let closing = false;
   let receiver: Receiver | undefined;
-  let push: { start(): Promise<void>; stop(timeoutMs: number): Promise<void> } | undefined;
+  let push: { start(): Promise<void>; stop(timeoutMs: number): Promise<void>; readonly pending: number } | undefined;
+  metrics?.sample('weworktop_push_pending', () => push?.pending ?? 0);
+  metrics?.sample('weworktop_forward_pending', () => forwarder?.pending ?? 0);
   const ready = async (): Promise<Readiness> => {
     if (closing) return { ok: false, reason: 'shutting down' };
     if (!store.inbox.healthy()) return { ok: false, reason: shared ? 'redis unavailable' : 'inbox store unavailable' };
@@ -180,7 +180,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
       requestShutdown: (reason) => options.onShutdownRequest?.(reason),
       dataDir: path.resolve(cwd, config.data_dir),
       metrics: metrics ?? NO_METRICS,
-      ...(shared ? { exclusive: shared.exclusive, shared: new RedisSharedState(shared.connection) } : {}),
+      ...(shared && redis ? { exclusive: shared.exclusive, shared: new redis.RedisSharedState(shared.connection) } : {}),
       ...(source === EMBEDDED_DEFAULT ? {} : { configFile: source }),
     });
     // Before listening, so a user's new messages queue behind the ones left from the last run (with

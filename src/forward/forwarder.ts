@@ -88,6 +88,11 @@ export class Forwarder {
     if (left > 0) this.log.info({ count: left }, 'forwarding messages left queued by the last run');
   }
 
+  /** Queued here and not yet sent or given up. */
+  get pending(): number {
+    return this.delivery.pending;
+  }
+
   stop(timeoutMs: number): Promise<void> {
     return this.delivery.stop(timeoutMs);
   }

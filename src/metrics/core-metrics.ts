@@ -69,6 +69,8 @@ export const CORE_METRICS: readonly MetricDefinition[] = [
     type: 'counter',
     labelNames: ['kind', 'result'],
   },
+  { name: 'weworktop_push_pending', help: 'Pushes accepted (202) and not yet sent or given up.', type: 'gauge' },
+  { name: 'weworktop_forward_pending', help: 'Received messages waiting to be forwarded to forward.url.', type: 'gauge' },
   { name: 'weworktop_worker_restarts_total', help: 'Times the answer worker died and was started again.', type: 'counter' },
   {
     name: 'weworktop_worker_heap_used_bytes',

@@ -61,6 +61,13 @@ export class OrderedDelivery {
     return left.length;
   }
 
+  /** Entries waiting or being sent (for the queue-depth gauges). */
+  get pending(): number {
+    let count = this.early?.length ?? 0;
+    for (const lane of this.lanes.values()) count += lane.length;
+    return count;
+  }
+
   /** An entry just stored: it goes out after those queued before it under its key. */
   enqueue(entry: OutboundEntry): void {
     if (this.stopped) return;

@@ -103,6 +103,11 @@ export class PushService {
     };
   }
 
+  /** Queued here and not yet sent or given up. */
+  get pending(): number {
+    return this.delivery.pending;
+  }
+
   stop(timeoutMs: number): Promise<void> {
     return this.delivery.stop(timeoutMs);
   }

@@ -49,7 +49,7 @@ export async function runWorkerThread(registries: { channels: ChannelRegistry; p
   let batches: { stop(): void } | undefined;
   let retention: { stop(): void } | undefined;
   try {
-    store = openSessionStore(config, cwd, logger);
+    store = await openSessionStore(config, cwd, logger);
     const channelModule = await registries.channels.load(config.channel_type);
     if (config.metrics) {
       const recorder = new WorkerMetrics([...CORE_METRICS, ...(channelModule.metrics ?? [])]);

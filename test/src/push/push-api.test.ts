@@ -169,6 +169,17 @@ describe('push API: POST /api/messages through the self-built app', () => {
     assert.match(String(answer.body.error), /^body: over/);
   });
 
+  it('shows a push waiting out an outage in weworktop_push_pending, and 0 once it is sent', async () => {
+    const pending = async () => /weworktop_push_pending (\d+)/.exec(await (await fetch(`${h.baseUrl}/metrics`)).text())?.[1];
+    h.wecom.injectError('message/send', { errcode: -1, errmsg: 'system busy', times: 1000 });
+    const answer = await postPush(h.baseUrl, { to: { user: 'waiting' }, text: 'after the outage' });
+    assert.equal(answer.status, 202);
+    await eventually(async () => assert.equal(await pending(), '1'));
+    h.wecom.reset();
+    await h.wecom.waitForSent(1, 5000);
+    await eventually(async () => assert.equal(await pending(), '0'));
+  });
+
   it('counts pushes sent, retried and failed in weworktop_outbound_total', async () => {
     const metrics = await (await fetch(`${h.baseUrl}/metrics`)).text();
     assert.match(metrics, /weworktop_outbound_total\{kind="push",result="sent"\} [1-9]/);
