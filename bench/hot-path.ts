@@ -8,6 +8,7 @@ import path from 'node:path';
 import { startFakeOpenAI } from '../test/fakes/fake-openai.js';
 import { startFakeWeCom } from '../test/fakes/fake-wecom.js';
 import { WeComAppClient } from '../test/fakes/wecom-client.js';
+import { closedPort } from '../test/support/closed-port.js';
 import { AES_KEY, AGENT_ID, benchConfig, CORP_ID, SECRET, TOKEN } from './bench-app.js';
 
 // npm runs scripts at the package root.
@@ -18,7 +19,7 @@ async function run(messages: number): Promise<Counts> {
   const wecom = await startFakeWeCom({ corpId: CORP_ID, apps: [{ agentId: AGENT_ID, secret: SECRET }] });
   const openai = await startFakeOpenAI({});
   const dir = mkdtempSync(path.join(tmpdir(), 'hot-path-'));
-  const port = 20000 + Math.floor(Math.random() * 20000);
+  const port = await closedPort();
   const config = benchConfig({ wecomUrl: wecom.url, openaiUrl: openai.url }) as { weworktop: Record<string, unknown> };
   config.weworktop.port = port;
   writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
