@@ -170,7 +170,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
       requestShutdown: (reason) => options.onShutdownRequest?.(reason),
       dataDir: path.resolve(cwd, config.data_dir),
       metrics: metrics ?? NO_METRICS,
-      ...(shared ? { exclusive: shared.exclusive, shared: new RedisSharedState(shared.connection) } : {}),
+      ...(shared ? { exclusive: shared.exclusive, shared: new RedisSharedState(shared.connection), turns: shared.turns } : {}),
       ...(source === EMBEDDED_DEFAULT ? {} : { configFile: source }),
     });
     // Before listening, so a user's new messages queue behind the ones left from the last run (with
