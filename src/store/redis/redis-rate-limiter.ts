@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { RateDecision, RateLimit } from '../../app/rate-limiter.js';
 import { type LuaScript, luaScript } from './lua-script.js';
 import type { RedisConnection } from './redis-connection.js';
@@ -33,10 +34,13 @@ export class RedisRateLimiter implements RateLimit {
     this.takeScript = luaScript(connection.redis, 'weworktopRateTake', TAKE);
   }
 
+  private readonly instance = randomBytes(6).toString('hex');
+
   async take(key: string): Promise<RateDecision> {
     if (this.perMinute <= 0) return 'ok';
     this.connection.whenAvailable();
-    const member = `${Date.now()}:${process.pid}:${++this.taken}`;
+    // Unique over every instance: two containers both run as pid 1, and take in the same ms.
+    const member = `${Date.now()}:${this.instance}:${++this.taken}`;
     const decision = await this.takeScript(
       [this.times(key), `${this.times(key)}:told`],
       [Date.now(), this.windowMs, this.perMinute, member],
