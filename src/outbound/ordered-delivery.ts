@@ -203,6 +203,8 @@ export class OrderedDelivery {
     if (this.lanes.get(key) !== lane) return;
     if (!more?.length || this.stopped) {
       this.lanes.delete(key);
+      // Room for a key waiting beyond this process's share.
+      if (!this.stopped) this.claims?.claimSoon();
       return;
     }
     lane.push(...more);
