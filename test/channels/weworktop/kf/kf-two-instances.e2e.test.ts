@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { Redis } from 'ioredis';
 import { KF, type KfHarness, startKf } from '../../../support/kf-harness.js';
 import { TestRedisServer } from '../../../support/redis-server.js';
 
@@ -57,5 +58,28 @@ test('微信客服 on two instances: callbacks on both, one pull at a time from 
   } finally {
     await b?.stopApp();
     await a.stop();
+  }
+});
+
+test("微信客服: a callback while a dead process holds the account's pull turn is pulled once that turn ran out", async () => {
+  const config = { store: 'redis', redis_url: redis.url, redis_prefix: 'kfdead:', lease_seconds: 1, retry_delay_ms: 50 };
+  const b = await startKf({ config });
+  const client = new Redis(redis.url);
+  try {
+    // The start's own pull of the account is over first.
+    while (b.wecom.kf.syncCalls.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // A process that began a pull of the account and was SIGKILLed: its turn's lease runs out in 1 s.
+    await client.set(`kfdead:turn:kf:${KF}`, 'dead-process', 'PX', 1000);
+    const before = b.wecom.kf.syncCalls.length;
+    b.wecom.kf.customerSays(KF, 'wmDave', 'd1');
+    assert.equal((await b.callback()).status, 200);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.equal(b.wecom.kf.syncCalls.length, before, 'not pulled while the other holds the turn');
+    await b.wecom.waitForKfSent(1, 10_000);
+    assert.deepEqual(texts(b.wecom.kf.sent, 'wmDave'), ['echo: d1']);
+  } finally {
+    client.disconnect();
+    await b.stop();
   }
 });
