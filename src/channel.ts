@@ -93,6 +93,26 @@ export interface ReceiverContext {
   exclusive?: ExclusiveHolds;
   /** With store "redis": state every process reads (e.g. the AI bot's reply streams, which WeCom polls on any of them). */
   shared?: SharedState;
+  /** With store "redis": jobs one process at a time runs (e.g. 微信客服's pull of an account). */
+  turns?: SharedTurns;
+}
+
+/**
+ * A job one process at a time runs, in turns (store "redis"): asking for it while another process
+ * runs it makes that one go round once more, so no ask is lost and no two run at once.
+ */
+export interface SharedTurns {
+  /**
+   * "run": this process runs a turn now, then calls `end`; "asked": the process running one goes
+   * round once more. With `onlyIfAsked` (a re-check after "asked"), "served" when that ask was taken.
+   */
+  begin(name: string, options?: { onlyIfAsked?: boolean }): Promise<'run' | 'asked' | 'served'>;
+  /** After a turn: true when asked again meanwhile (run another, still held); false once given up. */
+  end(name: string): Promise<boolean>;
+  /** Gives a turn up as it failed: the next ask runs it. */
+  abandon(name: string): Promise<void>;
+  /** A holder that died is replaced after this long: when to re-check an "asked". */
+  readonly leaseMs: number;
 }
 
 /** Short-lived text values shared by every process (store "redis"), each with its own expiry. */

@@ -78,19 +78,9 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
 
   const redis = config.store === 'redis' ? await import('../store/redis/index.js') : undefined;
   const shared = redis?.openSharedStore(config, log);
-  // With store "redis" the push and forward queue stays in this instance's SQLite file (docs/scaling.md).
-  const local = openInboxStore(shared ? { ...config, inbox_store: 'sqlite', session_store: 'memory' } : config, cwd, log);
   const store: { inbox: Inbox; outbound: OutboundQueue; files: string[]; close(): void | Promise<void> } = shared
-    ? {
-        inbox: shared.inbox,
-        outbound: local.outbound,
-        files: local.files,
-        close: async () => {
-          await shared.close();
-          local.close();
-        },
-      }
-    : local;
+    ? { inbox: shared.inbox, outbound: shared.outbound, files: [], close: () => shared.close() }
+    : openInboxStore(config, cwd, log);
   if (shared) log.info({ store: 'redis', prefix: config.redis_prefix, lease_seconds: config.lease_seconds }, 'store opened');
   else if (store.files.length)
     log.info({ inbox: config.inbox_store, sessions: config.session_store, files: store.files.join(',') }, 'store opened');
@@ -180,7 +170,9 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
       requestShutdown: (reason) => options.onShutdownRequest?.(reason),
       dataDir: path.resolve(cwd, config.data_dir),
       metrics: metrics ?? NO_METRICS,
-      ...(shared && redis ? { exclusive: shared.exclusive, shared: new redis.RedisSharedState(shared.connection) } : {}),
+      ...(shared && redis
+        ? { exclusive: shared.exclusive, shared: new redis.RedisSharedState(shared.connection), turns: shared.turns }
+        : {}),
       ...(source === EMBEDDED_DEFAULT ? {} : { configFile: source }),
     });
     // Before listening, so a user's new messages queue behind the ones left from the last run (with

@@ -1,6 +1,7 @@
 import type { Logger } from '../logger.js';
 import { type Metrics, NO_METRICS } from '../metrics/metrics.js';
 import type { OutboundEntry, OutboundKind, OutboundQueue } from '../store/outbound-queue.js';
+import { LaneClaims } from './lane-claims.js';
 
 export interface DeliveryRetry {
   /** First wait after a failure that may pass, doubling each time up to maxDelayMs. */
@@ -45,6 +46,8 @@ export class OrderedDelivery {
   private early: OutboundEntry[] | undefined = [];
   private readonly now: () => number;
   private readonly metrics: Metrics;
+  /** With a shared queue (store "redis"): the keys this process holds the lease of. */
+  private claims: LaneClaims | undefined;
 
   constructor(private readonly options: OrderedDeliveryOptions) {
     this.now = options.now ?? Date.now;
@@ -53,6 +56,20 @@ export class OrderedDelivery {
 
   /** Starts sending: what the last run left queued first; resolves with how many that was. */
   async resume(): Promise<number> {
+    const { shared } = this.options.queue;
+    if (shared) {
+      this.early = undefined;
+      this.claims = new LaneClaims({
+        shared,
+        kind: this.options.kind,
+        maxKeys: 2 * this.options.concurrency,
+        held: () => [...this.lanes.keys()],
+        adopt: (entries) => this.adopt(entries),
+        lost: (key) => this.drop(key),
+        logger: this.options.logger,
+      });
+      return this.claims.first();
+    }
     const left = await this.options.queue.queued(this.options.kind);
     const early = this.early ?? [];
     this.early = undefined;
@@ -71,6 +88,11 @@ export class OrderedDelivery {
   /** An entry just stored: it goes out after those queued before it under its key. */
   enqueue(entry: OutboundEntry): void {
     if (this.stopped) return;
+    // Shared: whoever holds its key sends it, maybe another process; claiming tells.
+    if (this.claims) {
+      this.claims.claimSoon();
+      return;
+    }
     if (this.early) {
       this.early.push(entry);
       return;
@@ -98,6 +120,26 @@ export class OrderedDelivery {
       }),
     ]);
     clearTimeout(timer);
+    await this.claims?.stop();
+  }
+
+  /** Entries of keys just claimed (shared queue), oldest first per key. */
+  private adopt(entries: OutboundEntry[]): void {
+    const claimed = new Map<string, OutboundEntry[]>();
+    for (const entry of entries) claimed.set(entry.orderKey, [...(claimed.get(entry.orderKey) ?? []), entry]);
+    for (const [key, lane] of claimed) {
+      if (this.lanes.has(key)) continue;
+      this.lanes.set(key, lane);
+      this.ready.push(key);
+    }
+    this.pump();
+  }
+
+  /** A key whose lease went to another process: nothing more of it starts here. */
+  private drop(key: string): void {
+    this.lanes.delete(key);
+    const waiting = this.ready.indexOf(key);
+    if (waiting >= 0) this.ready.splice(waiting, 1);
   }
 
   private pump(): void {
@@ -111,7 +153,8 @@ export class OrderedDelivery {
 
   private async run(key: string): Promise<void> {
     const { queue, kind, retry, logger } = this.options;
-    const entry = this.lanes.get(key)![0]!;
+    const entry = this.lanes.get(key)?.[0];
+    if (!entry) return;
     this.running += 1;
     let error: unknown;
     try {
@@ -152,11 +195,27 @@ export class OrderedDelivery {
   }
 
   private next(key: string): void {
-    const lane = this.lanes.get(key)!;
-    lane.shift();
+    const lane = this.lanes.get(key);
+    lane?.shift();
     this.running -= 1;
-    if (lane.length > 0) this.ready.push(key);
+    if (lane && lane.length > 0) this.ready.push(key);
+    else if (lane && this.claims && !this.stopped) void this.refill(key, lane);
     else this.lanes.delete(key);
+    this.pump();
+  }
+
+  /** A held key's lane ran out: what was queued under it meanwhile (any process), or the lease goes. */
+  private async refill(key: string, lane: OutboundEntry[]): Promise<void> {
+    const more = await this.options.queue.shared!.more(this.options.kind, key).catch(() => undefined);
+    if (this.lanes.get(key) !== lane) return;
+    if (!more?.length || this.stopped) {
+      this.lanes.delete(key);
+      // Room for a key waiting beyond this process's share.
+      if (!this.stopped) this.claims?.claimSoon();
+      return;
+    }
+    lane.push(...more);
+    this.ready.push(key);
     this.pump();
   }
 }

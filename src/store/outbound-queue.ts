@@ -43,6 +43,26 @@ export interface OutboundQueue {
   recordAttempt(kind: OutboundKind, id: string): void;
   recordProgress(kind: OutboundKind, id: string, partsSent: number): void;
   settle(kind: OutboundKind, id: string, status: 'sent' | 'failed', errorJson?: string): void;
+  /** Set when several processes share the queue (store "redis"): an order key goes out from its lease holder only. */
+  shared?: SharedOutbound;
+}
+
+/**
+ * The claims of a shared queue: a process sends an order key's entries while it holds the key's
+ * lease (renewed), so each entry goes out once and in order; a dead holder's keys are taken over
+ * once its lease runs out.
+ */
+export interface SharedOutbound {
+  /** Takes up to `maxKeys` order keys nobody holds with entries waiting: their entries, oldest first per key. */
+  claim(kind: OutboundKind, maxKeys: number): Promise<OutboundEntry[]>;
+  /** Once a held key's entries are settled: those queued under it since (still held), [] once released, undefined if lost. */
+  more(kind: OutboundKind, orderKey: string): Promise<OutboundEntry[] | undefined>;
+  /** Keeps the leases of held keys; resolves with the keys lost meanwhile. */
+  renew(kind: OutboundKind, orderKeys: string[]): Promise<string[]>;
+  /** Gives keys up (a graceful stop): another process takes them at once. */
+  release(kind: OutboundKind, orderKeys: string[]): Promise<void>;
+  /** How often the holder renews its leases and looks for keys to claim. */
+  readonly leaseMs: number;
 }
 
 /** An idempotency key is remembered this long; settled entries are kept as long, for GET /api/messages/<id>. */

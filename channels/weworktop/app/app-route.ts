@@ -14,7 +14,7 @@ export interface AppCallbackRoute {
   /** Takes a verified, decrypted message; resolves once it is stored (the work goes to the queue). */
   accept(fields: Record<string, string>): Promise<void>;
   /** Takes a 微信客服 event (kf_msg_or_event, kf_account_auth_change) when weworktop.kf is on; it stores what it needs before returning. */
-  acceptKf?(fields: Record<string, string>): void;
+  acceptKf?(fields: Record<string, string>): void | Promise<void>;
 }
 
 /** 微信客服's events come to the app's callback URL; kf_msg_or_event names no sender. */
@@ -38,7 +38,7 @@ export function registerAppCallback(server: FastifyInstance, route: AppCallbackR
       requireFresh(query.timestamp, route.maxClockSkew);
       const fields = parseMessageXml(plaintext);
       if (fields.MsgType?.toLowerCase() === 'event' && KF_EVENTS.has(fields.Event ?? '')) {
-        if (route.acceptKf) route.acceptKf(fields);
+        if (route.acceptKf) await route.acceptKf(fields);
         else log.info({ event: fields.Event }, '微信客服 event while weworktop.kf.enabled is false: acknowledged, not handled');
         return reply.status(200).send('');
       }

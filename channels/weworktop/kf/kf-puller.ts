@@ -1,3 +1,4 @@
+import type { SharedTurns } from '../../../src/channel.js';
 import type { Logger } from '../../../src/logger.js';
 import { isTransient } from '../../../src/transient.js';
 import type { KfApi, KfPage } from './kf-api.js';
@@ -14,6 +15,8 @@ export interface KfPullerOptions {
   /** First wait before a failed pull is tried again; doubles up to maxRetryDelayMs. */
   retryDelayMs?: number;
   maxRetryDelayMs?: number;
+  /** Several processes (store "redis"): one pulls an account at a time, the others' callbacks ask it to go round again. */
+  turns?: SharedTurns;
 }
 
 /** A callback's token is good for 10 minutes; one a little younger is still sent. */
@@ -34,6 +37,8 @@ export class KfPuller {
   private readonly retries = new Map<string, { timer: NodeJS.Timeout; delayMs: number }>();
   /** Per account, the last token sync_msg refused: not sent again. */
   private readonly refusedTokens = new Map<string, string>();
+  /** Asks left with another process's turn: checked once its lease would have run out (it may have died). */
+  private readonly rechecks = new Set<NodeJS.Timeout>();
   private readonly now: () => number;
   private readonly log: Logger;
   private stopped = false;
@@ -44,15 +49,15 @@ export class KfPuller {
   }
 
   /** Something new for this account (a callback, the start): pulled now, or right after the pull running. */
-  request(openKfid: string): void {
+  request(openKfid: string, onlyIfAsked = false): void {
     if (this.stopped) return;
     if (this.running.has(openKfid)) {
-      this.again.add(openKfid);
+      if (!onlyIfAsked) this.again.add(openKfid);
       return;
     }
     const retry = this.retries.get(openKfid);
     if (retry) clearTimeout(retry.timer);
-    const run = this.drain(openKfid, retry?.delayMs).finally(() => this.running.delete(openKfid));
+    const run = this.turn(openKfid, retry?.delayMs, onlyIfAsked).finally(() => this.running.delete(openKfid));
     this.running.set(openKfid, run);
   }
 
@@ -65,31 +70,63 @@ export class KfPuller {
   async stop(): Promise<void> {
     this.stopped = true;
     for (const { timer } of this.retries.values()) clearTimeout(timer);
+    for (const timer of this.rechecks) clearTimeout(timer);
     this.retries.clear();
     await Promise.all([...this.running.values()]);
   }
 
-  private async drain(openKfid: string, lastDelayMs?: number): Promise<void> {
-    do {
+  /** With shared turns, a pull runs only in this process's turn; else at once. */
+  private async turn(openKfid: string, lastDelayMs: number | undefined, onlyIfAsked: boolean): Promise<void> {
+    const { turns } = this.options;
+    if (!turns) return this.drain(openKfid, lastDelayMs);
+    const name = `kf:${openKfid}`;
+    let begun: Awaited<ReturnType<SharedTurns['begin']>>;
+    try {
+      begun = await turns.begin(name, { onlyIfAsked });
+    } catch (error) {
+      this.failed(openKfid, error, lastDelayMs);
+      return;
+    }
+    if (begun === 'run') return this.drain(openKfid, lastDelayMs, name);
+    if (begun === 'served' || this.stopped) return;
+    const timer = setTimeout(() => {
+      this.rechecks.delete(timer);
+      this.request(openKfid, true);
+    }, turns.leaseMs + 100);
+    timer.unref();
+    this.rechecks.add(timer);
+  }
+
+  private async drain(openKfid: string, lastDelayMs?: number, turn?: string): Promise<void> {
+    const { turns } = this.options;
+    for (;;) {
       this.again.delete(openKfid);
       try {
         await this.pullAll(openKfid);
         this.retries.delete(openKfid);
       } catch (error) {
+        if (turn) await turns!.abandon(turn).catch(() => undefined);
         this.failed(openKfid, error, lastDelayMs);
         return;
       }
-    } while (this.again.has(openKfid) && !this.stopped);
+      if (this.stopped) {
+        if (turn) await turns!.abandon(turn).catch(() => undefined);
+        return;
+      }
+      if (this.again.has(openKfid)) continue;
+      // Another process's ask meanwhile: one more round, the turn kept.
+      if (!turn || !(await turns!.end(turn).catch(() => false))) return;
+    }
   }
 
   private async pullAll(openKfid: string): Promise<void> {
     const { api, store } = this.options;
-    const enabledAt = store.enabledAt(this.now());
+    const enabledAt = await store.enabledAt(this.now());
     // send_time is in whole seconds: a message of the second kf was enabled in is answered.
     const oldestAnswered = Math.floor(enabledAt / 1000);
-    let cursor = store.cursor(openKfid);
+    let cursor = await store.cursor(openKfid);
     const cold = cursor === undefined;
-    let token = this.freshToken(openKfid);
+    let token = await this.freshToken(openKfid);
     let skipped = 0;
     let taken = 0;
     for (;;) {
@@ -112,7 +149,7 @@ export class KfPuller {
       if (fresh.length > 0) await this.options.takePage(openKfid, fresh);
       taken += fresh.length;
       if (page.next_cursor) {
-        store.saveCursor(openKfid, page.next_cursor);
+        await store.saveCursor(openKfid, page.next_cursor);
         cursor = page.next_cursor;
       }
       if (page.has_more !== 1 || this.stopped) break;
@@ -126,8 +163,8 @@ export class KfPuller {
     this.log.debug({ account: openKfid, taken, cold }, '微信客服: pulled');
   }
 
-  private freshToken(openKfid: string): string | undefined {
-    const saved = this.options.store.token(openKfid);
+  private async freshToken(openKfid: string): Promise<string | undefined> {
+    const saved = await this.options.store.token(openKfid);
     return saved && this.now() - saved.at < TOKEN_LIFE_MS && this.refusedTokens.get(openKfid) !== saved.token ? saved.token : undefined;
   }
 

@@ -9,6 +9,7 @@ import { KfNicknames } from './kf-nicknames.js';
 import { KfPageIntake } from './kf-page-intake.js';
 import { KfPuller } from './kf-puller.js';
 import { type KfStore, MemoryKfStore } from './kf-store.js';
+import { RedisKfStore } from './redis-kf-store.js';
 import { SqliteKfStore } from './sqlite-kf-store.js';
 
 /**
@@ -45,10 +46,11 @@ export class KfReceiver {
       logger: context.logger,
     });
     this.kfApi = new KfApi(this.api);
-    this.store =
-      context.config.inbox_store === 'sqlite' ? new SqliteKfStore(context.dataDir, context.config.data_dir) : new MemoryKfStore();
-    // The first start with kf on: what was sent before is WeCom's backlog.
-    this.store.enabledAt(Date.now());
+    this.store = context.shared
+      ? new RedisKfStore(context.shared)
+      : context.config.inbox_store === 'sqlite'
+        ? new SqliteKfStore(context.dataDir, context.config.data_dir)
+        : new MemoryKfStore();
     const pages = new KfPageIntake({
       intake: context.intake,
       rules: context.rules,
@@ -64,6 +66,7 @@ export class KfReceiver {
       logger: this.log,
       // A pull that met an outage waits as a message would (retry_delay_ms, doubling).
       retryDelayMs: context.config.retry_delay_ms,
+      ...(context.turns ? { turns: context.turns } : {}),
     });
   }
 
@@ -72,7 +75,7 @@ export class KfReceiver {
    * callback's token, so a crash right after the ack is pulled at the next start), and the pull is
    * asked for, never awaited. A store that fails throws: no ack, WeCom retries.
    */
-  accept(fields: Record<string, string>): void {
+  async accept(fields: Record<string, string>): Promise<void> {
     if (fields.Event === 'kf_account_auth_change') {
       this.log.info(
         { added: fields.AuthAddOpenKfId ?? '', removed: fields.AuthDelOpenKfId ?? '' },
@@ -83,10 +86,10 @@ export class KfReceiver {
     }
     const token = fields.Token ? { token: fields.Token, at: Date.now() } : undefined;
     // The oldest form of the callback named no account: every account served is pulled.
-    const accounts = fields.OpenKfId ? [fields.OpenKfId] : this.store.accounts();
+    const accounts = fields.OpenKfId ? [fields.OpenKfId] : await this.store.accounts();
     for (const account of accounts) {
       if (!this.serves(account)) continue;
-      if (token) this.store.saveToken(account, token);
+      if (token) await this.store.saveToken(account, token);
       this.pull(account);
     }
   }
@@ -96,6 +99,8 @@ export class KfReceiver {
    * `accounts`, and one pull each, for what came while the app was down.
    */
   async start(): Promise<void> {
+    // The first start with kf on: what was sent before is WeCom's backlog.
+    await this.store.enabledAt(Date.now());
     const listed = await this.kfApi.accounts().catch((error: unknown) => {
       this.log.warn(
         { err: (error as Error).message },
@@ -116,7 +121,8 @@ export class KfReceiver {
         ? this.config.accounts.filter((account) => !manageable || manageable.includes(account))
         : (manageable ?? []);
     this.log.info({ accounts: serve.join(',') || 'none yet (any account a callback names)' }, '微信客服: serving');
-    for (const account of new Set([...serve, ...this.store.accounts().filter((account) => this.serves(account))])) this.pull(account);
+    const known = (await this.store.accounts()).filter((account) => this.serves(account));
+    for (const account of new Set([...serve, ...known])) this.pull(account);
   }
 
   async stop(): Promise<void> {
@@ -134,7 +140,9 @@ export class KfReceiver {
   private pull(account: string): void {
     // The account list may answer after the stop (the store is closed then).
     if (this.stopped) return;
-    this.store.remember(account);
+    Promise.resolve(this.store.remember(account)).catch((error: unknown) =>
+      this.log.warn({ account, err: (error as Error).message }, '微信客服: the account not remembered; the next callback names it again'),
+    );
     this.puller.request(account);
   }
 

@@ -9,24 +9,26 @@ export interface PullToken {
  * What the 微信客服 puller keeps across restarts: when this deployment first enabled kf (older
  * messages are WeCom's backlog, never answered), and per 客服账号 its sync_msg cursor and the
  * last callback's token (a callback acknowledged just before a crash is pulled at the next start).
- * Kept small so it can move to a shared store (Redis) without touching the puller.
+ * Each answer may be a promise: the Redis one (store "redis", shared by every process) is.
  */
 export interface KfStore {
   /** The saved next_cursor; undefined before the account's first pull (a cold start). */
-  cursor(openKfid: string): string | undefined;
+  cursor(openKfid: string): Maybe<string | undefined>;
   /** Saved only once the messages of the page it follows are stored. */
-  saveCursor(openKfid: string, cursor: string): void;
+  saveCursor(openKfid: string, cursor: string): Maybe<void>;
   /** When 微信客服 was first enabled on this deployment (ms), recorded as `now` at the first call. */
-  enabledAt(now: number): number;
+  enabledAt(now: number): Maybe<number>;
   /** An account to pull at every start (one a callback named, or kf/account/list). */
-  remember(openKfid: string): void;
+  remember(openKfid: string): Maybe<void>;
   /** A callback's token, before the callback is acknowledged. */
-  saveToken(openKfid: string, token: PullToken): void;
-  token(openKfid: string): PullToken | undefined;
+  saveToken(openKfid: string, token: PullToken): Maybe<void>;
+  token(openKfid: string): Maybe<PullToken | undefined>;
   /** Every account served so far. */
-  accounts(): string[];
+  accounts(): Maybe<string[]>;
   close(): void;
 }
+
+type Maybe<T> = T | Promise<T>;
 
 interface AccountState {
   cursor?: string;
