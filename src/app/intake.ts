@@ -4,7 +4,7 @@ import type { NormalizedMessage } from '../message.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { userMessages } from '../pipeline/user-messages.js';
 import type { Inbox } from '../store/inbox.js';
-import type { AnswerDispatch } from '../worker/answer-dispatch.js';
+import { type AnswerDispatch, jobFromInbox } from '../worker/answer-dispatch.js';
 import { wallClockMs } from '../worker/answer-timing.js';
 import { type RateLimit, RateLimiter } from './rate-limiter.js';
 
@@ -148,18 +148,7 @@ export class MessageIntake implements Intake {
    */
   async replay(): Promise<PendingMessage[]> {
     const entries = await this.options.inbox.pending(this.options.channel);
-    for (const entry of entries) {
-      const answer = entry.outcomeJson === undefined ? {} : { outcomeJson: entry.outcomeJson, partsSent: entry.partsSent };
-      this.options.answers.answer({
-        id: entry.id,
-        sessionKey: entry.sessionKey,
-        rawJson: entry.rawJson,
-        receivedAt: entry.receivedAt,
-        attempts: entry.attempts,
-        replayed: true,
-        ...answer,
-      });
-    }
+    for (const entry of entries) this.options.answers.answer(jobFromInbox(entry, true));
     if (entries.length > 0)
       this.log.info(
         { count: entries.length, answered: entries.filter((entry) => entry.outcomeJson !== undefined).length },

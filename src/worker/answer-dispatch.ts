@@ -1,4 +1,5 @@
 import type { ChannelLink } from '../channel.js';
+import type { InboxEntry } from '../store/inbox.js';
 
 /** A stored message for the answer worker: enough to rebuild it there (its channel's raw payload). */
 export interface AnswerJob {
@@ -17,6 +18,19 @@ export interface AnswerJob {
   outcomeJson?: string;
   /** Parts of that answer already sent. */
   partsSent?: number;
+}
+
+/** A stored message as a job: with its answer, when one was made before, so only the delivery is left. */
+export function jobFromInbox(entry: InboxEntry, replayed: boolean): Omit<AnswerJob, 'kind'> {
+  return {
+    id: entry.id,
+    sessionKey: entry.sessionKey,
+    rawJson: entry.rawJson,
+    receivedAt: entry.receivedAt,
+    attempts: entry.attempts,
+    replayed,
+    ...(entry.outcomeJson === undefined ? {} : { outcomeJson: entry.outcomeJson, partsSent: entry.partsSent }),
+  };
 }
 
 /** A short text for whoever sent `raw`, in that conversation's order: a welcome, a "busy" notice. */

@@ -9,7 +9,7 @@ import type { MetricsRegistry } from '../metrics/metrics-registry.js';
 import type { PushMessage } from '../push/push-message.js';
 import type { RuntimeTuning } from '../runtime/tuning.js';
 import type { Awaitable, Inbox, InboxEntry } from '../store/inbox.js';
-import type { AnswerDispatch, AnswerJob, NoticeJob } from './answer-dispatch.js';
+import { type AnswerDispatch, type AnswerJob, jobFromInbox, type NoticeJob } from './answer-dispatch.js';
 import { Backlog } from './backlog.js';
 import { PushCalls, type PushDispatch } from './push-calls.js';
 import { type FromWorker, Outbox, type SerializedError, type ToWorker } from './worker-protocol.js';
@@ -150,15 +150,7 @@ export class AnswerWorkerHost implements AnswerDispatch, PushDispatch {
   private deliverAgain(entry: InboxEntry | undefined): void {
     if (!entry) return;
     this.log.info({ id: entry.id }, 'delivery not confirmed in time; the answer goes out again another way');
-    this.answer({
-      id: entry.id,
-      sessionKey: entry.sessionKey,
-      rawJson: entry.rawJson,
-      receivedAt: entry.receivedAt,
-      attempts: entry.attempts,
-      replayed: true,
-      ...answerOf(entry),
-    });
+    this.answer(jobFromInbox(entry, true));
   }
 
   notify(job: Omit<NoticeJob, 'kind'>): void {
@@ -346,15 +338,7 @@ export class AnswerWorkerHost implements AnswerDispatch, PushDispatch {
         this.log.error({ id: waiting.id }, 'a waiting message is no longer pending in the inbox; skipped');
       return;
     }
-    this.give({
-      id: entry.id,
-      sessionKey: entry.sessionKey,
-      rawJson: entry.rawJson,
-      receivedAt: waiting.receivedAt,
-      attempts: entry.attempts,
-      replayed: waiting.replayed,
-      ...answerOf(entry),
-    });
+    this.give({ ...jobFromInbox(entry, waiting.replayed), receivedAt: waiting.receivedAt });
   }
 
   private onReport(report: Exclude<FromWorker, { type: 'started' | 'failed' }>): void {
@@ -447,10 +431,6 @@ function online(worker: Worker, tuning: RuntimeTuning): Worker {
 }
 
 /** A stored answer, for a job that only has its delivery left. */
-function answerOf(entry: InboxEntry): Pick<AnswerJob, 'outcomeJson' | 'partsSent'> {
-  return entry.outcomeJson === undefined ? {} : { outcomeJson: entry.outcomeJson, partsSent: entry.partsSent };
-}
-
 function revive(error: SerializedError): Error {
   if (error.config) return new ConfigError(error.config.key, error.config.expected, error.config.found);
   const revived = new Error(error.message);
