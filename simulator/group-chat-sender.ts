@@ -22,10 +22,12 @@ export interface GroupChatSenderOptions {
   whyNoAnswer: (callback: AiBotCallback) => string;
 }
 
-/** WeCom hands the bot a group message only when it @-mentions the bot. */
-export function mentionsBot(botName: string, text: string): boolean {
+/** WeCom hands the bot a group message only when it @-mentions the bot; else the page says so. */
+export function reachesBot(log: ChatLog, chat: string, botName: string, text: string): boolean {
   const name = botName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`(^|\\s)@${name}(?=\\s|$)`, 'u').test(text);
+  if (new RegExp(`(^|\\s)@${name}(?=\\s|$)`, 'u').test(text)) return true;
+  log.note(chat, `Not sent to the bot: in a group, WeCom gives the AI bot only messages that @-mention it (start with "@${botName} ").`);
+  return false;
 }
 
 /** WeCom stops polling a stream 6 minutes after the user's message (https://developer.work.weixin.qq.com/document/path/100719). */
@@ -64,13 +66,7 @@ export class GroupChatSender {
     const { log, watcher, botName } = this.options;
     const chat = groupChat(chatId);
     const entry = log.add({ chat, from: 'user', user, kind: 'text', text });
-    if (!mentionsBot(botName, text)) {
-      log.note(
-        chat,
-        `Not sent to the bot: in a group, WeCom gives the AI bot only messages that @-mention it (start with "@${botName} ").`,
-      );
-      return entry;
-    }
+    if (!reachesBot(log, chat, botName, text)) return entry;
     const base = { chattype: 'group' as const, chatid: chatId, from: { userid: user }, response_url: watcher.responseUrl(chat, user) };
     const callback = { msgid: randomBytes(16).toString('hex'), ...base, msgtype: 'text', text: { content: text } };
     const posted = await this.post(callback);

@@ -1,8 +1,6 @@
-import { WeComCrypto } from '../channels/weworktop/wecom/crypto.js';
-import { parseEnvelope } from '../channels/weworktop/wecom/xml.js';
 import type { FakeWeCom } from '../test/fakes/fake-wecom.js';
-import { WeComAppClient } from '../test/fakes/wecom-client.js';
-import { type ChatEntry, type ChatLog, kfChat, type RawPayload } from './chat-log.js';
+import { AppCallbackPoster } from './app-callback-poster.js';
+import { type ChatEntry, type ChatLog, kfChat } from './chat-log.js';
 import type { DemoCredentials } from './demo-config.js';
 
 export interface KfChatSenderOptions {
@@ -24,19 +22,10 @@ export const DEMO_SERVICER = 'kefu01';
  * after which it pulls with kf/sync_msg, as from the real WeCom.
  */
 export class KfChatSender {
-  private readonly client: WeComAppClient;
-  private readonly crypto: WeComCrypto;
+  private readonly callbacks: AppCallbackPoster;
 
   constructor(private readonly options: KfChatSenderOptions) {
-    const { credentials } = options;
-    this.client = new WeComAppClient({
-      url: options.callbackUrl,
-      token: credentials.token,
-      encodingAesKey: credentials.aesKey,
-      corpId: credentials.corpId,
-      agentId: credentials.agentId,
-    });
-    this.crypto = new WeComCrypto({ token: credentials.token, encodingAesKey: credentials.aesKey, receiveId: credentials.corpId });
+    this.callbacks = new AppCallbackPoster(options.callbackUrl, options.credentials, options.log);
   }
 
   async text(customer: string, text: string): Promise<ChatEntry> {
@@ -73,36 +62,12 @@ export class KfChatSender {
     return entry;
   }
 
-  private async callback(entry: ChatEntry): Promise<void> {
-    const { log, wecom, openKfid } = this.options;
-    const { url, body } = this.client.encode({
-      MsgType: 'event',
-      Event: 'kf_msg_or_event',
-      Token: wecom.kf.callbackToken(openKfid),
-      OpenKfId: openKfid,
-    });
-    const request = new URL(url);
-    const raw: RawPayload[] = [
-      {
-        label: 'kf_msg_or_event callback (it carries no message: the app pulls kf/sync_msg)',
-        content: `POST ${request.pathname}${request.search}`,
-      },
-      { label: 'body, encrypted', content: body },
-      { label: 'Encrypt, decrypted', content: this.crypto.decrypt(parseEnvelope(body).encrypt) },
-    ];
-    try {
-      const response = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'text/xml' } });
-      const answer = await response.text();
-      log.update(entry, {
-        raw: [
-          ...raw,
-          { label: 'answer', content: `HTTP ${response.status}${answer ? `\n${answer}` : ' (empty body: the acknowledgement)'}` },
-        ],
-      });
-      if (response.status !== 200) log.note(entry.chat, `the callback was refused: HTTP ${response.status} ${answer}`);
-    } catch (error) {
-      log.update(entry, { raw });
-      log.note(entry.chat, `the callback could not be sent: ${(error as Error).message}`);
-    }
+  private callback(entry: ChatEntry): Promise<void> {
+    const { wecom, openKfid } = this.options;
+    return this.callbacks.post(
+      entry,
+      { MsgType: 'event', Event: 'kf_msg_or_event', Token: wecom.kf.callbackToken(openKfid), OpenKfId: openKfid },
+      { request: 'kf_msg_or_event callback (it carries no message: the app pulls kf/sync_msg)', body: 'body, encrypted' },
+    );
   }
 }

@@ -1,9 +1,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import { WeComCrypto } from '../channels/weworktop/wecom/crypto.js';
-import { parseEnvelope } from '../channels/weworktop/wecom/xml.js';
 import type { FakeWeCom } from '../test/fakes/fake-wecom.js';
-import { WeComAppClient } from '../test/fakes/wecom-client.js';
-import { type ChatEntry, type ChatLog, privateChat, type RawPayload } from './chat-log.js';
+import { AppCallbackPoster } from './app-callback-poster.js';
+import { type ChatEntry, type ChatLog, privateChat } from './chat-log.js';
 import type { DemoCredentials } from './demo-config.js';
 import type { MediaStore } from './media-store.js';
 
@@ -24,20 +22,10 @@ const newMsgId = () => `${randomInt(1_000_000_000, 9_999_999_999)}${randomInt(10
  * go to the fake API (for media/get), the callback is encrypted and signed exactly like WeCom's.
  */
 export class PrivateChatSender {
-  private readonly client: WeComAppClient;
-  /** Decrypts what the client encrypted, to show both sides on the page. */
-  private readonly crypto: WeComCrypto;
+  private readonly callbacks: AppCallbackPoster;
 
   constructor(private readonly options: PrivateChatSenderOptions) {
-    const { credentials } = options;
-    this.client = new WeComAppClient({
-      url: options.callbackUrl,
-      token: credentials.token,
-      encodingAesKey: credentials.aesKey,
-      corpId: credentials.corpId,
-      agentId: credentials.agentId,
-    });
-    this.crypto = new WeComCrypto({ token: credentials.token, encodingAesKey: credentials.aesKey, receiveId: credentials.corpId });
+    this.callbacks = new AppCallbackPoster(options.callbackUrl, options.credentials, options.log);
   }
 
   async text(user: string, text: string): Promise<ChatEntry> {
@@ -98,28 +86,7 @@ export class PrivateChatSender {
     return mediaId;
   }
 
-  private async deliver(entry: ChatEntry, fields: Record<string, string>): Promise<void> {
-    const { log } = this.options;
-    const { url, body } = this.client.encode(fields);
-    const request = new URL(url);
-    const raw: RawPayload[] = [
-      { label: 'callback request', content: `POST ${request.pathname}${request.search}` },
-      { label: 'body, encrypted (as WeCom posts it)', content: body },
-      { label: 'Encrypt, decrypted', content: this.crypto.decrypt(parseEnvelope(body).encrypt) },
-    ];
-    try {
-      const response = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'text/xml' } });
-      const answer = await response.text();
-      log.update(entry, {
-        raw: [
-          ...raw,
-          { label: 'answer', content: `HTTP ${response.status}${answer ? `\n${answer}` : ' (empty body: the acknowledgement)'}` },
-        ],
-      });
-      if (response.status !== 200) log.note(entry.chat, `the callback was refused: HTTP ${response.status} ${answer}`);
-    } catch (error) {
-      log.update(entry, { raw });
-      log.note(entry.chat, `the callback could not be sent: ${(error as Error).message}`);
-    }
+  private deliver(entry: ChatEntry, fields: Record<string, string>): Promise<void> {
+    return this.callbacks.post(entry, fields, { request: 'callback request', body: 'body, encrypted (as WeCom posts it)' });
   }
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { AiBotCallback } from '../channels/weworktop/aibot/aibot-message.js';
 import type { FakeWeComWs, ReceivedFrame } from '../test/fakes/fake-wecom-ws.js';
 import { type ChatEntry, type ChatLog, groupChat, privateChat, type RawPayload } from './chat-log.js';
-import { mentionsBot } from './group-chat-sender.js';
+import { reachesBot } from './group-chat-sender.js';
 import { markdownToHtml } from './markdown-html.js';
 import type { MediaStore } from './media-store.js';
 
@@ -44,13 +44,7 @@ export class WsGroupChatSender {
     const { log, ws, botId, botName } = this.options;
     const chat = groupChat(chatId);
     const entry = log.add({ chat, from: 'user', user, kind: 'text', text });
-    if (!mentionsBot(botName, text)) {
-      log.note(
-        chat,
-        `Not sent to the bot: in a group, WeCom gives the AI bot only messages that @-mention it (start with "@${botName} ").`,
-      );
-      return entry;
-    }
+    if (!reachesBot(log, chat, botName, text)) return entry;
     if (!ws.subscribed(botId)) {
       log.note(chat, 'Not sent: the bot is not connected to the (fake) WeCom long connection right now; see the server log.');
       return entry;
