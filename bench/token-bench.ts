@@ -1,6 +1,5 @@
 import type { ChatMessage } from '../src/backends/chat-bot.js';
-import { fitHistory } from '../src/session/token-budget.js';
-import { TokenCounter } from '../src/session/token-counter.js';
+import { fitHistory, TokenCounter } from '../src/session/tokens.js';
 import type { Turn } from '../src/session/turn.js';
 
 export interface TokenSettings {

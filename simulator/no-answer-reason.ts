@@ -2,7 +2,7 @@ import { type AiBotCallback, toAiBotMessage, withoutQuote } from '../channels/we
 import type { CoreConfig } from '../src/config/schema.js';
 import type { NormalizedMessage } from '../src/message.js';
 import { loadedByTheReplier } from '../src/message.js';
-import { applyTriggerRules, groupAllowed } from '../src/pipeline/trigger-rules.js';
+import { applyTriggerRules, groupAllowed } from '../src/pipeline/cow-rules.js';
 
 /**
  * Why the AI bot answered a group message with nothing: the check the channel makes inside the

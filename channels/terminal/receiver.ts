@@ -1,6 +1,6 @@
 import { createInterface, type Interface } from 'node:readline';
 import type { Receiver, ReceiverContext } from '../../src/channel.js';
-import { CHAT_ID_COMMAND } from '../../src/pipeline/message-rules.js';
+import { CHAT_ID_COMMAND } from '../../src/pipeline/cow-rules.js';
 import { isSaid, type TypedLine, toTerminalMessage } from './typed-line.js';
 
 /** "#chatid" answers in groups (the pipeline); in this private chat the terminal says how to get one. */

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ScopedRules } from '../assistants/by-scope.js';
 import type { ChannelRegistry, Receiver } from '../channel.js';
 import { ConfigError, withWrittenKey } from '../config/config-error.js';
 import { EMBEDDED_DEFAULT, loadConfig } from '../config/load-config.js';
@@ -10,7 +11,6 @@ import type { NormalizedMessage } from '../message.js';
 import { CORE_METRICS } from '../metrics/core-metrics.js';
 import { NO_METRICS } from '../metrics/metrics.js';
 import { MetricsRegistry } from '../metrics/metrics-registry.js';
-import { ScopedRules } from '../pipeline/scoped-rules.js';
 import { checkPluginNames } from '../plugins/check-plugin-names.js';
 import type { PluginRegistry } from '../plugins/plugin-bus.js';
 import { startPushApi } from '../push/start-push-api.js';

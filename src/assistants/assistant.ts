@@ -26,14 +26,3 @@ export interface Assistant {
   /** The OpenAI-compatible server chosen for it; absent on another backend. */
   llm?: LlmChoice;
 }
-
-/** The assistant a message of this scope goes to: the longest declared scope that covers it, else the default (the first). */
-export function assistantFor<T extends { scope: string }>(assistants: readonly T[], scope: string | undefined): T {
-  let chosen = assistants[0]!;
-  if (!scope) return chosen;
-  for (const assistant of assistants) {
-    const covers = assistant.scope !== '' && (scope === assistant.scope || scope.startsWith(`${assistant.scope}:`));
-    if (covers && assistant.scope.length > chosen.scope.length) chosen = assistant;
-  }
-  return chosen;
-}

@@ -1,4 +1,5 @@
 import type { Assistant } from '../assistants/assistant.js';
+import { ScopedPipelines } from '../assistants/by-scope.js';
 import { createBackendBot } from '../backends/choose-backend.js';
 import type { AppConfig } from '../config/load-config.js';
 import type { Logger } from '../logger.js';
@@ -8,10 +9,9 @@ import type { PluginRegistry } from '../plugins/plugin-bus.js';
 import { type Plugin, PluginBus } from '../plugins/plugin-bus.js';
 import { ConversationStore } from '../session/conversation-store.js';
 import { conversationTtlSeconds } from '../session/retention.js';
-import { TokenCounter } from '../session/token-counter.js';
+import { TokenCounter } from '../session/tokens.js';
 import type { SessionPersistence } from '../store/session-persistence.js';
 import { Pipeline } from './pipeline.js';
-import { ScopedPipelines } from './scoped-pipelines.js';
 
 export interface PipelineStores {
   /** session_store "sqlite": where conversations are kept. */

@@ -8,18 +8,16 @@ import type { Metrics } from '../metrics/metrics.js';
 import type { PluginBus } from '../plugins/plugin-bus.js';
 import { errorReply, type Reply, textReply } from '../reply.js';
 import type { ConversationStore } from '../session/conversation-store.js';
-import { fitHistory } from '../session/token-budget.js';
-import type { TokenCounter } from '../session/token-counter.js';
+import { fitHistory, type TokenCounter } from '../session/tokens.js';
 import type { Turn } from '../session/turn.js';
 import { isTransient } from '../transient.js';
 import { UserFacingError } from '../user-facing-error.js';
 import { AnswerTiming } from '../worker/answer-timing.js';
 import type { IgnoreReason, Outcome } from '../worker/outcome.js';
-import { decorateText } from './decorate-reply.js';
+import { applyTriggerRules, CHAT_ID_COMMAND, ConfiguredRules, decorateText, groupAllowed } from './cow-rules.js';
 import type { AnswerOptions, MessageHandler } from './message-handler.js';
-import { CHAT_ID_COMMAND, ConfiguredRules } from './message-rules.js';
+
 import type { PipelineContext } from './pipeline-context.js';
-import { applyTriggerRules, groupAllowed } from './trigger-rules.js';
 import { userMessages } from './user-messages.js';
 
 export interface PipelineDeps {

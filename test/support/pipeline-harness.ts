@@ -11,7 +11,7 @@ import type { ImageGenerator, SpeechRecognizer, SpeechSynthesizer } from '../../
 import { Pipeline } from '../../src/pipeline/pipeline.js';
 import { type Plugin, PluginBus } from '../../src/plugins/plugin-bus.js';
 import { ConversationStore } from '../../src/session/conversation-store.js';
-import { TokenCounter } from '../../src/session/token-counter.js';
+import { TokenCounter } from '../../src/session/tokens.js';
 
 export interface Harness {
   pipeline: Pipeline;

@@ -6,7 +6,7 @@ import type { Reply } from '../../../src/reply.js';
 import { appScope } from '../assistants.js';
 import type { AppCredentials, WeworktopConfig } from '../config.js';
 import { WeComApiClient } from '../wecom/api-client.js';
-import { mediaLoader } from '../wecom/media-loader.js';
+import { type MediaLoader, mediaLoader } from '../wecom/media-loader.js';
 import { type AppMessageRaw, toAppMessage } from './app-message.js';
 import { ReplySender } from './reply-sender.js';
 import { SendPacer } from './send-pacer.js';
@@ -15,6 +15,8 @@ interface SendingApp {
   credentials: AppCredentials;
   api: WeComApiClient;
   sender: ReplySender;
+  /** The loader the revived messages' media come through (made once: most messages are text). */
+  media: MediaLoader;
 }
 
 /**
@@ -64,15 +66,13 @@ export class AppReplier {
         logger: this.log,
         encodeVoice: createAmrEncoder(context.config.ffmpeg_path),
       });
-      this.apps.set(credentials.agent_id, { credentials, api, sender });
+      this.apps.set(credentials.agent_id, { credentials, api, sender, media: mediaLoader(api, this.log) });
     }
   }
 
   revive(raw: AppMessageRaw): NormalizedMessage | undefined {
     const app = this.apps.get(raw.agentId);
-    return app
-      ? toAppMessage(raw.fields, app.credentials.agent_id, mediaLoader(app.api, this.log), appScope(this.section, raw.agentId))
-      : undefined;
+    return app ? toAppMessage(raw.fields, app.credentials.agent_id, app.media, appScope(this.section, raw.agentId)) : undefined;
   }
 
   /** An app's replies need its access token: without one the LLM is not asked yet. */

@@ -9,7 +9,7 @@ import { KfNicknames } from './kf-nicknames.js';
 import { KfPageIntake } from './kf-page-intake.js';
 import { KfPuller } from './kf-puller.js';
 import { type KfStore, MemoryKfStore } from './kf-store.js';
-import { RedisKfStore } from './redis-kf-store.js';
+import { SharedKfStore } from './shared-kf-store.js';
 import { SqliteKfStore } from './sqlite-kf-store.js';
 
 /**
@@ -47,7 +47,7 @@ export class KfReceiver {
     });
     this.kfApi = new KfApi(this.api);
     this.store = context.shared
-      ? new RedisKfStore(context.shared)
+      ? new SharedKfStore(context.shared)
       : context.config.inbox_store === 'sqlite'
         ? new SqliteKfStore(context.dataDir, context.config.data_dir)
         : new MemoryKfStore();

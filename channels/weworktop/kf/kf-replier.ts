@@ -6,7 +6,7 @@ import { RecentKeys } from '../../../src/recent-keys.js';
 import type { Reply } from '../../../src/reply.js';
 import { isTransient } from '../../../src/transient.js';
 import type { WeComApiClient } from '../wecom/api-client.js';
-import { mediaLoader } from '../wecom/media-loader.js';
+import { type MediaLoader, mediaLoader } from '../wecom/media-loader.js';
 import { KfApi } from './kf-api.js';
 import type { KfConfig } from './kf-config.js';
 import { KfHandoff } from './kf-handoff.js';
@@ -42,12 +42,14 @@ export class KfReplier {
   private readonly sender: KfReplySender;
   private readonly handoff: KfHandoff;
   private readonly log: Logger;
+  private readonly media: MediaLoader;
   private readonly saidSilent = new OncePerWindow(60 * 60 * 1000, 10_000);
   /** Messages whose apology led to a hand-over already (a delivery may be tried again). */
   private readonly handedOver = new RecentKeys({ ttlMs: 24 * 60 * 60 * 1000, maxEntries: 10_000 });
 
   constructor(private readonly options: KfReplierOptions) {
     this.log = options.logger.child({ module: 'kf' });
+    this.media = mediaLoader(options.client, this.log);
     this.api = new KfApi(options.client);
     this.sessions = new KfSessions(this.api, this.log);
     const budget = new KfSendBudget();
@@ -68,7 +70,7 @@ export class KfReplier {
   }
 
   revive(raw: KfMessageRaw): NormalizedMessage {
-    return toKfMessage(raw, mediaLoader(this.options.client, this.log));
+    return toKfMessage(raw, this.media);
   }
 
   begin(message: NormalizedMessage, job: { replayed: boolean; attempts: number }): void {

@@ -10,7 +10,7 @@ import type { ReceiverContext } from '../../../src/channel.js';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { createLogger } from '../../../src/logger.js';
 import { NO_METRICS } from '../../../src/metrics/metrics.js';
-import { ConfiguredRules } from '../../../src/pipeline/message-rules.js';
+import { ConfiguredRules } from '../../../src/pipeline/cow-rules.js';
 import { MemoryInbox } from '../../../src/store/memory-inbox.js';
 import type { AnswerDispatch, AnswerJob } from '../../../src/worker/answer-dispatch.js';
 

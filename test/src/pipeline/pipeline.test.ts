@@ -103,7 +103,7 @@ describe('private chats', () => {
     const questions = sent.filter((m) => m.role === 'user').map((m) => String(m.content).slice(0, 2));
     assert.ok(questions.length < 6, `history was trimmed (${questions.join(',')})`);
     assert.deepEqual(questions, questions.slice().sort(), 'the oldest went first, order kept');
-    const { TokenCounter } = await import('../../../src/session/token-counter.js');
+    const { TokenCounter } = await import('../../../src/session/tokens.js');
     const counter = new TokenCounter('gpt-4o-mini');
     const total = sent.reduce((sum, m) => sum + counter.countMessage(m as never), 3);
     assert.ok(total <= 120, `prompt is ${total} tokens`);

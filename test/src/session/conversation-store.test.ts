@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ConversationStore } from '../../../src/session/conversation-store.js';
-import { fitHistory } from '../../../src/session/token-budget.js';
-import { TokenCounter } from '../../../src/session/token-counter.js';
+import { fitHistory, TokenCounter } from '../../../src/session/tokens.js';
 import type { Turn } from '../../../src/session/turn.js';
 
 describe('ConversationStore', () => {

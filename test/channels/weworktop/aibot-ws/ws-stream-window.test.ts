@@ -6,7 +6,7 @@ import { createWeComHttp } from '../../../../channels/weworktop/wecom/http-clien
 import type { ChannelLink, Intake, ReplyTarget } from '../../../../src/channel.js';
 import type { NormalizedMessage } from '../../../../src/message.js';
 import { NO_METRICS } from '../../../../src/metrics/metrics.js';
-import { ConfiguredRules } from '../../../../src/pipeline/message-rules.js';
+import { ConfiguredRules } from '../../../../src/pipeline/cow-rules.js';
 import { userMessages } from '../../../../src/pipeline/user-messages.js';
 import { type FakeOpenAI, startFakeOpenAI } from '../../../fakes/fake-openai.js';
 import type { FakeWeComWs } from '../../../fakes/fake-wecom-ws.js';

@@ -7,11 +7,11 @@ const KEEP_MS = 365 * 24 * 60 * 60 * 1000;
 const TOKEN_MS = 10 * 60 * 1000;
 
 /**
- * store "redis": the puller's state in the shared key-value, so every process pulls from the same
+ * The puller's state in the core's shared key-value (store "redis"), so every process pulls from the same
  * cursor and skips the same backlog. Writes race only on the accounts list (two processes naming
  * different new accounts at once): a lost name comes back with its account's next callback.
  */
-export class RedisKfStore implements KfStore {
+export class SharedKfStore implements KfStore {
   /** Accounts known to be in the shared list: not written again. */
   private readonly listed = new Set<string>();
 

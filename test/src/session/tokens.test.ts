@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { encode } from 'gpt-tokenizer/encoding/o200k_base';
-import { TokenCounter } from '../../../src/session/token-counter.js';
+import { TokenCounter } from '../../../src/session/tokens.js';
 
 const exact = { encode };
 

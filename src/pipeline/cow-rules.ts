@@ -1,8 +1,11 @@
-import type { ChatType } from '../message.js';
+import type { MessageRules } from '../channel.js';
+import type { CoreConfig } from '../config/schema.js';
+import type { ChatType, NormalizedMessage } from '../message.js';
 
 /**
- * CoW's `_compose_context` trigger rules as pure functions (channel/chat_channel.py in
- * https://github.com/zhayujie/chatgpt-on-wechat). Where we differ from CoW on purpose, the comment
+ * CoW's chat rules as pure functions: when a message triggers an answer (`_compose_context`) and how
+ * the reply is decorated (`_decorate_reply`), channel/chat_channel.py in
+ * https://github.com/zhayujie/chatgpt-on-wechat. Where we differ from CoW on purpose, the comment
  * says so (and so does docs/cow-migration.md).
  */
 
@@ -109,4 +112,84 @@ export function applyTriggerRules(input: TriggerInput, rules: TriggerRules): Tri
   const imagePrefix = rules.image_create_prefix.find((prefix) => prefix !== '' && startsWithWord(content, prefix));
   if (imagePrefix !== undefined) return { triggered: true, content: stripPrefix(content, imagePrefix), imageRequest: true };
   return { triggered: true, content, imageRequest: false };
+}
+
+export interface DecorationRules {
+  single_chat_reply_prefix: string;
+  single_chat_reply_suffix: string;
+  group_chat_reply_prefix: string;
+  group_chat_reply_suffix: string;
+  no_need_at: boolean;
+}
+
+export interface DecorationTarget {
+  chatType: ChatType;
+  senderId: string;
+  senderName?: string;
+  replyQuotesSender?: boolean;
+}
+
+/**
+ * CoW's text decoration: private prefix/suffix; in groups the group prefix, "@name\n", the text,
+ * the group suffix. No "@name" where the platform already shows whom the reply answers: there it
+ * would be a bare user id, not a mention (CoW's own wecom_bot channel sets no_need_at for this).
+ */
+export function decorateText(text: string, target: DecorationTarget, rules: DecorationRules): string {
+  if (target.chatType === 'single') return rules.single_chat_reply_prefix + text + rules.single_chat_reply_suffix;
+  const mention = rules.no_need_at || target.replyQuotesSender ? '' : `@${target.senderName ?? target.senderId}\n`;
+  return rules.group_chat_reply_prefix + mention + text.trim() + rules.group_chat_reply_suffix;
+}
+
+export const CHAT_ID_COMMAND = '#chatid';
+
+type RulesConfig = Pick<
+  CoreConfig,
+  | 'group_chat_in_one_session'
+  | 'group_name_white_list'
+  | 'group_name_keyword_white_list'
+  | 'speech_recognition'
+  | 'group_speech_recognition'
+> &
+  Parameters<typeof applyTriggerRules>[1] & { bot_type?: string };
+
+/** CoW's rules that need no I/O: which conversation a message belongs to, and whether it would be answered. */
+export class ConfiguredRules implements MessageRules {
+  constructor(private readonly config: RulesConfig) {}
+
+  /**
+   * Private chats: the user. Groups: the group when it shares one session, else the member within
+   * the group. Within the message's scope (the app or bot it came through), when it has one.
+   */
+  sessionKey(message: NormalizedMessage): string {
+    const key = this.keyInScope(message);
+    return message.scope ? `${message.scope}|${key}` : key;
+  }
+
+  private keyInScope(message: NormalizedMessage): string {
+    if (message.chatType === 'single') return message.senderId;
+    const group = { id: message.groupId, name: message.groupName };
+    if (groupSharesSession(group, this.config.group_chat_in_one_session)) return `group:${message.groupId}`;
+    return `group:${message.groupId}:${message.senderId}`;
+  }
+
+  wouldAnswer(message: NormalizedMessage): boolean {
+    const { config } = this;
+    // A pure bridge: what users write is forwarded, nothing is answered.
+    if (config.bot_type === 'none') return false;
+    if (message.chatType === 'group') {
+      if (message.kind === 'text' && message.text.trim() === CHAT_ID_COMMAND) return true;
+      if (
+        !groupAllowed({ id: message.groupId, name: message.groupName }, config.group_name_white_list, config.group_name_keyword_white_list)
+      )
+        return false;
+    }
+    if (message.kind === 'event') return false;
+    if (message.kind === 'voice' && !(message.chatType === 'group' ? config.group_speech_recognition : config.speech_recognition))
+      return false;
+    // Media kinds are answered (or politely declined) whenever the chat passes the whitelist.
+    if (message.kind !== 'text' && !(message.kind === 'voice' && message.text)) return message.chatType === 'single' || message.isAt;
+    // A bare "@bot" (nothing left to answer) is ignored by the pipeline: no answer is promised for it.
+    const decision = applyTriggerRules({ ...message, fromVoice: message.kind === 'voice' }, config);
+    return decision.triggered && decision.content !== '';
+  }
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { assistantFor } from '../../../src/assistants/assistant.js';
+import { assistantFor } from '../../../src/assistants/by-scope.js';
 
 describe('assistantFor: the assistant of a message by its scope', () => {
   const assistants = [{ scope: '' }, { scope: 'app:1000003' }, { scope: 'kf' }, { scope: 'bot:aib1' }, { scope: 'bot:aib1:x' }];

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ConfiguredRules } from '../../../src/pipeline/message-rules.js';
 import {
   applyTriggerRules,
+  ConfiguredRules,
   groupAllowed,
   groupSharesSession,
   matchPrefix,
   type TriggerInput,
   type TriggerRules,
-} from '../../../src/pipeline/trigger-rules.js';
+} from '../../../src/pipeline/cow-rules.js';
 
 const rules: TriggerRules = {
   single_chat_prefix: [''],

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import axios, { AxiosError } from 'axios';
 import { Agent } from 'undici';
-import { undiciAdapter } from '../../../../channels/weworktop/wecom/undici-adapter.js';
+import { undiciAdapter } from '../../../../channels/weworktop/wecom/http-client.js';
 import { closedPort } from '../../../support/closed-port.js';
 import { type RecordingServer, startRecordingServer } from '../../../support/recording-server.js';
 

@@ -1,0 +1,64 @@
+import type { MessageRules, ReplyTarget } from '../channel.js';
+import type { NormalizedMessage } from '../message.js';
+import { ConfiguredRules } from '../pipeline/cow-rules.js';
+import type { AnswerOptions, MessageHandler } from '../pipeline/message-handler.js';
+import type { Pipeline } from '../pipeline/pipeline.js';
+import type { Outcome } from '../worker/outcome.js';
+import type { Assistant } from './assistant.js';
+
+/** The assistant a message of this scope goes to: the longest declared scope that covers it, else the default (the first). */
+export function assistantFor<T extends { scope: string }>(assistants: readonly T[], scope: string | undefined): T {
+  let chosen = assistants[0]!;
+  if (!scope) return chosen;
+  for (const assistant of assistants) {
+    const covers = assistant.scope !== '' && (scope === assistant.scope || scope.startsWith(`${assistant.scope}:`));
+    if (covers && assistant.scope.length > chosen.scope.length) chosen = assistant;
+  }
+  return chosen;
+}
+
+/** The main thread's rules, one ConfiguredRules per assistant (trigger prefixes may differ), chosen by the message's scope. */
+export class ScopedRules implements MessageRules {
+  private readonly byScope: Array<{ scope: string; rules: ConfiguredRules }>;
+
+  constructor(assistants: readonly Assistant[]) {
+    this.byScope = assistants.map((assistant) => ({ scope: assistant.scope, rules: new ConfiguredRules(assistant.config) }));
+  }
+
+  sessionKey(message: NormalizedMessage): string {
+    return assistantFor(this.byScope, message.scope).rules.sessionKey(message);
+  }
+
+  wouldAnswer(message: NormalizedMessage): boolean {
+    return assistantFor(this.byScope, message.scope).rules.wouldAnswer(message);
+  }
+}
+
+/** The answer worker's handler: one pipeline per assistant (its bot, rules, media engines), chosen by the message's scope. */
+export class ScopedPipelines implements MessageHandler {
+  constructor(
+    private readonly pipelines: ReadonlyArray<{ scope: string; pipeline: Pipeline }>,
+    private readonly expire: () => void,
+  ) {}
+
+  private of(message: NormalizedMessage): Pipeline {
+    return assistantFor(this.pipelines, message.scope).pipeline;
+  }
+
+  sessionKey(message: NormalizedMessage): string {
+    return this.of(message).sessionKey(message);
+  }
+
+  wouldAnswer(message: NormalizedMessage): boolean {
+    return this.of(message).wouldAnswer(message);
+  }
+
+  answer(message: NormalizedMessage, target: ReplyTarget, options?: AnswerOptions): Promise<Outcome> {
+    return this.of(message).answer(message, target, options);
+  }
+
+  /** The conversations are one store for all assistants: swept once. */
+  expireConversations(): void {
+    this.expire();
+  }
+}
