@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import type { AddressInfo, Socket } from 'node:net';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { ConfigError } from '../config/config-error.js';
@@ -6,6 +7,18 @@ import { type MetricsRouteOptions, serveMetrics } from '../metrics/metrics-route
 
 /** Platform callbacks are small; anything over 1 MiB is refused with 413 before it is read whole. */
 export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** fastify's own dependencies, resolved from where fastify is. */
+const requireFromFastify = createRequire(createRequire(import.meta.url).resolve('fastify'));
+type CompilerFactory = (...args: unknown[]) => unknown;
+/**
+ * No route declares a JSON schema: fastify's schema compilers (ajv, fast-json-stringify, 10 MB of
+ * RSS) load only when one is compiled, not with every server.
+ */
+const LAZY_COMPILERS = {
+  buildValidator: (...args: unknown[]) => (requireFromFastify('@fastify/ajv-compiler')() as CompilerFactory)(...args),
+  buildSerializer: (...args: unknown[]) => (requireFromFastify('@fastify/fast-json-stringify-compiler')() as CompilerFactory)(...args),
+};
 
 export interface HttpServerOptions {
   logger: Logger;
@@ -45,6 +58,7 @@ export function createHttpServer(options: HttpServerOptions, ready: () => Promis
     // Node looks for expired requests every 30 s by default: far past the bounds above.
     http: { headersTimeout: options.headersTimeout * 1000, requestTimeout, connectionsCheckingInterval: 1000 },
     clientErrorHandler: (error, socket) => refuseClient(error, socket, options),
+    schemaController: { compilersFactory: LAZY_COMPILERS as never },
   });
   // First: its hook counts the routes registered after it.
   const metrics = options.metrics ? serveMetrics(server, { ...options.metrics, logger }) : undefined;

@@ -10,7 +10,6 @@ import { collectSecrets, createLogger, type Logger, type LogSink } from '../logg
 import type { NormalizedMessage } from '../message.js';
 import { CORE_METRICS } from '../metrics/core-metrics.js';
 import { NO_METRICS } from '../metrics/metrics.js';
-import { MetricsRegistry } from '../metrics/metrics-registry.js';
 import { checkPluginNames } from '../plugins/check-plugin-names.js';
 import type { PluginRegistry } from '../plugins/plugin-bus.js';
 import { startPushApi } from '../push/start-push-api.js';
@@ -85,7 +84,10 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
   else if (store.files.length)
     log.info({ inbox: config.inbox_store, sessions: config.session_store, files: store.files.join(',') }, 'store opened');
   const releaseHeap = tuning.holdMainHeap();
-  const metrics = config.metrics ? new MetricsRegistry([...CORE_METRICS, ...(channelModule.metrics ?? [])]) : undefined;
+  // prom-client loads only with metrics on.
+  const metrics = config.metrics
+    ? new (await import('../metrics/metrics-registry.js')).MetricsRegistry([...CORE_METRICS, ...(channelModule.metrics ?? [])])
+    : undefined;
   const worker = AnswerWorkerHost.start({
     entry: WORKER_MAIN,
     config,

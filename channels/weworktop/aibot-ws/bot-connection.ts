@@ -1,9 +1,9 @@
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import type { Logger } from '../../../src/logger.js';
 import type { WsBot } from '../config.js';
 import { ConnectionLog, type ConnectionState } from './connection-log.js';
 import { reconnectDelay, TAKEN_OVER_PAUSE_MS } from './reconnect-delay.js';
-import { PendingAcks } from './ws-acks.js';
+import { ACK_TIMEOUT_MS, PendingAcks } from './ws-acks.js';
 import { parseFrame, pingFrame, subscribeFrame, WS_CMD, WS_ERRCODE, type WsFrame } from './ws-frames.js';
 import type { FrameResult } from './ws-link.js';
 
@@ -19,14 +19,16 @@ export interface BotConnectionOptions {
 
 /** The subscribe ack comes in a fraction of a second; one not there in 10 s is not coming. */
 const SUBSCRIBE_TIMEOUT_MS = 10_000;
-/** WeCom acks every command; one without an ack in 5 s frees its req_id for the next frame (as the official SDK does). */
-export const ACK_TIMEOUT_MS = 5000;
 /** Frames are JSON of a few KB; a bigger one is not WeCom's. */
 const MAX_FRAME_BYTES = 4 * 1024 * 1024;
 /** A connection that held this long starts the backoff over (one that drops at once keeps backing off). */
 const STABLE_AFTER_MS = 60_000;
 /** A callback's req_id can be answered for a day; we stop keeping it after an hour (later answers go out proactively). */
 const REQ_ID_TTL_MS = 60 * 60 * 1000;
+
+/** `ws` loads with the first connection: a setup without long connections does not carry it. */
+let wsLoaded: Promise<typeof WebSocket> | undefined;
+const loadWebSocket = () => (wsLoaded ??= import('ws').then((module) => module.default));
 
 /**
  * One AI bot's long connection, on the main thread: connect, subscribe, heartbeat, reconnect with
@@ -59,7 +61,7 @@ export class BotConnection {
   }
 
   start(): void {
-    this.connect();
+    void this.connect();
   }
 
   async stop(): Promise<void> {
@@ -68,7 +70,7 @@ export class BotConnection {
     this.wake(false);
     const socket = this.socket;
     this.log.set({ kind: 'stopped' });
-    if (!socket || socket.readyState === WebSocket.CLOSED) return;
+    if (!socket || socket.readyState === socket.CLOSED) return;
     await new Promise<void>((resolve) => {
       const force = setTimeout(() => socket.terminate(), 1000);
       socket.once('close', () => {
@@ -112,7 +114,8 @@ export class BotConnection {
     return this.acks.request(frame);
   }
 
-  private connect(): void {
+  private async connect(): Promise<void> {
+    const WebSocket = await loadWebSocket();
     if (this.stopping) return;
     this.takenOver = false;
     this.log.set({ kind: 'connecting', attempt: this.failures + 1 });
@@ -226,7 +229,7 @@ export class BotConnection {
       delay = reconnectDelay(this.failures, this.options.random);
       this.log.lost(wasUp, this.failures, reason, delay);
     }
-    this.later(delay, () => this.connect());
+    this.later(delay, () => void this.connect());
   }
 
   private remember(reqId: string): void {
@@ -240,7 +243,7 @@ export class BotConnection {
 
   private write(frame: WsFrame): void {
     const socket = this.socket;
-    if (!socket || socket.readyState !== WebSocket.OPEN) throw new Error('the connection is not open');
+    if (!socket || socket.readyState !== socket.OPEN) throw new Error('the connection is not open');
     socket.send(JSON.stringify(frame));
   }
 

@@ -1,6 +1,9 @@
 import type { WsFrame } from './ws-frames.js';
 import type { FrameResult } from './ws-link.js';
 
+/** WeCom acks every command; one without an ack in 5 s frees its req_id for the next frame (as the official SDK does). */
+export const ACK_TIMEOUT_MS = 5000;
+
 interface Pending {
   frame: WsFrame;
   resolve(result: FrameResult): void;

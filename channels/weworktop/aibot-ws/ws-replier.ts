@@ -9,7 +9,7 @@ import { UserFacingError } from '../../../src/user-facing-error.js';
 import type { WsBot } from '../config.js';
 import { closeWeComHttp } from '../wecom/http-client.js';
 import { splitUtf8 } from '../wecom/split-utf8.js';
-import { ACK_TIMEOUT_MS } from './bot-connection.js';
+import { ACK_TIMEOUT_MS } from './ws-acks.js';
 import { isTransientErrcode, markdownSendFrame, mediaFrame, type WsFrame, type WsMediaType } from './ws-frames.js';
 import { type FrameResult, WsLinkClient } from './ws-link.js';
 import { downloadWsMedia } from './ws-media.js';
