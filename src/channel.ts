@@ -48,6 +48,11 @@ export interface ChannelModule {
    * Channels without `Replier.push` cannot be pushed to.
    */
   checkPush?(config: AppConfig, message: PushMessage): { field: string; reason: string } | undefined;
+  /**
+   * With several processes: the exclusive name (ExclusiveHolds) whose holder alone can send this
+   * push, e.g. the AI bot connection a group chat's push goes down; undefined: any process can.
+   */
+  pushPool?(config: AppConfig, message: PushMessage): string | undefined;
   /** The bridge (forward.url): the channel's fields of a received message beside the normalized ones (its route, media ids). */
   forwardFields?(message: NormalizedMessage): Record<string, unknown>;
   createReceiver(context: ReceiverContext): Promise<Receiver>;

@@ -196,17 +196,17 @@ export class OrderedDelivery {
 
   private next(key: string): void {
     const lane = this.lanes.get(key);
-    lane?.shift();
+    const pool = lane?.shift()?.pool;
     this.running -= 1;
     if (lane && lane.length > 0) this.ready.push(key);
-    else if (lane && this.claims && !this.stopped) void this.refill(key, lane);
+    else if (lane && this.claims && !this.stopped) void this.refill(key, lane, pool);
     else this.lanes.delete(key);
     this.pump();
   }
 
   /** A held key's lane ran out: what was queued under it meanwhile (any process), or the lease goes. */
-  private async refill(key: string, lane: OutboundEntry[]): Promise<void> {
-    const more = await this.options.queue.shared!.more(this.options.kind, key).catch(() => undefined);
+  private async refill(key: string, lane: OutboundEntry[], pool: string | undefined): Promise<void> {
+    const more = await this.options.queue.shared!.more(this.options.kind, key, pool).catch(() => undefined);
     if (this.lanes.get(key) !== lane) return;
     if (!more?.length || this.stopped) {
       this.lanes.delete(key);

@@ -22,6 +22,8 @@ export interface PushServiceOptions {
   dispatch: PushDispatch;
   /** The channel's check of a message against the config (unknown robot, no AI bot connection...). */
   check(message: PushMessage): { field: string; reason: string } | undefined;
+  /** With a shared queue: the exclusive name whose holder alone can send the message (ChannelModule.pushPool). */
+  poolOf?(message: PushMessage): string | undefined;
   retry: DeliveryRetry;
   concurrency: number;
   logger: Logger;
@@ -74,12 +76,14 @@ export class PushService {
     const problem = this.options.check(request.message);
     if (problem) throw new PushRequestError(problem.field, problem.reason);
     const { message } = request;
+    const pool = this.options.poolOf?.(message);
     const entry = {
       kind: 'push' as const,
       id: randomUUID(),
       orderKey: `${message.agentId ?? ''}/${describeTarget(message.to)}`,
       bodyJson: JSON.stringify(message),
       createdAt: Date.now(),
+      ...(pool ? { pool } : {}),
     };
     const stored = await this.options.queue.add({
       ...entry,

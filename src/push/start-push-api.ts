@@ -5,6 +5,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { OutboundQueue } from '../store/outbound-queue.js';
 import type { PushDispatch } from '../worker/push-calls.js';
+import type { PushMessage } from './push-message.js';
 import { addPushRoutes } from './push-routes.js';
 import { PushService } from './push-service.js';
 
@@ -31,6 +32,7 @@ export function startPushApi(options: {
     dispatch: options.dispatch,
     check: (message) =>
       channel.checkPush ? channel.checkPush(config, message) : { field: 'to', reason: `channel ${config.channel_type} cannot send pushes` },
+    ...(options.queue.shared && channel.pushPool ? { poolOf: (message: PushMessage) => channel.pushPool!(config, message) } : {}),
     retry: {
       baseDelayMs: config.retry_delay_ms,
       maxDelayMs: MAX_RETRY_DELAY_MS,

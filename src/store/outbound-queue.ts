@@ -18,9 +18,14 @@ export interface OutboundEntry {
   partsSent: number;
   /** Why it failed (JSON), once `failed`. */
   errorJson?: string;
+  /**
+   * With a shared queue: the exclusive name (ExclusiveHolds) whose holder alone can send it, such
+   * as an AI bot's long connection; other processes leave its key alone.
+   */
+  pool?: string;
 }
 
-export type NewOutboundEntry = Pick<OutboundEntry, 'kind' | 'id' | 'orderKey' | 'bodyJson' | 'createdAt'> & {
+export type NewOutboundEntry = Pick<OutboundEntry, 'kind' | 'id' | 'orderKey' | 'bodyJson' | 'createdAt' | 'pool'> & {
   /** A client's key: the same one within IDEMPOTENCY_WINDOW_MS gives back the first entry's id. */
   idempotencyKey?: string;
 };
@@ -53,10 +58,13 @@ export interface OutboundQueue {
  * once its lease runs out.
  */
 export interface SharedOutbound {
-  /** Takes up to `maxKeys` order keys nobody holds with entries waiting: their entries, oldest first per key. */
+  /**
+   * Takes up to `maxKeys` order keys nobody holds with entries waiting, of no pool or of a pool
+   * held here: their entries, oldest first per key.
+   */
   claim(kind: OutboundKind, maxKeys: number): Promise<OutboundEntry[]>;
   /** Once a held key's entries are settled: those queued under it since (still held), [] once released, undefined if lost. */
-  more(kind: OutboundKind, orderKey: string): Promise<OutboundEntry[] | undefined>;
+  more(kind: OutboundKind, orderKey: string, pool?: string): Promise<OutboundEntry[] | undefined>;
   /** Keeps the leases of held keys; resolves with the keys lost meanwhile. */
   renew(kind: OutboundKind, orderKeys: string[]): Promise<string[]>;
   /** Gives keys up (a graceful stop): another process takes them at once. */

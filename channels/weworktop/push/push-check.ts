@@ -1,6 +1,12 @@
 import type { PushMessage } from '../../../src/push/push-message.js';
 import { aiBotModeOf, appsOf, type WeworktopConfig, wsBotsOf } from '../config.js';
 
+/** A group chat's push goes down the first AI bot's long connection: with several processes, its holder's (`bot:<bot_id>`). */
+export function weworktopPushPool(section: WeworktopConfig, message: PushMessage): string | undefined {
+  const bot = 'chat' in message.to ? wsBotsOf(section)[0] : undefined;
+  return bot ? `bot:${bot.bot_id}` : undefined;
+}
+
 /** Whether this config can send `message`, before it is queued: the request's field at fault and why. */
 export function checkWeworktopPush(section: WeworktopConfig, message: PushMessage): { field: string; reason: string } | undefined {
   const { to } = message;

@@ -28,12 +28,13 @@ export function openSharedStore(config: RedisConfig, logger: Logger): SharedStor
   const owner = `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const leaseMs = config.lease_seconds * 1000;
   const turns = new RedisTurns(connection, owner, leaseMs);
+  const exclusive = new ExclusiveLeases(connection, owner, leaseMs, logger);
   return {
     inbox: new RedisInbox(connection, owner, leaseMs, logger),
-    outbound: new RedisOutbound(connection, owner, leaseMs, logger),
+    outbound: new RedisOutbound(connection, owner, leaseMs, logger, () => exclusive.held()),
     leases: new SessionLeases(connection, owner, leaseMs),
     connection,
-    exclusive: new ExclusiveLeases(connection, owner, leaseMs, logger),
+    exclusive,
     turns,
     close: () => {
       turns.close();

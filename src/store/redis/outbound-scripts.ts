@@ -6,7 +6,8 @@
 
 /**
  * ADD: stores an entry unless its idempotency key (or id) is known. KEYS: entry, queue, ready,
- * idempotency. ARGV: id, order_key, body, created_at, has_key (1/0), window_ms. Returns {id, created}.
+ * idempotency. ARGV: id, order_key, body, created_at, has_key (1/0), window_ms, pool ('' for none).
+ * Returns {id, created}.
  */
 export const ADD = `
 if ARGV[5] == '1' then
@@ -14,7 +15,7 @@ if ARGV[5] == '1' then
   if earlier then return {earlier, 0} end
 end
 if redis.call('EXISTS', KEYS[1]) == 1 then return {ARGV[1], 0} end
-redis.call('HSET', KEYS[1], 'order_key', ARGV[2], 'body', ARGV[3], 'created_at', ARGV[4], 'status', 'queued', 'attempts', 0, 'parts_sent', 0)
+redis.call('HSET', KEYS[1], 'order_key', ARGV[2], 'body', ARGV[3], 'created_at', ARGV[4], 'status', 'queued', 'attempts', 0, 'parts_sent', 0, 'pool', ARGV[7])
 redis.call('RPUSH', KEYS[2], ARGV[1])
 redis.call('SADD', KEYS[3], ARGV[2])
 if ARGV[5] == '1' then redis.call('SET', KEYS[4], ARGV[1], 'PX', ARGV[6]) end
@@ -23,18 +24,20 @@ return {ARGV[1], 1}
 
 /**
  * CLAIM: leases up to max_keys order keys with entries waiting that nobody holds (a stale ready
- * member is cleared). ARGV: prefix, kind, owner, lease_ms, max_keys. Returns the keys taken.
+ * member is cleared). KEYS: the ready sets to look in (no pool's, then the pools held here).
+ * ARGV: prefix, kind, owner, lease_ms, max_keys. Returns the keys taken.
  */
 export const CLAIM = `
-local ready = ARGV[1] .. 'outready:' .. ARGV[2]
 local taken = {}
-for _, key in ipairs(redis.call('SMEMBERS', ready)) do
-  if #taken >= tonumber(ARGV[5]) then break end
-  local lease = ARGV[1] .. 'outlease:' .. ARGV[2] .. ':' .. key
-  if redis.call('LLEN', ARGV[1] .. 'outq:' .. ARGV[2] .. ':' .. key) == 0 then
-    if redis.call('EXISTS', lease) == 0 then redis.call('SREM', ready, key) end
-  elseif redis.call('SET', lease, ARGV[3], 'NX', 'PX', ARGV[4]) then
-    table.insert(taken, key)
+for _, ready in ipairs(KEYS) do
+  for _, key in ipairs(redis.call('SMEMBERS', ready)) do
+    if #taken >= tonumber(ARGV[5]) then return taken end
+    local lease = ARGV[1] .. 'outlease:' .. ARGV[2] .. ':' .. key
+    if redis.call('LLEN', ARGV[1] .. 'outq:' .. ARGV[2] .. ':' .. key) == 0 then
+      if redis.call('EXISTS', lease) == 0 then redis.call('SREM', ready, key) end
+    elseif redis.call('SET', lease, ARGV[3], 'NX', 'PX', ARGV[4]) then
+      table.insert(taken, key)
+    end
   end
 end
 return taken

@@ -31,6 +31,8 @@ export class RedisOutbound implements OutboundQueue, SharedOutbound {
     private readonly owner: string,
     readonly leaseMs: number,
     private readonly log: Logger,
+    /** The exclusive names held here now: their keys may be claimed here. */
+    private readonly pools: () => string[] = () => [],
   ) {
     const { redis } = connection;
     this.scripts = {
@@ -48,8 +50,8 @@ export class RedisOutbound implements OutboundQueue, SharedOutbound {
     const { kind, id, orderKey } = entry;
     const key = entry.idempotencyKey ?? '';
     const [storedId, created] = (await this.scripts.add(
-      [this.key('out', kind, id), this.key('outq', kind, orderKey), this.key('outready', kind), this.key('outkey', kind, key)],
-      [id, orderKey, entry.bodyJson, entry.createdAt, entry.idempotencyKey === undefined ? 0 : 1, IDEMPOTENCY_WINDOW_MS],
+      [this.key('out', kind, id), this.key('outq', kind, orderKey), this.readyKey(kind, entry.pool), this.key('outkey', kind, key)],
+      [id, orderKey, entry.bodyJson, entry.createdAt, entry.idempotencyKey === undefined ? 0 : 1, IDEMPOTENCY_WINDOW_MS, entry.pool ?? ''],
     )) as [string, number];
     return { id: storedId, created: created === 1 };
   }
@@ -82,16 +84,17 @@ export class RedisOutbound implements OutboundQueue, SharedOutbound {
   async claim(kind: OutboundKind, maxKeys: number): Promise<OutboundEntry[]> {
     if (maxKeys <= 0 || !this.connection.available()) return [];
     const prefix = this.connection.prefix;
-    const keys = (await this.scripts.claim([], [prefix, kind, this.owner, this.leaseMs, maxKeys])) as string[];
+    const ready = [this.readyKey(kind), ...this.pools().map((pool) => this.readyKey(kind, pool))];
+    const keys = (await this.scripts.claim(ready, [prefix, kind, this.owner, this.leaseMs, maxKeys])) as string[];
     const ids = await Promise.all(keys.map((orderKey) => this.connection.redis.lrange(this.key('outq', kind, orderKey), 0, BATCH - 1)));
     return this.read(kind, ids.flat());
   }
 
-  async more(kind: OutboundKind, orderKey: string): Promise<OutboundEntry[] | undefined> {
+  async more(kind: OutboundKind, orderKey: string, pool?: string): Promise<OutboundEntry[] | undefined> {
     await this.writes;
     const [held, ids] = (await this.connection.patiently(() =>
       this.scripts.more(
-        [this.key('outq', kind, orderKey), this.key('outlease', kind, orderKey), this.key('outready', kind)],
+        [this.key('outq', kind, orderKey), this.key('outlease', kind, orderKey), this.readyKey(kind, pool)],
         [this.owner, orderKey, BATCH],
       ),
     )) as [number, string[]?];
@@ -138,9 +141,15 @@ export class RedisOutbound implements OutboundQueue, SharedOutbound {
           attempts: Number(hash.attempts),
           partsSent: Number(hash.parts_sent),
           ...(hash.error ? { errorJson: hash.error } : {}),
+          ...(hash.pool ? { pool: hash.pool } : {}),
         },
       ];
     });
+  }
+
+  /** The keys with entries waiting: those any process may send, or those of one pool. */
+  private readyKey(kind: OutboundKind, pool?: string): string {
+    return this.key('outready', kind, pool ? `pool:${pool}` : undefined);
   }
 
   private key(name: string, kind: OutboundKind, rest?: string): string {
