@@ -1,15 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startFakeOpenAI } from '../../../fakes/fake-openai.js';
-import { BOT_ID, BOT_SECRET, contentOf, startFakeBots } from '../../../support/aibot-ws-harness.js';
-import { type AppProcess, startAppProcess } from '../../../support/app-process.js';
-import { TestRedisServer } from '../../../support/redis-server.js';
-
-const HOLDING = /holding it: this process serves it now name=bot:/;
+import { BOT_ID, contentOf } from '../../../support/aibot-ws-harness.js';
+import { HOLDING, startTwoOnRedis } from '../../../support/aibot-ws-processes.js';
 
 describe('AI bot long connection, two processes on one redis', () => {
   const cleanup: Array<() => unknown> = [];
@@ -18,34 +11,7 @@ describe('AI bot long connection, two processes on one redis', () => {
   });
 
   test('one process holds the connection, no fight; SIGKILLed, the other takes it over within the lease and answers what it left', async () => {
-    const redis = await TestRedisServer.start();
-    const ws = await startFakeBots();
-    const openai = await startFakeOpenAI();
-    cleanup.push(
-      () => redis.stop(),
-      () => ws.close(),
-      () => openai.close(),
-    );
-    const dir = mkdtempSync(path.join(tmpdir(), 'weworktop-ws-failover-'));
-    const configPath = path.join(dir, 'config.json');
-    writeFileSync(
-      configPath,
-      JSON.stringify({
-        channel_type: 'weworktop',
-        open_ai_api_key: 'sk-test-openai-key-0001',
-        open_ai_api_base: openai.url,
-        max_retries: 0,
-        data_dir: path.join(dir, 'data'),
-        log_level: 'info',
-        store: 'redis',
-        redis_url: redis.url,
-        lease_seconds: 2,
-        weworktop: { host: '127.0.0.1', port: 0, bot: { bot_id: BOT_ID, secret: BOT_SECRET, ws_url: ws.url } },
-      }),
-    );
-    const apps: AppProcess[] = await Promise.all([startAppProcess(configPath), startAppProcess(configPath)]);
-    for (const app of apps) cleanup.push(() => app.child.kill('SIGKILL'));
-    await ws.waitFor(() => ws.subscribed(BOT_ID), 'the first subscription', 15_000);
+    const { ws, openai, apps } = await startTwoOnRedis(cleanup);
     await sleep(2500);
     assert.equal(ws.events.filter((event) => event.event === 'subscribed').length, 1, 'one connection: the other process stands by');
     const holder = apps.find((app) => HOLDING.test(app.output()))!;

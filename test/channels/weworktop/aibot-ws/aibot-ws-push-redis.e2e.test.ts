@@ -1,16 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startFakeOpenAI } from '../../../fakes/fake-openai.js';
-import { BOT_ID, BOT_SECRET, startFakeBots } from '../../../support/aibot-ws-harness.js';
-import { type AppProcess, startAppProcess } from '../../../support/app-process.js';
+import { HOLDING, startTwoOnRedis } from '../../../support/aibot-ws-processes.js';
 import { API_TOKEN, postPush, pushStatus } from '../../../support/push-client.js';
-import { TestRedisServer } from '../../../support/redis-server.js';
-
-const HOLDING = /holding it: this process serves it now name=bot:/;
 
 describe('the push API to an AI bot chat, two processes on one redis', () => {
   const cleanup: Array<() => unknown> = [];
@@ -19,34 +11,7 @@ describe('the push API to an AI bot chat, two processes on one redis', () => {
   });
 
   test("pushes posted to either process go out on the one connection, each once; after a kill, on the next holder's", async () => {
-    const redis = await TestRedisServer.start();
-    const ws = await startFakeBots();
-    const openai = await startFakeOpenAI();
-    cleanup.push(
-      () => redis.stop(),
-      () => ws.close(),
-      () => openai.close(),
-    );
-    const dir = mkdtempSync(path.join(tmpdir(), 'weworktop-ws-push-redis-'));
-    const configPath = path.join(dir, 'config.json');
-    writeFileSync(
-      configPath,
-      JSON.stringify({
-        channel_type: 'weworktop',
-        open_ai_api_key: 'sk-test-openai-key-0001',
-        open_ai_api_base: openai.url,
-        data_dir: path.join(dir, 'data'),
-        log_level: 'info',
-        store: 'redis',
-        redis_url: redis.url,
-        lease_seconds: 2,
-        api_token: API_TOKEN,
-        weworktop: { host: '127.0.0.1', port: 0, bot: { bot_id: BOT_ID, secret: BOT_SECRET, ws_url: ws.url } },
-      }),
-    );
-    const apps: AppProcess[] = await Promise.all([startAppProcess(configPath), startAppProcess(configPath)]);
-    for (const app of apps) cleanup.push(() => app.child.kill('SIGKILL'));
-    await ws.waitFor(() => ws.subscribed(BOT_ID), 'the subscription', 15_000);
+    const { ws, apps } = await startTwoOnRedis(cleanup, { api_token: API_TOKEN });
     await ws.waitFor(() => apps.some((app) => HOLDING.test(app.output())) || undefined, 'a holder', 5000);
     const holder = apps.find((app) => HOLDING.test(app.output()))!;
     const standby = apps.find((app) => app !== holder)!;
