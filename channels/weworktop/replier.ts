@@ -146,7 +146,7 @@ export class WeworktopReplier implements Replier {
     if ('webhook' in to) return this.robots.push(to.webhook, content, parts);
     if ('chat' in to) {
       if (!this.aibotWs) throw new Error('the AI bot cannot send first without its long connection');
-      return this.aibotWs.push(to.chat, content, parts, this.loadImage);
+      return this.aibotWs.push(to.chat, message.botId, content, parts, this.loadImage);
     }
     return pushThroughApp({ ...this.apps.pushVia(message.agentId), loadImage: this.loadImage }, to, content, parts);
   }

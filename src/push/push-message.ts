@@ -17,6 +17,8 @@ export interface PushMessage {
   content: PushContent;
   /** Which app sends (targets user, users, party, tag); absent: the first. */
   agentId?: string;
+  /** Which AI bot sends (target chat); absent: the first. */
+  botId?: string;
 }
 
 /** A push target in one line, e.g. "user:alice" (order key, logs). */

@@ -17,7 +17,7 @@ export class PushRequestError extends Error {
 
 const TARGET_KINDS = ['user', 'users', 'party', 'tag', 'chat', 'webhook'] as const;
 const CONTENT_KINDS = ['text', 'markdown', 'image'] as const;
-const KNOWN = new Set(['to', 'agent_id', 'idempotency_key', ...CONTENT_KINDS]);
+const KNOWN = new Set(['to', 'agent_id', 'bot_id', 'idempotency_key', ...CONTENT_KINDS]);
 /** WeCom user ids are 1-64 characters; "|" joins several in touser, so it cannot be in one. */
 const USER_ID = /^[^|\s]{1,64}$/;
 const DIGITS = /^\d{1,20}$/;
@@ -33,6 +33,10 @@ export function parsePushRequest(body: unknown): PushRequest {
   for (const key of Object.keys(value)) if (!KNOWN.has(key)) throw new PushRequestError(key, 'unknown field');
   const message: PushMessage = { to: target(value.to), content: content(value) };
   if (value.agent_id !== undefined) message.agentId = digits(value.agent_id, 'agent_id', 'an AgentId (digits, e.g. 1000002)');
+  if (value.bot_id !== undefined) {
+    if (!('chat' in message.to)) throw new PushRequestError('bot_id', 'names the AI bot that sends to a chat: only with to.chat');
+    message.botId = text(value.bot_id, 'bot_id', 'an AI bot id');
+  }
   const key = value.idempotency_key;
   if (key === undefined) return { message };
   if (typeof key !== 'string' || key.length === 0 || key.length > 128)

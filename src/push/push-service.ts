@@ -80,7 +80,8 @@ export class PushService {
     const entry = {
       kind: 'push' as const,
       id: randomUUID(),
-      orderKey: `${message.agentId ?? ''}/${describeTarget(message.to)}`,
+      // One sender's messages to one target keep their order.
+      orderKey: `${message.agentId ?? message.botId ?? ''}/${describeTarget(message.to)}`,
       bodyJson: JSON.stringify(message),
       createdAt: Date.now(),
       ...(pool ? { pool } : {}),

@@ -94,9 +94,18 @@ export class AiBotWsReplier {
     await this.proactive(raw, markdownSendFrame(chatOf(raw.callback), text), { type: 'text', text });
   }
 
-  /** The push API's `chat` target: sent first by the first bot on its long connection. */
-  push(chatid: string, content: PushContent, parts: DeliveredParts, loadImage: (image: PushImage, maxBytes: number) => Promise<Buffer>) {
-    const bot = this.options.bots[0]!.bot_id;
+  /** The push API's `chat` target: sent first by the bot named (or the first) on its long connection. */
+  push(
+    chatid: string,
+    botId: string | undefined,
+    content: PushContent,
+    parts: DeliveredParts,
+    loadImage: (image: PushImage, maxBytes: number) => Promise<Buffer>,
+  ) {
+    const bot = botId ?? this.options.bots[0]!.bot_id;
+    // Queued before a config change took the bot away: it will not come back.
+    if (!this.options.bots.some((each) => each.bot_id === bot))
+      return Promise.reject(new Error(`no AI bot ${bot} is configured any more`));
     return pushToChat((frame) => this.client.send(bot, frame, this.waitMs(bot)), chatid, content, parts, loadImage);
   }
 

@@ -1,10 +1,11 @@
 import type { PushMessage } from '../../../src/push/push-message.js';
 import { aiBotModeOf, appsOf, type WeworktopConfig, wsBotsOf } from '../config.js';
 
-/** A group chat's push goes down the first AI bot's long connection: with several processes, its holder's (`bot:<bot_id>`). */
+/** A group chat's push goes down its AI bot's long connection (bot_id, or the first): with several processes, its holder's. */
 export function weworktopPushPool(section: WeworktopConfig, message: PushMessage): string | undefined {
-  const bot = 'chat' in message.to ? wsBotsOf(section)[0] : undefined;
-  return bot ? `bot:${bot.bot_id}` : undefined;
+  if (!('chat' in message.to)) return undefined;
+  const bot = message.botId ?? wsBotsOf(section)[0]?.bot_id;
+  return bot === undefined ? undefined : `bot:${bot}`;
 }
 
 /** Whether this config can send `message`, before it is queued: the request's field at fault and why. */
@@ -16,7 +17,13 @@ export function checkWeworktopPush(section: WeworktopConfig, message: PushMessag
     return undefined;
   }
   if ('chat' in to) {
-    if (wsBotsOf(section).length > 0)
+    const bots = wsBotsOf(section);
+    if (message.botId !== undefined && bots.length > 0 && !bots.some((bot) => bot.bot_id === message.botId))
+      return {
+        field: 'bot_id',
+        reason: `no AI bot ${message.botId} on a long connection (configured: ${bots.map((bot) => bot.bot_id).join(', ')})`,
+      };
+    if (bots.length > 0)
       return 'image' in message.content ? { field: 'image', reason: 'the AI bot sends text and markdown only' } : undefined;
     const webhookMode = aiBotModeOf(section.bot) === 'webhook';
     return {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { BOT_ID, GROUP, startWsBot, type WsHarness } from '../../support/aibot-ws-harness.js';
+import { BOT_ID, contentOf, GROUP, OTHER_BOT_ID, OTHER_BOT_SECRET, startWsBot, type WsHarness } from '../../support/aibot-ws-harness.js';
 import { API_TOKEN, postPush, pushStatus } from '../../support/push-client.js';
 import { AES_KEY, eventually, startWeworktop, TOKEN } from '../../support/weworktop-harness.js';
 
@@ -45,4 +45,37 @@ it('refuses to.chat with a clear 400 when the AI bot runs in webhook mode (WeCom
   } finally {
     await h.stop();
   }
+});
+
+describe('push API: bot_id chooses the AI bot that sends to the chat', () => {
+  let h: WsHarness;
+  before(async () => {
+    h = await startWsBot({
+      config: { api_token: API_TOKEN, retry_delay_ms: 20 },
+      app: false,
+      weworktop: { bots: [{ bot_id: OTHER_BOT_ID, secret: OTHER_BOT_SECRET }] },
+    });
+    await h.ws.waitFor(() => h.ws.subscribed(BOT_ID) && h.ws.subscribed(OTHER_BOT_ID), 'both subscriptions');
+  });
+  after(() => h.stop());
+
+  it("goes down the named bot's connection; without bot_id, the first bot's", async () => {
+    assert.equal((await postPush(h.baseUrl, { to: { chat: GROUP }, bot_id: OTHER_BOT_ID, text: 'from the second' })).status, 202);
+    assert.equal((await postPush(h.baseUrl, { to: { chat: GROUP }, text: 'from the first' })).status, 202);
+    const seen = await h.ws.waitFor(
+      () => h.ws.proactive(OTHER_BOT_ID).length === 1 && h.ws.proactive(BOT_ID).length === 1 && h.ws,
+      'one push on each bot',
+    );
+    assert.equal(contentOf(seen.proactive(OTHER_BOT_ID)[0]!), 'from the second');
+    assert.equal(contentOf(seen.proactive(BOT_ID)[0]!), 'from the first');
+  });
+
+  it('refuses an unknown bot_id, and bot_id with a target that is not a chat, with a 400 naming the field', async () => {
+    const unknown = await postPush(h.baseUrl, { to: { chat: GROUP }, bot_id: 'aibNoSuchBot', text: 'x' });
+    assert.equal(unknown.status, 400);
+    assert.match(String(unknown.body.error), /^bot_id: no AI bot aibNoSuchBot on a long connection \(configured: /);
+    const notChat = await postPush(h.baseUrl, { to: { user: 'alice' }, bot_id: BOT_ID, text: 'x' });
+    assert.equal(notChat.status, 400);
+    assert.match(String(notChat.body.error), /^bot_id: .*only with to\.chat/);
+  });
 });
