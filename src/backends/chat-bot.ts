@@ -9,6 +9,8 @@ export interface ChatMessage {
 export interface Completion {
   text: string;
   totalTokens?: number;
+  /** Images the answer carries (a Dify agent's tool output), fetched by the backend: sent after the text. */
+  images?: Array<{ data: Buffer; mimeType: string }>;
 }
 
 /**

@@ -184,10 +184,10 @@ export class Pipeline implements MessageHandler {
 
     const handled = await plugins.emit('handle_context', context);
     context = handled.context;
-    let reply = handled.reply;
+    let replies = handled.reply ? [handled.reply] : [];
     if (handled.action !== 'BREAK_PASS')
-      reply = await this.generate(context, this.decoratedPartial(context, options.onPartial), log, timing, options.finalAttempt ?? true);
-    if (reply) await send(reply, context);
+      replies = await this.generate(context, this.decoratedPartial(context, options.onPartial), log, timing, options.finalAttempt ?? true);
+    for (const reply of replies) await send(reply, context);
     return 'plugin';
   }
 
@@ -197,12 +197,12 @@ export class Pipeline implements MessageHandler {
     log: Logger,
     timing: AnswerTiming,
     finalAttempt = true,
-  ): Promise<Reply | undefined> {
+  ): Promise<Reply[]> {
     try {
-      if (context.type === 'image_create') return await this.createImage(context.content, log, timing);
+      if (context.type === 'image_create') return [await this.createImage(context.content, log, timing)];
       return await this.chat(context, onPartial, log, timing);
     } catch (error) {
-      return this.excuse(error, log, finalAttempt);
+      return [this.excuse(error, log, finalAttempt)];
     }
   }
 
@@ -212,7 +212,8 @@ export class Pipeline implements MessageHandler {
     return errorReply(this.userMessageOf(error, log));
   }
 
-  private async chat(context: PipelineContext, onPartial: Partial, log: Logger, timing: AnswerTiming): Promise<Reply> {
+  /** The answer's text, then the images it carries (a Dify agent's tools). */
+  private async chat(context: PipelineContext, onPartial: Partial, log: Logger, timing: AnswerTiming): Promise<Reply[]> {
     const { config, conversations, bot } = this.deps;
     const conversation = conversations.get(context.sessionId);
     // A message asked again (its answer was made but not stored before a crash) replaces its own turns.
@@ -221,7 +222,7 @@ export class Pipeline implements MessageHandler {
     const userTurn = this.turn({ role: 'user', content: context.content }, context.message.id);
     if (userTurn.tokens > config.max_single_msg_tokens) {
       log.info({ tokens: userTurn.tokens, max: config.max_single_msg_tokens }, 'refused: message over max_single_msg_tokens');
-      return errorReply(userMessages.tooLong(userTurn.tokens, config.max_single_msg_tokens));
+      return [errorReply(userMessages.tooLong(userTurn.tokens, config.max_single_msg_tokens))];
     }
     const fitted = fitHistory(this.systemTurn, conversation.turns, userTurn, config.conversation_max_tokens);
     if (fitted.dropped > 0) {
@@ -242,11 +243,13 @@ export class Pipeline implements MessageHandler {
         throw error;
       });
     const answer = completion.text.trim();
-    if (!answer) return errorReply(userMessages.emptyAnswer);
+    const images: Reply[] = (completion.images ?? []).map((image) => ({ type: 'image', data: image.data, mimeType: image.mimeType }));
+    if (!answer && images.length === 0) return [errorReply(userMessages.emptyAnswer)];
+    if (images.length) log.info({ images: images.length }, 'the answer carries images');
     // Only a completed exchange enters the history, so a failed call leaves no half turn behind.
-    conversation.turns.push(userTurn, this.turn({ role: 'assistant', content: answer }, context.message.id));
+    conversation.turns.push(userTurn, this.turn({ role: 'assistant', content: answer || '[图片]' }, context.message.id));
     conversations.save(context.sessionId);
-    return textReply(answer);
+    return answer ? [textReply(answer), ...images] : images;
   }
 
   /** The session as a backend that keeps its own conversation sees it (its state is saved with the turns). */
@@ -320,14 +323,14 @@ export class Pipeline implements MessageHandler {
     this.deps.conversations.get(context.sessionId).pendingImage = { dataUrl, at: Date.now() };
     // In a private chat the image alone is a question; in groups it waits for the next trigger.
     if (!context.isGroup) {
-      const reply = await this.generate(
+      const replies = await this.generate(
         { ...context, type: 'text', content: userMessages.describeImagePrompt },
         undefined,
         log,
         timing,
         finalAttempt,
       );
-      if (reply) await send(reply, context);
+      for (const reply of replies) await send(reply, context);
     }
   }
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { TINY_PNG } from './fake-openai.js';
 import { type FakeRequest, type FakeResponse, json, readForm, sleep, startFakeServer } from './http-fake.js';
 
 /** An app behind one API key, as Dify's console names its type (`mode`). */
@@ -67,7 +68,17 @@ export interface FakeDify {
 
 export interface FakeDifyOptions {
   /** API key → app; default one chat app under "app-chat-key". */
-  apps?: Record<string, { mode: DifyMode; outputKey?: string; agentThoughts?: string[]; images?: boolean }>;
+  apps?: Record<
+    string,
+    {
+      mode: DifyMode;
+      outputKey?: string;
+      agentThoughts?: string[];
+      images?: boolean;
+      /** Agent apps: a tool's images (`message_file`, URLs relative to the host); 'gone' ones answer 404. */
+      toolImages?: Array<'ok' | 'gone'>;
+    }
+  >;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -96,6 +107,7 @@ export async function startFakeDify(options: FakeDifyOptions = {}): Promise<Fake
   const recorded: DifyRecorded[] = [];
   const uploaded: DifyUpload[] = [];
   const conversations = new Map<string, { user: string; key: string }>();
+  const toolFiles = new Set<string>();
   let answer: (query: string, request: Record<string, unknown>) => string = (query) => `dify: ${query}`;
   let streaming = { chunkChars: 4, chunkDelayMs: 0, pingEveryChunks: 0 };
   const faults: DifyFault[] = [];
@@ -175,6 +187,12 @@ export async function startFakeDify(options: FakeDifyOptions = {}): Promise<Fake
     if (mode === 'agent-chat')
       for (const [index, thought] of (apps[key]?.agentThoughts ?? ['']).entries())
         events.push(sse({ event: 'agent_thought', ...head, id: randomUUID(), position: index + 1, thought, observation: '', tool: '' }));
+    for (const image of apps[key]?.toolImages ?? []) {
+      const id = randomUUID();
+      if (image === 'ok') toolFiles.add(id);
+      const url = `/files/tools/${id}.png?timestamp=${head.created_at}&nonce=n&sign=s`;
+      events.push(sse({ event: 'message_file', ...head, id, type: 'image', belongs_to: 'assistant', url }));
+    }
     if (mode === 'advanced-chat') events.push(sse({ event: 'workflow_started', ...head, workflow_run_id: taskId, data: { id: taskId } }));
     for (const delta of deltas(text)) events.push(sse({ event: messageEvent, ...head, id: messageId, answer: delta }));
     if (mode === 'advanced-chat') {
@@ -231,6 +249,12 @@ export async function startFakeDify(options: FakeDifyOptions = {}): Promise<Fake
   }
 
   const server = await startFakeServer(async (request) => {
+    // A tool's file: on the host, outside /v1, signed instead of authorized.
+    const toolFile = /^\/files\/tools\/([^/.]+)\.png$/.exec(request.path)?.[1];
+    if (toolFile !== undefined && request.method === 'GET')
+      return toolFiles.has(toolFile)
+        ? { status: 200, headers: { 'content-type': 'image/png' }, body: TINY_PNG }
+        : difyError(404, 'file_not_found', 'File not found');
     const path = request.path.replace(/^\/v1/, '');
     const authorization = String(request.headers.authorization ?? '');
     const isJson = String(request.headers['content-type'] ?? '').includes('application/json');

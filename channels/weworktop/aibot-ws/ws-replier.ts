@@ -104,8 +104,7 @@ export class AiBotWsReplier {
   ) {
     const bot = botId ?? this.options.bots[0]!.bot_id;
     // Queued before a config change took the bot away: it will not come back.
-    if (!this.options.bots.some((each) => each.bot_id === bot))
-      return Promise.reject(new Error(`no AI bot ${bot} is configured any more`));
+    if (!this.options.bots.some((each) => each.bot_id === bot)) return Promise.reject(new Error(`no AI bot ${bot} is configured any more`));
     return pushToChat((frame) => this.client.send(bot, frame, this.waitMs(bot)), chatid, content, parts, loadImage);
   }
 

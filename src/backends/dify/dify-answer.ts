@@ -9,6 +9,8 @@ import { DifyApiError } from './dify-errors.js';
 export class DifyAnswer {
   private text = '';
   private readonly thoughts: string[] = [];
+  /** Images the app made for the answer (`message_file`), as Dify gives their URLs (often relative). */
+  readonly imageUrls: string[] = [];
   private totalTokens: number | undefined;
 
   constructor(
@@ -37,6 +39,10 @@ export class DifyAnswer {
           this.thoughts.push(event.thought.trim());
           this.grow(this.text);
         }
+        return false;
+      case 'message_file':
+        if (event.type === 'image' && event.belongs_to !== 'user' && typeof event.url === 'string' && event.url)
+          this.imageUrls.push(event.url);
         return false;
       case 'message_end':
         this.totalTokens = usageTokens(event.metadata);

@@ -1,4 +1,5 @@
 import type { Logger } from '../../logger.js';
+import { sniffImageType } from '../../media/image-file.js';
 import type { BackendSession, ChatBot, ChatMessage, CompleteOptions, Completion } from '../chat-bot.js';
 import { DifyAnswer } from './dify-answer.js';
 import { DifyClient } from './dify-client.js';
@@ -11,6 +12,8 @@ export const CONVERSATION_ID = 'dify_conversation_id';
 
 /** How long the app's file upload setting is believed before it is asked again. */
 const SETTING_TTL_MS = 5 * 60 * 1000;
+/** An image a tool made, at most (WeCom takes 10 MB; bigger ones are re-encoded by the channel). */
+const MAX_IMAGE_BYTES = 20 * 1024 * 1024;
 
 /**
  * A Dify app: only the question goes out (Dify keeps the history, under the conversation_id saved
@@ -69,7 +72,7 @@ export class DifyChatBot implements ChatBot {
           session.saveState({ ...session.state, [CONVERSATION_ID]: id });
           saved = id;
         }
-        if (assembled.add(event)) return assembled.completion();
+        if (assembled.add(event)) return await this.withImages(assembled.completion(), assembled.imageUrls);
       }
       throw new DifyStreamCut('the answer stream ended before message_end');
     } catch (error) {
@@ -85,6 +88,23 @@ export class DifyChatBot implements ChatBot {
     const assembled = new DifyAnswer(false, onPartial, this.config.dify_workflow_output);
     for await (const event of sseEvents(answer.body)) if (assembled.add(event)) return assembled.completion();
     throw new DifyStreamCut('the workflow stream ended before workflow_finished');
+  }
+
+  /** The tools' images fetched now (their URLs expire); one that cannot be fetched is left out, with a log line. */
+  private async withImages(completion: Completion, urls: string[]): Promise<Completion> {
+    if (urls.length === 0) return completion;
+    const images: NonNullable<Completion['images']> = [];
+    for (const url of urls) {
+      try {
+        const data = await this.client.download(url, MAX_IMAGE_BYTES);
+        const type = sniffImageType(data);
+        if (!type) throw new Error(`not an image (${data.length} bytes)`);
+        images.push({ data, mimeType: `image/${type}` });
+      } catch (error) {
+        this.logger.warn({ err: (error as Error).message }, "an image of Dify's answer could not be fetched: left out");
+      }
+    }
+    return images.length ? { ...completion, images } : completion;
   }
 
   /** Whether the app takes images (its file upload setting), asked at most every few minutes; unknown: yes. */

@@ -34,6 +34,31 @@ export class DifyClient {
     return answer.body.json();
   }
 
+  /**
+   * A file Dify made (a tool's image): its URL is signed, often relative to the API's host (dify-api.md
+   * §1), and expires in minutes. No API key goes with it: an absolute URL may name another host.
+   */
+  async download(url: string, maxBytes: number): Promise<Buffer> {
+    const absolute = /^https?:\/\//.test(url) ? url : `${this.base.replace(/\/v1$/, '')}${url.startsWith('/') ? '' : '/'}${url}`;
+    const timeoutMs = this.config.request_timeout * 1000;
+    const answer = await request(absolute, { dispatcher: this.dispatcher, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+    if (answer.statusCode !== 200) {
+      await answer.body.dump();
+      throw new Error(`GET ${new URL(absolute).pathname} answered HTTP ${answer.statusCode}`);
+    }
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for await (const chunk of answer.body as AsyncIterable<Buffer>) {
+      total += chunk.length;
+      if (total > maxBytes) {
+        answer.body.destroy();
+        throw new Error(`the file is over ${maxBytes} bytes`);
+      }
+      chunks.push(chunk);
+    }
+    return Buffer.concat(chunks, total);
+  }
+
   /** Uploads one file for `user` (only that end user may then use it); resolves its upload_file_id. */
   async upload(file: Blob, fileName: string, user: string): Promise<string> {
     const form = new FormData();

@@ -118,6 +118,20 @@ describe('Dify in a group, streamed; workflows; images', () => {
     await h.wecom.waitForSent(1, 5000);
     assert.deepEqual(sentTexts(h), ['💭 先查一下天气\n\ndify: 天气']);
   });
+
+  test("an agent's tool images (message_file, relative URLs) follow its text; one Dify no longer has is left out with a log line", async () => {
+    const apps: FakeDifyOptions['apps'] = { 'app-key-1': { mode: 'agent-chat', toolImages: ['ok', 'gone'] } };
+    const h = await start('agent-chat', {}, apps);
+    await h.client.sendText('zhangsan', '来张猫的图');
+    await h.wecom.waitForSent(2, 5000);
+    assert.deepEqual(sentTexts(h), ['dify: 来张猫的图', '<image>']);
+    assert.deepEqual(
+      h.wecom.uploads.map((upload) => [upload.type, upload.data.equals(TINY_PNG)]),
+      [['image', true]],
+    );
+    assert.ok(h.logs.some((line) => line.includes("an image of Dify's answer could not be fetched") && line.includes('HTTP 404')));
+    assert.ok(!h.logs.some((line) => line.includes('app-key-1')), 'the key never reaches the log');
+  });
 });
 
 describe("Dify's failures", () => {
