@@ -34,4 +34,6 @@ export interface CompleteOptions {
 export interface ChatBot {
   /** `messages` ends with the question; the system prompt and the history before it. */
   complete(messages: ChatMessage[], options?: CompleteOptions): Promise<Completion>;
+  /** #清除记忆 for a backend that keeps the conversation (Dify): it is deleted there too. */
+  forget?(session: Pick<BackendSession, 'user' | 'state'>): Promise<void>;
 }

@@ -177,6 +177,7 @@ export class Pipeline implements MessageHandler {
     };
 
     if (config.clear_memory_commands.includes(context.content)) {
+      await this.forgetOnBackend(sessionId, log, timing);
       this.deps.conversations.clear(sessionId);
       await send(textReply(userMessages.memoryCleared), context);
       return undefined;
@@ -250,6 +251,18 @@ export class Pipeline implements MessageHandler {
     conversation.turns.push(userTurn, this.turn({ role: 'assistant', content: answer || '[图片]' }, context.message.id));
     conversations.save(context.sessionId);
     return answer ? [textReply(answer), ...images] : images;
+  }
+
+  /** The backend's own copy of the conversation goes too; if it cannot be reached, ours is cleared anyway. */
+  private async forgetOnBackend(sessionId: string, log: Logger, timing: AnswerTiming): Promise<void> {
+    const { bot, conversations } = this.deps;
+    const state = conversations.get(sessionId).backendState;
+    if (!bot.forget || Object.keys(state).length === 0) return;
+    try {
+      await timing.wait(() => bot.forget!({ user: sessionId, state }));
+    } catch (error) {
+      log.warn({ err: (error as Error).message }, "the backend's copy of the conversation could not be deleted; ours is cleared");
+    }
   }
 
   /** The session as a backend that keeps its own conversation sees it (its state is saved with the turns). */

@@ -274,6 +274,13 @@ export async function startFakeDify(options: FakeDifyOptions = {}): Promise<Fake
         file_upload: { image: { enabled, number_limits: 3, transfer_methods: ['local_file', 'remote_url'] } },
       });
     }
+    const deleted = /^\/conversations\/([^/]+)$/.exec(path)?.[1];
+    if (deleted !== undefined && request.method === 'DELETE') {
+      const known = conversations.get(deleted);
+      if (!known || known.key !== key || known.user !== body.user) return difyError(404, 'not_found', 'Conversation Not Exists.');
+      conversations.delete(deleted);
+      return { status: 204, headers: {}, body: '' };
+    }
     if (request.method !== 'POST') return difyError(405, 'method_not_allowed', 'The method is not allowed for the requested URL.');
     if (path === '/files/upload') return upload(request);
     if (/^\/(chat-messages|workflows\/tasks)\/[^/]+\/stop$/.test(path)) return json({ result: 'success' });

@@ -44,6 +44,18 @@ export class DifyChatBot implements ChatBot {
     }
   }
 
+  /** #清除记忆: the conversation is deleted in Dify too (one already gone there is no error). */
+  async forget(session: Pick<BackendSession, 'user' | 'state'>): Promise<void> {
+    const id = session.state[CONVERSATION_ID];
+    if (!id) return;
+    try {
+      await this.client.deleteJson(`/conversations/${encodeURIComponent(id)}`, { user: session.user });
+    } catch (error) {
+      if (error instanceof DifyApiError && error.conversationGone) return;
+      throw error;
+    }
+  }
+
   private async chat(
     query: string,
     files: Array<Record<string, string>>,

@@ -28,6 +28,12 @@ export class DifyClient {
     return this.post(path, JSON.stringify(body), 'application/json');
   }
 
+  /** DELETE with a JSON body (a conversation, for its user); a DifyApiError unless 2xx. */
+  async deleteJson(path: string, body: unknown): Promise<void> {
+    const answer = await this.send('DELETE', path, JSON.stringify(body), 'application/json');
+    await answer.body.dump();
+  }
+
   /** A GET's JSON (the app's /parameters), or a DifyApiError. */
   async getJson(path: string): Promise<unknown> {
     const answer = await this.send('GET', path);
@@ -75,7 +81,12 @@ export class DifyClient {
     return this.send('POST', path, body, contentType);
   }
 
-  private async send(method: 'GET' | 'POST', path: string, body?: string | Buffer, contentType?: string): Promise<Dispatcher.ResponseData> {
+  private async send(
+    method: 'GET' | 'POST' | 'DELETE',
+    path: string,
+    body?: string | Buffer,
+    contentType?: string,
+  ): Promise<Dispatcher.ResponseData> {
     const timeoutMs = this.config.request_timeout * 1000;
     for (let retry = 0; ; retry++) {
       try {

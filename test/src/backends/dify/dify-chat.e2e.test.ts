@@ -85,17 +85,36 @@ describe('a Dify chat app answers WeCom users', () => {
     assert.equal(chats()[1]?.conversation_id, dify!.conversations()[0]!.id);
   });
 
-  test('#清除记忆 starts a new Dify conversation', async () => {
+  test('#清除记忆 deletes the conversation in Dify (for its user) and starts a new one', async () => {
     const h = await start();
     await h.client.sendText('zhangsan', '一');
     await h.wecom.waitForSent(1, 5000);
+    const first = dify!.conversations()[0]!.id;
     await h.client.sendText('zhangsan', '#清除记忆');
     await h.wecom.waitForSent(2, 5000);
     await h.client.sendText('zhangsan', '二');
     await h.wecom.waitForSent(3, 5000);
     assert.equal(chats().length, 2, 'the command itself is not sent to Dify');
     assert.ok(!('conversation_id' in chats()[1]!), 'after clearing, a new conversation');
-    assert.equal(dify!.conversations().length, 2);
+    const deletes = dify!.requests(`/conversations/${first}`);
+    assert.equal(deletes.length, 1);
+    assert.deepEqual(deletes[0]!.body, { user: 'zhangsan' });
+    assert.deepEqual(
+      dify!.conversations().map((conversation) => conversation.id === first),
+      [false],
+      'the old one is gone in Dify; the new one stays',
+    );
+  });
+
+  test('#清除记忆 still clears ours when Dify no longer has the conversation', async () => {
+    const h = await start();
+    await h.client.sendText('zhangsan', '一');
+    await h.wecom.waitForSent(1, 5000);
+    dify!.deleteConversation(dify!.conversations()[0]!.id);
+    await h.client.sendText('zhangsan', '#清除记忆');
+    await h.wecom.waitForSent(2, 5000);
+    assert.equal(sentTexts(h)[1], '记忆已清除，我们重新开始吧。');
+    assert.ok(!h.logs.some((line) => line.includes('could not be deleted')), 'a conversation already gone is no failure');
   });
 
   test('a conversation Dify no longer has is started again once, and the answer still comes', async () => {
