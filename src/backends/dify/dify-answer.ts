@@ -9,8 +9,8 @@ import { DifyApiError } from './dify-errors.js';
 export class DifyAnswer {
   private text = '';
   private readonly thoughts: string[] = [];
-  /** Images the app made for the answer (`message_file`), as Dify gives their URLs (often relative). */
-  readonly imageUrls: string[] = [];
+  /** Images the app made for the answer, as Dify gives their URLs (often relative), by path: each once. */
+  private readonly images = new Map<string, string>();
   private totalTokens: number | undefined;
 
   constructor(
@@ -41,13 +41,14 @@ export class DifyAnswer {
         }
         return false;
       case 'message_file':
-        if (event.type === 'image' && event.belongs_to !== 'user' && typeof event.url === 'string' && event.url)
-          this.imageUrls.push(event.url);
+        if (event.type === 'image' && event.belongs_to !== 'user') this.addImage(event.url);
         return false;
       case 'message_end':
         this.totalTokens = usageTokens(event.metadata);
         return true;
       case 'workflow_finished':
+        for (const file of Array.isArray(data.files) ? (data.files as Array<Record<string, unknown>>) : [])
+          if (file.type === 'image') this.addImage(file.url);
         // A chatflow's comes before its message_end, which ends its answer.
         return this.workflowOutput !== undefined && this.finishWorkflow(data, this.workflowOutput);
       case 'error':
@@ -57,8 +58,29 @@ export class DifyAnswer {
     }
   }
 
+  /**
+   * The answer. A Markdown image of Dify's own files (`![](/files/...)`, relative, signed) cannot be
+   * shown in WeCom: it leaves the text and joins the images.
+   */
   completion(): Completion {
-    return { text: this.shown(), ...(this.totalTokens === undefined ? {} : { totalTokens: this.totalTokens }) };
+    const text = this.shown()
+      .replace(DIFY_MARKDOWN_IMAGE, (_, url: string) => {
+        this.addImage(url);
+        return '';
+      })
+      .replace(/\n{3,}/g, '\n\n')
+      .trim();
+    return { text, ...(this.totalTokens === undefined ? {} : { totalTokens: this.totalTokens }) };
+  }
+
+  /** The images' URLs as Dify gave them; read after `completion()`. */
+  imageUrls(): string[] {
+    return [...this.images.values()];
+  }
+
+  private addImage(url: unknown): void {
+    // An event and the text's Markdown may name one file with different signatures.
+    if (typeof url === 'string' && url !== '' && !this.images.has(url.split('?')[0]!)) this.images.set(url.split('?')[0]!, url);
   }
 
   private finishWorkflow(data: Record<string, unknown>, outputKey: string): boolean {
@@ -91,6 +113,8 @@ export class DifyAnswer {
     return `${this.thoughts.map((thought) => `💭 ${thought}`).join('\n')}\n\n${this.text}`;
   }
 }
+
+const DIFY_MARKDOWN_IMAGE = /!\[[^\]]*\]\((\/files\/[^)\s]+)\)/g;
 
 function usageTokens(metadata: unknown): number | undefined {
   const total = (metadata as { usage?: { total_tokens?: unknown } } | undefined)?.usage?.total_tokens;

@@ -84,7 +84,7 @@ export class DifyChatBot implements ChatBot {
           session.saveState({ ...session.state, [CONVERSATION_ID]: id });
           saved = id;
         }
-        if (assembled.add(event)) return await this.withImages(assembled.completion(), assembled.imageUrls);
+        if (assembled.add(event)) return await this.answerOf(assembled);
       }
       throw new DifyStreamCut('the answer stream ended before message_end');
     } catch (error) {
@@ -98,12 +98,14 @@ export class DifyChatBot implements ChatBot {
     const body = { inputs: { [this.config.dify_workflow_input]: query }, response_mode: 'streaming', user: session.user };
     const answer = await this.client.postJson('/workflows/run', body);
     const assembled = new DifyAnswer(false, onPartial, this.config.dify_workflow_output);
-    for await (const event of sseEvents(answer.body)) if (assembled.add(event)) return assembled.completion();
+    for await (const event of sseEvents(answer.body)) if (assembled.add(event)) return await this.answerOf(assembled);
     throw new DifyStreamCut('the workflow stream ended before workflow_finished');
   }
 
-  /** The tools' images fetched now (their URLs expire); one that cannot be fetched is left out, with a log line. */
-  private async withImages(completion: Completion, urls: string[]): Promise<Completion> {
+  /** The answer, with its images fetched now (their URLs expire); one that cannot be fetched is left out, with a log line. */
+  private async answerOf(assembled: DifyAnswer): Promise<Completion> {
+    const completion = assembled.completion();
+    const urls = assembled.imageUrls();
     if (urls.length === 0) return completion;
     const images: NonNullable<Completion['images']> = [];
     for (const url of urls) {
