@@ -3,18 +3,25 @@ import { parseArgs } from 'node:util';
 import type { ChannelRegistry, DeliveredParts } from '../channel.js';
 import { ConfigError } from '../config/config-error.js';
 import { loadConfig } from '../config/load-config.js';
+import type { AppConfig } from '../config/schema.js';
 import { collectSecrets, createLogger } from '../logger.js';
 import { NO_METRICS } from '../metrics/metrics.js';
 import { pushFailureOf } from './push-failure.js';
 import { describeTarget } from './push-message.js';
 import { PushRequestError, parsePushRequest } from './push-request.js';
+import type { PushStatus } from './push-service.js';
 
-export const SEND_USAGE = `weworktop send --to KIND:ID (--text TEXT | --markdown TEXT | --image FILE | --image-url URL) [--agent-id ID] [--config config.json]
+/** How long `send --to chat:` waits for the running server's outcome before it leaves the push queued there. */
+const CHAT_WAIT_MS = 15_000;
+
+export const SEND_USAGE = `weworktop send --to KIND:ID (--text TEXT | --markdown TEXT | --image FILE | --image-url URL) [--agent-id ID] [--bot-id ID] [--config config.json]
 
 Sends one message straight from the config, without a running server (cron jobs, scripts). KIND is
-user, users (ids joined by commas), party, tag or webhook (a name in weworktop.webhooks); chat needs
-the running server's AI bot connection (POST /api/messages). Exit code 0 only when WeCom accepted
-every part, 1 when it did not, 2 for a wrong command line or config.`;
+user, users (ids joined by commas), party, tag or webhook (a name in weworktop.webhooks). chat (an AI
+bot's group chat) goes through the running server's push API on this machine (its port and
+api_token from the config), as only it holds the bot's long connection. Exit code 0 once WeCom
+accepted every part (for chat: or it is still queued on the server after ${CHAT_WAIT_MS / 1000} s), 1 when it did
+not, 2 for a wrong command line or config.`;
 
 export interface SendOptions {
   channels: ChannelRegistry;
@@ -38,6 +45,7 @@ export async function runSend(options: SendOptions): Promise<number> {
         image: { type: 'string' },
         'image-url': { type: 'string' },
         'agent-id': { type: 'string' },
+        'bot-id': { type: 'string' },
         config: { type: 'string' },
         help: { type: 'boolean' },
       },
@@ -51,8 +59,9 @@ export async function runSend(options: SendOptions): Promise<number> {
     return 0;
   }
   let request: ReturnType<typeof parsePushRequest>;
+  const body = bodyOf(flags);
   try {
-    request = parsePushRequest(bodyOf(flags));
+    request = parsePushRequest(body);
   } catch (error) {
     if (!(error instanceof PushRequestError)) throw error;
     print(`send: ${error.message.replace(/^to\./, '--to ').replace(/^to:/, '--to:')}\n\n${SEND_USAGE}\n`);
@@ -68,12 +77,10 @@ export async function runSend(options: SendOptions): Promise<number> {
   }
   const channel = await options.channels.load(config.channel_type);
   const { message } = request;
-  const problem =
-    'chat' in message.to
-      ? { field: 'to.chat', reason: 'the AI bot sends from the running server (its long connection): use POST /api/messages' }
-      : channel.checkPush
-        ? channel.checkPush(config, message)
-        : { field: 'to', reason: `channel ${config.channel_type} cannot send pushes` };
+  if ('chat' in message.to) return sendThroughServer(config, body, print);
+  const problem = channel.checkPush
+    ? channel.checkPush(config, message)
+    : { field: 'to', reason: `channel ${config.channel_type} cannot send pushes` };
   if (problem) {
     print(`send: ${problem.field}: ${problem.reason}\n`);
     return 2;
@@ -97,6 +104,51 @@ export async function runSend(options: SendOptions): Promise<number> {
   }
 }
 
+/** A chat push through the running server's push API (it holds the AI bot's connection); waits for its outcome a while. */
+async function sendThroughServer(config: AppConfig, body: Record<string, unknown>, print: (text: string) => void): Promise<number> {
+  if (!config.api_token) {
+    print('send: --to chat: goes through the running server, whose push API needs api_token: set it in the config\n');
+    return 2;
+  }
+  const host = ['0.0.0.0', '::', ''].includes(config.host) ? '127.0.0.1' : config.host;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${config.port}/api/messages`;
+  const headers = { authorization: `Bearer ${config.api_token}`, 'content-type': 'application/json' };
+  let id: string;
+  try {
+    const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify(body) });
+    const answer = (await response.json().catch(() => ({}))) as { id?: string; status?: string; error?: string };
+    if (response.status === 400) {
+      print(`send: ${answer.error ?? 'refused by the server'}\n`);
+      return 2;
+    }
+    if (!response.ok || !answer.id) {
+      print(`send failed: the server answered HTTP ${response.status}${answer.error ? `: ${answer.error}` : ''}\n`);
+      return 1;
+    }
+    id = answer.id;
+  } catch (error) {
+    print(`send failed: no weworktop server answers at ${url} (${(error as Error).message}): start it, or check port and host\n`);
+    return 1;
+  }
+  for (const deadline = Date.now() + CHAT_WAIT_MS; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 200))) {
+    const status = (await (await fetch(`${url}/${id}`, { headers })).json()) as PushStatus;
+    if (status.status === 'sent') {
+      print(
+        `sent to ${describeTarget(parsePushRequest(body).message.to)}${(status.parts ?? 1) > 1 ? ` in ${status.parts} parts` : ''} (push ${id})\n`,
+      );
+      return 0;
+    }
+    if (status.status === 'failed') {
+      const error =
+        status.error?.errcode === undefined ? status.error?.message : `errcode ${status.error.errcode} ${status.error.errmsg ?? ''}`;
+      print(`send failed: ${error ?? 'unknown'} (push ${id})\n`);
+      return 1;
+    }
+  }
+  print(`queued on the server as ${id}: it sends it once the AI bot can (GET /api/messages/${id})\n`);
+  return 0;
+}
+
 /** The command line as the push API's JSON body, so both are checked the same way. */
 function bodyOf(flags: Record<string, string | boolean | undefined>): Record<string, unknown> {
   const to = String(flags.to ?? '');
@@ -108,5 +160,6 @@ function bodyOf(flags: Record<string, string | boolean | undefined>): Record<str
   if (typeof flags.image === 'string') body.image = { base64: readFileSync(flags.image).toString('base64') };
   if (typeof flags['image-url'] === 'string') body.image = { url: flags['image-url'] };
   if (typeof flags['agent-id'] === 'string') body.agent_id = flags['agent-id'];
+  if (typeof flags['bot-id'] === 'string') body.bot_id = flags['bot-id'];
   return body;
 }

@@ -1,6 +1,20 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { BOT_ID, contentOf, GROUP, OTHER_BOT_ID, OTHER_BOT_SECRET, startWsBot, type WsHarness } from '../../support/aibot-ws-harness.js';
+import { channelRegistry } from '../../../channels/registry.js';
+import { runSend } from '../../../src/push/send-command.js';
+import {
+  BOT_ID,
+  BOT_SECRET,
+  contentOf,
+  GROUP,
+  OTHER_BOT_ID,
+  OTHER_BOT_SECRET,
+  startWsBot,
+  type WsHarness,
+} from '../../support/aibot-ws-harness.js';
 import { API_TOKEN, postPush, pushStatus } from '../../support/push-client.js';
 import { AES_KEY, eventually, startWeworktop, TOKEN } from '../../support/weworktop-harness.js';
 
@@ -77,5 +91,61 @@ describe('push API: bot_id chooses the AI bot that sends to the chat', () => {
     const notChat = await postPush(h.baseUrl, { to: { user: 'alice' }, bot_id: BOT_ID, text: 'x' });
     assert.equal(notChat.status, 400);
     assert.match(String(notChat.body.error), /^bot_id: .*only with to\.chat/);
+  });
+});
+
+describe('weworktop send --to chat: through the running server', () => {
+  let h: WsHarness;
+  before(async () => {
+    h = await startWsBot({ config: { api_token: API_TOKEN, retry_delay_ms: 20 }, app: false });
+    await h.ws.waitFor(() => h.ws.subscribed(BOT_ID), 'the subscription');
+  });
+  after(() => h.stop());
+
+  /** `weworktop send` with a config naming the server's port (and api_token unless told otherwise). */
+  const send = async (core: Record<string, unknown>, ...args: string[]) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'weworktop-send-chat-'));
+    const configFile = path.join(dir, 'config.json');
+    const config = {
+      host: '127.0.0.1',
+      port: Number(new URL(h.baseUrl).port),
+      api_token: API_TOKEN,
+      data_dir: path.join(dir, 'data'),
+      ...core,
+      weworktop: { bot: { bot_id: BOT_ID, secret: BOT_SECRET, ws_url: 'ws://127.0.0.1:9' } },
+    };
+    writeFileSync(configFile, JSON.stringify(config));
+    let output = '';
+    const code = await runSend({
+      channels: channelRegistry,
+      argv: ['--config', configFile, ...args],
+      env: {},
+      print: (text) => (output += text),
+    });
+    return { code, output };
+  };
+
+  it('posts the push to the server, waits for its outcome, and exits 0 once WeCom took it', async () => {
+    const { code, output } = await send({}, '--to', `chat:${GROUP}`, '--text', 'nightly build ok');
+    assert.equal(code, 0, output);
+    assert.match(output, new RegExp(`^sent to chat:${GROUP} \\(push [0-9a-f-]+\\)\\n$`));
+    const [frame] = await h.proactive(1);
+    assert.equal(frame?.content, 'nightly build ok');
+  });
+
+  it("exits 1 with WeCom's words when the push failed", async () => {
+    h.ws.failNext('aibot_send_msg', 40058, 'invalid chatid');
+    const { code, output } = await send({}, '--to', 'chat:wrkNoSuchChat', '--text', 'x');
+    assert.equal(code, 1, output);
+    assert.match(output, /^send failed: errcode 40058 invalid chatid/);
+  });
+
+  it('exits 2 without api_token, 1 when no server answers on the port', async () => {
+    const noToken = await send({ api_token: '' }, '--to', `chat:${GROUP}`, '--text', 'x');
+    assert.equal(noToken.code, 2, noToken.output);
+    assert.match(noToken.output, /needs api_token/);
+    const noServer = await send({ port: 9 }, '--to', `chat:${GROUP}`, '--text', 'x');
+    assert.equal(noServer.code, 1, noServer.output);
+    assert.match(noServer.output, /no weworktop server answers at http:\/\/127\.0\.0\.1:9\/api\/messages/);
   });
 });
