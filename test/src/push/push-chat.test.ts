@@ -3,8 +3,6 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { channelRegistry } from '../../../channels/registry.js';
-import { runSend } from '../../../src/push/send-command.js';
 import {
   BOT_ID,
   BOT_SECRET,
@@ -15,7 +13,7 @@ import {
   startWsBot,
   type WsHarness,
 } from '../../support/aibot-ws-harness.js';
-import { API_TOKEN, postPush, pushStatus } from '../../support/push-client.js';
+import { API_TOKEN, postPush, pushStatus, sendCommand } from '../../support/push-client.js';
 import { AES_KEY, eventually, startWeworktop, TOKEN } from '../../support/weworktop-harness.js';
 
 describe('push API: a group chat through the AI bot long connection (to.chat)', () => {
@@ -115,14 +113,7 @@ describe('weworktop send --to chat: through the running server', () => {
       weworktop: { bot: { bot_id: BOT_ID, secret: BOT_SECRET, ws_url: 'ws://127.0.0.1:9' } },
     };
     writeFileSync(configFile, JSON.stringify(config));
-    let output = '';
-    const code = await runSend({
-      channels: channelRegistry,
-      argv: ['--config', configFile, ...args],
-      env: {},
-      print: (text) => (output += text),
-    });
-    return { code, output };
+    return sendCommand(configFile, ...args);
   };
 
   it('posts the push to the server, waits for its outcome, and exits 0 once WeCom took it', async () => {

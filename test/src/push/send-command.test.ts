@@ -6,9 +6,8 @@ import path from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { channelRegistry } from '../../../channels/registry.js';
-import { runSend } from '../../../src/push/send-command.js';
 import { type FakeWeCom, startFakeWeCom } from '../../fakes/fake-wecom.js';
+import { sendCommand } from '../../support/push-client.js';
 import { AES_KEY, AGENT_ID, CORP_ID, SECRET, TOKEN } from '../../support/weworktop-harness.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -41,16 +40,7 @@ describe('weworktop send: one message from the config, no server', () => {
   after(() => wecom.close());
   beforeEach(() => wecom.reset());
 
-  const send = async (...args: string[]) => {
-    let output = '';
-    const code = await runSend({
-      channels: channelRegistry,
-      argv: ['--config', configFile, ...args],
-      env: {},
-      print: (text) => (output += text),
-    });
-    return { code, output };
-  };
+  const send = (...args: string[]) => sendCommand(configFile, ...args);
 
   it('exits 0 once WeCom accepted the text', async () => {
     const { code, output } = await send('--to', 'user:alice', '--text', 'backup done');
