@@ -114,7 +114,7 @@ export class DifyAnswer {
   }
 }
 
-const DIFY_MARKDOWN_IMAGE = /!\[[^\]]*\]\((\/files\/[^)\s]+)\)/g;
+const DIFY_MARKDOWN_IMAGE = / ?!\[[^\]]*\]\((\/files\/[^)\s]+)\)/g;
 
 function usageTokens(metadata: unknown): number | undefined {
   const total = (metadata as { usage?: { total_tokens?: unknown } } | undefined)?.usage?.total_tokens;

@@ -11,7 +11,7 @@ describe("DifyAnswer: the images of Dify's answer", () => {
     answer.add({ event: 'message', answer: `这是猫：\n\n![cat](/files/tools/a.png?timestamp=2&nonce=m&sign=t)\n\n` });
     answer.add({ event: 'message', answer: `还有狗 ![dog](/files/tools/b.png${SIGNED}) 和 ![ext](https://example.com/c.png)` });
     assert.equal(answer.add({ event: 'message_end' }), true);
-    assert.equal(answer.completion().text, '这是猫：\n\n还有狗  和 ![ext](https://example.com/c.png)');
+    assert.equal(answer.completion().text, '这是猫：\n\n还有狗 和 ![ext](https://example.com/c.png)');
     assert.deepEqual(answer.imageUrls(), [`/files/tools/a.png${SIGNED}`, `/files/tools/b.png${SIGNED}`]);
   });
 
