@@ -3,6 +3,7 @@ import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HOLDING, startTwoOnRedis } from '../../../support/aibot-ws-processes.js';
 import { API_TOKEN, postPush, pushStatus } from '../../../support/push-client.js';
+import { eventually } from '../../../support/weworktop-harness.js';
 
 describe('the push API to an AI bot chat, two processes on one redis', () => {
   const cleanup: Array<() => unknown> = [];
@@ -27,10 +28,12 @@ describe('the push API to an AI bot chat, two processes on one redis', () => {
     }
     const sent = await ws.waitFor(() => ws.proactive().length >= chats.length && ws.proactive(), 'four pushes sent', 8000);
     assert.deepEqual(sent.map((frame) => String(frame.body?.chatid)).sort(), chats);
-    for (const id of ids) {
-      const status = await pushStatus(`http://127.0.0.1:${standby.port}`, id);
-      assert.equal(status.body.status, 'sent', JSON.stringify(status.body));
-    }
+    // The holder marks a push sent just after WeCom's ack: read on the other process, soon.
+    for (const id of ids)
+      await eventually(async () => {
+        const status = await pushStatus(`http://127.0.0.1:${standby.port}`, id);
+        assert.equal(status.body.status, 'sent', JSON.stringify(status.body));
+      });
     await sleep(500);
     assert.equal(ws.proactive().length, chats.length, 'each sent once');
     assert.doesNotMatch(standby.output(), /not sent, tried again later/, 'the standby did not try them');
