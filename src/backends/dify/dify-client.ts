@@ -3,6 +3,7 @@ import { isDroppedConnection } from '../../dropped-connection.js';
 import { encodedBody } from '../../encoded-body.js';
 import { createDispatcher } from '../../http-dispatcher.js';
 import type { Logger } from '../../logger.js';
+import { downloadBytes } from '../../media/download-bytes.js';
 import { DifyApiError } from './dify-errors.js';
 import type { DifyBackendConfig } from './index.js';
 
@@ -44,25 +45,9 @@ export class DifyClient {
    * A file Dify made (a tool's image): its URL is signed, often relative to the API's host (dify-api.md
    * §1), and expires in minutes. No API key goes with it: an absolute URL may name another host.
    */
-  async download(url: string, maxBytes: number): Promise<Buffer> {
+  download(url: string, maxBytes: number): Promise<Buffer> {
     const absolute = /^https?:\/\//.test(url) ? url : `${this.base.replace(/\/v1$/, '')}${url.startsWith('/') ? '' : '/'}${url}`;
-    const timeoutMs = this.config.request_timeout * 1000;
-    const answer = await request(absolute, { dispatcher: this.dispatcher, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
-    if (answer.statusCode !== 200) {
-      await answer.body.dump();
-      throw new Error(`GET ${new URL(absolute).pathname} answered HTTP ${answer.statusCode}`);
-    }
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for await (const chunk of answer.body as AsyncIterable<Buffer>) {
-      total += chunk.length;
-      if (total > maxBytes) {
-        answer.body.destroy();
-        throw new Error(`the file is over ${maxBytes} bytes`);
-      }
-      chunks.push(chunk);
-    }
-    return Buffer.concat(chunks, total);
+    return downloadBytes(absolute, { timeoutMs: this.config.request_timeout * 1000, maxBytes, proxy: this.config.proxy });
   }
 
   /** Uploads one file for `user` (only that end user may then use it); resolves its upload_file_id. */
