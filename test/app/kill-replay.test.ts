@@ -1,79 +1,35 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { startFakeOpenAI } from '../fakes/fake-openai.js';
 import { type FakeWeCom, type SentMessage, startFakeWeCom } from '../fakes/fake-wecom.js';
 import { AiBotClient, WeComAppClient } from '../fakes/wecom-client.js';
+import { appSection, startAppProcess, writeConfigFile } from '../support/app-process.js';
 import { AES_KEY, AGENT_ID, CORP_ID, SECRET, TOKEN } from '../support/weworktop-harness.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const APP = path.join(ROOT, 'app.ts');
 const USERS = ['u1', 'u2', 'u3', 'u4'];
 const PER_USER = 6;
 const CONCURRENCY = 4;
 
 const textOf = (message: SentMessage) => String((message.body.text as { content?: string } | undefined)?.content ?? '');
 
-/** The real entry point in a child process; resolves with its port once it listens. */
-function startApp(configPath: string): Promise<{ child: ChildProcess; port: number; output: () => string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), APP, '--config', configPath], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME },
-    });
-    let output = '';
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const port = /listening on 127\.0\.0\.1:(\d+)/.exec(output)?.[1];
-      if (port) resolve({ child, port: Number(port), output: () => output });
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('error', reject);
-    child.on('exit', (code) => reject(new Error(`app exited (${code}) before listening:\n${output}`)));
-  });
-}
-
 const BOT = { token: TOKEN, aes_key: AES_KEY };
 const GROUP = 'wrkSFfCgAAkillgroup01';
 
 /** A weworktop config against the fakes, with its own data_dir. */
 function writeConfig(wecomUrl: string, openaiUrl: string, weworktop: Record<string, unknown> = {}): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'weworktop-kill-'));
-  const configPath = path.join(dir, 'config.json');
-  writeFileSync(
-    configPath,
-    JSON.stringify({
-      channel_type: 'weworktop',
+  return writeConfigFile(
+    {
       open_ai_api_key: 'sk-test-openai-key-0001',
       open_ai_api_base: openaiUrl,
       max_retries: 0,
       concurrency: CONCURRENCY,
-      data_dir: path.join(dir, 'data'),
       log_level: 'info',
       group_name_white_list: ['ALL_GROUP'],
-      weworktop: {
-        corp_id: CORP_ID,
-        corp_secret: SECRET,
-        agent_id: AGENT_ID,
-        token: TOKEN,
-        aes_key: AES_KEY,
-        host: '127.0.0.1',
-        port: 0,
-        api_base: wecomUrl,
-        ...weworktop,
-      },
-    }),
+      weworktop: appSection(wecomUrl, weworktop),
+    },
+    'weworktop-kill-',
   );
-  return configPath;
 }
-
-const exited = (child: ChildProcess) =>
-  new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
 
 describe('kill -9 mid-flight', () => {
   const cleanup: Array<() => Promise<void> | void> = [];
@@ -91,7 +47,7 @@ describe('kill -9 mid-flight', () => {
     openai.setLatency(250);
     const configPath = writeConfig(wecom.url, openai.url);
 
-    const first = await startApp(configPath);
+    const first = await startAppProcess(configPath);
     cleanup.push(() => void first.child.kill('SIGKILL'));
     const client = new WeComAppClient({
       url: `http://127.0.0.1:${first.port}/wework_callback`,
@@ -108,15 +64,15 @@ describe('kill -9 mid-flight', () => {
     );
     await wecom.waitForSent(3, 10_000);
     first.child.kill('SIGKILL');
-    await exited(first.child);
+    await first.exited();
     const answeredBeforeKill = new Set(wecom.sent.map(textOf));
     assert.ok(answeredBeforeKill.size < USERS.length * PER_USER, 'the kill came while answers were still due');
 
     openai.setLatency(0);
-    const second = await startApp(configPath);
+    const second = await startAppProcess(configPath);
     cleanup.push(async () => {
       second.child.kill('SIGTERM');
-      await exited(second.child);
+      await second.exited();
     });
     await wecom.waitForSent(USERS.length * PER_USER, 20_000);
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -144,7 +100,7 @@ describe('kill -9 mid-flight', () => {
       () => openai.close(),
     );
     openai.setLatency(800);
-    const app = await startApp(writeConfig(wecom.url, openai.url));
+    const app = await startAppProcess(writeConfig(wecom.url, openai.url));
     cleanup.push(() => void app.child.kill('SIGKILL'));
     const client = new WeComAppClient({
       url: `http://127.0.0.1:${app.port}/wework_callback`,
@@ -156,7 +112,7 @@ describe('kill -9 mid-flight', () => {
     await client.sendText('u1', 'answer me before you go');
     while (openai.chatRequests().length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
     app.child.kill('SIGTERM');
-    await exited(app.child);
+    await app.exited();
     assert.equal(app.child.exitCode, 0, app.output());
     assert.deepEqual(wecom.sent.map(textOf), ['echo: answer me before you go']);
   });
@@ -169,7 +125,7 @@ describe('kill -9 mid-flight', () => {
       () => openai.close(),
     );
     const configPath = writeConfig(wecom.url, openai.url, { bot: BOT });
-    const first = await startApp(configPath);
+    const first = await startAppProcess(configPath);
     cleanup.push(() => void first.child.kill('SIGKILL'));
     let url = `http://127.0.0.1:${first.port}/wework_bot_callback`;
     const bot = new AiBotClient({ url, token: TOKEN, encodingAesKey: AES_KEY });
@@ -179,13 +135,13 @@ describe('kill -9 mid-flight', () => {
     // The answer is written (the log says so) but WeCom has not polled for it yet.
     while (!/ answered id=aibot:/.test(first.output())) await new Promise((resolve) => setTimeout(resolve, 10));
     first.child.kill('SIGKILL');
-    await exited(first.child);
+    await first.exited();
 
-    const second = await startApp(configPath);
+    const second = await startAppProcess(configPath);
     url = `http://127.0.0.1:${second.port}/wework_bot_callback`;
     cleanup.push(async () => {
       second.child.kill('SIGTERM');
-      await exited(second.child);
+      await second.exited();
     });
     const { answers, notices } = await deliveredAnswers(bot, wecom, [stream], 10_000, () => url);
     assert.deepEqual(answers.get(question), [`echo: ${question}`], `answered once: ${second.output()}`);
@@ -202,7 +158,7 @@ describe('kill -9 mid-flight', () => {
     );
     openai.setLatency(250);
     const configPath = writeConfig(wecom.url, openai.url, { bot: BOT });
-    const first = await startApp(configPath);
+    const first = await startAppProcess(configPath);
     cleanup.push(() => void first.child.kill('SIGKILL'));
     let url = `http://127.0.0.1:${first.port}/wework_bot_callback`;
     const bot = new AiBotClient({ url, token: TOKEN, encodingAesKey: AES_KEY });
@@ -220,13 +176,13 @@ describe('kill -9 mid-flight', () => {
     const polling = deliveredAnswers(bot, wecom, streams, 30_000, () => url);
     while (!/ answered id=aibot:/.test(first.output())) await new Promise((resolve) => setTimeout(resolve, 10));
     first.child.kill('SIGKILL');
-    await exited(first.child);
+    await first.exited();
     openai.setLatency(0);
-    const second = await startApp(configPath);
+    const second = await startAppProcess(configPath);
     url = `http://127.0.0.1:${second.port}/wework_bot_callback`;
     cleanup.push(async () => {
       second.child.kill('SIGTERM');
-      await exited(second.child);
+      await second.exited();
     });
     const { answers, notices } = await polling;
     let repeats = 0;

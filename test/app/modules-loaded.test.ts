@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { startAppProcess } from '../support/app-process.js';
+import { appSection, startAppProcess, writeConfigFile } from '../support/app-process.js';
 import { closedPort } from '../support/closed-port.js';
 
 /** Packages a feature needs that the default setup must not carry (each costs RSS on load). */
@@ -11,29 +10,13 @@ const OPTIONAL = ['prom-client', 'ws', 'ajv', 'ioredis'];
 
 /** The packages the app loaded on both threads, from V8's coverage of a run up to /readyz. */
 async function packagesLoaded(core: Record<string, unknown>): Promise<Set<string>> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'modules-loaded-'));
   const wecom = `http://127.0.0.1:${await closedPort()}`;
-  writeFileSync(
-    path.join(dir, 'config.json'),
-    JSON.stringify({
-      open_ai_api_key: 'sk-test',
-      open_ai_api_base: `${wecom}/v1`,
-      data_dir: dir,
-      ...core,
-      weworktop: {
-        corp_id: 'wwcorp',
-        corp_secret: 'secret',
-        agent_id: '1000002',
-        token: 'token',
-        aes_key: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG',
-        port: 0,
-        host: '127.0.0.1',
-        api_base: wecom,
-      },
-    }),
+  const configPath = writeConfigFile(
+    { open_ai_api_key: 'sk-test', open_ai_api_base: `${wecom}/v1`, ...core, weworktop: appSection(wecom) },
+    'modules-loaded-',
   );
-  const coverage = path.join(dir, 'coverage');
-  const app = await startAppProcess(path.join(dir, 'config.json'), { NODE_V8_COVERAGE: coverage });
+  const coverage = path.join(path.dirname(configPath), 'coverage');
+  const app = await startAppProcess(configPath, { NODE_V8_COVERAGE: coverage });
   // Up to /readyz: the answer worker has loaded its modules too (the WeCom check fails: no server there).
   for (let tries = 0; tries < 100; tries++) {
     const body = await fetch(`http://127.0.0.1:${app.port}/readyz`).then((response) => response.text());

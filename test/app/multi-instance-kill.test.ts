@@ -1,12 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { type FakeOpenAI, startFakeOpenAI } from '../fakes/fake-openai.js';
 import { type FakeWeCom, type SentMessage, startFakeWeCom } from '../fakes/fake-wecom.js';
 import { WeComAppClient } from '../fakes/wecom-client.js';
-import { type AppProcess, startAppProcess } from '../support/app-process.js';
+import { type AppProcess, appSection, startAppProcess, writeConfigFile } from '../support/app-process.js';
 import { TestRedisServer } from '../support/redis-server.js';
 import { AES_KEY, AGENT_ID, CORP_ID, SECRET, TOKEN } from '../support/weworktop-harness.js';
 
@@ -21,36 +18,22 @@ const questionOf = (request: { messages: Array<{ role: string; content: unknown 
 
 /** One config for every instance: store "redis", each with its own (unused) data_dir. */
 function writeConfig(wecom: FakeWeCom, openai: FakeOpenAI, redisUrl: string, prefix: string): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'weworktop-multi-'));
-  const configPath = path.join(dir, 'config.json');
-  writeFileSync(
-    configPath,
-    JSON.stringify({
-      channel_type: 'weworktop',
+  return writeConfigFile(
+    {
       open_ai_api_key: 'sk-test-openai-key-0001',
       open_ai_api_base: openai.url,
       max_retries: 0,
       concurrency: CONCURRENCY,
       retry_delay_ms: 200,
-      data_dir: path.join(dir, 'data'),
       log_level: 'info',
       store: 'redis',
       redis_url: redisUrl,
       redis_prefix: prefix,
       lease_seconds: LEASE_SECONDS,
-      weworktop: {
-        corp_id: CORP_ID,
-        corp_secret: SECRET,
-        agent_id: AGENT_ID,
-        token: TOKEN,
-        aes_key: AES_KEY,
-        host: '127.0.0.1',
-        port: 0,
-        api_base: wecom.url,
-      },
-    }),
+      weworktop: appSection(wecom.url),
+    },
+    'weworktop-multi-',
   );
-  return configPath;
 }
 
 const clientOf = (app: AppProcess) =>

@@ -1,13 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, test } from 'node:test';
 import { type SentMessage, startFakeWeCom } from '../fakes/fake-wecom.js';
-import { type AppProcess, startAppProcess } from '../support/app-process.js';
+import { type AppProcess, appSection, startAppProcess, writeConfigFile } from '../support/app-process.js';
 import { API_TOKEN, postPush, pushStatus } from '../support/push-client.js';
 import { TestRedisServer } from '../support/redis-server.js';
-import { AES_KEY, AGENT_ID, CORP_ID, SECRET, TOKEN } from '../support/weworktop-harness.js';
+import { AGENT_ID, CORP_ID, SECRET } from '../support/weworktop-harness.js';
 
 const USERS = ['k1', 'k2', 'k3', 'k4'];
 const PER_USER = 4;
@@ -25,31 +22,18 @@ test('an instance SIGKILLed with pushes claimed: the other sends them after the 
     () => redis.stop(),
     () => wecom.close(),
   );
-  const dir = mkdtempSync(path.join(tmpdir(), 'weworktop-push-multi-'));
-  const configPath = path.join(dir, 'config.json');
-  writeFileSync(
-    configPath,
-    JSON.stringify({
-      channel_type: 'weworktop',
+  const configPath = writeConfigFile(
+    {
       bot_type: 'none',
       api_token: API_TOKEN,
       retry_delay_ms: 50,
-      data_dir: path.join(dir, 'data'),
       store: 'redis',
       redis_url: redis.url,
       redis_prefix: 'pushkill:',
       lease_seconds: LEASE_SECONDS,
-      weworktop: {
-        corp_id: CORP_ID,
-        corp_secret: SECRET,
-        agent_id: AGENT_ID,
-        token: TOKEN,
-        aes_key: AES_KEY,
-        host: '127.0.0.1',
-        port: 0,
-        api_base: wecom.url,
-      },
-    }),
+      weworktop: appSection(wecom.url),
+    },
+    'weworktop-push-multi-',
   );
   const start = async (): Promise<AppProcess> => {
     const app = await startAppProcess(configPath);

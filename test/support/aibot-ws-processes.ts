@@ -1,10 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { type FakeOpenAI, startFakeOpenAI } from '../fakes/fake-openai.js';
 import type { FakeWeComWs } from '../fakes/fake-wecom-ws.js';
 import { BOT_ID, BOT_SECRET, startFakeBots } from './aibot-ws-harness.js';
-import { type AppProcess, startAppProcess } from './app-process.js';
+import { type AppProcess, startAppProcess, writeConfigFile } from './app-process.js';
 import { TestRedisServer } from './redis-server.js';
 
 /** The log line of the process that took the bot's long connection. */
@@ -30,23 +27,19 @@ export async function startTwoOnRedis(cleanup: Array<() => unknown>, core: Recor
     () => ws.close(),
     () => openai.close(),
   );
-  const dir = mkdtempSync(path.join(tmpdir(), 'weworktop-ws-redis-'));
-  const configPath = path.join(dir, 'config.json');
-  writeFileSync(
-    configPath,
-    JSON.stringify({
-      channel_type: 'weworktop',
+  const configPath = writeConfigFile(
+    {
       open_ai_api_key: 'sk-test-openai-key-0001',
       open_ai_api_base: openai.url,
       max_retries: 0,
-      data_dir: path.join(dir, 'data'),
       log_level: 'info',
       store: 'redis',
       redis_url: redis.url,
       lease_seconds: 2,
       ...core,
       weworktop: { host: '127.0.0.1', port: 0, bot: { bot_id: BOT_ID, secret: BOT_SECRET, ws_url: ws.url } },
-    }),
+    },
+    'weworktop-ws-redis-',
   );
   const apps = await Promise.all([startAppProcess(configPath), startAppProcess(configPath)]);
   for (const app of apps) cleanup.push(() => app.child.kill('SIGKILL'));

@@ -1,6 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { AES_KEY, AGENT_ID, CORP_ID, SECRET, TOKEN } from './weworktop-harness.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const APP = path.join(ROOT, 'app.ts');
@@ -33,4 +36,27 @@ export function startAppProcess(configPath: string, env: NodeJS.ProcessEnv = {})
     child.on('error', reject);
     child.on('exit', (code) => reject(new Error(`app exited (${code}) before listening:\n${output}`)));
   });
+}
+
+/** The self-built app's section (`weworktop`) against a fake WeCom, listening on a free port of 127.0.0.1. */
+export function appSection(wecomUrl: string, more: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    corp_id: CORP_ID,
+    corp_secret: SECRET,
+    agent_id: AGENT_ID,
+    token: TOKEN,
+    aes_key: AES_KEY,
+    host: '127.0.0.1',
+    port: 0,
+    api_base: wecomUrl,
+    ...more,
+  };
+}
+
+/** `config` as config.json in a new temporary directory, its data_dir beside it: the file's path, for --config. */
+export function writeConfigFile(config: Record<string, unknown>, prefix = 'weworktop-'): string {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  const configPath = path.join(dir, 'config.json');
+  writeFileSync(configPath, JSON.stringify({ channel_type: 'weworktop', data_dir: path.join(dir, 'data'), ...config }));
+  return configPath;
 }

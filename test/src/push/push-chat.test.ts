@@ -1,7 +1,4 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
   BOT_ID,
@@ -13,6 +10,7 @@ import {
   startWsBot,
   type WsHarness,
 } from '../../support/aibot-ws-harness.js';
+import { writeConfigFile } from '../../support/app-process.js';
 import { API_TOKEN, postPush, pushStatus, sendCommand } from '../../support/push-client.js';
 import { AES_KEY, eventually, startWeworktop, TOKEN } from '../../support/weworktop-harness.js';
 
@@ -102,17 +100,16 @@ describe('weworktop send --to chat: through the running server', () => {
 
   /** `weworktop send` with a config naming the server's port (and api_token unless told otherwise). */
   const send = async (core: Record<string, unknown>, ...args: string[]) => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'weworktop-send-chat-'));
-    const configFile = path.join(dir, 'config.json');
-    const config = {
-      host: '127.0.0.1',
-      port: Number(new URL(h.baseUrl).port),
-      api_token: API_TOKEN,
-      data_dir: path.join(dir, 'data'),
-      ...core,
-      weworktop: { bot: { bot_id: BOT_ID, secret: BOT_SECRET, ws_url: 'ws://127.0.0.1:9' } },
-    };
-    writeFileSync(configFile, JSON.stringify(config));
+    const configFile = writeConfigFile(
+      {
+        host: '127.0.0.1',
+        port: Number(new URL(h.baseUrl).port),
+        api_token: API_TOKEN,
+        ...core,
+        weworktop: { bot: { bot_id: BOT_ID, secret: BOT_SECRET, ws_url: 'ws://127.0.0.1:9' } },
+      },
+      'weworktop-send-chat-',
+    );
     return sendCommand(configFile, ...args);
   };
 

@@ -1,17 +1,12 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { startFakeForwardReceiver } from '../../fakes/fake-forward-receiver.js';
 import { type SentMessage, startFakeWeCom } from '../../fakes/fake-wecom.js';
 import { WeComAppClient } from '../../fakes/wecom-client.js';
+import { appSection, startAppProcess, writeConfigFile } from '../../support/app-process.js';
 import { API_TOKEN, postPush } from '../../support/push-client.js';
 import { AES_KEY, AGENT_ID, CORP_ID, SECRET, TOKEN } from '../../support/weworktop-harness.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const USERS = ['p1', 'p2', 'p3', 'p4', 'p5', 'p6'];
 const PER_USER = 5;
 const FORWARD_SECRET = 'forward-secret-kill-0001';
@@ -20,26 +15,6 @@ after(async () => {
   for (const step of cleanup.reverse()) await step();
 });
 
-function startChild(configPath: string): Promise<{ child: ChildProcess; port: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), path.join(ROOT, 'app.ts'), '--config', configPath], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME },
-    });
-    let output = '';
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const port = /listening on 127\.0\.0\.1:(\d+)/.exec(output)?.[1];
-      if (port) resolve({ child, port: Number(port) });
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`app exited (${code}) before listening:\n${output}`)));
-  });
-}
-
-const exited = (child: ChildProcess) =>
-  new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
 const textOf = (message: SentMessage) => String((message.body.text as { content?: string } | undefined)?.content ?? '');
 
 test('kill -9 with pushes and forwards queued: the next start sends every push in order per user and forwards every message', async () => {
@@ -50,30 +25,17 @@ test('kill -9 with pushes and forwards queued: the next start sends every push i
     () => site.close(),
   );
   wecom.setLatency('message/send', 60);
-  const dir = mkdtempSync(path.join(tmpdir(), 'weworktop-push-kill-'));
-  const configPath = path.join(dir, 'config.json');
-  writeFileSync(
-    configPath,
-    JSON.stringify({
-      channel_type: 'weworktop',
+  const configPath = writeConfigFile(
+    {
       bot_type: 'none',
       api_token: API_TOKEN,
       retry_delay_ms: 50,
-      data_dir: path.join(dir, 'data'),
       forward: { url: site.url, secret: FORWARD_SECRET },
-      weworktop: {
-        corp_id: CORP_ID,
-        corp_secret: SECRET,
-        agent_id: AGENT_ID,
-        token: TOKEN,
-        aes_key: AES_KEY,
-        host: '127.0.0.1',
-        port: 0,
-        api_base: wecom.url,
-      },
-    }),
+      weworktop: appSection(wecom.url),
+    },
+    'weworktop-push-kill-',
   );
-  const first = await startChild(configPath);
+  const first = await startAppProcess(configPath);
   cleanup.push(() => first.child.kill('SIGKILL'));
   // The site is down for the first run: every forward stays queued.
   site.failNext(1000, 503);
@@ -95,16 +57,16 @@ test('kill -9 with pushes and forwards queued: the next start sends every push i
   );
   await wecom.waitForSent(3, 10_000);
   first.child.kill('SIGKILL');
-  await exited(first.child);
+  await first.exited();
   const sentBeforeKill = new Set(wecom.sent.map(textOf));
   assert.ok(sentBeforeKill.size < USERS.length * PER_USER, 'the kill came while pushes were still queued');
 
   site.failNext(0);
   wecom.setLatency('message/send', 0);
-  const second = await startChild(configPath);
+  const second = await startAppProcess(configPath);
   cleanup.push(async () => {
     second.child.kill('SIGTERM');
-    await exited(second.child);
+    await second.exited();
   });
   const deadline = Date.now() + 20_000;
   while (new Set(wecom.sent.map(textOf)).size < USERS.length * PER_USER && Date.now() < deadline)

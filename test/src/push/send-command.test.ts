@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { type FakeWeCom, startFakeWeCom } from '../../fakes/fake-wecom.js';
+import { appSection, writeConfigFile } from '../../support/app-process.js';
 import { sendCommand } from '../../support/push-client.js';
-import { AES_KEY, AGENT_ID, CORP_ID, SECRET, TOKEN } from '../../support/weworktop-harness.js';
+import { AGENT_ID, CORP_ID, SECRET } from '../../support/weworktop-harness.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const ROBOT_KEY = '5f1c2a9e-aaaa-4bbb-8ccc-0123456789ab';
@@ -18,24 +17,7 @@ describe('weworktop send: one message from the config, no server', () => {
   let configFile: string;
   before(async () => {
     wecom = await startFakeWeCom({ corpId: CORP_ID, apps: [{ agentId: AGENT_ID, secret: SECRET }] });
-    const dir = mkdtempSync(path.join(tmpdir(), 'weworktop-send-'));
-    configFile = path.join(dir, 'config.json');
-    writeFileSync(
-      configFile,
-      JSON.stringify({
-        channel_type: 'weworktop',
-        data_dir: path.join(dir, 'data'),
-        weworktop: {
-          corp_id: CORP_ID,
-          corp_secret: SECRET,
-          agent_id: AGENT_ID,
-          token: TOKEN,
-          aes_key: AES_KEY,
-          api_base: wecom.url,
-          webhooks: { ops: ROBOT_KEY },
-        },
-      }),
-    );
+    configFile = writeConfigFile({ weworktop: appSection(wecom.url, { webhooks: { ops: ROBOT_KEY } }) }, 'weworktop-send-');
   });
   after(() => wecom.close());
   beforeEach(() => wecom.reset());

@@ -1,45 +1,17 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { startFakeOpenAI } from '../../../fakes/fake-openai.js';
 import { startFakeWeCom } from '../../../fakes/fake-wecom.js';
 import { WeComAppClient } from '../../../fakes/wecom-client.js';
+import { appSection, startAppProcess, writeConfigFile } from '../../../support/app-process.js';
 import { KF } from '../../../support/kf-harness.js';
 import { AES_KEY, AGENT_ID, CORP_ID, SECRET, TOKEN } from '../../../support/weworktop-harness.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 const CUSTOMERS = ['wmA', 'wmB', 'wmC', 'wmD'];
 /** Sent before the kill, and while the app is down: 5 in all, as WeCom takes 5 answers after a customer's last message. */
 const BEFORE_KILL = 3;
 const WHILE_DOWN = 2;
 const PER_CUSTOMER = BEFORE_KILL + WHILE_DOWN;
-
-/** The real entry point in a child process; resolves with its port once it listens. */
-function startApp(configPath: string): Promise<{ child: ChildProcess; port: number; output: () => string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), path.join(ROOT, 'app.ts'), '--config', configPath], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME },
-    });
-    let output = '';
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const port = /listening on 127\.0\.0\.1:(\d+)/.exec(output)?.[1];
-      if (port) resolve({ child, port: Number(port), output: () => output });
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('error', reject);
-    child.on('exit', (code) => reject(new Error(`app exited (${code}) before listening:\n${output}`)));
-  });
-}
-
-const exited = (child: ChildProcess) =>
-  new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
 
 describe('微信客服: kill -9 mid-flight', () => {
   const cleanup: Array<() => Promise<void> | void> = [];
@@ -56,35 +28,21 @@ describe('微信客服: kill -9 mid-flight', () => {
       () => openai.close(),
     );
     openai.setLatency(200);
-    const dir = mkdtempSync(path.join(tmpdir(), 'weworktop-kf-kill-'));
-    const configPath = path.join(dir, 'config.json');
-    writeFileSync(
-      configPath,
-      JSON.stringify({
-        channel_type: 'weworktop',
+    const configPath = writeConfigFile(
+      {
         open_ai_api_key: 'sk-test-openai-key-0001',
         open_ai_api_base: openai.url,
         max_retries: 0,
         concurrency: 4,
-        data_dir: path.join(dir, 'data'),
         log_level: 'info',
-        weworktop: {
-          corp_id: CORP_ID,
-          corp_secret: SECRET,
-          agent_id: AGENT_ID,
-          token: TOKEN,
-          aes_key: AES_KEY,
-          host: '127.0.0.1',
-          port: 0,
-          api_base: wecom.url,
-          kf: { enabled: true, merge_window_ms: 0 },
-        },
-      }),
+        weworktop: appSection(wecom.url, { kf: { enabled: true, merge_window_ms: 0 } }),
+      },
+      'weworktop-kf-kill-',
     );
     const say = (customer: string, i: number) =>
       wecom.kf.customerSays(KF, customer, `${customer}-${i}`, { sendTime: Math.floor(Date.now() / 1000) + i });
 
-    const first = await startApp(configPath);
+    const first = await startAppProcess(configPath);
     cleanup.push(() => void first.child.kill('SIGKILL'));
     const client = new WeComAppClient({
       url: `http://127.0.0.1:${first.port}/wework_callback`,
@@ -99,17 +57,17 @@ describe('微信客服: kill -9 mid-flight', () => {
     }
     await wecom.waitForKfSent(3, 10_000);
     first.child.kill('SIGKILL');
-    await exited(first.child);
+    await first.exited();
     const beforeKill = wecom.kf.sent.length;
     assert.ok(beforeKill < CUSTOMERS.length * PER_CUSTOMER, 'the kill came while answers were still due');
     // While the app is down the customers go on writing; WeCom's callbacks fail.
     for (let i = BEFORE_KILL + 1; i <= PER_CUSTOMER; i++) for (const customer of CUSTOMERS) say(customer, i);
 
     openai.setLatency(0);
-    const second = await startApp(configPath);
+    const second = await startAppProcess(configPath);
     cleanup.push(async () => {
       second.child.kill('SIGTERM');
-      await exited(second.child);
+      await second.exited();
     });
     await wecom.waitForKfSent(CUSTOMERS.length * PER_CUSTOMER, 30_000);
     await new Promise((resolve) => setTimeout(resolve, 500));
