@@ -3,7 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createLogger } from '../../src/logger.js';
+import { openRedis, type RedisConnection } from '../../src/store/redis/redis-connection.js';
 
 /** The Debian package's binary (`.ci/run` installs it when missing). */
 const REDIS_SERVER = process.env.REDIS_SERVER ?? '/usr/bin/redis-server';
@@ -114,4 +117,48 @@ function ping(port: number): Promise<boolean> {
       resolve(false);
     });
   });
+}
+
+export interface SuiteRedis {
+  /** A connection under `prefix` (as process `owner`), closed after the suite; not yet connected. */
+  open(prefix: string, owner?: string): RedisConnection;
+  /** The same, once connected. */
+  connect(prefix: string, owner?: string): Promise<RedisConnection>;
+  /** Resolves once every connection opened so far is connected. */
+  ready(): Promise<void>;
+}
+
+/**
+ * A redis-server for the tests of the describe block this is called in: started before them,
+ * stopped after them with every connection opened through it (after hooks the block registered
+ * earlier, which run first).
+ */
+export function redisForSuite(): SuiteRedis {
+  const logger = createLogger({ level: 'silent' });
+  const connections: RedisConnection[] = [];
+  let server: TestRedisServer | undefined;
+  before(async () => {
+    server = await TestRedisServer.start();
+  });
+  after(async () => {
+    for (const connection of connections) await connection.close();
+    await server?.stop();
+  });
+  const ready = async () => {
+    for (const connection of connections) while (!connection.available()) await sleep(10);
+  };
+  const open = (prefix: string, owner = 'test') => {
+    const connection = openRedis({ redis_url: server!.url, redis_prefix: prefix, lease_seconds: 1 }, logger, owner);
+    connections.push(connection);
+    return connection;
+  };
+  return {
+    open,
+    async connect(prefix, owner) {
+      const connection = open(prefix, owner);
+      while (!connection.available()) await sleep(10);
+      return connection;
+    },
+    ready,
+  };
 }

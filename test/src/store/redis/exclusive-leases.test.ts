@@ -1,22 +1,15 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { createLogger } from '../../../../src/logger.js';
 import { ExclusiveLeases } from '../../../../src/store/redis/exclusive-leases.js';
-import { openRedis, type RedisConnection } from '../../../../src/store/redis/redis-connection.js';
 import { RedisInbox } from '../../../../src/store/redis/redis-inbox.js';
 import { SessionLeases } from '../../../../src/store/redis/session-leases.js';
-import { TestRedisServer } from '../../../support/redis-server.js';
+import { redisForSuite } from '../../../support/redis-server.js';
 
 const logger = createLogger({ level: 'silent' });
-let server: TestRedisServer;
-const connections: RedisConnection[] = [];
 
-async function connect(prefix: string): Promise<RedisConnection> {
-  const connection = openRedis({ redis_url: server.url, redis_prefix: prefix, lease_seconds: 1 }, logger, 'test');
-  connections.push(connection);
-  while (!connection.available()) await new Promise((resolve) => setTimeout(resolve, 10));
-  return connection;
-}
+const redis = redisForSuite();
+const connect = (prefix: string) => redis.connect(prefix);
 
 const until = async (check: () => boolean, what: string) => {
   for (let i = 0; i < 300 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
@@ -24,14 +17,6 @@ const until = async (check: () => boolean, what: string) => {
 };
 
 describe('exclusive leases and pools (a real redis-server)', () => {
-  before(async () => {
-    server = await TestRedisServer.start();
-  });
-  after(async () => {
-    for (const connection of connections) await connection.close();
-    await server.stop();
-  });
-
   test('one holder at a time; RELEASE at a graceful stop hands the name over at once', async () => {
     const events: string[] = [];
     const a = new ExclusiveLeases(await connect('ex1:'), 'a', 600, logger);

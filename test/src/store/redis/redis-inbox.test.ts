@@ -1,22 +1,19 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { createLogger } from '../../../../src/logger.js';
 import { SETTLED_RETENTION_MS } from '../../../../src/store/inbox.js';
-import { openRedis, type RedisConnection } from '../../../../src/store/redis/redis-connection.js';
 import { RedisInbox } from '../../../../src/store/redis/redis-inbox.js';
 import { SessionLeases } from '../../../../src/store/redis/session-leases.js';
-import { TestRedisServer } from '../../../support/redis-server.js';
+import { redisForSuite } from '../../../support/redis-server.js';
 
 const logger = createLogger({ level: 'silent' });
 const LEASE_MS = 400;
-let server: TestRedisServer;
-const connections: RedisConnection[] = [];
 let prefixes = 0;
+const redis = redisForSuite();
 
 /** One instance's view: its inbox and leases, under a prefix of the test's own. */
 function instance(owner: string, prefix: string) {
-  const connection = openRedis({ redis_url: server.url, redis_prefix: prefix, lease_seconds: 1 }, logger, owner);
-  connections.push(connection);
+  const connection = redis.open(prefix, owner);
   const settled: Array<[string, string | undefined, string | undefined]> = [];
   const inbox = new RedisInbox(connection, owner, LEASE_MS, logger);
   inbox.listen((id, session, next) => settled.push([id, session, next]));
@@ -36,14 +33,6 @@ const until = async (check: () => boolean) => {
 };
 
 describe('redis inbox (a real redis-server)', () => {
-  before(async () => {
-    server = await TestRedisServer.start();
-  });
-  after(async () => {
-    for (const connection of connections) await connection.close();
-    await server.stop();
-  });
-
   test('ADMIT: a retry reaching another instance is a duplicate; the dedupe mark has a TTL', async () => {
     const prefix = `t${++prefixes}:`;
     const a = instance('a', prefix);

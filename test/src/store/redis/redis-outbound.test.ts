@@ -1,26 +1,22 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { createLogger } from '../../../../src/logger.js';
-import { openRedis, type RedisConnection } from '../../../../src/store/redis/redis-connection.js';
 import { RedisOutbound } from '../../../../src/store/redis/redis-outbound.js';
-import { TestRedisServer } from '../../../support/redis-server.js';
+import { redisForSuite } from '../../../support/redis-server.js';
 
 const logger = createLogger({ level: 'silent' });
 const LEASE_MS = 300;
-let server: TestRedisServer;
-const connections: RedisConnection[] = [];
 let prefixes = 0;
+const redis = redisForSuite();
 
 /** One instance's view of the queue, under a prefix shared with the other instances of the test. */
 function instance(owner: string, prefix: string): RedisOutbound {
-  const connection = openRedis({ redis_url: server.url, redis_prefix: prefix, lease_seconds: 1 }, logger, owner);
-  connections.push(connection);
-  return new RedisOutbound(connection, owner, LEASE_MS, logger);
+  return new RedisOutbound(redis.open(prefix, owner), owner, LEASE_MS, logger);
 }
 const pair = async () => {
   const prefix = `out${++prefixes}:`;
   const [a, b] = [instance('a', prefix), instance('b', prefix)];
-  for (const connection of connections) while (!connection.available()) await new Promise((resolve) => setTimeout(resolve, 10));
+  await redis.ready();
   return [a, b] as const;
 };
 const push = (id: string, orderKey = 'alice', idempotencyKey?: string) => ({
@@ -33,14 +29,6 @@ const push = (id: string, orderKey = 'alice', idempotencyKey?: string) => ({
 });
 
 describe('redis outbound queue (a real redis-server)', () => {
-  before(async () => {
-    server = await TestRedisServer.start();
-  });
-  after(async () => {
-    for (const connection of connections) await connection.close();
-    await server.stop();
-  });
-
   test('an idempotency key is known to every instance: the first id, nothing stored twice', async () => {
     const [a, b] = await pair();
     assert.deepEqual(await a.add(push('p1', 'alice', 'k1')), { id: 'p1', created: true });

@@ -1,41 +1,30 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { createLogger } from '../../../../src/logger.js';
-import { openRedis, type RedisConnection } from '../../../../src/store/redis/redis-connection.js';
+import { after, describe, test } from 'node:test';
 import { RedisTurns } from '../../../../src/store/redis/redis-turns.js';
-import { TestRedisServer } from '../../../support/redis-server.js';
+import { redisForSuite } from '../../../support/redis-server.js';
 
-const logger = createLogger({ level: 'silent' });
 const LEASE_MS = 300;
-let server: TestRedisServer;
-const opened: Array<{ connection: RedisConnection; turns: RedisTurns }> = [];
+const opened: RedisTurns[] = [];
+// Before the server's hooks, so the turns stop before their connections close.
+after(() => {
+  for (const turns of opened) turns.close();
+});
+const redis = redisForSuite();
 let prefixes = 0;
 
 async function pair(): Promise<[RedisTurns, RedisTurns]> {
   const prefix = `turns${++prefixes}:`;
   const make = (owner: string) => {
-    const connection = openRedis({ redis_url: server.url, redis_prefix: prefix, lease_seconds: 1 }, logger, owner);
-    const turns = new RedisTurns(connection, owner, LEASE_MS);
-    opened.push({ connection, turns });
+    const turns = new RedisTurns(redis.open(prefix, owner), owner, LEASE_MS);
+    opened.push(turns);
     return turns;
   };
   const both: [RedisTurns, RedisTurns] = [make('a'), make('b')];
-  for (const { connection } of opened) while (!connection.available()) await new Promise((resolve) => setTimeout(resolve, 10));
+  await redis.ready();
   return both;
 }
 
 describe('redis turns (a real redis-server)', () => {
-  before(async () => {
-    server = await TestRedisServer.start();
-  });
-  after(async () => {
-    for (const { connection, turns } of opened) {
-      turns.close();
-      await connection.close();
-    }
-    await server.stop();
-  });
-
   test('one runs at a time; an ask meanwhile makes the runner go round once more, then the turn is free', async () => {
     const [a, b] = await pair();
     assert.equal(await a.begin('kf:x'), 'run');
