@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { startFakeOpenAI } from '../fakes/fake-openai.js';
 import { type FakeWeCom, type SentMessage, startFakeWeCom } from '../fakes/fake-wecom.js';
-import { AiBotClient, WeComAppClient } from '../fakes/wecom-client.js';
-import { appSection, startAppProcess, writeConfigFile } from '../support/app-process.js';
+import { AiBotClient } from '../fakes/wecom-client.js';
+import { appClient, appSection, startAppProcess, writeConfigFile } from '../support/app-process.js';
 import { AES_KEY, AGENT_ID, CORP_ID, SECRET, TOKEN } from '../support/weworktop-harness.js';
 
 const USERS = ['u1', 'u2', 'u3', 'u4'];
@@ -49,13 +49,7 @@ describe('kill -9 mid-flight', () => {
 
     const first = await startAppProcess(configPath);
     cleanup.push(() => void first.child.kill('SIGKILL'));
-    const client = new WeComAppClient({
-      url: `http://127.0.0.1:${first.port}/wework_callback`,
-      token: TOKEN,
-      encodingAesKey: AES_KEY,
-      corpId: CORP_ID,
-      agentId: AGENT_ID,
-    });
+    const client = appClient(first);
     // Each user's messages are acked one after another (so their order is defined), users in parallel.
     await Promise.all(
       USERS.map(async (user) => {
@@ -102,13 +96,7 @@ describe('kill -9 mid-flight', () => {
     openai.setLatency(800);
     const app = await startAppProcess(writeConfig(wecom.url, openai.url));
     cleanup.push(() => void app.child.kill('SIGKILL'));
-    const client = new WeComAppClient({
-      url: `http://127.0.0.1:${app.port}/wework_callback`,
-      token: TOKEN,
-      encodingAesKey: AES_KEY,
-      corpId: CORP_ID,
-      agentId: AGENT_ID,
-    });
+    const client = appClient(app);
     await client.sendText('u1', 'answer me before you go');
     while (openai.chatRequests().length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
     app.child.kill('SIGTERM');

@@ -2,10 +2,9 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { type FakeOpenAI, startFakeOpenAI } from '../fakes/fake-openai.js';
 import { type FakeWeCom, type SentMessage, startFakeWeCom } from '../fakes/fake-wecom.js';
-import { WeComAppClient } from '../fakes/wecom-client.js';
-import { type AppProcess, appSection, startAppProcess, writeConfigFile } from '../support/app-process.js';
+import { type AppProcess, appClient, appSection, startAppProcess, writeConfigFile } from '../support/app-process.js';
 import { TestRedisServer } from '../support/redis-server.js';
-import { AES_KEY, AGENT_ID, CORP_ID, SECRET, TOKEN } from '../support/weworktop-harness.js';
+import { AGENT_ID, CORP_ID, SECRET } from '../support/weworktop-harness.js';
 
 const INSTANCES = 3;
 const USERS = ['u1', 'u2', 'u3', 'u4', 'u5', 'u6'];
@@ -36,22 +35,13 @@ function writeConfig(wecom: FakeWeCom, openai: FakeOpenAI, redisUrl: string, pre
   );
 }
 
-const clientOf = (app: AppProcess) =>
-  new WeComAppClient({
-    url: `http://127.0.0.1:${app.port}/wework_callback`,
-    token: TOKEN,
-    encodingAesKey: AES_KEY,
-    corpId: CORP_ID,
-    agentId: AGENT_ID,
-  });
-
 /**
  * Sends every user's messages, one after another per user (their order is defined by the acks),
  * users in parallel, each to the next instance in turn; each message's retry (same MsgId) goes to
  * another instance, as WeCom's may when the load balancer picks again.
  */
 async function sendAll(apps: AppProcess[]): Promise<void> {
-  const clients = apps.map(clientOf);
+  const clients = apps.map((app) => appClient(app));
   let turn = 0;
   await Promise.all(
     USERS.map(async (user) => {

@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { WeComAppClient } from '../fakes/wecom-client.js';
 import { AES_KEY, AGENT_ID, CORP_ID, SECRET, TOKEN } from './weworktop-harness.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -59,4 +60,15 @@ export function writeConfigFile(config: Record<string, unknown>, prefix = 'wewor
   const configPath = path.join(dir, 'config.json');
   writeFileSync(configPath, JSON.stringify({ channel_type: 'weworktop', data_dir: path.join(dir, 'data'), ...config }));
   return configPath;
+}
+
+/** WeCom posting to a spawned app's callback URL, as the test app (appSection's credentials). */
+export function appClient(app: { port: number }): WeComAppClient {
+  return new WeComAppClient({
+    url: `http://127.0.0.1:${app.port}/wework_callback`,
+    token: TOKEN,
+    encodingAesKey: AES_KEY,
+    corpId: CORP_ID,
+    agentId: AGENT_ID,
+  });
 }

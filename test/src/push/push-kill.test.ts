@@ -2,10 +2,9 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { startFakeForwardReceiver } from '../../fakes/fake-forward-receiver.js';
 import { type SentMessage, startFakeWeCom } from '../../fakes/fake-wecom.js';
-import { WeComAppClient } from '../../fakes/wecom-client.js';
-import { appSection, startAppProcess, writeConfigFile } from '../../support/app-process.js';
+import { appClient, appSection, startAppProcess, writeConfigFile } from '../../support/app-process.js';
 import { API_TOKEN, postPush } from '../../support/push-client.js';
-import { AES_KEY, AGENT_ID, CORP_ID, SECRET, TOKEN } from '../../support/weworktop-harness.js';
+import { AGENT_ID, CORP_ID, SECRET } from '../../support/weworktop-harness.js';
 
 const USERS = ['p1', 'p2', 'p3', 'p4', 'p5', 'p6'];
 const PER_USER = 5;
@@ -40,13 +39,7 @@ test('kill -9 with pushes and forwards queued: the next start sends every push i
   // The site is down for the first run: every forward stays queued.
   site.failNext(1000, 503);
   const base = `http://127.0.0.1:${first.port}`;
-  const client = new WeComAppClient({
-    url: `${base}/wework_callback`,
-    token: TOKEN,
-    encodingAesKey: AES_KEY,
-    corpId: CORP_ID,
-    agentId: AGENT_ID,
-  });
+  const client = appClient(first);
   await Promise.all(
     USERS.map(async (user) => {
       for (let i = 1; i <= PER_USER; i++) {

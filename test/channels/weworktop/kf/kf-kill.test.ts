@@ -2,10 +2,9 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { startFakeOpenAI } from '../../../fakes/fake-openai.js';
 import { startFakeWeCom } from '../../../fakes/fake-wecom.js';
-import { WeComAppClient } from '../../../fakes/wecom-client.js';
-import { appSection, startAppProcess, writeConfigFile } from '../../../support/app-process.js';
+import { appClient, appSection, startAppProcess, writeConfigFile } from '../../../support/app-process.js';
 import { KF } from '../../../support/kf-harness.js';
-import { AES_KEY, AGENT_ID, CORP_ID, SECRET, TOKEN } from '../../../support/weworktop-harness.js';
+import { AGENT_ID, CORP_ID, SECRET } from '../../../support/weworktop-harness.js';
 
 const CUSTOMERS = ['wmA', 'wmB', 'wmC', 'wmD'];
 /** Sent before the kill, and while the app is down: 5 in all, as WeCom takes 5 answers after a customer's last message. */
@@ -44,13 +43,7 @@ describe('微信客服: kill -9 mid-flight', () => {
 
     const first = await startAppProcess(configPath);
     cleanup.push(() => void first.child.kill('SIGKILL'));
-    const client = new WeComAppClient({
-      url: `http://127.0.0.1:${first.port}/wework_callback`,
-      token: TOKEN,
-      encodingAesKey: AES_KEY,
-      corpId: CORP_ID,
-      agentId: AGENT_ID,
-    });
+    const client = appClient(first);
     for (let i = 1; i <= BEFORE_KILL; i++) {
       for (const customer of CUSTOMERS) say(customer, i);
       assert.equal((await client.kfEvent(wecom.kf.callbackToken(KF), KF)).status, 200);
