@@ -1,3 +1,4 @@
+import type { Pool } from 'undici';
 import { WeComAppClient } from '../test/fakes/wecom-client.js';
 import { AES_KEY, AGENT_ID, CALLBACK_PATH, CORP_ID, TOKEN } from './bench-app.js';
 
@@ -127,4 +128,16 @@ export class RequestPool {
       body: method === 'POST' ? chunk.subarray(bodyAt, this.where[at + 3]) : undefined,
     };
   }
+}
+
+/** POSTs a signed callback through a connection pool; resolves with the ack's status (the body read and dropped). */
+export async function postCallback(pool: Pool, request: SignedRequest): Promise<number> {
+  const response = await pool.request({
+    method: 'POST',
+    path: request.path,
+    body: request.body ?? null,
+    headers: { 'content-type': 'text/xml' },
+  });
+  await response.body.dump();
+  return response.statusCode;
 }

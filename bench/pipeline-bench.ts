@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 import { AppProcess } from './app-process-client.js';
 import { benchConfig } from './bench-app.js';
-import { nextMsgId, type SignedRequest, textCallback } from './callback-requests.js';
+import { nextMsgId, postCallback, type SignedRequest, textCallback } from './callback-requests.js';
 import type { FakeSend } from './fake-cloud.js';
 import { FakeCloud } from './fake-cloud-client.js';
 import { checkReplies, type ReplyCheck } from './reply-check.js';
@@ -103,14 +103,7 @@ export async function runPipelineBench(
   let ackFailures = 0;
   const post = async ({ msgId, request }: BenchMessage) => {
     posted.set(msgId, performance.timeOrigin + performance.now());
-    const response = await pool.request({
-      method: 'POST',
-      path: request.path,
-      body: request.body ?? null,
-      headers: { 'content-type': 'text/xml' },
-    });
-    await response.body.dump();
-    if (response.statusCode !== 200) ackFailures += 1;
+    if ((await postCallback(pool, request)) !== 200) ackFailures += 1;
   };
   const endToEnd = (messages: BenchMessage[]) =>
     messages.map((m) => (replies.get(m.msgId)?.[0] ?? NaN) - posted.get(m.msgId)!).filter(Number.isFinite);

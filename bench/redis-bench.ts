@@ -5,7 +5,7 @@ import { Pool } from 'undici';
 import { TestRedisServer } from '../test/support/redis-server.js';
 import { AppProcess } from './app-process-client.js';
 import { benchConfig } from './bench-app.js';
-import { nextMsgId, type SignedRequest, textCallback } from './callback-requests.js';
+import { nextMsgId, postCallback, type SignedRequest, textCallback } from './callback-requests.js';
 import type { FakeSend } from './fake-cloud.js';
 import { FakeCloud } from './fake-cloud-client.js';
 import { type Percentiles, percentiles } from './stats.js';
@@ -125,14 +125,8 @@ async function ackLatency(config: Record<string, unknown>, settings: RedisBenchS
 }
 
 async function post(pool: Pool, request: SignedRequest): Promise<void> {
-  const response = await pool.request({
-    method: 'POST',
-    path: request.path,
-    body: request.body ?? null,
-    headers: { 'content-type': 'text/xml' },
-  });
-  await response.body.dump();
-  if (response.statusCode !== 200) throw new Error(`ack ${response.statusCode}`);
+  const status = await postCallback(pool, request);
+  if (status !== 200) throw new Error(`ack ${status}`);
 }
 
 function buildMessages(users: number, perUser: number): Array<{ msgId: string; request: SignedRequest }> {
