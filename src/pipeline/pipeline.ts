@@ -16,7 +16,6 @@ import { AnswerTiming } from '../worker/answer-timing.js';
 import type { IgnoreReason, Outcome } from '../worker/outcome.js';
 import { applyTriggerRules, CHAT_ID_COMMAND, ConfiguredRules, decorateText, groupAllowed } from './cow-rules.js';
 import type { AnswerOptions, MessageHandler } from './message-handler.js';
-
 import type { PipelineContext } from './pipeline-context.js';
 import { userMessages } from './user-messages.js';
 

@@ -77,7 +77,7 @@ export async function runSend(options: SendOptions): Promise<number> {
   }
   const channel = await options.channels.load(config.channel_type);
   const { message } = request;
-  if ('chat' in message.to) return sendThroughServer(config, body, print);
+  if ('chat' in message.to) return sendThroughServer(config, body, describeTarget(message.to), print);
   const problem = channel.checkPush
     ? channel.checkPush(config, message)
     : { field: 'to', reason: `channel ${config.channel_type} cannot send pushes` };
@@ -105,7 +105,12 @@ export async function runSend(options: SendOptions): Promise<number> {
 }
 
 /** A chat push through the running server's push API (it holds the AI bot's connection); waits for its outcome a while. */
-async function sendThroughServer(config: AppConfig, body: Record<string, unknown>, print: (text: string) => void): Promise<number> {
+async function sendThroughServer(
+  config: AppConfig,
+  body: Record<string, unknown>,
+  target: string,
+  print: (text: string) => void,
+): Promise<number> {
   if (!config.api_token) {
     print('send: --to chat: goes through the running server, whose push API needs api_token: set it in the config\n');
     return 2;
@@ -133,9 +138,7 @@ async function sendThroughServer(config: AppConfig, body: Record<string, unknown
   for (const deadline = Date.now() + CHAT_WAIT_MS; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 200))) {
     const status = (await (await fetch(`${url}/${id}`, { headers })).json()) as PushStatus;
     if (status.status === 'sent') {
-      print(
-        `sent to ${describeTarget(parsePushRequest(body).message.to)}${(status.parts ?? 1) > 1 ? ` in ${status.parts} parts` : ''} (push ${id})\n`,
-      );
+      print(`sent to ${target}${(status.parts ?? 1) > 1 ? ` in ${status.parts} parts` : ''} (push ${id})\n`);
       return 0;
     }
     if (status.status === 'failed') {

@@ -79,8 +79,10 @@ export class DifyAnswer {
   }
 
   private addImage(url: unknown): void {
+    if (typeof url !== 'string' || url === '') return;
     // An event and the text's Markdown may name one file with different signatures.
-    if (typeof url === 'string' && url !== '' && !this.images.has(url.split('?')[0]!)) this.images.set(url.split('?')[0]!, url);
+    const path = url.split('?')[0]!;
+    if (!this.images.has(path)) this.images.set(path, url);
   }
 
   private finishWorkflow(data: Record<string, unknown>, outputKey: string): boolean {
