@@ -12,8 +12,8 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 const requireFromFastify = createRequire(createRequire(import.meta.url).resolve('fastify'));
 type CompilerFactory = (...args: unknown[]) => unknown;
 /**
- * No route declares a JSON schema: fastify's schema compilers (ajv, fast-json-stringify, 10 MB of
- * RSS) load only when one is compiled, not with every server.
+ * No route declares a JSON schema: fastify's schema compilers (ajv, fast-json-stringify) load only
+ * when one is compiled, not with every server (docs/performance.md, modules the config does not use).
  */
 const LAZY_COMPILERS = {
   buildValidator: (...args: unknown[]) => (requireFromFastify('@fastify/ajv-compiler')() as CompilerFactory)(...args),
