@@ -52,6 +52,17 @@ const WORKER_MAIN = new URL(`../../worker-main${path.extname(fileURLToPath(impor
  * loads (what arrives meanwhile is stored and waits for it). Resolves once the worker runs.
  */
 export async function startApp(options: StartAppOptions): Promise<RunningApp> {
+  // Loading the config, the channel and the store would grow the main thread's young generation
+  // past its hold: held while the app starts, whatever runtime_tuning says (memory-policy.ts).
+  const startupHold = runtimeTuning(true).holdMainHeap();
+  try {
+    return await start(options);
+  } finally {
+    startupHold();
+  }
+}
+
+async function start(options: StartAppOptions): Promise<RunningApp> {
   const cwd = options.cwd ?? process.cwd();
   const { config, source, warnings, notices, keyNames, assistants } = await loadConfig({
     argv: options.argv,
@@ -99,6 +110,9 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
     tuning,
     ...(metrics ? { metrics } : {}),
   });
+  // Creating the worker's isolate lets this thread's young generation grow until its thread runs
+  // and the hold is set again: nothing is allocated here meanwhile (about 20 ms).
+  await worker.online;
   // With store "redis", one message per conversation at a time goes to the worker, while this instance holds its lease.
   const answers = shared
     ? new LeasedAnswerDispatch({

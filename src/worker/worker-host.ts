@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Assistant } from '../assistants/assistant.js';
@@ -115,11 +116,19 @@ export class AnswerWorkerHost implements AnswerDispatch, PushDispatch {
     answers.started = answers.spawn().then(() => answers.goLive());
     // Handled by whoever awaits `started`; a failed start must not also be an unhandled rejection.
     answers.started.catch(() => undefined);
+    // After the tuning's own 'online' listener; a thread that never runs is `started`'s failure.
+    answers.online = once(answers.worker, 'online').then(
+      () => undefined,
+      () => undefined,
+    );
     return answers;
   }
 
   /** Resolves once the worker runs (its pipeline built). */
   started!: Promise<void>;
+
+  /** Resolves once the worker's thread runs JavaScript (before it loads the pipeline), or fails to. */
+  online!: Promise<void>;
 
   answer(job: Omit<AnswerJob, 'kind'>): void {
     this.awaitingConfirmation.delete(job.id);

@@ -4,8 +4,10 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { MAIN_SEMI_SPACE_MB } from '../../../src/runtime/memory-policy.js';
+import { appSection, writeConfigFile } from '../../support/app-process.js';
 
 const PROBE = fileURLToPath(new URL('../../support/young-generation-probe.ts', import.meta.url));
+const APP_PROBE = fileURLToPath(new URL('../../support/app-young-generation-probe.ts', import.meta.url));
 
 async function largestNewSpaceMb(...mode: string[]): Promise<number> {
   const { stdout } = await promisify(execFile)(process.execPath, ['--import', import.meta.resolve('tsx'), PROBE, ...mode]);
@@ -36,4 +38,12 @@ test('the main thread young generation stays at two MAIN_SEMI_SPACE_MB semi-spac
   assert.ok(notReasserted > 2 * MAIN_SEMI_SPACE_MB, `without keepYoungGenerationHeld the new space reached only ${notReasserted} MB`);
   // ...and held, it stays within it.
   assert.ok(held <= 2 * MAIN_SEMI_SPACE_MB, `held, the new space reached ${held} MB`);
+});
+
+test('a starting app holds the main thread young generation, through loading its config and creating the answer worker', async () => {
+  // Nothing answers on this URL: the app only starts and stops.
+  const config = writeConfigFile({ weworktop: appSection('http://127.0.0.1:9') });
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', import.meta.resolve('tsx'), APP_PROBE, config]);
+  const { newSpaceMb } = JSON.parse(stdout) as { newSpaceMb: number };
+  assert.ok(newSpaceMb <= 2 * MAIN_SEMI_SPACE_MB, `after the start the new space was ${newSpaceMb} MB`);
 });
