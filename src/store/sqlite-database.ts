@@ -40,6 +40,9 @@ const SESSIONS_SCHEMA = `
   CREATE INDEX IF NOT EXISTS sessions_last_active ON sessions (last_active);
 `;
 
+/** Each connection's page cache, in KiB. */
+const PAGE_CACHE_KIB = 256;
+
 /**
  * An embedded store in data_dir. WAL lets a commit go through without waiting for readers;
  * synchronous=NORMAL keeps a committed row through a process crash (the case we guard against) at
@@ -53,6 +56,9 @@ function openStore(dataDir: string, file: string, schema: string): SqliteDatabas
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
   db.pragma('wal_autocheckpoint = 0');
+  // A page missing from this cache is read from the OS's file cache; SQLite's 2 MB per connection
+  // stayed resident after a burst (docs/performance.md, SQLite's page cache).
+  db.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
   db.exec(schema);
   return db;
 }

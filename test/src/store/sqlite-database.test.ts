@@ -30,6 +30,14 @@ describe('the embedded databases', () => {
     openInboxDatabase(dir).close();
   });
 
+  test("each connection's page cache is 256 KiB, not SQLite's 2 MB that a burst leaves resident", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'db-'));
+    for (const db of [openInboxDatabase(dir), openSessionsDatabase(dir)]) {
+      assert.equal(db.pragma('cache_size', { simple: true }), -256);
+      db.close();
+    }
+  });
+
   test('the inbox keeps one index besides its rowid: each one is pages written on every commit', () => {
     const db = openInboxDatabase(mkdtempSync(path.join(tmpdir(), 'db-')));
     const indexes = (
