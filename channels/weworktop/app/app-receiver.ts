@@ -20,7 +20,7 @@ const WELCOMED_USERS_KEPT = 10_000;
  * what it does inside the request (normalize, hand to the intake, greet on enter_agent).
  */
 export class AppReceiver {
-  private readonly apps: Array<{ credentials: AppCredentials; crypto: WeComCrypto }>;
+  private readonly apps: Array<{ credentials: AppCredentials; crypto: WeComCrypto; scope: string | undefined }>;
   private readonly log: Logger;
   /** Users greeted with welcome_message in the last day (enter_agent comes with every opening of the app). */
   private readonly welcomed = new OncePerWindow(WELCOME_EVERY_MS, WELCOMED_USERS_KEPT);
@@ -36,6 +36,7 @@ export class AppReceiver {
     this.apps = apps.map((credentials) => ({
       credentials,
       crypto: new WeComCrypto({ token: credentials.token, encodingAesKey: credentials.aes_key, receiveId: section.corp_id }),
+      scope: appScope(section, credentials.agent_id),
     }));
   }
 
@@ -54,7 +55,7 @@ export class AppReceiver {
           crypto: app.crypto,
           maxClockSkew: this.section.max_clock_skew,
           logger: this.context.logger,
-          accept: (fields) => this.accept(fields, app.credentials.agent_id),
+          accept: (fields) => this.accept(fields, app.credentials.agent_id, app.scope),
           ...(this.kf ? { acceptKf: (fields: Record<string, string>) => this.kf!.accept(fields) } : {}),
         });
       }
@@ -62,9 +63,9 @@ export class AppReceiver {
   }
 
   /** Runs inside the HTTP request: only cheap bookkeeping here; resolves once the message is stored. */
-  private async accept(fields: Record<string, string>, agentId: string): Promise<void> {
+  private async accept(fields: Record<string, string>, agentId: string, scope: string | undefined): Promise<void> {
     const { intake } = this.context;
-    const message = toAppMessage(fields, agentId, loadedByTheReplier, appScope(this.section, agentId));
+    const message = toAppMessage(fields, agentId, loadedByTheReplier, scope);
     const user = fields.FromUserName ?? '';
     if (!message) {
       if (await intake.seen(`${agentId}:msg:${fields.MsgId ?? fields.CreateTime}`)) return;

@@ -17,6 +17,8 @@ interface SendingApp {
   sender: ReplySender;
   /** The loader the revived messages' media come through (made once: most messages are text). */
   media: MediaLoader;
+  /** Its conversations' scope (assistants.ts). */
+  scope: string | undefined;
 }
 
 /**
@@ -30,11 +32,7 @@ export class AppReplier {
   private readonly log: Logger;
   private readonly enableMarkdown: boolean;
 
-  constructor(
-    context: ReplierContext,
-    private readonly section: WeworktopConfig,
-    apps: AppCredentials[],
-  ) {
+  constructor(context: ReplierContext, section: WeworktopConfig, apps: AppCredentials[]) {
     this.log = context.logger.child({ module: 'weworktop' });
     this.enableMarkdown = section.enable_markdown;
     const { metrics } = context;
@@ -66,13 +64,19 @@ export class AppReplier {
         logger: this.log,
         encodeVoice: createAmrEncoder(context.config.ffmpeg_path),
       });
-      this.apps.set(credentials.agent_id, { credentials, api, sender, media: mediaLoader(api, this.log) });
+      this.apps.set(credentials.agent_id, {
+        credentials,
+        api,
+        sender,
+        media: mediaLoader(api, this.log),
+        scope: appScope(section, credentials.agent_id),
+      });
     }
   }
 
   revive(raw: AppMessageRaw): NormalizedMessage | undefined {
     const app = this.apps.get(raw.agentId);
-    return app ? toAppMessage(raw.fields, app.credentials.agent_id, app.media, appScope(this.section, raw.agentId)) : undefined;
+    return app ? toAppMessage(raw.fields, app.credentials.agent_id, app.media, app.scope) : undefined;
   }
 
   /** An app's replies need its access token: without one the LLM is not asked yet. */
