@@ -49,6 +49,12 @@ export interface ChannelModule {
    */
   checkPush?(config: AppConfig, message: PushMessage): { field: string; reason: string } | undefined;
   /**
+   * A checked push with the sender the channel chooses when the request names none (its first app,
+   * its first AI bot) written in, before it is stored: its order, its pool and its send then agree,
+   * also after a config change while it waits.
+   */
+  pushSender?(config: AppConfig, message: PushMessage): PushMessage;
+  /**
    * With several processes: the exclusive name (ExclusiveHolds) whose holder alone can send this
    * push, e.g. the AI bot connection a group chat's push goes down; undefined: any process can.
    */

@@ -4,7 +4,7 @@ import { checkWeworktopConfig, cowKeyAliases, exampleValues as sectionExamples, 
 import { weworktopCowCompat } from './cow-compat.js';
 import { weworktopForwardFields } from './forward-fields.js';
 import { weworktopMetrics } from './metrics.js';
-import { checkWeworktopPush, weworktopPushPool } from './push/push-check.js';
+import { checkWeworktopPush, weworktopPushPool, withWeworktopSender } from './push/push-check.js';
 
 export const configSchema = weworktopSchema as ChannelModule['configSchema'];
 export const keyAliases = cowKeyAliases;
@@ -14,7 +14,9 @@ export const checkConfig: ChannelModule['checkConfig'] = (config) => checkWework
 export const metrics = weworktopMetrics;
 export const forwardFields = weworktopForwardFields;
 export const checkPush: ChannelModule['checkPush'] = (config, message) => checkWeworktopPush(config.weworktop as WeworktopConfig, message);
-export const pushPool: ChannelModule['pushPool'] = (config, message) => weworktopPushPool(config.weworktop as WeworktopConfig, message);
+export const pushSender: ChannelModule['pushSender'] = (config, message) =>
+  withWeworktopSender(config.weworktop as WeworktopConfig, message);
+export const pushPool: ChannelModule['pushPool'] = (_config, message) => weworktopPushPool(message);
 export const assistants: ChannelModule['assistants'] = (config) => weworktopAssistants(config.weworktop as WeworktopConfig);
 export const doctor: ChannelModule['doctor'] = async (context) => (await import('./doctor/weworktop-doctor.js')).weworktopChecks(context);
 export const createReceiver: ChannelModule['createReceiver'] = async (context) => {

@@ -22,6 +22,8 @@ export interface PushServiceOptions {
   dispatch: PushDispatch;
   /** The channel's check of a message against the config (unknown robot, no AI bot connection...). */
   check(message: PushMessage): { field: string; reason: string } | undefined;
+  /** The message with its sender written in (ChannelModule.pushSender). */
+  withSender?(message: PushMessage): PushMessage;
   /** With a shared queue: the exclusive name whose holder alone can send the message (ChannelModule.pushPool). */
   poolOf?(message: PushMessage): string | undefined;
   retry: DeliveryRetry;
@@ -75,7 +77,7 @@ export class PushService {
   async submit(request: PushRequest): Promise<{ id: string; created: boolean }> {
     const problem = this.options.check(request.message);
     if (problem) throw new PushRequestError(problem.field, problem.reason);
-    const { message } = request;
+    const message = this.options.withSender?.(request.message) ?? request.message;
     const pool = this.options.poolOf?.(message);
     const entry = {
       kind: 'push' as const,

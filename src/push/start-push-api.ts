@@ -32,6 +32,7 @@ export function startPushApi(options: {
     dispatch: options.dispatch,
     check: (message) =>
       channel.checkPush ? channel.checkPush(config, message) : { field: 'to', reason: `channel ${config.channel_type} cannot send pushes` },
+    ...(channel.pushSender ? { withSender: (message: PushMessage) => channel.pushSender!(config, message) } : {}),
     ...(options.queue.shared && channel.pushPool ? { poolOf: (message: PushMessage) => channel.pushPool!(config, message) } : {}),
     retry: {
       baseDelayMs: config.retry_delay_ms,

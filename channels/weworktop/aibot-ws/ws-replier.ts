@@ -102,6 +102,7 @@ export class AiBotWsReplier {
     parts: DeliveredParts,
     loadImage: (image: PushImage, maxBytes: number) => Promise<Buffer>,
   ) {
+    // Pushes name their bot when stored (push-check.ts); one queued by an earlier version may not.
     const bot = botId ?? this.options.bots[0]!.bot_id;
     // Queued before a config change took the bot away: it will not come back.
     if (!this.options.bots.some((each) => each.bot_id === bot)) return Promise.reject(new Error(`no AI bot ${bot} is configured any more`));

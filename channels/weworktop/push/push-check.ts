@@ -1,11 +1,21 @@
 import type { PushMessage } from '../../../src/push/push-message.js';
 import { aiBotModeOf, appsOf, type WeworktopConfig, wsBotsOf } from '../config.js';
 
-/** A group chat's push goes down its AI bot's long connection (bot_id, or the first): with several processes, its holder's. */
-export function weworktopPushPool(section: WeworktopConfig, message: PushMessage): string | undefined {
-  if (!('chat' in message.to)) return undefined;
-  const bot = message.botId ?? wsBotsOf(section)[0]?.bot_id;
-  return bot === undefined ? undefined : `bot:${bot}`;
+/** A push without agent_id or bot_id goes through the first app, or a chat's through the first AI bot on a long connection. */
+export function withWeworktopSender(section: WeworktopConfig, message: PushMessage): PushMessage {
+  const { to } = message;
+  if ('webhook' in to) return message;
+  if ('chat' in to) {
+    const bot = message.botId ?? wsBotsOf(section)[0]?.bot_id;
+    return bot === undefined ? message : { ...message, botId: bot };
+  }
+  const agentId = message.agentId ?? appsOf(section)[0]?.agent_id;
+  return agentId === undefined ? message : { ...message, agentId };
+}
+
+/** A group chat's push goes down its AI bot's long connection: with several processes, its holder's. */
+export function weworktopPushPool(message: PushMessage): string | undefined {
+  return 'chat' in message.to && message.botId !== undefined ? `bot:${message.botId}` : undefined;
 }
 
 /** Whether this config can send `message`, before it is queued: the request's field at fault and why. */

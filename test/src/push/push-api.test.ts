@@ -116,6 +116,21 @@ describe('push API: POST /api/messages through the self-built app', () => {
     assert.equal(h.wecom.sent.length, 1);
   });
 
+  it('keeps the order of a push without agent_id and one naming the same (first) app', async () => {
+    // The first push's first call fails: the second, to the same user through the same app, waits for it.
+    h.wecom.injectError('message/send', { errcode: -1, errmsg: 'system busy', times: 1 });
+    await postPush(h.baseUrl, { to: { user: 'hana' }, text: 'default app' });
+    await postPush(h.baseUrl, { to: { user: 'hana' }, text: 'named app', agent_id: '1000002' });
+    const sent = await h.wecom.waitForSent(2, 5000);
+    assert.deepEqual(
+      sent.map((message) => [(message.body.text as { content: string }).content, message.body.agentid]),
+      [
+        ['default app', 1000002],
+        ['named app', 1000002],
+      ],
+    );
+  });
+
   it('keeps one target in order while another goes on', async () => {
     h.wecom.injectError('message/send', { errcode: -1, errmsg: 'system busy', times: 2 });
     await postPush(h.baseUrl, { to: { user: 'gina' }, text: 'one' });
