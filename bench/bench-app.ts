@@ -81,7 +81,9 @@ export async function startBenchApp(config: Record<string, unknown>): Promise<Be
   const dir = mkdtempSync(path.join(tmpdir(), 'weworktop-bench-'));
   writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
   const logs = new LogCounter();
-  const app = await startApp({ channels: channelRegistry, plugins: pluginRegistry, argv: [], env: {}, cwd: dir, logSink: logs });
+  // The app reads no environment but this: `RUNTIME_TUNING=false npm run bench` measures Node's defaults.
+  const env = process.env.RUNTIME_TUNING === undefined ? {} : { RUNTIME_TUNING: process.env.RUNTIME_TUNING };
+  const app = await startApp({ channels: channelRegistry, plugins: pluginRegistry, argv: [], env, cwd: dir, logSink: logs });
   return {
     app,
     url: `http://127.0.0.1:${app.port}`,
