@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Assistant } from '../assistants/assistant.js';
@@ -116,11 +115,11 @@ export class AnswerWorkerHost implements AnswerDispatch, PushDispatch {
     answers.started = answers.spawn().then(() => answers.goLive());
     // Handled by whoever awaits `started`; a failed start must not also be an unhandled rejection.
     answers.started.catch(() => undefined);
-    // After the tuning's own 'online' listener; a thread that never runs is `started`'s failure.
-    answers.online = once(answers.worker, 'online').then(
-      () => undefined,
-      () => undefined,
-    );
+    // After the tuning's own 'online' listener; a thread that fails or ends first is `started`'s failure.
+    const { worker } = answers;
+    answers.online = new Promise((resolve) => {
+      for (const event of ['online', 'error', 'exit']) worker.once(event, () => resolve());
+    });
     return answers;
   }
 
