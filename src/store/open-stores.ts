@@ -7,7 +7,7 @@ import { MemoryInbox } from './memory-inbox.js';
 import { MemoryOutbound } from './memory-outbound.js';
 import type { OutboundQueue } from './outbound-queue.js';
 import type { RedisConfig } from './redis/redis-connection.js';
-import type { SessionPersistence } from './session-persistence.js';
+import type { SessionStore } from './session-persistence.js';
 import { INBOX_DB, openInboxDatabase, openSessionsDatabase, SESSIONS_DB, type SqliteDatabase } from './sqlite-database.js';
 import { SqliteInbox } from './sqlite-inbox.js';
 import { SqliteOutbound } from './sqlite-outbound.js';
@@ -90,14 +90,6 @@ function checked(db: SqliteDatabase): SqliteDatabase {
     .replace(/\s+/g, ' ')
     .trim();
   throw Object.assign(new Error(`database disk image is malformed: ${problem}`), { code: 'SQLITE_CORRUPT' });
-}
-
-export interface SessionStore {
-  /** Absent with session_store "memory". */
-  sessions?: SessionPersistence;
-  /** Empties both databases' WALs, after something was erased (#清除记忆). */
-  wipeWals(): void;
-  close(): void;
 }
 
 /**

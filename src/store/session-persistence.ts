@@ -22,3 +22,12 @@ export interface SessionPersistence {
   /** Forgets conversations idle since before `cutoff` (expires_in_seconds). */
   deleteIdleSince(cutoff: number): void;
 }
+
+/** The answer worker's store of conversations, as opened (open-stores.ts). */
+export interface SessionStore {
+  /** Absent with session_store "memory". */
+  sessions?: SessionPersistence;
+  /** Empties both databases' WALs, after something was erased (#清除记忆). */
+  wipeWals(): void;
+  close(): void;
+}

@@ -3,8 +3,8 @@ import { sniffImageType } from '../../media/image-file.js';
 import type { BackendSession, ChatBot, ChatMessage, CompleteOptions, Completion } from '../chat-bot.js';
 import { DifyAnswer } from './dify-answer.js';
 import { DifyClient } from './dify-client.js';
+import type { DifyBackendConfig } from './dify-config.js';
 import { DifyApiError, DifyStreamCut, toUserFacingError } from './dify-errors.js';
-import type { DifyBackendConfig } from './index.js';
 import { sseEvents } from './sse-events.js';
 
 /** Where Dify's conversation id is kept in the session's backend state. */

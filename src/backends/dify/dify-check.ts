@@ -1,8 +1,8 @@
 import { safeUrl } from '../../config/cow-providers.js';
 import { createLogger } from '../../logger.js';
 import { DifyClient } from './dify-client.js';
+import type { DifyBackendConfig } from './dify-config.js';
 import { DifyApiError } from './dify-errors.js';
-import type { DifyBackendConfig } from './index.js';
 
 /** `weworktop doctor`: the app's /parameters with its key, which every Dify app answers without running a model. */
 export async function checkDifyApp(config: DifyBackendConfig): Promise<{ ok: boolean; detail: string; fix?: string }> {

@@ -4,8 +4,8 @@ import { encodedBody } from '../../encoded-body.js';
 import { createDispatcher } from '../../http-dispatcher.js';
 import type { Logger } from '../../logger.js';
 import { downloadBytes } from '../../media/download-bytes.js';
+import type { DifyBackendConfig } from './dify-config.js';
 import { DifyApiError } from './dify-errors.js';
-import type { DifyBackendConfig } from './index.js';
 
 /**
  * One Dify app's Service API: JSON and multipart POSTs with its key. A connection dropped before

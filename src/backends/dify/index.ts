@@ -1,24 +1,9 @@
 import type convict from 'convict';
 import { safeUrl } from '../../config/cow-providers.js';
 import { FormatError } from '../../config/formats.js';
-import type { CoreConfig } from '../../config/schema.js';
 import type { BackendConfig, BackendDeps } from '../backend-module.js';
 import type { ChatBot } from '../chat-bot.js';
-
-/** dify-on-wechat's names for the app types; all but "workflow" talk to /chat-messages. */
-export const DIFY_APP_TYPES = ['chat', 'chatbot', 'agent', 'chatflow', 'workflow'] as const;
-export type DifyAppType = (typeof DIFY_APP_TYPES)[number];
-
-export interface DifyConfig {
-  dify_api_base: string;
-  dify_api_key: string;
-  dify_app_type: DifyAppType;
-  dify_workflow_input: string;
-  dify_workflow_output: string;
-  dify_show_thoughts: boolean;
-}
-
-export type DifyBackendConfig = DifyConfig & Pick<CoreConfig, 'proxy' | 'request_timeout' | 'max_retries'>;
+import { DIFY_APP_TYPES, type DifyAppType, type DifyConfig } from './dify-config.js';
 
 function appType(value: unknown): void {
   if (!DIFY_APP_TYPES.includes(value as DifyAppType))

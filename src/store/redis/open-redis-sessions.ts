@@ -1,5 +1,5 @@
 import type { Logger } from '../../logger.js';
-import type { SessionStore } from '../open-stores.js';
+import type { SessionStore } from '../session-persistence.js';
 import { openRedis, type RedisConfig } from './redis-connection.js';
 import { RedisSessions } from './redis-sessions.js';
 

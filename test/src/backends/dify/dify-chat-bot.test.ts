@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DifyChatBot } from '../../../../src/backends/dify/dify-chat-bot.js';
-import type { DifyBackendConfig } from '../../../../src/backends/dify/index.js';
+import type { DifyBackendConfig } from '../../../../src/backends/dify/dify-config.js';
 import { createLogger } from '../../../../src/logger.js';
 import { UserFacingError } from '../../../../src/user-facing-error.js';
 import { type FakeDify, startFakeDify } from '../../../fakes/fake-dify.js';
