@@ -49,8 +49,11 @@ export class AiBotReceiver {
   private readonly log: Logger;
   private readonly unfetchedCheck: NodeJS.Timeout | undefined;
   private readonly shared: SharedReplyStreams | undefined;
+  /** Its conversations' scope (assistants.ts). */
+  private readonly scope: string;
 
   constructor(private readonly options: AiBotReceiverOptions) {
+    this.scope = webhookBotScope(options.config);
     this.crypto = new WeComCrypto({ token: options.config.token, encodingAesKey: options.config.aes_key, receiveId: '' });
     this.log = options.logger.child({ module: 'aibot', ...(options.config.bot_id ? { bot: options.config.bot_id } : {}) });
     this.shared = options.shared && new SharedReplyStreams(options.shared);
@@ -197,7 +200,7 @@ export class AiBotReceiver {
 
   /** Media is only ever loaded by the replier, which rebuilds the message with its own loader. */
   private toMessage(callback: AiBotCallback): NormalizedMessage | undefined {
-    return toAiBotMessage(callback, this.options.groupNames, loadedByTheReplier, undefined, webhookBotScope(this.options.config));
+    return toAiBotMessage(callback, this.options.groupNames, loadedByTheReplier, undefined, this.scope);
   }
 
   /** A short answer: a finished stream in the callback's own answer, or (without streaming) a response_url post by the replier. */

@@ -53,21 +53,18 @@ export class AiBotReplier {
   private readonly streams = new Map<string, StreamState>();
   private readonly log: Logger;
   private readonly now: () => number;
+  /** Its conversations' scope (assistants.ts). */
+  private readonly scope: string;
 
   constructor(private readonly options: AiBotReplierOptions) {
     this.now = options.now ?? Date.now;
+    this.scope = webhookBotScope(options.config);
     this.crypto = new WeComCrypto({ token: options.config.token, encodingAesKey: options.config.aes_key, receiveId: '' });
     this.log = options.logger.child({ module: 'aibot', ...(options.config.bot_id ? { bot: options.config.bot_id } : {}) });
   }
 
   revive(raw: AiBotMessageRaw): NormalizedMessage | undefined {
-    return toAiBotMessage(
-      raw.callback,
-      this.options.groupNames,
-      (url) => this.loadMedia(url),
-      raw.streamId,
-      webhookBotScope(this.options.config),
-    );
+    return toAiBotMessage(raw.callback, this.options.groupNames, (url) => this.loadMedia(url), raw.streamId, this.scope);
   }
 
   /**

@@ -76,9 +76,10 @@ describe('one assistant per app or bot', () => {
     await h.client.sendText('lisi', '报价');
     await h.wecom.waitForSent(2, 5000);
     const requests = h.openai.chatRequests();
-    const bySystem = Object.fromEntries(requests.map((r) => [String(r.messages[0]?.content), r.model]));
-    assert.equal(bySystem['你是销售助手'], 'gpt-4o');
-    assert.ok(bySystem['全局提示'] && bySystem['全局提示'] !== 'gpt-4o', JSON.stringify(bySystem));
+    const bySystem = new Map(requests.map((r) => [String(r.messages[0]?.content), r.model]));
+    assert.equal(bySystem.get('你是销售助手'), 'gpt-4o');
+    const global = bySystem.get('全局提示');
+    assert.ok(global && global !== 'gpt-4o', JSON.stringify([...bySystem]));
   });
 
   test('an override that is wrong stops the start with the key as written', async () => {
