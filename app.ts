@@ -20,7 +20,7 @@ const USAGE = `weworktop [start|demo|doctor|simulate|send] [options]
   demo       the local WeCom simulator (also --demo)
   doctor     check the config, stores, LLM, ffmpeg and WeCom before the first message
   simulate   play WeCom against a running deployment (URL check and one message)
-  send       send one message from the config, no server needed (send --to user:alice --text "backup done")
+  send       send one message from the config (send --to user:alice --text "backup done"; chat: through the server)
 
   --config PATH   the config file (default ./config.json, or CONFIG_PATH)
   doctor --help, simulate --help and send --help list their options; docs/production.md: running it in production.`;

@@ -136,7 +136,13 @@ async function sendThroughServer(
     return 1;
   }
   for (const deadline = Date.now() + CHAT_WAIT_MS; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 200))) {
-    const status = (await (await fetch(`${url}/${id}`, { headers })).json()) as PushStatus;
+    let status: PushStatus;
+    try {
+      status = (await (await fetch(`${url}/${id}`, { headers })).json()) as PushStatus;
+    } catch (error) {
+      print(`send failed: the server stopped answering while push ${id} was queued there (${(error as Error).message})\n`);
+      return 1;
+    }
     if (status.status === 'sent') {
       print(`sent to ${target}${(status.parts ?? 1) > 1 ? ` in ${status.parts} parts` : ''} (push ${id})\n`);
       return 0;

@@ -12,6 +12,7 @@ import {
 } from '../../support/aibot-ws-harness.js';
 import { writeConfigFile } from '../../support/app-process.js';
 import { API_TOKEN, postPush, pushStatus, sendCommand } from '../../support/push-client.js';
+import { startRecordingServer } from '../../support/recording-server.js';
 import { AES_KEY, eventually, startWeworktop, TOKEN } from '../../support/weworktop-harness.js';
 
 describe('push API: a group chat through the AI bot long connection (to.chat)', () => {
@@ -135,5 +136,21 @@ describe('weworktop send --to chat: through the running server', () => {
     const noServer = await send({ port: 9 }, '--to', `chat:${GROUP}`, '--text', 'x');
     assert.equal(noServer.code, 1, noServer.output);
     assert.match(noServer.output, /no weworktop server answers at http:\/\/127\.0\.0\.1:9\/api\/messages/);
+  });
+
+  it('exits 1 with one line when the server stops answering while it waits', async () => {
+    // Takes the push, then drops every status request (a server stopped or restarting meanwhile).
+    const server = await startRecordingServer((request, res) => {
+      if (request.method === 'POST')
+        return void res.writeHead(202, { 'content-type': 'application/json' }).end('{"id":"p-1","status":"queued"}');
+      res.socket?.destroy();
+    });
+    try {
+      const { code, output } = await send({ port: Number(new URL(server.base).port) }, '--to', `chat:${GROUP}`, '--text', 'x');
+      assert.equal(code, 1, output);
+      assert.match(output, /^send failed: the server stopped answering while push p-1 was queued there \(.+\)\n$/);
+    } finally {
+      server.close();
+    }
   });
 });
