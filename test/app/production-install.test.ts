@@ -7,8 +7,8 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type FakeOpenAI, startFakeOpenAI } from '../fakes/fake-openai.js';
 import { type FakeWeCom, startFakeWeCom } from '../fakes/fake-wecom.js';
-import { WeComAppClient } from '../fakes/wecom-client.js';
-import { AES_KEY, AGENT_ID, CORP_ID, SECRET, TOKEN } from '../support/weworktop-harness.js';
+import { appClient, appSection } from '../support/app-process.js';
+import { AGENT_ID, CORP_ID, SECRET } from '../support/weworktop-harness.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CI = Boolean(process.env.CI) && process.env.CI !== 'false';
@@ -137,16 +137,7 @@ describe("the production install (the Dockerfile's, without Docker)", {
         open_ai_api_key: 'sk-production-0001',
         open_ai_api_base: openai.url,
         metrics: true,
-        weworktop: {
-          corp_id: CORP_ID,
-          corp_secret: SECRET,
-          agent_id: AGENT_ID,
-          token: TOKEN,
-          aes_key: AES_KEY,
-          host: '127.0.0.1',
-          port: 0,
-          api_base: wecom.url,
-        },
+        weworktop: appSection(wecom.url),
       }),
     );
     return file;
@@ -167,13 +158,7 @@ describe("the production install (the Dockerfile's, without Docker)", {
       const health = await fetch(`http://127.0.0.1:${port}/healthz`);
       assert.equal(health.status, 200);
       assert.deepEqual(await health.json(), { status: 'ok' });
-      const client = new WeComAppClient({
-        url: `http://127.0.0.1:${port}/wework_callback`,
-        token: TOKEN,
-        encodingAesKey: AES_KEY,
-        corpId: CORP_ID,
-        agentId: AGENT_ID,
-      });
+      const client = appClient({ port: Number(port) });
       assert.equal((await client.sendText('zhangsan', 'hello from production')).status, 200);
       const [sent] = await wecom.waitForSent(1, 15_000);
       assert.deepEqual(sent!.body.text, { content: 'echo: hello from production' });
