@@ -111,7 +111,7 @@ async function start(options: StartAppOptions): Promise<RunningApp> {
     ...(metrics ? { metrics } : {}),
   });
   // Creating the worker's isolate lets this thread's young generation grow until its thread runs
-  // and the hold is set again: nothing is allocated here meanwhile (about 20 ms).
+  // and the hold is set again: nothing is allocated here meanwhile (docs/performance.md, memory policy).
   await worker.online;
   // With store "redis", one message per conversation at a time goes to the worker, while this instance holds its lease.
   const answers = shared
