@@ -1,5 +1,5 @@
 import type { Pool } from 'undici';
-import { WeComAppClient } from '../test/fakes/wecom-client.js';
+import { WeComAppClient } from '../fakes/wecom-client.js';
 import { AES_KEY, AGENT_ID, CALLBACK_PATH, CORP_ID, TOKEN } from './bench-app.js';
 
 export interface SignedRequest {

@@ -2,8 +2,8 @@
 // production they are remote, so their work must not run on the threads that are measured. At
 // nice 10 they get the CPU the app leaves, as a remote cloud takes none of it.
 import os from 'node:os';
-import { startFakeOpenAI } from '../test/fakes/fake-openai.js';
-import { startFakeWeCom } from '../test/fakes/fake-wecom.js';
+import { startFakeOpenAI } from '../fakes/fake-openai.js';
+import { startFakeWeCom } from '../fakes/fake-wecom.js';
 import { AGENT_ID, CORP_ID, FAKE_KEEP_ALIVE_MS, SECRET } from './bench-app.js';
 
 export interface FakeCloudOptions {

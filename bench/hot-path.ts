@@ -5,9 +5,9 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startFakeOpenAI } from '../test/fakes/fake-openai.js';
-import { startFakeWeCom } from '../test/fakes/fake-wecom.js';
-import { WeComAppClient } from '../test/fakes/wecom-client.js';
+import { startFakeOpenAI } from '../fakes/fake-openai.js';
+import { startFakeWeCom } from '../fakes/fake-wecom.js';
+import { WeComAppClient } from '../fakes/wecom-client.js';
 import { closedPort } from '../test/support/closed-port.js';
 import { AES_KEY, AGENT_ID, benchConfig, CORP_ID, SECRET, TOKEN } from './bench-app.js';
 

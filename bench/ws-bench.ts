@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { lastUserText, startFakeOpenAI } from '../test/fakes/fake-openai.js';
-import { startFakeWeComWs } from '../test/fakes/fake-wecom-ws.js';
+import { lastUserText, startFakeOpenAI } from '../fakes/fake-openai.js';
+import { startFakeWeComWs } from '../fakes/fake-wecom-ws.js';
 import { AppProcess } from './app-process-client.js';
 import { FAKE_KEEP_ALIVE_MS } from './bench-app.js';
 import { type Percentiles, percentiles } from './stats.js';

@@ -1,6 +1,6 @@
 import { WeComCrypto } from '../channels/weworktop/wecom/crypto.js';
 import { parseEnvelope } from '../channels/weworktop/wecom/xml.js';
-import { WeComAppClient } from '../test/fakes/wecom-client.js';
+import { WeComAppClient } from '../fakes/wecom-client.js';
 import type { ChatEntry, ChatLog, RawPayload } from './chat-log.js';
 import type { DemoCredentials } from './demo-config.js';
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AiBotCallback } from '../channels/weworktop/aibot/aibot-message.js';
-import { AiBotClient } from '../test/fakes/wecom-client.js';
+import { AiBotClient } from '../fakes/wecom-client.js';
 import { type ChatEntry, type ChatLog, groupChat, type RawPayload } from './chat-log.js';
 import type { DemoCredentials } from './demo-config.js';
 import { markdownToHtml } from './markdown-html.js';

@@ -1,4 +1,4 @@
-import type { FakeWeCom } from '../test/fakes/fake-wecom.js';
+import type { FakeWeCom } from '../fakes/fake-wecom.js';
 import { AppCallbackPoster } from './app-callback-poster.js';
 import { type ChatEntry, type ChatLog, kfChat } from './chat-log.js';
 import type { DemoCredentials } from './demo-config.js';

@@ -1,5 +1,5 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import type { FakeWeCom } from '../test/fakes/fake-wecom.js';
+import type { FakeWeCom } from '../fakes/fake-wecom.js';
 import { AppCallbackPoster } from './app-callback-poster.js';
 import { type ChatEntry, type ChatLog, privateChat } from './chat-log.js';
 import type { DemoCredentials } from './demo-config.js';

@@ -1,4 +1,4 @@
-import type { BotResponse, FakeWeCom, SentMessage, UploadedMedia } from '../test/fakes/fake-wecom.js';
+import type { BotResponse, FakeWeCom, SentMessage, UploadedMedia } from '../fakes/fake-wecom.js';
 import { type ChatEntry, type ChatLog, kfChat, privateChat } from './chat-log.js';
 import { markdownToHtml } from './markdown-html.js';
 import type { MediaStore } from './media-store.js';

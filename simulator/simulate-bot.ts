@@ -1,7 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AiBotClient } from '../test/fakes/wecom-client.js';
-import { checkVerification, explainStatus, fail, randomEcho, VERIFY_DEADLINE_MS, type Verification } from './simulate.js';
+import {
+  BOT_KEYS,
+  checkVerification,
+  explainStatus,
+  randomEcho,
+  VERIFY_DEADLINE_MS,
+  verificationUrl,
+} from '../channels/weworktop/doctor/console-check.js';
+import { AiBotClient } from '../fakes/wecom-client.js';
+import { fail } from './simulate.js';
 
 export interface SimulateBotOptions {
   /** The AI bot's callback URL, as entered for the bot (智能机器人 → API 模式). */
@@ -13,15 +21,6 @@ export interface SimulateBotOptions {
   timeoutMs: number;
   /** weworktop.bot.stream, when known from the config. */
   stream?: boolean;
-}
-
-const BOT_KEYS = 'weworktop.bot.token and weworktop.bot.aes_key';
-
-/** The URL check of the AI bot's callback URL, as the console does it (for weworktop doctor). */
-export function checkBotUrl(options: Pick<SimulateBotOptions, 'url' | 'token' | 'aesKey' | 'timeoutMs'>): Promise<Verification> {
-  const client = new AiBotClient({ url: options.url, token: options.token, encodingAesKey: options.aesKey, aibotId: 'weworktop-doctor' });
-  const echo = randomEcho();
-  return checkVerification(client.verificationUrl(echo), echo, options.timeoutMs, BOT_KEYS);
 }
 
 /** WeCom polls a stream about once a second. */
@@ -37,7 +36,7 @@ type StreamAnswer = { msgtype?: string; stream?: { id?: string; finish?: boolean
 export async function simulateBot(options: SimulateBotOptions, print: (line: string) => void): Promise<boolean> {
   const client = new AiBotClient({ url: options.url, token: options.token, encodingAesKey: options.aesKey, aibotId: 'weworktop-simulate' });
   const echo = randomEcho();
-  const verifyUrl = client.verificationUrl(echo);
+  const verifyUrl = verificationUrl(options.url, client.crypto, echo);
   print(`1. URL verification of the AI bot (what the console does when you save its URL)\n   GET ${verifyUrl}`);
   const verified = await checkVerification(verifyUrl, echo, options.timeoutMs, BOT_KEYS, print);
   if (!verified.ok) return fail(print, verified.why);

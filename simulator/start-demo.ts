@@ -4,14 +4,14 @@ import path from 'node:path';
 import { channelRegistry } from '../channels/registry.js';
 import type { AiBotCallback } from '../channels/weworktop/aibot/aibot-message.js';
 import type { WeworktopConfig } from '../channels/weworktop/config.js';
+import { startFakeWeCom } from '../fakes/fake-wecom.js';
+import { startFakeWeComWs } from '../fakes/fake-wecom-ws.js';
 import { pluginRegistry } from '../plugins/registry.js';
 import { type RunningApp, startApp } from '../src/app/start-app.js';
 import { ConfigError } from '../src/config/config-error.js';
 import { resolveConfigPath } from '../src/config/load-config.js';
 import { readConfigFile } from '../src/config/read-config-file.js';
 import type { LogSink } from '../src/logger.js';
-import { startFakeWeCom } from '../test/fakes/fake-wecom.js';
-import { startFakeWeComWs } from '../test/fakes/fake-wecom-ws.js';
 import { ChatLog } from './chat-log.js';
 import {
   DEMO_BOT_NAME,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { AiBotCallback } from '../channels/weworktop/aibot/aibot-message.js';
-import type { FakeWeComWs, ReceivedFrame } from '../test/fakes/fake-wecom-ws.js';
+import type { FakeWeComWs, ReceivedFrame } from '../fakes/fake-wecom-ws.js';
 import { type ChatEntry, type ChatLog, groupChat, privateChat, type RawPayload } from './chat-log.js';
 import { reachesBot } from './group-chat-sender.js';
 import { markdownToHtml } from './markdown-html.js';

@@ -4,8 +4,8 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { startFakeOpenAI } from '../fakes/fake-openai.js';
-import { startFakeWeCom } from '../fakes/fake-wecom.js';
+import { startFakeOpenAI } from '../../fakes/fake-openai.js';
+import { startFakeWeCom } from '../../fakes/fake-wecom.js';
 import { AGENT_ID, CORP_ID, eventually, SECRET, startWeworktop } from '../support/weworktop-harness.js';
 
 const fakes: Array<{ close(): Promise<void> }> = [];

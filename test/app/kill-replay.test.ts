@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { startFakeOpenAI } from '../fakes/fake-openai.js';
-import { type FakeWeCom, type SentMessage, startFakeWeCom } from '../fakes/fake-wecom.js';
-import { AiBotClient } from '../fakes/wecom-client.js';
+import { startFakeOpenAI } from '../../fakes/fake-openai.js';
+import { type FakeWeCom, type SentMessage, startFakeWeCom } from '../../fakes/fake-wecom.js';
+import { AiBotClient } from '../../fakes/wecom-client.js';
 import { appClient, appSection, startAppProcess, writeConfigFile } from '../support/app-process.js';
 import { AES_KEY, AGENT_ID, CORP_ID, SECRET, TOKEN } from '../support/weworktop-harness.js';
 

@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { startFakeOpenAI } from '../fakes/fake-openai.js';
-import { startFakeWeCom } from '../fakes/fake-wecom.js';
-import { WeComAppClient } from '../fakes/wecom-client.js';
+import { startFakeOpenAI } from '../../fakes/fake-openai.js';
+import { startFakeWeCom } from '../../fakes/fake-wecom.js';
+import { WeComAppClient } from '../../fakes/wecom-client.js';
 import { AES_KEY, AGENT_ID, CORP_ID, SECRET, TOKEN } from '../support/weworktop-harness.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

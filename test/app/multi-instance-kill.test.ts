@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { type FakeOpenAI, startFakeOpenAI } from '../fakes/fake-openai.js';
-import { type FakeWeCom, type SentMessage, startFakeWeCom } from '../fakes/fake-wecom.js';
+import { type FakeOpenAI, startFakeOpenAI } from '../../fakes/fake-openai.js';
+import { type FakeWeCom, type SentMessage, startFakeWeCom } from '../../fakes/fake-wecom.js';
 import { type AppProcess, appClient, appSection, startAppProcess, writeConfigFile } from '../support/app-process.js';
 import { TestRedisServer } from '../support/redis-server.js';
 import { AGENT_ID, CORP_ID, SECRET } from '../support/weworktop-harness.js';

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { type FakeOpenAI, startFakeOpenAI } from '../fakes/fake-openai.js';
-import { type FakeWeCom, startFakeWeCom } from '../fakes/fake-wecom.js';
+import { type FakeOpenAI, startFakeOpenAI } from '../../fakes/fake-openai.js';
+import { type FakeWeCom, startFakeWeCom } from '../../fakes/fake-wecom.js';
 import { appClient, appSection } from '../support/app-process.js';
 import { AGENT_ID, CORP_ID, SECRET } from '../support/weworktop-harness.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { type SentMessage, startFakeWeCom } from '../fakes/fake-wecom.js';
+import { type SentMessage, startFakeWeCom } from '../../fakes/fake-wecom.js';
 import { type AppProcess, appSection, startAppProcess, writeConfigFile } from '../support/app-process.js';
 import { API_TOKEN, postPush, pushStatus } from '../support/push-client.js';
 import { TestRedisServer } from '../support/redis-server.js';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { type FakeForwardReceiver, startFakeForwardReceiver } from '../fakes/fake-forward-receiver.js';
-import { type FakeOpenAI, startFakeOpenAI } from '../fakes/fake-openai.js';
-import { type FakeWeCom, type SentMessage, startFakeWeCom } from '../fakes/fake-wecom.js';
+import { type FakeForwardReceiver, startFakeForwardReceiver } from '../../fakes/fake-forward-receiver.js';
+import { type FakeOpenAI, startFakeOpenAI } from '../../fakes/fake-openai.js';
+import { type FakeWeCom, type SentMessage, startFakeWeCom } from '../../fakes/fake-wecom.js';
 import { API_TOKEN, postPush, pushStatus } from '../support/push-client.js';
 import { TestRedisServer } from '../support/redis-server.js';
 import { AGENT_ID, CORP_ID, eventually, SECRET, startWeworktop, type WeworktopHarness } from '../support/weworktop-harness.js';

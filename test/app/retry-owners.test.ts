@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { FakeApi, InjectedError, SentMessage } from '../fakes/fake-wecom.js';
+import type { FakeApi, InjectedError, SentMessage } from '../../fakes/fake-wecom.js';
 import { eventually, startWeworktop, type WeworktopHarness } from '../support/weworktop-harness.js';
 
 /**

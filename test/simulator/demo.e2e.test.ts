@@ -4,10 +4,10 @@ import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { type FakeOpenAI, silentWav, startFakeOpenAI, TINY_PNG } from '../../fakes/fake-openai.js';
 import type { ChatEntry } from '../../simulator/chat-log.js';
 import { DEMO_GROUP } from '../../simulator/demo-config.js';
 import { type RunningDemo, startDemo } from '../../simulator/start-demo.js';
-import { type FakeOpenAI, silentWav, startFakeOpenAI, TINY_PNG } from '../fakes/fake-openai.js';
 
 interface Running {
   demo: RunningDemo;

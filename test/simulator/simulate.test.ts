@@ -7,8 +7,8 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { WeComCrypto } from '../../channels/weworktop/wecom/crypto.js';
 import { buildXml } from '../../channels/weworktop/wecom/xml.js';
+import { startFakeServer } from '../../fakes/http-fake.js';
 import { type SimulateOptions, simulate } from '../../simulator/simulate.js';
-import { startFakeServer } from '../fakes/http-fake.js';
 import { AES_KEY, AGENT_ID, CORP_ID, startWeworktop, TOKEN, type WeworktopHarness } from '../support/weworktop-harness.js';
 
 const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../simulator/simulate-cli.ts');

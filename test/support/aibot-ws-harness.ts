@@ -1,4 +1,4 @@
-import { type FakeWeComWs, startFakeWeComWs, type WsFrameSeen } from '../fakes/fake-wecom-ws.js';
+import { type FakeWeComWs, startFakeWeComWs, type WsFrameSeen } from '../../fakes/fake-wecom-ws.js';
 import { startWeworktop, type WeworktopHarness, type WeworktopHarnessOptions } from './weworktop-harness.js';
 
 export const BOT_ID = 'aibTestBotLongConn01';

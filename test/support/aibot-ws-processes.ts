@@ -1,5 +1,5 @@
-import { type FakeOpenAI, startFakeOpenAI } from '../fakes/fake-openai.js';
-import type { FakeWeComWs } from '../fakes/fake-wecom-ws.js';
+import { type FakeOpenAI, startFakeOpenAI } from '../../fakes/fake-openai.js';
+import type { FakeWeComWs } from '../../fakes/fake-wecom-ws.js';
 import { BOT_ID, BOT_SECRET, startFakeBots } from './aibot-ws-harness.js';
 import { type AppProcess, startAppProcess, writeConfigFile } from './app-process.js';
 import { TestRedisServer } from './redis-server.js';

@@ -2,9 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { channelRegistry } from '../../channels/registry.js';
+import type { FakeOpenAI } from '../../fakes/fake-openai.js';
+import type { FakeWeCom } from '../../fakes/fake-wecom.js';
 import { runDoctor } from '../../src/doctor/run-doctor.js';
-import type { FakeOpenAI } from '../fakes/fake-openai.js';
-import type { FakeWeCom } from '../fakes/fake-wecom.js';
 import { AES_KEY, AGENT_ID, CORP_ID, SECRET, TOKEN } from './weworktop-harness.js';
 
 export interface DoctorLine {

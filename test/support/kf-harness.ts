@@ -1,5 +1,5 @@
-import { type FakeOpenAI, startFakeOpenAI } from '../fakes/fake-openai.js';
-import { type FakeWeCom, startFakeWeCom } from '../fakes/fake-wecom.js';
+import { type FakeOpenAI, startFakeOpenAI } from '../../fakes/fake-openai.js';
+import { type FakeWeCom, startFakeWeCom } from '../../fakes/fake-wecom.js';
 import { AGENT_ID, CORP_ID, SECRET, startWeworktop, type WeworktopHarness } from './weworktop-harness.js';
 
 /** The 客服账号 of the tests. */

@@ -2,11 +2,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { channelRegistry } from '../../channels/registry.js';
+import { type FakeOpenAI, startFakeOpenAI } from '../../fakes/fake-openai.js';
+import { type FakeWeCom, startFakeWeCom } from '../../fakes/fake-wecom.js';
+import { WeComAppClient } from '../../fakes/wecom-client.js';
 import { pluginRegistry } from '../../plugins/registry.js';
 import { type RunningApp, startApp } from '../../src/app/start-app.js';
-import { type FakeOpenAI, startFakeOpenAI } from '../fakes/fake-openai.js';
-import { type FakeWeCom, startFakeWeCom } from '../fakes/fake-wecom.js';
-import { WeComAppClient } from '../fakes/wecom-client.js';
 
 export const CORP_ID = 'wx5823bf96d3bd56c7';
 export const AGENT_ID = '1000002';

@@ -1,5 +1,7 @@
 import type { DoctorCheck, DoctorContext } from '../../../src/doctor/doctor-check.js';
 import { checkAiBotKeys, type WeworktopConfig, wsBotsOf } from '../config.js';
+import { WeComCrypto } from '../wecom/crypto.js';
+import { BOT_KEYS, checkCallbackUrl } from './console-check.js';
 import { publicUrlOf, urlVerdict } from './url-checks.js';
 import { wsBotChecks } from './ws-checks.js';
 
@@ -21,11 +23,8 @@ function webhookChecks(section: WeworktopConfig, context: DoctorContext): Doctor
       name: 'AI bot: callback URL',
       run: async () => {
         const url = `${publicUrl}${section.bot.callback_path}`;
-        const { checkBotUrl } = await import('../../../simulator/simulate-bot.js');
-        return urlVerdict(
-          url,
-          await checkBotUrl({ url, token: section.bot.token, aesKey: section.bot.aes_key, timeoutMs: context.timeoutMs }),
-        );
+        const crypto = new WeComCrypto({ token: section.bot.token, encodingAesKey: section.bot.aes_key, receiveId: '' });
+        return urlVerdict(url, await checkCallbackUrl(url, crypto, BOT_KEYS, context.timeoutMs));
       },
     },
   ];

@@ -1,16 +1,14 @@
-import type { Verification } from '../../../simulator/simulate.js';
 import { type CheckResult, type DoctorCheck, type DoctorContext, fail, pass, skip } from '../../../src/doctor/doctor-check.js';
 import type { AppCredentials, WeworktopConfig } from '../config.js';
-
-/** The console's check must be answered within this long (simulator/simulate.ts). */
-const WECOM_DEADLINE_MS = 1000;
+import { WeComCrypto } from '../wecom/crypto.js';
+import { APP_KEYS, checkCallbackUrl, VERIFY_DEADLINE_MS, type Verification } from './console-check.js';
 
 /** public_url without a trailing slash; "" when not set. */
 export const publicUrlOf = (context: DoctorContext): string => String(context.config.public_url ?? '').replace(/\/+$/, '');
 
 /**
  * The apps' callback URLs as WeCom reaches them: public_url + each path, checked with the console's
- * own GET verification (simulator/simulate.ts) from this process, so through DNS, the firewall and
+ * own GET verification (console-check.ts) from this process, so through DNS, the firewall and
  * any reverse proxy, to the running weworktop.
  */
 export function callbackUrlChecks(apps: AppCredentials[], section: WeworktopConfig, context: DoctorContext): DoctorCheck[] {
@@ -27,18 +25,8 @@ export function callbackUrlChecks(apps: AppCredentials[], section: WeworktopConf
     name: `app ${app.agent_id}: callback URL`,
     run: async () => {
       const url = `${publicUrl}${app.callback_path}`;
-      const { checkAppUrl } = await import('../../../simulator/simulate.js');
-      return urlVerdict(
-        url,
-        await checkAppUrl({
-          url,
-          token: app.token,
-          aesKey: app.aes_key,
-          corpId: section.corp_id,
-          agentId: app.agent_id,
-          timeoutMs: context.timeoutMs,
-        }),
-      );
+      const crypto = new WeComCrypto({ token: app.token, encodingAesKey: app.aes_key, receiveId: section.corp_id });
+      return urlVerdict(url, await checkCallbackUrl(url, crypto, APP_KEYS, context.timeoutMs));
     },
   }));
 }
@@ -50,9 +38,9 @@ export function urlVerdict(url: string, verified: Verification): CheckResult {
       `GET ${url} as the console sends it: ${verified.why}`,
       'weworktop must be running (npm start) and public_url lead to its port through the firewall and any reverse proxy',
     );
-  if (verified.ms > WECOM_DEADLINE_MS)
+  if (verified.ms > VERIFY_DEADLINE_MS)
     return fail(
-      `${url} answered the console's check in ${verified.ms} ms: WeCom gives up after ${WECOM_DEADLINE_MS} ms`,
+      `${url} answered the console's check in ${verified.ms} ms: WeCom gives up after ${VERIFY_DEADLINE_MS} ms`,
       'serve the callback closer to WeCom (a slow proxy or tunnel on the way?)',
     );
   return pass(`${url} answered the console's URL check in ${verified.ms} ms`);

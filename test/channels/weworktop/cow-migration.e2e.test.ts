@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { WeComAppClient } from '../../fakes/wecom-client.js';
+import { WeComAppClient } from '../../../fakes/wecom-client.js';
 import { AES_KEY, AGENT_ID, CORP_ID, SECRET, startWeworktop, TOKEN, type WeworktopHarness } from '../../support/weworktop-harness.js';
 
 const TEMPLATE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/cow/config-template.json');

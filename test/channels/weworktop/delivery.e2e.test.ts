@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
-import { type FakeOpenAI, startFakeOpenAI } from '../../fakes/fake-openai.js';
-import { type FakeWeCom, type SentMessage, startFakeWeCom } from '../../fakes/fake-wecom.js';
-import { AiBotClient } from '../../fakes/wecom-client.js';
+import { type FakeOpenAI, startFakeOpenAI } from '../../../fakes/fake-openai.js';
+import { type FakeWeCom, type SentMessage, startFakeWeCom } from '../../../fakes/fake-wecom.js';
+import { AiBotClient } from '../../../fakes/wecom-client.js';
 import {
   AGENT_ID,
   CORP_ID,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { type FakeOpenAI, startFakeOpenAI } from '../../fakes/fake-openai.js';
-import type { FakeWeComWs } from '../../fakes/fake-wecom-ws.js';
+import { type FakeOpenAI, startFakeOpenAI } from '../../../fakes/fake-openai.js';
+import type { FakeWeComWs } from '../../../fakes/fake-wecom-ws.js';
 import { BOT_ID, BOT_SECRET, OTHER_BOT_ID, startFakeBots, startWsBot } from '../../support/aibot-ws-harness.js';
 import { closedPort } from '../../support/closed-port.js';
 import { runDoctorOn } from '../../support/doctor-run.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { type FakeOpenAI, startFakeOpenAI } from '../../fakes/fake-openai.js';
-import { type FakeWeCom, startFakeWeCom } from '../../fakes/fake-wecom.js';
+import { type FakeOpenAI, startFakeOpenAI } from '../../../fakes/fake-openai.js';
+import { type FakeWeCom, startFakeWeCom } from '../../../fakes/fake-wecom.js';
 import { closedPort } from '../../support/closed-port.js';
 import { doctorConfig, runDoctorOn } from '../../support/doctor-run.js';
 import { AES_KEY, AGENT_ID, CORP_ID, SECRET, startWeworktop, TOKEN } from '../../support/weworktop-harness.js';

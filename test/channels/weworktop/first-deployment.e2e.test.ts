@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
 import { afterEach, describe, test } from 'node:test';
-import { startFakeWeCom } from '../../fakes/fake-wecom.js';
+import { startFakeWeCom } from '../../../fakes/fake-wecom.js';
 import { AGENT_ID, CORP_ID, eventually, SECRET, startWeworktop, type WeworktopHarness } from '../../support/weworktop-harness.js';
 
 let harness: WeworktopHarness | undefined;

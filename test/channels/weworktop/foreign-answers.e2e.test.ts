@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { InjectedError, SentMessage } from '../../fakes/fake-wecom.js';
-import { AiBotClient } from '../../fakes/wecom-client.js';
+import type { InjectedError, SentMessage } from '../../../fakes/fake-wecom.js';
+import { AiBotClient } from '../../../fakes/wecom-client.js';
 import { tone } from '../../src/media/media-fixtures.js';
 import { eventually, startWeworktop, type WeworktopHarness, type WeworktopHarnessOptions } from '../../support/weworktop-harness.js';
 

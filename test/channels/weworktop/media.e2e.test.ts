@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { TINY_PNG } from '../../../fakes/fake-openai.js';
+import type { SentMessage } from '../../../fakes/fake-wecom.js';
 import { mediaMessages } from '../../../src/media/media-messages.js';
 import { userMessages } from '../../../src/pipeline/user-messages.js';
-import { TINY_PNG } from '../../fakes/fake-openai.js';
-import type { SentMessage } from '../../fakes/fake-wecom.js';
 import { picture, probeAudio, probeImage, tone } from '../../src/media/media-fixtures.js';
 import { eventually, startWeworktop, type WeworktopHarness } from '../../support/weworktop-harness.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
+import type { SentMessage } from '../../../fakes/fake-wecom.js';
 import { mediaMessages } from '../../../src/media/media-messages.js';
-import type { SentMessage } from '../../fakes/fake-wecom.js';
 import { tone } from '../../src/media/media-fixtures.js';
 import { eventually, startWeworktop, type WeworktopHarness } from '../../support/weworktop-harness.js';
 

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type FakeOpenAI, startFakeOpenAI } from '../../../fakes/fake-openai.js';
+import { type FakeWeCom, type SentMessage, startFakeWeCom } from '../../../fakes/fake-wecom.js';
+import { AiBotClient } from '../../../fakes/wecom-client.js';
 import { userMessages } from '../../../src/pipeline/user-messages.js';
-import { type FakeOpenAI, startFakeOpenAI } from '../../fakes/fake-openai.js';
-import { type FakeWeCom, type SentMessage, startFakeWeCom } from '../../fakes/fake-wecom.js';
-import { AiBotClient } from '../../fakes/wecom-client.js';
 import {
   AGENT_ID,
   CORP_ID,

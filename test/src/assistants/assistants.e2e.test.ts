@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
-import { type FakeDify, startFakeDify } from '../../fakes/fake-dify.js';
-import { WeComAppClient } from '../../fakes/wecom-client.js';
+import { type FakeDify, startFakeDify } from '../../../fakes/fake-dify.js';
+import { WeComAppClient } from '../../../fakes/wecom-client.js';
 import { BOT_ID, contentOf, OTHER_BOT_ID, OTHER_BOT_SECRET, startWsBot } from '../../support/aibot-ws-harness.js';
 import { KF, startKf } from '../../support/kf-harness.js';
 import { AGENT_ID, CORP_ID, startWeworktop, type WeworktopHarness } from '../../support/weworktop-harness.js';

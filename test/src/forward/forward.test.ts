@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { type FakeForwardReceiver, startFakeForwardReceiver } from '../../fakes/fake-forward-receiver.js';
-import { type FakeWeCom, startFakeWeCom } from '../../fakes/fake-wecom.js';
+import { type FakeForwardReceiver, startFakeForwardReceiver } from '../../../fakes/fake-forward-receiver.js';
+import { type FakeWeCom, startFakeWeCom } from '../../../fakes/fake-wecom.js';
 import { BOT_ID, startWsBot } from '../../support/aibot-ws-harness.js';
 import { closedPort } from '../../support/closed-port.js';
 import { AGENT_ID, CORP_ID, eventually, SECRET, startWeworktop, type WeworktopHarness } from '../../support/weworktop-harness.js';

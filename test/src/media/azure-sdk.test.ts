@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { silentWav } from '../../../fakes/fake-openai.js';
 import { createSdkRecognizer, createSdkSpeaker } from '../../../src/media/azure-sdk.js';
-import { silentWav } from '../../fakes/fake-openai.js';
 
 // The real SDK against a local server that refuses its WebSocket the way Azure refuses a bad key.
 let server: http.Server;

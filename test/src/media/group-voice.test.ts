@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { type FakeOpenAI, startFakeOpenAI } from '../../../fakes/fake-openai.js';
 import { createOpenAIClient } from '../../../src/backends/openai/client.js';
 import { createLogger } from '../../../src/logger.js';
 import { openAITranscriber } from '../../../src/media/openai-transcriber.js';
 import { WavSpeechRecognizer } from '../../../src/media/wav-speech-recognizer.js';
-import { type FakeOpenAI, startFakeOpenAI } from '../../fakes/fake-openai.js';
 import { createHarness } from '../../support/pipeline-harness.js';
 import { answerAndSend, RecordingChannel, textMessage } from '../../support/recording-channel.js';
 import { tone } from './media-fixtures.js';

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
+import { type FakeOpenAI, startFakeOpenAI, TINY_PNG } from '../../../fakes/fake-openai.js';
 import { createOpenAIClient } from '../../../src/backends/openai/client.js';
 import { createLogger } from '../../../src/logger.js';
 import { mediaMessages } from '../../../src/media/media-messages.js';
 import { OpenAIImageGenerator } from '../../../src/media/openai-image-generator.js';
 import { UserFacingError } from '../../../src/user-facing-error.js';
-import { type FakeOpenAI, startFakeOpenAI, TINY_PNG } from '../../fakes/fake-openai.js';
 import { picture, probeImage } from './media-fixtures.js';
 
 let openai: FakeOpenAI;

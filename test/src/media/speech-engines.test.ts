@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { type FakeOpenAI, silentWav, startFakeOpenAI } from '../../../fakes/fake-openai.js';
 import { createOpenAIClient } from '../../../src/backends/openai/client.js';
 import { createLogger } from '../../../src/logger.js';
 import type { AzureRecognition, AzureRecognizer } from '../../../src/media/azure-speech.js';
@@ -11,7 +12,6 @@ import { OpenAISynthesizer } from '../../../src/media/openai-synthesizer.js';
 import { openAITranscriber } from '../../../src/media/openai-transcriber.js';
 import { WavSpeechRecognizer } from '../../../src/media/wav-speech-recognizer.js';
 import { UserFacingError } from '../../../src/user-facing-error.js';
-import { type FakeOpenAI, silentWav, startFakeOpenAI } from '../../fakes/fake-openai.js';
 import { closedPort } from '../../support/closed-port.js';
 import { probeAudio, tone } from './media-fixtures.js';
 

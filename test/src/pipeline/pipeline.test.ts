@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { type FakeOpenAI, startFakeOpenAI } from '../../fakes/fake-openai.js';
+import { type FakeOpenAI, startFakeOpenAI } from '../../../fakes/fake-openai.js';
 import { createHarness } from '../../support/pipeline-harness.js';
 import { answerAndSend, groupMessage, RecordingChannel, textMessage } from '../../support/recording-channel.js';
 

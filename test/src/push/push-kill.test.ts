@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { startFakeForwardReceiver } from '../../fakes/fake-forward-receiver.js';
-import { type SentMessage, startFakeWeCom } from '../../fakes/fake-wecom.js';
+import { startFakeForwardReceiver } from '../../../fakes/fake-forward-receiver.js';
+import { type SentMessage, startFakeWeCom } from '../../../fakes/fake-wecom.js';
 import { appClient, appSection, startAppProcess, writeConfigFile } from '../../support/app-process.js';
 import { API_TOKEN, postPush } from '../../support/push-client.js';
 import { AGENT_ID, CORP_ID, SECRET } from '../../support/weworktop-harness.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, it } from 'node:test';
-import { type FakeWeCom, startFakeWeCom } from '../../fakes/fake-wecom.js';
+import { type FakeWeCom, startFakeWeCom } from '../../../fakes/fake-wecom.js';
 import { API_TOKEN, postPush, pushStatus } from '../../support/push-client.js';
 import { AGENT_ID, CORP_ID, eventually, SECRET, startWeworktop } from '../../support/weworktop-harness.js';
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { type FakeWeCom, startFakeWeCom } from '../../fakes/fake-wecom.js';
+import { type FakeWeCom, startFakeWeCom } from '../../../fakes/fake-wecom.js';
 import { appSection, writeConfigFile } from '../../support/app-process.js';
 import { sendCommand } from '../../support/push-client.js';
 import { AGENT_ID, CORP_ID, SECRET } from '../../support/weworktop-harness.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ConnectionEvent } from '../../../fakes/fake-wecom-ws.js';
+import type { ConnectionEvent } from '../../../../fakes/fake-wecom-ws.js';
 import { BOT_ID, contentOf, startWsBot, type WsHarness, type WsHarnessOptions } from '../../../support/aibot-ws-harness.js';
 import { eventually } from '../../../support/weworktop-harness.js';
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { startFakeOpenAI } from '../../../fakes/fake-openai.js';
+import { startFakeOpenAI } from '../../../../fakes/fake-openai.js';
 import { BOT_ID, BOT_SECRET, contentOf, GROUP, startFakeBots } from '../../../support/aibot-ws-harness.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');

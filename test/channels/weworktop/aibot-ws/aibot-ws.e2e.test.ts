@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TINY_PNG } from '../../../fakes/fake-openai.js';
+import { TINY_PNG } from '../../../../fakes/fake-openai.js';
 import {
   BOT_ID,
   BOT_SECRET,

@@ -10,9 +10,9 @@ import { type FrameResult, isWsCall, type WsCall, WsLinkClient } from '../../../
 import { decryptWsMedia } from '../../../../channels/weworktop/aibot-ws/ws-media.js';
 import { WsReplyStream } from '../../../../channels/weworktop/aibot-ws/ws-reply-stream.js';
 import { UPLOAD_CHUNK_BYTES, uploadMedia } from '../../../../channels/weworktop/aibot-ws/ws-upload.js';
+import { encryptMedia } from '../../../../fakes/fake-ws-media.js';
 import type { ChannelLink } from '../../../../src/channel.js';
 import { createLogger } from '../../../../src/logger.js';
-import { encryptMedia } from '../../../fakes/fake-ws-media.js';
 import { BOT_ID, BOT_SECRET, startFakeBots } from '../../../support/aibot-ws-harness.js';
 
 describe('reconnect delays', () => {

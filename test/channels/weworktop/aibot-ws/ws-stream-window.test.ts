@@ -3,13 +3,13 @@ import { afterEach, describe, test } from 'node:test';
 import { AiBotWsReceiver } from '../../../../channels/weworktop/aibot-ws/ws-receiver.js';
 import { AiBotWsReplier } from '../../../../channels/weworktop/aibot-ws/ws-replier.js';
 import { createWeComHttp } from '../../../../channels/weworktop/wecom/http-client.js';
+import { type FakeOpenAI, startFakeOpenAI } from '../../../../fakes/fake-openai.js';
+import type { FakeWeComWs } from '../../../../fakes/fake-wecom-ws.js';
 import type { ChannelLink, Intake, ReplyTarget } from '../../../../src/channel.js';
 import type { NormalizedMessage } from '../../../../src/message.js';
 import { NO_METRICS } from '../../../../src/metrics/metrics.js';
 import { ConfiguredRules } from '../../../../src/pipeline/cow-rules.js';
 import { userMessages } from '../../../../src/pipeline/user-messages.js';
-import { type FakeOpenAI, startFakeOpenAI } from '../../../fakes/fake-openai.js';
-import type { FakeWeComWs } from '../../../fakes/fake-wecom-ws.js';
 import { BOT_ID, BOT_SECRET, contentOf, GROUP, startFakeBots } from '../../../support/aibot-ws-harness.js';
 import { createHarness, type Harness } from '../../../support/pipeline-harness.js';
 

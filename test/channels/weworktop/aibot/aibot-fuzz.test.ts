@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import fc from 'fast-check';
 import { WeComCrypto } from '../../../../channels/weworktop/wecom/crypto.js';
-import { AiBotClient } from '../../../fakes/wecom-client.js';
+import { AiBotClient } from '../../../../fakes/wecom-client.js';
 import {
   type Answer,
   aesWithoutPadding,

@@ -4,11 +4,11 @@ import { afterEach, describe, test } from 'node:test';
 import { AiBotReplier } from '../../../../channels/weworktop/aibot/aibot-replier.js';
 import type { StreamUpdate } from '../../../../channels/weworktop/aibot/stream-link.js';
 import { createWeComHttp } from '../../../../channels/weworktop/wecom/http-client.js';
+import { type FakeOpenAI, startFakeOpenAI } from '../../../../fakes/fake-openai.js';
+import { type FakeWeCom, startFakeWeCom } from '../../../../fakes/fake-wecom.js';
 import type { ReplyTarget } from '../../../../src/channel.js';
 import type { NormalizedMessage } from '../../../../src/message.js';
 import { userMessages } from '../../../../src/pipeline/user-messages.js';
-import { type FakeOpenAI, startFakeOpenAI } from '../../../fakes/fake-openai.js';
-import { type FakeWeCom, startFakeWeCom } from '../../../fakes/fake-wecom.js';
 import { createHarness, type Harness } from '../../../support/pipeline-harness.js';
 
 /**

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AiBotClient, type AiBotResponse } from '../../../fakes/wecom-client.js';
+import { AiBotClient, type AiBotResponse } from '../../../../fakes/wecom-client.js';
 import { startWeworktop, type WeworktopHarness, type WeworktopHarnessOptions } from '../../../support/weworktop-harness.js';
 
 const BOT_TOKEN = 'QDG6eK';

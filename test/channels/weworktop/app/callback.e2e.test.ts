@@ -312,7 +312,7 @@ describe('multiple apps and proxies', () => {
       extraApps: [{ agentId: '1000003', secret: 'second-app-secret' }],
       weworktop: { agents: [{ agent_id: 1000003, corp_secret: 'second-app-secret', token: 'token2', aes_key: KEY2 }] },
     });
-    const { WeComAppClient } = await import('../../../fakes/wecom-client.js');
+    const { WeComAppClient } = await import('../../../../fakes/wecom-client.js');
     const second = new WeComAppClient({
       url: `${harness.baseUrl}/wework_callback/1000003`,
       token: 'token2',

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { startFakeOpenAI } from '../../../fakes/fake-openai.js';
-import { startFakeWeCom } from '../../../fakes/fake-wecom.js';
+import { startFakeOpenAI } from '../../../../fakes/fake-openai.js';
+import { startFakeWeCom } from '../../../../fakes/fake-wecom.js';
 import { appClient, appSection, startAppProcess, writeConfigFile } from '../../../support/app-process.js';
 import { KF } from '../../../support/kf-harness.js';
 import { AGENT_ID, CORP_ID, SECRET } from '../../../support/weworktop-harness.js';

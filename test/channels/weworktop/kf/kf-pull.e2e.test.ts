@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { lastUserText } from '../../../fakes/fake-openai.js';
+import { lastUserText } from '../../../../fakes/fake-openai.js';
 import { KF, startKf } from '../../../support/kf-harness.js';
 import { eventually } from '../../../support/weworktop-harness.js';
 

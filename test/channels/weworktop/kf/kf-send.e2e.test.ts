@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { TINY_PNG } from '../../../fakes/fake-openai.js';
+import { TINY_PNG } from '../../../../fakes/fake-openai.js';
 import { tone } from '../../../src/media/media-fixtures.js';
 import { KF, startKf } from '../../../support/kf-harness.js';
 import { eventually } from '../../../support/weworktop-harness.js';

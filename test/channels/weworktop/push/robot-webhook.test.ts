@@ -3,7 +3,7 @@ import { after, before, it } from 'node:test';
 import { SendPacer } from '../../../../channels/weworktop/app/send-pacer.js';
 import { RobotWebhooks } from '../../../../channels/weworktop/push/robot-webhook.js';
 import { createWeComHttp } from '../../../../channels/weworktop/wecom/http-client.js';
-import { type FakeWeCom, startFakeWeCom } from '../../../fakes/fake-wecom.js';
+import { type FakeWeCom, startFakeWeCom } from '../../../../fakes/fake-wecom.js';
 
 const KEY = '0d7c2a9e-1111-4bbb-8ccc-0123456789ab';
 let wecom: FakeWeCom;

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type DifyMode, type FakeDify, type FakeDifyOptions, startFakeDify } from '../../../fakes/fake-dify.js';
-import { TINY_PNG } from '../../../fakes/fake-openai.js';
-import { AiBotClient, type AiBotResponse } from '../../../fakes/wecom-client.js';
+import { type DifyMode, type FakeDify, type FakeDifyOptions, startFakeDify } from '../../../../fakes/fake-dify.js';
+import { TINY_PNG } from '../../../../fakes/fake-openai.js';
+import { AiBotClient, type AiBotResponse } from '../../../../fakes/wecom-client.js';
 import { AES_KEY, startWeworktop, TOKEN, type WeworktopHarness } from '../../../support/weworktop-harness.js';
 
 type Sent = { touser: string; msgtype: string; body: Record<string, unknown> };

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { type FakeDify, startFakeDify } from '../../../../fakes/fake-dify.js';
 import { DifyChatBot } from '../../../../src/backends/dify/dify-chat-bot.js';
 import type { DifyBackendConfig } from '../../../../src/backends/dify/dify-config.js';
 import { createLogger } from '../../../../src/logger.js';
 import { UserFacingError } from '../../../../src/user-facing-error.js';
-import { type FakeDify, startFakeDify } from '../../../fakes/fake-dify.js';
 
 let dify: FakeDify;
 before(async () => {

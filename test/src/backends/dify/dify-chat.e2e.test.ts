@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
-import { type FakeDify, startFakeDify } from '../../../fakes/fake-dify.js';
+import { type FakeDify, startFakeDify } from '../../../../fakes/fake-dify.js';
 import { TestRedisServer } from '../../../support/redis-server.js';
 import { eventually, startWeworktop, type WeworktopHarness } from '../../../support/weworktop-harness.js';
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { type FakeDify, startFakeDify } from '../../../fakes/fake-dify.js';
-import { type FakeOpenAI, startFakeOpenAI } from '../../../fakes/fake-openai.js';
-import { type FakeWeCom, startFakeWeCom } from '../../../fakes/fake-wecom.js';
+import { type FakeDify, startFakeDify } from '../../../../fakes/fake-dify.js';
+import { type FakeOpenAI, startFakeOpenAI } from '../../../../fakes/fake-openai.js';
+import { type FakeWeCom, startFakeWeCom } from '../../../../fakes/fake-wecom.js';
 import { doctorConfig, runDoctorOn } from '../../../support/doctor-run.js';
 import { AGENT_ID, CORP_ID, SECRET } from '../../../support/weworktop-harness.js';
 

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
+import { type FakeOpenAI, startFakeOpenAI } from '../../../../fakes/fake-openai.js';
+import type { FakeResponse } from '../../../../fakes/http-fake.js';
 import { OpenAIChatBot } from '../../../../src/backends/openai/chat-bot.js';
 import { createOpenAIClient } from '../../../../src/backends/openai/client.js';
 import { createLogger } from '../../../../src/logger.js';
 import { UserFacingError } from '../../../../src/user-facing-error.js';
-import { type FakeOpenAI, startFakeOpenAI } from '../../../fakes/fake-openai.js';
-import type { FakeResponse } from '../../../fakes/http-fake.js';
 import { closedPort } from '../../../support/closed-port.js';
 
 const logs: string[] = [];

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { silentWav, startFakeOpenAI } from '../../../../fakes/fake-openai.js';
 import { createOpenAIClient } from '../../../../src/backends/openai/client.js';
 import { createLogger } from '../../../../src/logger.js';
 import { openAITranscriber } from '../../../../src/media/openai-transcriber.js';
-import { silentWav, startFakeOpenAI } from '../../../fakes/fake-openai.js';
 import { startConnectProxy } from '../../../support/connect-proxy.js';
 
 describe('createOpenAIClient', () => {

@@ -139,7 +139,9 @@ export async function startFakeWeCom(options: FakeWeComOptions): Promise<FakeWeC
   const recentByUser = new Map<string, number[]>();
   const waiters = new Set<() => void>();
   let sendCount = 0;
-  const notify = () => waiters.forEach((wake) => wake());
+  const notify = () => {
+    for (const wake of waiters) wake();
+  };
   const ttl = options.tokenTtlSeconds ?? 7200;
   const kf = createFakeKf({ notify });
 
@@ -334,7 +336,9 @@ export async function startFakeWeCom(options: FakeWeComOptions): Promise<FakeWeC
     waitForKfSent: (count, timeoutMs = 3000) => waitFor(kf.kf.sent, count, timeoutMs, '微信客服 messages (send_msg)'),
     injectError: (api, error) => errors.set(api, [...(errors.get(api) ?? []), { ...error, times: error.times ?? 1 }]),
     setLatency: (api, ms) => void latency.set(api, ms),
-    expireTokens: () => tokens.forEach((entry) => (entry.expiresAt = 0)),
+    expireTokens: () => {
+      for (const entry of tokens.values()) entry.expiresAt = 0;
+    },
     tokenFetches: (agentId) => fetches.get(agentId) ?? 0,
     callTimes: (api) => calls.get(api) ?? [],
     addMedia: (mediaId, data, contentType, fileName) => void media.set(mediaId, { data, contentType, ...(fileName ? { fileName } : {}) }),

@@ -242,27 +242,41 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     transcriptionRequests: () => transcriptions,
     speechRequests: () => speeches,
     imageRequests: () => images,
-    setChatResponder: (responder) => void (state.chat = responder),
-    setLatency: (ms) => void (state.latencyMs = ms),
+    setChatResponder: (responder) => {
+      state.chat = responder;
+    },
+    setLatency: (ms) => {
+      state.latencyMs = ms;
+    },
     setStreaming: ({ chunkChars, chunkDelayMs }) => {
       if (chunkChars !== undefined) state.chunkChars = chunkChars;
       if (chunkDelayMs !== undefined) state.chunkDelayMs = chunkDelayMs;
     },
     failNext: (status, times = 1, code) =>
       void state.failures.push(...Array.from({ length: times }, () => ({ status, ...(code ? { code } : {}) }))),
-    dropNext: (times = 1) => void (state.drops += times),
+    dropNext: (times = 1) => {
+      state.drops += times;
+    },
     answerNextRaw: (response, times = 1) => void state.raw.push(...Array<FakeResponse>(times).fill(response)),
     dropEndpoints: (...paths) => void state.dropped.push(...paths),
-    requireV1: () => void (state.strictV1 = true),
+    requireV1: () => {
+      state.strictV1 = true;
+    },
     requireKey: (key) => {
       state.key = key;
     },
     serveModels: (...models) => {
       state.models = models;
     },
-    setTranscriber: (transcribe) => void (state.transcribe = transcribe),
-    setSpeech: (synthesize) => void (state.speech = synthesize),
-    setImageResponder: (answer) => void (state.image = answer),
+    setTranscriber: (transcribe) => {
+      state.transcribe = transcribe;
+    },
+    setSpeech: (synthesize) => {
+      state.speech = synthesize;
+    },
+    setImageResponder: (answer) => {
+      state.image = answer;
+    },
     reset() {
       state = defaults();
       chats.length = 0;

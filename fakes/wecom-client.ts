@@ -1,6 +1,6 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import { WeComCrypto } from '../../channels/weworktop/wecom/crypto.js';
-import { buildXml } from '../../channels/weworktop/wecom/xml.js';
+import { WeComCrypto } from '../channels/weworktop/wecom/crypto.js';
+import { buildXml } from '../channels/weworktop/wecom/xml.js';
 
 export interface ClientResponse {
   status: number;

@@ -51,7 +51,9 @@ export async function startFakeForwardReceiver(secret: string): Promise<FakeForw
     url: `${server.url}/weworktop-hook`,
     deliveries,
     received,
-    failNext: (times, status = 500) => void (failures = { times, status }),
+    failNext: (times, status = 500) => {
+      failures = { times, status };
+    },
     async waitForReceived(count, timeoutMs = 3000) {
       const deadline = Date.now() + timeoutMs;
       while (received().length < count) {
