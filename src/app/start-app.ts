@@ -109,6 +109,7 @@ async function start(options: StartAppOptions): Promise<RunningApp> {
     logSink: sink,
     tuning,
     ...(metrics ? { metrics } : {}),
+    ...(shared ? { waitingBehind: (sessionKey: string, id: string) => shared.inbox.waitingBehind(sessionKey, id) } : {}),
   });
   // Creating the worker's isolate lets this thread's young generation grow until its thread runs
   // and the hold is set again: nothing is allocated here meanwhile (docs/performance.md, memory policy).

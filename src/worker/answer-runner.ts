@@ -40,6 +40,8 @@ export interface AnswerRunnerOptions {
   logger: Logger;
   /** Answers by outcome, and where first-try answers' time went. */
   metrics?: Metrics;
+  /** store "redis": the conversation's messages stored behind one, not given to this worker (BurstCollector). */
+  waitingBehind?: (sessionKey: string, id: string) => Promise<Array<Omit<AnswerJob, 'kind'>>>;
 }
 
 /**
@@ -65,7 +67,7 @@ export class AnswerRunner {
       maxWaiting: Number.POSITIVE_INFINITY,
       onError: (error, key) => this.log.error({ session: key, err: (error as Error)?.stack ?? String(error) }, 'message handling failed'),
     });
-    this.bursts = new BurstCollector(options.replier.bursts, (job) => this.reviveQuietly(job));
+    this.bursts = new BurstCollector(options.replier.bursts, (job) => this.reviveQuietly(job), options.waitingBehind);
   }
 
   /** Queued in its stored form: a backlog of thousands costs their JSON text, not rebuilt messages. */
@@ -114,7 +116,7 @@ export class AnswerRunner {
   }
 
   /** A queued message looked at as a burst's possible next one: one that cannot be rebuilt is left to its own turn. */
-  private reviveQuietly(job: AnswerJob): NormalizedMessage | undefined {
+  private reviveQuietly(job: Pick<AnswerJob, 'rawJson'>): NormalizedMessage | undefined {
     try {
       return this.options.replier.revive(JSON.parse(job.rawJson));
     } catch {
@@ -167,10 +169,11 @@ export class AnswerRunner {
     const { message, covers } = outcome
       ? { message: received, covers: outcome.covers ?? [] }
       : await this.bursts.gather(received, job, this.drainSignal.signal);
-    // The burst's messages are settled with its first one, the same way.
+    // The burst's messages are settled with its first one, the same way, and before it: with store
+    // "redis" the first one's settlement hands the conversation on to the message after the burst.
     const settle = (failed?: string, confirmedBy?: 'receiver') => {
-      settlement.settled(message.id, failed, confirmedBy);
       for (const id of covers) settlement.settled(id, failed);
+      settlement.settled(message.id, failed, confirmedBy);
     };
     for (;;) {
       if (this.draining) return;

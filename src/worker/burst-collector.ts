@@ -1,11 +1,18 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BurstMerging } from '../channel.js';
 import type { NormalizedMessage } from '../message.js';
+import { RecentKeys } from '../recent-keys.js';
 import type { AnswerJob } from './answer-dispatch.js';
 import { wallClockMs } from './answer-timing.js';
 
 /** However chatty the sender, the first message of a burst waits at most this many windows. */
 const MAX_WAIT_WINDOWS = 4;
+/** Messages waiting outside the worker (store "redis") are looked for this often while a burst is open. */
+const LOOK_ELSEWHERE_MS = 200;
+/** A burst's message settled from outside the worker is kept in mind this long, should it be given after all. */
+const COVERED_ELSEWHERE = { ttlMs: 10 * 60 * 1000, maxEntries: 10_000 };
+
+type Waiting = Omit<AnswerJob, 'kind'>;
 
 /** The message to answer for a burst, and the ids it covers beside its own. */
 export interface Burst {
@@ -16,16 +23,19 @@ export interface Burst {
 /**
  * The answer runner's view of bursts (BurstMerging): the jobs each conversation has queued and
  * not started, which of them an earlier answer covers, and the wait for a burst to end. Without
- * a channel's BurstMerging it keeps nothing and every message is its own burst.
+ * a channel's BurstMerging it keeps nothing and every message is its own burst. With store "redis"
+ * a conversation's later messages wait in Redis, not here: `waitingBehind` shows them.
  */
 export class BurstCollector {
   private readonly queued = new Map<string, AnswerJob[]>();
   /** Covered by an earlier message's answer: settled with it, never answered alone. */
   private readonly covered = new Set<string>();
+  private readonly coveredElsewhere = new RecentKeys(COVERED_ELSEWHERE);
 
   constructor(
     private readonly merging: BurstMerging | undefined,
-    private readonly revive: (job: AnswerJob) => NormalizedMessage | undefined,
+    private readonly revive: (job: Waiting) => NormalizedMessage | undefined,
+    private readonly waitingBehind?: (sessionKey: string, id: string) => Promise<Waiting[]>,
   ) {}
 
   /** A job joins its conversation's queue. */
@@ -39,7 +49,7 @@ export class BurstCollector {
   /** A job's turn came: true when an earlier answer covers it (it was settled with that answer). */
   starts(job: AnswerJob): boolean {
     this.remove(job.sessionKey, [job.id]);
-    return this.covered.delete(job.id);
+    return this.covered.delete(job.id) || this.coveredElsewhere.has(job.id);
   }
 
   /** A stored answer names the messages it covers (a replay): they wait for it, not for their own. */
@@ -56,16 +66,21 @@ export class BurstCollector {
     const windowMs = this.merging?.windowMs(first) ?? 0;
     if (!this.merging || windowMs <= 0) return { message: first, covers: [] };
     const deadline = job.receivedAt + MAX_WAIT_WINDOWS * windowMs;
+    let elsewhere: Waiting[] = [];
     for (;;) {
-      const lastArrival = Math.max(job.receivedAt, ...(this.queued.get(job.sessionKey) ?? []).map((queued) => queued.receivedAt));
+      if (this.waitingBehind) elsewhere = await this.waitingBehind(job.sessionKey, job.id);
+      const behind = [...(this.queued.get(job.sessionKey) ?? []), ...elsewhere];
+      const lastArrival = Math.max(job.receivedAt, ...behind.map((queued) => queued.receivedAt));
       const waitMs = Math.min(lastArrival + windowMs, deadline) - wallClockMs();
       if (waitMs <= 0 || signal.aborted) break;
-      await sleep(waitMs, undefined, { signal }).catch(() => undefined);
+      await sleep(this.waitingBehind ? Math.min(waitMs, LOOK_ELSEWHERE_MS) : waitMs, undefined, { signal }).catch(() => undefined);
     }
     if (signal.aborted) return { message: first, covers: [] };
     const burst = [first];
     const covers: string[] = [];
-    for (const next of this.queued.get(job.sessionKey) ?? []) {
+    const local = this.queued.get(job.sessionKey) ?? [];
+    const here = new Set(local.map((queued) => queued.id));
+    for (const next of [...local, ...elsewhere.filter((waiting) => !here.has(waiting.id))]) {
       // A message answered before (a replay) keeps its own answer.
       if (next.outcomeJson !== undefined) break;
       const message = this.revive(next);
@@ -74,7 +89,11 @@ export class BurstCollector {
       covers.push(next.id);
     }
     if (covers.length === 0) return { message: first, covers };
-    this.adopt(job.sessionKey, covers);
+    for (const id of covers) if (!here.has(id)) this.coveredElsewhere.checkAndAdd(id);
+    this.adopt(
+      job.sessionKey,
+      covers.filter((id) => here.has(id)),
+    );
     return { message: this.merging.merge(burst), covers };
   }
 

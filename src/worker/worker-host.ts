@@ -31,6 +31,11 @@ export interface WorkerHostOptions {
   tuning: RuntimeTuning;
   /** `metrics: true`: where the worker's batches go. */
   metrics?: MetricsRegistry;
+  /**
+   * store "redis": a conversation's messages stored behind `id`, not given to the worker (the
+   * lease holder gives one at a time), for a burst being gathered to see.
+   */
+  waitingBehind?: (sessionKey: string, id: string) => Promise<InboxEntry[]>;
 }
 
 /** What the worker is given at start: everything it needs to build the pipeline and the replier. */
@@ -39,6 +44,8 @@ export interface WorkerData {
   cwd: string;
   /** One pipeline is built for each (resolved on the main thread: LoadedConfig.assistants). */
   assistants: Assistant[];
+  /** Bursts may continue outside the worker: ask the main thread what waits (WorkerHostOptions.waitingBehind). */
+  asksWaiting: boolean;
 }
 
 /**
@@ -217,7 +224,12 @@ export class AnswerWorkerHost implements AnswerDispatch, PushDispatch {
   }
 
   private spawn(): Promise<void> {
-    const data: WorkerData = { config: this.options.config, cwd: this.options.cwd, assistants: this.options.assistants ?? [] };
+    const data: WorkerData = {
+      config: this.options.config,
+      cwd: this.options.cwd,
+      assistants: this.options.assistants ?? [],
+      asksWaiting: this.options.waitingBehind !== undefined,
+    };
     const worker = startWorkerThread(this.options.entry, data, this.options.tuning);
     this.worker = worker;
     this.outbox = new Outbox((items) => worker.postMessage(items), 'tick');
@@ -380,6 +392,23 @@ export class AnswerWorkerHost implements AnswerDispatch, PushDispatch {
       case 'attempt':
         inbox.recordAttempt(report.id);
         return;
+      case 'waiting?': {
+        const { ask } = report;
+        (this.options.waitingBehind?.(report.sessionKey, report.id) ?? Promise.resolve([])).then(
+          (entries) =>
+            this.outbox.post({
+              type: 'waiting',
+              ask,
+              jobs: entries.map((entry) => jobFromInbox(entry, entry.attempts > 0 || entry.outcomeJson !== undefined)),
+            }),
+          (error: Error) => {
+            // The burst is answered without what could not be read; that waits for its own turn.
+            this.log.debug({ session: report.sessionKey, err: error.message }, 'waiting messages not read');
+            this.outbox.post({ type: 'waiting', ask, jobs: [] });
+          },
+        );
+        return;
+      }
       case 'store': {
         const id = report.id;
         // The job keeps its answer too: a worker that dies is handed the job again with it.

@@ -1,7 +1,7 @@
 import type { MetricsBatch } from '../metrics/metrics.js';
 import type { PushFailure } from '../push/push-failure.js';
 import type { PushMessage } from '../push/push-message.js';
-import type { Job } from './answer-dispatch.js';
+import type { AnswerJob, Job } from './answer-dispatch.js';
 
 /** Main thread → answer worker. */
 export type ToWorker =
@@ -14,6 +14,8 @@ export type ToWorker =
   | { type: 'forgotten' }
   /** A push to send through the channel's replier, from part `partsSent` on. */
   | { type: 'push'; call: number; message: PushMessage; partsSent: number }
+  /** The answer to `waiting?`: the conversation's messages stored behind the one asked about. */
+  | { type: 'waiting'; ask: number; jobs: Array<Omit<AnswerJob, 'kind'>> }
   | { type: 'stop' };
 
 /** Answer worker → main thread. */
@@ -32,6 +34,8 @@ export type FromWorker =
   | { type: 'metrics'; batch: MetricsBatch }
   | { type: 'link'; message: unknown }
   | { type: 'ready'; ask: number; ok: boolean; reason?: string }
+  /** A burst is being gathered: which messages of its conversation wait outside the worker (store "redis")? */
+  | { type: 'waiting?'; ask: number; sessionKey: string; id: string }
   | { type: 'drained'; finished: boolean }
   | { type: 'push-progress'; call: number; partsSent: number }
   | { type: 'pushed'; call: number; failure?: PushFailure }

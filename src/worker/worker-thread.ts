@@ -11,6 +11,7 @@ import { runtimeTuning } from '../runtime/tuning.js';
 import { scheduleRetention } from '../session/retention.js';
 import { openSessionStore } from '../store/open-stores.js';
 import type { SessionStore } from '../store/session-persistence.js';
+import type { AnswerJob } from './answer-dispatch.js';
 import { AnswerRunner } from './answer-runner.js';
 import { pushThrough } from './push-through.js';
 import type { WorkerData } from './worker-host.js';
@@ -28,7 +29,7 @@ export async function runWorkerThread(registries: { channels: ChannelRegistry; p
   const port = parentPort;
   if (!port) throw new Error('runWorkerThread runs in a worker thread');
   // When the CPU is short, the acks win (thread-priority.ts).
-  const { config, cwd, assistants } = workerData as WorkerData;
+  const { config, cwd, assistants, asksWaiting } = workerData as WorkerData;
   runtimeTuning(config.runtime_tuning).inWorker();
   const outbox = new Outbox<FromWorker>((reports) => port.postMessage(reports), 'turn');
   const logger = createLogger({
@@ -44,6 +45,7 @@ export async function runWorkerThread(registries: { channels: ChannelRegistry; p
 
   let store: SessionStore | undefined;
   const stores = new PendingStores();
+  const waitingAsks = new PendingAsks<Array<Omit<AnswerJob, 'kind'>>>();
   let replier: Replier;
   let runner: AnswerRunner;
   let metrics: Metrics = NO_METRICS;
@@ -77,6 +79,12 @@ export async function runWorkerThread(registries: { channels: ChannelRegistry; p
         store: (id, outcomeJson) => stores.request(id, () => outbox.post({ type: 'store', id, outcomeJson })),
         progress: (id, partsSent) => outbox.post({ type: 'progress', id, partsSent }),
       },
+      ...(asksWaiting
+        ? {
+            waitingBehind: (sessionKey: string, id: string) =>
+              waitingAsks.request((ask) => outbox.post({ type: 'waiting?', ask, sessionKey, id })),
+          }
+        : {}),
       logger,
       metrics,
     });
@@ -101,6 +109,9 @@ export async function runWorkerThread(registries: { channels: ChannelRegistry; p
           break;
         case 'stored':
           stores.answered(message.id, message.error);
+          break;
+        case 'waiting':
+          waitingAsks.answered(message.ask, message.jobs);
           break;
         case 'ready?':
           void readiness(replier, logger).then((answer) => outbox.post({ type: 'ready', ask: message.ask, ...answer }));
@@ -128,6 +139,25 @@ export async function runWorkerThread(registries: { channels: ChannelRegistry; p
     }
   });
   outbox.post({ type: 'started' });
+}
+
+/** Questions to the main thread, by number, waiting for its answer. */
+class PendingAsks<T> {
+  private next = 0;
+  private readonly waiting = new Map<number, (answer: T) => void>();
+
+  request(send: (ask: number) => void): Promise<T> {
+    const ask = this.next++;
+    return new Promise<T>((resolve) => {
+      this.waiting.set(ask, resolve);
+      send(ask);
+    });
+  }
+
+  answered(ask: number, answer: T): void {
+    this.waiting.get(ask)?.(answer);
+    this.waiting.delete(ask);
+  }
 }
 
 /** Answers waiting for the main thread to store them in the inbox, by message id. */

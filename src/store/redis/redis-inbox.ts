@@ -111,6 +111,14 @@ export class RedisInbox implements Inbox {
     };
   }
 
+  /** The conversation's messages stored behind `id`, oldest first (the holder gives them one at a time). */
+  async waitingBehind(sessionKey: string, id: string): Promise<InboxEntry[]> {
+    const queue = await this.connection.redis.lrange(this.keys.queue(sessionKey), 0, -1);
+    const behind = queue.slice(queue.indexOf(id) + 1);
+    const entries = await Promise.all(behind.map((waiting) => this.entry(waiting)));
+    return entries.filter((entry) => entry !== undefined);
+  }
+
   /** Settled messages' texts are deleted when they are settled: nothing is left to erase. */
   async forget(_sessionKey: string): Promise<void> {}
 

@@ -16,7 +16,7 @@ const job = (id: string, text: string, extra: Partial<AnswerJob> = {}): AnswerJo
   replayed: false,
   ...extra,
 });
-const revive = (queued: AnswerJob): NormalizedMessage => {
+const revive = (queued: Pick<AnswerJob, 'rawJson'>): NormalizedMessage => {
   const { id, text } = JSON.parse(queued.rawJson) as { id: string; text: string };
   return { id, channel: 't', chatType: 'single', senderId: 'u', isAt: false, kind: 'text', text, time: new Date(), raw: {} };
 };
@@ -42,6 +42,28 @@ describe('BurstCollector', () => {
     assert.deepEqual(burst.covers, ['b', 'c']);
     assert.equal(collector.starts(job('b', 'B')), true, 'covered: settled with the first');
     assert.equal(collector.starts(job('d', 'stop')), false, 'answered on its own');
+  });
+
+  test('store "redis": messages waiting outside the worker are looked at while the window is open, and folded in likewise', async () => {
+    const elsewhere: AnswerJob[] = [];
+    const asked: string[] = [];
+    const waitingBehind = async (sessionKey: string, id: string) => {
+      asked.push(`${sessionKey}/${id}`);
+      return [...elsewhere];
+    };
+    const collector = new BurstCollector(merging(300), revive, waitingBehind);
+    const first = job('a', 'A');
+    collector.queue(first);
+    collector.starts(first);
+    const gathering = collector.gather(revive(first), first, new AbortController().signal);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    elsewhere.push(job('b', 'B'), job('c', 'stop'));
+    const burst = await gathering;
+    assert.equal(burst.message.text, 'A+B');
+    assert.deepEqual(burst.covers, ['b']);
+    assert.ok(asked.length >= 2 && asked.every((ask) => ask === 's/a'), asked.join());
+    assert.equal(collector.starts(job('b', 'B')), true, 'covered, should it be given after all');
+    assert.equal(collector.starts(job('c', 'stop')), false);
   });
 
   test("a message answered before (a replay with its answer) is never folded in; adopt marks a stored answer's covers", async () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Redis } from 'ioredis';
+import { lastUserText } from '../../../../fakes/fake-openai.js';
 import { KF, type KfHarness, startKf } from '../../../support/kf-harness.js';
 import { TestRedisServer } from '../../../support/redis-server.js';
 
@@ -56,6 +57,37 @@ test('微信客服 on two instances: callbacks on both, one pull at a time from 
     assert.deepEqual(texts(fake.sent, 'wmAlice').at(-1), 'echo: a4');
     assert.equal(fake.syncCalls.filter((call) => call.cursor === undefined).length, 1, 'one cold start in all, the cursor shared');
   } finally {
+    await b?.stopApp();
+    await a.stop();
+  }
+});
+
+test('微信客服 on two instances: a burst pulled by both is answered once, by the holder of the conversation, and all of it settled', async () => {
+  const config = { store: 'redis', redis_url: redis.url, redis_prefix: 'kfburst:', lease_seconds: 2, retry_delay_ms: 50 };
+  const a = await startKf({ config, kf: { merge_window_ms: 800 } });
+  let b: KfHarness | undefined;
+  const client = new Redis(redis.url);
+  try {
+    b = await startKf({ config, kf: { merge_window_ms: 800 }, wecom: a.wecom, openai: a.openai });
+    const now = Math.floor(Date.now() / 1000);
+    // Each message's callback on the other instance: whichever pulls it, the conversation is held by one.
+    for (const [index, text] of ['你好', '我想问一下', '退货怎么办'].entries()) {
+      a.wecom.kf.customerSays(KF, 'wmCarol', text, { sendTime: now });
+      await (index % 2 === 0 ? a : b).callback();
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    }
+    await a.wecom.waitForKfSent(1, 10_000);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    assert.deepEqual(texts(a.wecom.kf.sent, 'wmCarol'), ['echo: 你好\n我想问一下\n退货怎么办'], 'one answer for the burst');
+    assert.equal(a.openai.chatRequests().length, 1, 'the LLM asked once');
+    assert.equal(lastUserText(a.openai.chatRequests()[0]!), '你好\n我想问一下\n退货怎么办');
+    assert.equal([...a.lines(/answered .*burst=3/), ...b.lines(/answered .*burst=3/)].length, 1, [...a.logs, ...b.logs].join('\n'));
+    const received = (harness: KfHarness) => harness.lines(/message received .*from=wmCarol/).length;
+    assert.deepEqual([received(a), received(b)], [2, 1], 'the burst came in on both instances');
+    assert.deepEqual(await client.keys('kfburst:queue:*'), [], 'nothing left waiting in Redis');
+    assert.deepEqual(await client.keys('kfburst:msg:*'), [], 'every message of the burst settled');
+  } finally {
+    client.disconnect();
     await b?.stopApp();
     await a.stop();
   }

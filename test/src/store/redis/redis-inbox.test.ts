@@ -49,6 +49,26 @@ describe('redis inbox (a real redis-server)', () => {
     assert.deepEqual(await a.connection.redis.smembers(`${prefix}ready`), ['u1']);
   });
 
+  test("waitingBehind: the conversation's messages stored after one, in order, as any instance stored them", async () => {
+    const prefix = `t${++prefixes}:`;
+    const a = instance('a', prefix);
+    const b = instance('b', prefix);
+    await until(() => a.connection.available() && b.connection.available());
+    await a.inbox.add(entry('m1'));
+    await b.inbox.add(entry('m2'));
+    await a.inbox.add(entry('other', 'u2'));
+    await b.inbox.add(entry('m3'));
+    assert.deepEqual(
+      (await a.inbox.waitingBehind('u1', 'm1')).map((waiting) => waiting.id),
+      ['m2', 'm3'],
+    );
+    assert.deepEqual(
+      (await a.inbox.waitingBehind('u1', 'm2')).map((waiting) => waiting.id),
+      ['m3'],
+    );
+    assert.equal((await a.inbox.waitingBehind('u1', 'm1'))[0]?.rawJson, JSON.stringify({ n: 'm2' }));
+  });
+
   test('entry, outcome, progress and attempts are read back by any instance', async () => {
     const prefix = `t${++prefixes}:`;
     const a = instance('a', prefix);
