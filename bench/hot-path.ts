@@ -1,6 +1,6 @@
 // Which source files a private text message passes through, callback to message/send: the app
 // runs compiled (dist/) under V8 coverage twice, idle and with a few messages; the files with a
-// function called once more per message are the message's path. Usage: npm run hot-path
+// function called once more per message are the message's path. Usage: npm run hot-path [-- --functions]
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -77,8 +77,20 @@ async function run(messages: number): Promise<Counts> {
 const MESSAGES = 5;
 const idle = await run(0);
 const some = await run(MESSAGES);
-const touched = [...some]
-  .filter(([file, fns]) => [...fns].some(([fn, n]) => n - (idle.get(file)?.get(fn) ?? 0) >= MESSAGES))
-  .map(([f]) => f);
+/** Each function called at least once more per message, with its calls per message. */
+const perMessage = (file: string): Array<[name: string, calls: number]> =>
+  [...(some.get(file) ?? [])]
+    .map(([fn, n]): [string, number] => [fn.split('@')[0] || '(anonymous)', (n - (idle.get(file)?.get(fn) ?? 0)) / MESSAGES])
+    .filter(([, calls]) => calls >= 1);
+const touched = [...some.keys()].filter((file) => perMessage(file).length > 0);
 console.log(`${touched.length} source files run for each message:`);
-for (const file of touched.sort()) console.log(`  ${file.replace(/\.js$/, '.ts')}`);
+// `npm run hot-path -- --functions`: with the functions that put each file on the path.
+const functions = process.argv.includes('--functions');
+for (const file of touched.sort()) {
+  const listed = functions
+    ? `  ${perMessage(file)
+        .map(([name, calls]) => `${name} ×${calls}`)
+        .join(', ')}`
+    : '';
+  console.log(`  ${file.replace(/\.js$/, '.ts')}${listed}`);
+}

@@ -30,13 +30,16 @@ export class BurstCollector {
   private readonly queued = new Map<string, AnswerJob[]>();
   /** Covered by an earlier message's answer: settled with it, never answered alone. */
   private readonly covered = new Set<string>();
-  private readonly coveredElsewhere = new RecentKeys(COVERED_ELSEWHERE);
+  /** With `waitingBehind`: covered messages that were never given to this worker. */
+  private readonly coveredElsewhere: RecentKeys | undefined;
 
   constructor(
     private readonly merging: BurstMerging | undefined,
     private readonly revive: (job: Waiting) => NormalizedMessage | undefined,
     private readonly waitingBehind?: (sessionKey: string, id: string) => Promise<Waiting[]>,
-  ) {}
+  ) {
+    this.coveredElsewhere = waitingBehind && new RecentKeys(COVERED_ELSEWHERE);
+  }
 
   /** A job joins its conversation's queue. */
   queue(job: AnswerJob): void {
@@ -49,7 +52,7 @@ export class BurstCollector {
   /** A job's turn came: true when an earlier answer covers it (it was settled with that answer). */
   starts(job: AnswerJob): boolean {
     this.remove(job.sessionKey, [job.id]);
-    return this.covered.delete(job.id) || this.coveredElsewhere.has(job.id);
+    return this.covered.delete(job.id) || this.coveredElsewhere?.has(job.id) === true;
   }
 
   /** A stored answer names the messages it covers (a replay): they wait for it, not for their own. */
@@ -89,7 +92,7 @@ export class BurstCollector {
       covers.push(next.id);
     }
     if (covers.length === 0) return { message: first, covers };
-    for (const id of covers) if (!here.has(id)) this.coveredElsewhere.checkAndAdd(id);
+    for (const id of covers) if (!here.has(id)) this.coveredElsewhere?.checkAndAdd(id);
     this.adopt(
       job.sessionKey,
       covers.filter((id) => here.has(id)),
