@@ -154,7 +154,7 @@ export class AiBotReceiver {
         this.log.info(log, 'AI bot message not for the bot (group white list or trigger rules); no answer');
       return undefined;
     }
-    // Counted per process: with several, WeCom's own limit stands.
+    // Counted by the one process only: with store "redis" the streams are shared and WeCom's own limit stands.
     if (!this.shared && this.streams.unfinishedFor(message.senderId) >= MAX_IN_FLIGHT_PER_USER) {
       this.log.warn(log, `user already has ${MAX_IN_FLIGHT_PER_USER} answers in flight; told to wait`);
       return this.notice(callback, userMessages.stillAnswering);
