@@ -130,6 +130,14 @@ export interface SharedTurns {
 export interface SharedState {
   get(key: string): Promise<string | undefined>;
   set(key: string, value: string, ttlMs: number): Promise<void>;
+  /**
+   * Adds `member` to the group `key` for `ttlMs`, unless the group holds `max` members already
+   * (expired ones not counted): false then. In one step for every process; a member already in is
+   * kept (true).
+   */
+  joinIfUnder(key: string, member: string, max: number, ttlMs: number): Promise<boolean>;
+  /** Takes `member` out of the group `key`. */
+  leave(key: string, member: string): Promise<void>;
 }
 
 /**

@@ -119,6 +119,31 @@ describe('two instances on one redis (store "redis")', () => {
     assert.ok(!a.logs.concat(b.logs).some((line) => line.includes('delivery not confirmed')), 'confirmed across instances');
   });
 
+  test('AI bot callback URL: a fourth message while three are in flight gets "still answering", whichever instance takes it', async () => {
+    const bot = { token: BOT_TOKEN, aes_key: BOT_KEY };
+    const [a, b] = await pair({ group_name_white_list: ['ALL_GROUP'] }, { bot });
+    const client = (h: WeworktopHarness) =>
+      new AiBotClient({ url: `${h.baseUrl}/wework_bot_callback`, token: BOT_TOKEN, encodingAesKey: BOT_KEY });
+    openai.setLatency(600);
+    const streams = [];
+    for (const [index, h] of [a, b, a].entries()) streams.push(streamIdOf(await client(h).sendText('zhangsan', `q${index}`)));
+    const fourth = (await client(b).sendText('zhangsan', 'q3')).answer?.stream as { finish: boolean; content: string };
+    assert.equal(fourth.finish, true);
+    assert.match(fourth.content, /还在回答/);
+    const other = (await client(b).sendText('lisi', 'mine')).answer?.stream as { finish: boolean };
+    assert.equal(other.finish, false, 'the limit is per user');
+    for (const [index, id] of streams.entries()) assert.equal(await finishedContent(client(a), id), `echo: q${index}`);
+    // The three finished: the next one is answered again.
+    const fifth = (await client(a).sendText('zhangsan', 'q4')).answer?.stream as { id: string; finish: boolean };
+    assert.equal(fifth.finish, false);
+    assert.equal(await finishedContent(client(b), fifth.id), 'echo: q4');
+    assert.equal(
+      openai.chatRequests().filter((request) => JSON.stringify(request).includes('q3')).length,
+      0,
+      'the refused one never reached the LLM',
+    );
+  });
+
   test('redis down: callbacks get 503 and /readyz 503, one log line; once it is back the retried message is answered', async () => {
     const [a] = await pair();
     await redis.kill();

@@ -154,15 +154,16 @@ export class AiBotReceiver {
         this.log.info(log, 'AI bot message not for the bot (group white list or trigger rules); no answer');
       return undefined;
     }
-    // Counted by the one process only: with store "redis" the streams are shared and WeCom's own limit stands.
-    if (!this.shared && this.streams.unfinishedFor(message.senderId) >= MAX_IN_FLIGHT_PER_USER) {
+    // Opened before the message is stored, so a retry arriving meanwhile gets this same stream.
+    const stream = this.shared
+      ? await this.shared.open(message.senderId, callback.msgid, MAX_IN_FLIGHT_PER_USER)
+      : this.streams.unfinishedFor(message.senderId) < MAX_IN_FLIGHT_PER_USER
+        ? this.streams.open(message.senderId, callback.msgid)
+        : undefined;
+    if (!stream) {
       this.log.warn(log, `user already has ${MAX_IN_FLIGHT_PER_USER} answers in flight; told to wait`);
       return this.notice(callback, userMessages.stillAnswering);
     }
-    // Opened before the message is stored, so a retry arriving meanwhile gets this same stream.
-    const stream = this.shared
-      ? await this.shared.open(message.senderId, callback.msgid)
-      : this.streams.open(message.senderId, callback.msgid);
     (message.raw as AiBotMessageRaw).streamId = stream.id;
     const outcome = await intake.submit(message, { ownNotices: true });
     if (outcome === 'duplicate') {

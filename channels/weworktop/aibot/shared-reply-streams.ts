@@ -21,7 +21,9 @@ export class SharedReplyStreams {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async open(userId: string, messageId: string): Promise<ReplyStream> {
+  /** A new stream for the user's message; undefined when `maxPerUser` of theirs are unfinished (on any process). */
+  async open(userId: string, messageId: string, maxPerUser: number): Promise<ReplyStream | undefined> {
+    if (!(await this.state.joinIfUnder(openKey(userId), messageId, maxPerUser, STREAM_TTL_MS))) return undefined;
     const stream: ReplyStream = {
       id: randomBytes(12).toString('hex'),
       userId,
@@ -57,6 +59,7 @@ export class SharedReplyStreams {
       if (update.type === 'aibot-stream') stream.content = update.content;
       else this.markFinished(stream, update.content ?? stream.content, update.images ?? []);
       await this.put(stream);
+      if (stream.finished) await this.state.leave(openKey(stream.userId), stream.messageId);
     });
   }
 
@@ -64,6 +67,7 @@ export class SharedReplyStreams {
   async finish(stream: ReplyStream, content: string): Promise<void> {
     this.markFinished(stream, content, []);
     await this.put(stream);
+    await this.state.leave(openKey(stream.userId), stream.messageId);
   }
 
   /** A poll showed WeCom the finished answer. */
@@ -115,3 +119,6 @@ export class SharedReplyStreams {
     void next.finally(() => this.writes.get(key) === next && this.writes.delete(key));
   }
 }
+
+/** A user's unfinished streams, as members (their message ids): WeCom allows a few at a time. */
+const openKey = (userId: string) => `aibot-open:${userId}`;
