@@ -33,6 +33,10 @@ export function jobFromInbox(entry: InboxEntry, replayed: boolean): Omit<AnswerJ
   };
 }
 
+/** A message read back from a shared inbox (store "redis"): replayed if it was tried or answered before, maybe by another process. */
+export const jobFromSharedInbox = (entry: InboxEntry): Omit<AnswerJob, 'kind'> =>
+  jobFromInbox(entry, entry.attempts > 0 || entry.outcomeJson !== undefined);
+
 /** A short text for whoever sent `raw`, in that conversation's order: a welcome, a "busy" notice. */
 export interface NoticeJob {
   kind: 'notice';

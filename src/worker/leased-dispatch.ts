@@ -1,7 +1,7 @@
 import type { Logger } from '../logger.js';
 import type { RedisInbox } from '../store/redis/redis-inbox.js';
 import type { SessionLeases } from '../store/redis/session-leases.js';
-import type { AnswerDispatch, AnswerJob, NoticeJob } from './answer-dispatch.js';
+import { type AnswerDispatch, type AnswerJob, jobFromSharedInbox, type NoticeJob } from './answer-dispatch.js';
 import type { AnswerWorkerHost } from './worker-host.js';
 
 export interface LeasedDispatchOptions {
@@ -117,16 +117,7 @@ export class LeasedAnswerDispatch implements AnswerDispatch {
         if (this.held.get(sessionKey) !== id) return;
         // Settled by an earlier holder meanwhile: its lease lapses and the scan takes what is left.
         if (!entry) return void this.held.delete(sessionKey);
-        const answer = entry.outcomeJson === undefined ? {} : { outcomeJson: entry.outcomeJson, partsSent: entry.partsSent };
-        this.options.host.answer({
-          id,
-          sessionKey,
-          rawJson: entry.rawJson,
-          receivedAt: entry.receivedAt,
-          attempts: entry.attempts,
-          replayed: entry.attempts > 0 || entry.outcomeJson !== undefined,
-          ...answer,
-        });
+        this.options.host.answer(jobFromSharedInbox(entry));
       },
       (error: Error) => {
         this.log.debug({ id, err: error.message }, 'waiting message not read; trying again');

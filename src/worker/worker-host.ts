@@ -9,7 +9,7 @@ import type { MetricsRegistry } from '../metrics/metrics-registry.js';
 import type { PushMessage } from '../push/push-message.js';
 import type { RuntimeTuning } from '../runtime/tuning.js';
 import type { Awaitable, Inbox, InboxEntry } from '../store/inbox.js';
-import { type AnswerDispatch, type AnswerJob, jobFromInbox, type NoticeJob } from './answer-dispatch.js';
+import { type AnswerDispatch, type AnswerJob, jobFromInbox, jobFromSharedInbox, type NoticeJob } from './answer-dispatch.js';
 import { Backlog } from './backlog.js';
 import { PushCalls, type PushDispatch } from './push-calls.js';
 import { type FromWorker, Outbox, type SerializedError, type ToWorker } from './worker-protocol.js';
@@ -395,12 +395,7 @@ export class AnswerWorkerHost implements AnswerDispatch, PushDispatch {
       case 'waiting?': {
         const { ask } = report;
         (this.options.waitingBehind?.(report.sessionKey, report.id) ?? Promise.resolve([])).then(
-          (entries) =>
-            this.outbox.post({
-              type: 'waiting',
-              ask,
-              jobs: entries.map((entry) => jobFromInbox(entry, entry.attempts > 0 || entry.outcomeJson !== undefined)),
-            }),
+          (entries) => this.outbox.post({ type: 'waiting', ask, jobs: entries.map(jobFromSharedInbox) }),
           (error: Error) => {
             // The burst is answered without what could not be read; that waits for its own turn.
             this.log.debug({ session: report.sessionKey, err: error.message }, 'waiting messages not read');

@@ -157,9 +157,7 @@ export class AiBotReceiver {
     // Opened before the message is stored, so a retry arriving meanwhile gets this same stream.
     const stream = this.shared
       ? await this.shared.open(message.senderId, callback.msgid, MAX_IN_FLIGHT_PER_USER)
-      : this.streams.unfinishedFor(message.senderId) < MAX_IN_FLIGHT_PER_USER
-        ? this.streams.open(message.senderId, callback.msgid)
-        : undefined;
+      : this.streams.open(message.senderId, callback.msgid, MAX_IN_FLIGHT_PER_USER);
     if (!stream) {
       this.log.warn(log, `user already has ${MAX_IN_FLIGHT_PER_USER} answers in flight; told to wait`);
       return this.notice(callback, userMessages.stillAnswering);

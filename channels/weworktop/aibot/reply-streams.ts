@@ -43,7 +43,9 @@ export class ReplyStreams {
     this.now = options.now ?? Date.now;
   }
 
-  open(userId: string, messageId: string): ReplyStream {
+  /** A new stream for the user's message; undefined when `maxPerUser` of theirs are unfinished (as SharedReplyStreams.open). */
+  open(userId: string, messageId: string, maxPerUser: number): ReplyStream | undefined {
+    if ((this.unfinished.get(userId) ?? 0) >= maxPerUser) return undefined;
     return this.reopen(randomBytes(12).toString('hex'), userId, messageId, this.now());
   }
 
@@ -93,11 +95,6 @@ export class ReplyStreams {
     for (const stream of this.streams.values()) {
       if (stream.finishedAt !== undefined && !stream.fetched && stream.finishedAt < before) yield stream;
     }
-  }
-
-  /** Answers still being written for this user (WeCom allows 3 at a time per user). */
-  unfinishedFor(userId: string): number {
-    return this.unfinished.get(userId) ?? 0;
   }
 
   get size(): number {
