@@ -97,11 +97,13 @@ describe('two instances on one redis (store "redis")', () => {
     );
   });
 
+  /** A pair with an AI bot on its callback URL, answering in every group. */
+  const aiBotPair = () => pair({ group_name_white_list: ['ALL_GROUP'] }, { bot: { token: BOT_TOKEN, aes_key: BOT_KEY } });
+  const client = (h: WeworktopHarness) =>
+    new AiBotClient({ url: `${h.baseUrl}/wework_bot_callback`, token: BOT_TOKEN, encodingAesKey: BOT_KEY });
+
   test('AI bot callback URL: a poll reaching the other instance gets the stream, answered by whichever instance holds the conversation', async () => {
-    const bot = { token: BOT_TOKEN, aes_key: BOT_KEY };
-    const [a, b] = await pair({ group_name_white_list: ['ALL_GROUP'] }, { bot });
-    const client = (h: WeworktopHarness) =>
-      new AiBotClient({ url: `${h.baseUrl}/wework_bot_callback`, token: BOT_TOKEN, encodingAesKey: BOT_KEY });
+    const [a, b] = await aiBotPair();
     openai.setLatency(400);
     // The first message makes a hold the conversation; the second, taken in by b, is answered by a.
     const first = streamIdOf(await client(a).sendText('zhangsan', 'one', { responseUrl: wecom.responseUrl() }));
@@ -120,10 +122,7 @@ describe('two instances on one redis (store "redis")', () => {
   });
 
   test('AI bot callback URL: a fourth message while three are in flight gets "still answering", whichever instance takes it', async () => {
-    const bot = { token: BOT_TOKEN, aes_key: BOT_KEY };
-    const [a, b] = await pair({ group_name_white_list: ['ALL_GROUP'] }, { bot });
-    const client = (h: WeworktopHarness) =>
-      new AiBotClient({ url: `${h.baseUrl}/wework_bot_callback`, token: BOT_TOKEN, encodingAesKey: BOT_KEY });
+    const [a, b] = await aiBotPair();
     openai.setLatency(600);
     const streams = [];
     for (const [index, h] of [a, b, a].entries()) streams.push(streamIdOf(await client(h).sendText('zhangsan', `q${index}`)));
