@@ -7,6 +7,3 @@ export type Reply =
   /** `text`: what the voice says, for a channel that cannot deliver the audio to fall back on. */
   | { type: 'voice'; data: Buffer; format: 'amr' | 'mp3' | 'wav' | 'ogg'; text?: string }
   | { type: 'file'; data: Buffer; fileName: string };
-
-export const textReply = (text: string): Reply => ({ type: 'text', text });
-export const errorReply = (text: string): Reply => ({ type: 'error', text });

@@ -22,8 +22,6 @@ const LAZY_COMPILERS = {
 
 export interface HttpServerOptions {
   logger: Logger;
-  /** True once the app is stopping: requests then get 503 (a platform retries them later). */
-  isClosing: () => boolean;
   /**
    * Seconds a client may take to send its headers, and its whole request. WeCom gives up on a
    * callback after 5 seconds, so a request still arriving long after is not a platform's; Node's
@@ -33,6 +31,12 @@ export interface HttpServerOptions {
   requestTimeout: number;
   /** `metrics: true`: GET /metrics, and every request counted. */
   metrics?: Omit<MetricsRouteOptions, 'logger'>;
+}
+
+/** The server, and the switch the app turns when it starts stopping: requests then get 503 (a platform retries them later). */
+export interface HttpServer {
+  server: FastifyInstance;
+  refuseRequests(): void;
 }
 
 export interface Readiness {
@@ -46,8 +50,9 @@ export interface Readiness {
  * status code and one log line; /healthz and /readyz are here for process managers, /metrics for
  * Prometheus.
  */
-export function createHttpServer(options: HttpServerOptions, ready: () => Promise<Readiness>): FastifyInstance {
-  const { logger, isClosing } = options;
+export function createHttpServer(options: HttpServerOptions, ready: () => Promise<Readiness>): HttpServer {
+  const { logger } = options;
+  let closing = false;
   const requestTimeout = options.requestTimeout * 1000;
   const server = Fastify({
     bodyLimit: MAX_BODY_BYTES,
@@ -65,7 +70,7 @@ export function createHttpServer(options: HttpServerOptions, ready: () => Promis
   // While shutting down, callbacks are refused so the platform keeps them and retries (it stops once we ack).
   // A callback-style hook: no promise per request on the hot path.
   server.addHook('onRequest', (request, reply, done) => {
-    if (!isClosing() || request.url.startsWith('/healthz')) return done();
+    if (!closing || request.url.startsWith('/healthz')) return done();
     logger.warn(
       { method: request.method, path: request.url.split('?')[0] },
       'shutting down: request refused with 503 (the platform retries it)',
@@ -101,7 +106,12 @@ export function createHttpServer(options: HttpServerOptions, ready: () => Promis
       .type('application/json')
       .send(ok ? { status: 'ready' } : { status: 'not ready', reason });
   });
-  return server;
+  return {
+    server,
+    refuseRequests: () => {
+      closing = true;
+    },
+  };
 }
 
 /** Listens on host:port; a port that is taken or needs root is a config problem, and the error names the key. */

@@ -155,21 +155,18 @@ async function start(options: StartAppOptions): Promise<RunningApp> {
     ...(forwarder ? { forward: forwarder } : {}),
     answering: config.bot_type !== 'none',
   });
-  let closing = false;
   let receiver: Receiver | undefined;
   let push: { start(): Promise<void>; stop(timeoutMs: number): Promise<void>; readonly pending: number } | undefined;
   metrics?.sample('weworktop_push_pending', () => push?.pending ?? 0);
   metrics?.sample('weworktop_forward_pending', () => forwarder?.pending ?? 0);
   const ready = async (): Promise<Readiness> => {
-    if (closing) return { ok: false, reason: 'shutting down' };
     if (!store.inbox.healthy()) return { ok: false, reason: shared ? 'redis unavailable' : 'inbox store unavailable' };
     const channel = (await receiver?.ready?.()) ?? { ok: true };
     return channel.ok ? answers.ready() : channel;
   };
-  const server = createHttpServer(
+  const { server, refuseRequests } = createHttpServer(
     {
       logger: log,
-      isClosing: () => closing,
       headersTimeout: config.callback_headers_timeout,
       requestTimeout: config.callback_request_timeout,
       ...(metrics ? { metrics: { registry: metrics, token: config.metrics_token } } : {}),
@@ -218,7 +215,7 @@ async function start(options: StartAppOptions): Promise<RunningApp> {
     await Promise.all([push?.start(), forwarder?.start()]);
     await receiver.start?.({ port });
   } catch (error) {
-    closing = true;
+    refuseRequests();
     await push?.stop(0);
     await forwarder?.stop(0);
     await receiver?.stop?.();
@@ -242,7 +239,7 @@ async function start(options: StartAppOptions): Promise<RunningApp> {
      */
     async stop() {
       try {
-        closing = true;
+        refuseRequests();
         await running.stop?.();
         await Promise.all([push?.stop(config.shutdown_timeout * 1000), forwarder?.stop(config.shutdown_timeout * 1000)]);
         const finished = await answers.drain(config.shutdown_timeout * 1000);

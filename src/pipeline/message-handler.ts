@@ -1,7 +1,6 @@
 import type { MessageRules, ReplyTarget } from '../channel.js';
 import type { NormalizedMessage } from '../message.js';
-import type { AnswerTiming } from '../worker/answer-timing.js';
-import type { Outcome } from '../worker/outcome.js';
+import type { AnswerTiming, Outcome } from '../worker/answer.js';
 
 export interface AnswerOptions {
   /** Streaming channels get the growing answer while the LLM writes it. */

@@ -6,14 +6,13 @@ import type { ImageGenerator, SpeechRecognizer, SpeechSynthesizer } from '../med
 import type { NormalizedMessage } from '../message.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { PluginBus } from '../plugins/plugin-bus.js';
-import { errorReply, type Reply, textReply } from '../reply.js';
+import type { Reply } from '../reply.js';
 import type { ConversationStore } from '../session/conversation-store.js';
 import { fitHistory, type TokenCounter } from '../session/tokens.js';
 import type { Turn } from '../session/turn.js';
 import { isTransient } from '../transient.js';
 import { UserFacingError } from '../user-facing-error.js';
-import { AnswerTiming } from '../worker/answer-timing.js';
-import type { IgnoreReason, Outcome } from '../worker/outcome.js';
+import { AnswerTiming, type IgnoreReason, type Outcome } from '../worker/answer.js';
 import { applyTriggerRules, CHAT_ID_COMMAND, ConfiguredRules, decorateText, groupAllowed } from './cow-rules.js';
 import type { AnswerOptions, MessageHandler } from './message-handler.js';
 import type { PipelineContext } from './pipeline-context.js';
@@ -401,4 +400,12 @@ export class Pipeline implements MessageHandler {
   private turn(message: ChatMessage, messageId?: string): Turn {
     return { message, tokens: this.deps.tokens.countMessage(message), ...(messageId ? { messageId } : {}) };
   }
+}
+
+function textReply(text: string): Reply {
+  return { type: 'text', text };
+}
+/** A problem the user should know about (Reply's `error`). */
+function errorReply(text: string): Reply {
+  return { type: 'error', text };
 }

@@ -1,16 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import PQueue from 'p-queue';
 import type { DeliveredParts, Replier } from '../channel.js';
-import { KeyedWorkQueue } from '../keyed-work-queue.js';
 import type { Logger } from '../logger.js';
 import type { NormalizedMessage } from '../message.js';
 import { type Metrics, NO_METRICS } from '../metrics/metrics.js';
 import type { MessageHandler } from '../pipeline/message-handler.js';
 import { userMessages } from '../pipeline/user-messages.js';
 import { isTransient } from '../transient.js';
+import { AnswerTiming, decodeOutcome, encodeOutcome, type Outcome } from './answer.js';
 import type { AnswerJob, NoticeJob } from './answer-dispatch.js';
-import { AnswerTiming } from './answer-timing.js';
 import { BurstCollector } from './burst-collector.js';
-import { decodeOutcome, encodeOutcome, type Outcome } from './outcome.js';
 
 export interface RetryPolicy {
   /** Tries per message before it is given up (and the user gets one apology). */
@@ -51,7 +50,8 @@ export interface AnswerRunnerOptions {
  */
 export class AnswerRunner {
   private readonly queue: KeyedWorkQueue;
-  private readonly bursts: BurstCollector;
+  /** Only for a channel that merges bursts (BurstMerging): other messages never wait for one. */
+  private readonly bursts: BurstCollector | undefined;
   private readonly log: Logger;
   /** Set on shutdown: queued messages stay pending, retry waits end, running ones may finish. */
   private draining = false;
@@ -67,15 +67,16 @@ export class AnswerRunner {
       maxWaiting: Number.POSITIVE_INFINITY,
       onError: (error, key) => this.log.error({ session: key, err: (error as Error)?.stack ?? String(error) }, 'message handling failed'),
     });
-    this.bursts = new BurstCollector(options.replier.bursts, (job) => this.reviveQuietly(job), options.waitingBehind);
+    const merging = options.replier.bursts;
+    this.bursts = merging && new BurstCollector(merging, (job) => this.reviveQuietly(job), options.waitingBehind);
   }
 
   /** Queued in its stored form: a backlog of thousands costs their JSON text, not rebuilt messages. */
   answer(job: AnswerJob): void {
-    this.bursts.queue(job);
+    this.bursts?.queue(job);
     this.queue.enqueue(job.sessionKey, async () => {
       // Covered by the answer to an earlier message of its burst, and settled with it.
-      if (this.bursts.starts(job)) return;
+      if (this.bursts?.starts(job)) return;
       const message = this.revive(job);
       if (message) await this.process(message, job);
     });
@@ -165,10 +166,11 @@ export class AnswerRunner {
     let stored = outcome !== undefined;
     let partsSent = job.partsSent ?? 0;
     const stream = replier.begin?.(received, job) ?? {};
-    if (outcome?.covers) this.bursts.adopt(job.sessionKey, outcome.covers);
-    const { message, covers } = outcome
-      ? { message: received, covers: outcome.covers ?? [] }
-      : await this.bursts.gather(received, job, this.drainSignal.signal);
+    if (outcome?.covers) this.bursts?.adopt(job.sessionKey, outcome.covers);
+    const { message, covers } =
+      outcome || !this.bursts
+        ? { message: received, covers: outcome?.covers ?? [] }
+        : await this.bursts.gather(received, job, this.drainSignal.signal);
     // The burst's messages are settled with its first one, the same way, and before it: with store
     // "redis" the first one's settlement hands the conversation on to the message after the burst.
     const settle = (failed?: string, confirmedBy?: 'receiver') => {
@@ -258,3 +260,68 @@ class PartCursor implements DeliveredParts {
 }
 
 const round = (ms: number) => Math.round(ms * 100) / 100;
+
+export interface KeyedWorkQueueOptions {
+  /** Tasks running at once, across keys. */
+  concurrency: number;
+  /** Tasks waiting at most (running ones not counted); past it `enqueue` refuses. */
+  maxWaiting: number;
+  onError: (error: unknown, key: string) => void;
+}
+
+/**
+ * A bounded worker pool where tasks of one key (a conversation) run one at a time in arrival
+ * order, and different keys run in parallel. A key's next task joins the back of the shared
+ * queue only when its previous one finished, so one chatty user never holds idle worker slots.
+ */
+export class KeyedWorkQueue {
+  private readonly pool: PQueue;
+  private readonly waiting = new Map<string, Array<() => Promise<void>>>();
+  private readonly active = new Set<string>();
+  private waitingCount = 0;
+
+  constructor(private readonly options: KeyedWorkQueueOptions) {
+    this.pool = new PQueue({ concurrency: options.concurrency });
+  }
+
+  /** Queues a task; false when the queue is full (the caller tells the user). `force` skips the bound (replays). */
+  enqueue(key: string, task: () => Promise<void>, options: { force?: boolean } = {}): boolean {
+    if (this.waitingCount >= this.options.maxWaiting && !options.force) return false;
+    this.waitingCount += 1;
+    const backlog = this.waiting.get(key);
+    if (backlog) backlog.push(task);
+    else this.waiting.set(key, [task]);
+    if (!this.active.has(key)) this.schedule(key);
+    return true;
+  }
+
+  /** Tasks queued or running. */
+  get size(): number {
+    return this.waitingCount + this.pool.pending;
+  }
+
+  /** Resolves when every queued task has run. */
+  async onIdle(): Promise<void> {
+    while (this.waitingCount > 0 || this.pool.pending > 0 || this.pool.size > 0) await this.pool.onIdle();
+  }
+
+  private schedule(key: string): void {
+    const backlog = this.waiting.get(key);
+    const task = backlog?.shift();
+    if (!task) {
+      this.waiting.delete(key);
+      this.active.delete(key);
+      return;
+    }
+    this.active.add(key);
+    void this.pool.add(async () => {
+      this.waitingCount -= 1;
+      try {
+        await task();
+      } catch (error) {
+        this.options.onError(error, key);
+      }
+      this.schedule(key);
+    });
+  }
+}

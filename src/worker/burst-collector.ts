@@ -2,8 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { BurstMerging } from '../channel.js';
 import type { NormalizedMessage } from '../message.js';
 import { RecentKeys } from '../recent-keys.js';
+import { wallClockMs } from './answer.js';
 import type { AnswerJob } from './answer-dispatch.js';
-import { wallClockMs } from './answer-timing.js';
 
 /** However chatty the sender, the first message of a burst waits at most this many windows. */
 const MAX_WAIT_WINDOWS = 4;
@@ -22,9 +22,8 @@ export interface Burst {
 
 /**
  * The answer runner's view of bursts (BurstMerging): the jobs each conversation has queued and
- * not started, which of them an earlier answer covers, and the wait for a burst to end. Without
- * a channel's BurstMerging it keeps nothing and every message is its own burst. With store "redis"
- * a conversation's later messages wait in Redis, not here: `waitingBehind` shows them.
+ * not started, which of them an earlier answer covers, and the wait for a burst to end. With store
+ * "redis" a conversation's later messages wait in Redis, not here: `waitingBehind` shows them.
  */
 export class BurstCollector {
   private readonly queued = new Map<string, AnswerJob[]>();
@@ -34,7 +33,7 @@ export class BurstCollector {
   private readonly coveredElsewhere: RecentKeys | undefined;
 
   constructor(
-    private readonly merging: BurstMerging | undefined,
+    private readonly merging: BurstMerging,
     private readonly revive: (job: Waiting) => NormalizedMessage | undefined,
     private readonly waitingBehind?: (sessionKey: string, id: string) => Promise<Waiting[]>,
   ) {
@@ -43,7 +42,6 @@ export class BurstCollector {
 
   /** A job joins its conversation's queue. */
   queue(job: AnswerJob): void {
-    if (!this.merging) return;
     const jobs = this.queued.get(job.sessionKey);
     if (jobs) jobs.push(job);
     else this.queued.set(job.sessionKey, [job]);
@@ -66,8 +64,8 @@ export class BurstCollector {
    * first message's arrival), then folds in the messages queued behind `first` that continue it.
    */
   async gather(first: NormalizedMessage, job: AnswerJob, signal: AbortSignal): Promise<Burst> {
-    const windowMs = this.merging?.windowMs(first) ?? 0;
-    if (!this.merging || windowMs <= 0) return { message: first, covers: [] };
+    const windowMs = this.merging.windowMs(first);
+    if (windowMs <= 0) return { message: first, covers: [] };
     const deadline = job.receivedAt + MAX_WAIT_WINDOWS * windowMs;
     let elsewhere: Waiting[] = [];
     for (;;) {

@@ -1,6 +1,6 @@
 import type { DeliveredParts } from '../../../src/channel.js';
 import type { PushContent, PushImage } from '../../../src/push/push-message.js';
-import { splitUtf8 } from '../wecom/split-utf8.js';
+import { splitUtf8 } from '../wecom/text.js';
 import { isTransientErrcode, markdownSendFrame, mediaFrame, type WsChat, type WsFrame } from './ws-frames.js';
 import type { FrameResult } from './ws-link.js';
 import { MAX_STREAM_BYTES } from './ws-reply-stream.js';

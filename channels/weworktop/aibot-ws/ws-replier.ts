@@ -8,7 +8,7 @@ import type { Reply } from '../../../src/reply.js';
 import { UserFacingError } from '../../../src/user-facing-error.js';
 import type { WsBot } from '../config.js';
 import { closeWeComHttp } from '../wecom/http-client.js';
-import { splitUtf8 } from '../wecom/split-utf8.js';
+import { splitUtf8 } from '../wecom/text.js';
 import { ACK_TIMEOUT_MS } from './ws-acks.js';
 import { isTransientErrcode, markdownSendFrame, mediaFrame, type WsFrame, type WsMediaType } from './ws-frames.js';
 import { type FrameResult, WsLinkClient } from './ws-link.js';

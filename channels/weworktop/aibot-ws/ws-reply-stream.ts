@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { userMessages } from '../../../src/pipeline/user-messages.js';
-import { splitUtf8 } from '../wecom/split-utf8.js';
+import { splitUtf8 } from '../wecom/text.js';
 import { streamFrame, WS_ERRCODE, type WsFrame } from './ws-frames.js';
 import type { FrameResult } from './ws-link.js';
 

@@ -9,7 +9,7 @@ import { webhookBotScope } from '../assistants.js';
 import type { AiBotConfig } from '../config.js';
 import { WeComCrypto } from '../wecom/crypto.js';
 import { closeWeComHttp } from '../wecom/http-client.js';
-import { splitUtf8 } from '../wecom/split-utf8.js';
+import { splitUtf8 } from '../wecom/text.js';
 import { MAX_STREAM_BYTES, MAX_STREAM_IMAGE_BYTES, markdownMessage, streamImage } from './aibot-answers.js';
 import { type AiBotCallback, type AiBotMessageRaw, toAiBotMessage } from './aibot-message.js';
 import type { StreamImage } from './reply-streams.js';

@@ -1,8 +1,8 @@
 import type { AxiosInstance, AxiosResponse } from 'axios';
 import { bodyExcerpt } from '../../../src/body-excerpt.js';
 import { learnSecret } from '../../../src/learned-secrets.js';
-import { isWeComAnswer, withoutSecrets } from '../wecom/api-answer.js';
 import { TRANSIENT_ERRCODES } from '../wecom/api-error.js';
+import { isWeComAnswer, withoutSecrets } from '../wecom/http-client.js';
 
 /** A response_url post that failed; `transient` ones (network, 5xx, an answer that is not WeCom's JSON) are worth retrying. */
 export class ResponseUrlError extends Error {

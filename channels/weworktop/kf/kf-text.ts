@@ -1,6 +1,5 @@
 import { userMessages } from '../../../src/pipeline/user-messages.js';
-import { markdownToText } from '../app/markdown-to-text.js';
-import { splitUtf8 } from '../wecom/split-utf8.js';
+import { markdownToText, splitUtf8 } from '../wecom/text.js';
 
 /** send_msg's text limit (https://developer.work.weixin.qq.com/document/path/94677). */
 export const MAX_TEXT_BYTES = 2048;

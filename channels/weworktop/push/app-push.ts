@@ -1,11 +1,10 @@
 import type { DeliveredParts } from '../../../src/channel.js';
 import type { PushContent, PushTarget } from '../../../src/push/push-message.js';
-import { markdownToText } from '../app/markdown-to-text.js';
-import { MAX_TEXT_BYTES } from '../app/reply-sender.js';
-import type { SendPacer } from '../app/send-pacer.js';
+import type { SendPacer } from '../app/app-replier.js';
+import { MAX_TEXT_BYTES } from '../app/app-replier.js';
 import type { WeComApiClient } from '../wecom/api-client.js';
 import { UPLOAD_LIMITS } from '../wecom/media-loader.js';
-import { splitUtf8 } from '../wecom/split-utf8.js';
+import { markdownToText, splitUtf8 } from '../wecom/text.js';
 
 type AppTarget = Extract<PushTarget, { user: string } | { users: string[] } | { party: string } | { tag: string }>;
 

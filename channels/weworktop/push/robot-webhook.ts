@@ -3,10 +3,10 @@ import type { AxiosInstance } from 'axios';
 import type { DeliveredParts } from '../../../src/channel.js';
 import { learnSecret } from '../../../src/learned-secrets.js';
 import type { PushContent } from '../../../src/push/push-message.js';
-import { SendPacer } from '../app/send-pacer.js';
-import { wecomJson } from '../wecom/api-answer.js';
+import { SendPacer } from '../app/app-replier.js';
 import { WeComApiError } from '../wecom/api-error.js';
-import { splitUtf8 } from '../wecom/split-utf8.js';
+import { wecomJson } from '../wecom/http-client.js';
+import { splitUtf8 } from '../wecom/text.js';
 
 /** A group robot's (群机器人) limits: https://developer.work.weixin.qq.com/document/path/91770 */
 const TEXT_BYTES = 2048;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { RateDecision, RateLimit } from '../../app/rate-limiter.js';
+import type { RateDecision, RateLimit } from '../../app/intake.js';
 import { type LuaScript, luaScript } from './lua-script.js';
 import type { RedisConnection } from './redis-connection.js';
 

@@ -4,10 +4,9 @@ import { createHttpServer } from '../../../src/app/http-server.js';
 import { createLogger } from '../../../src/logger.js';
 
 describe('the HTTP server', () => {
-  const server = createHttpServer(
-    { logger: createLogger({ level: 'silent' }), isClosing: () => false, headersTimeout: 5, requestTimeout: 10 },
-    async () => ({ ok: true }),
-  );
+  const { server } = createHttpServer({ logger: createLogger({ level: 'silent' }), headersTimeout: 5, requestTimeout: 10 }, async () => ({
+    ok: true,
+  }));
   after(() => server.close());
 
   // fastify's schema compilers load on first use: a route that declares a schema still gets them.

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { RateLimiter } from '../../../src/app/rate-limiter.js';
+import { RateLimiter } from '../../../src/app/intake.js';
 
 function limiter(perMinute: number) {
   let now = 1_000_000;

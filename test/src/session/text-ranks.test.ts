@@ -3,8 +3,7 @@ import { describe, test } from 'node:test';
 import { countTokens as countCl100k } from 'gpt-tokenizer/encoding/cl100k_base';
 import { countTokens as countO200k } from 'gpt-tokenizer/encoding/o200k_base';
 import { readBpeRanks } from '../../../src/session/bpe-ranks.js';
-import { TextRanks } from '../../../src/session/text-ranks.js';
-import { TokenCounter } from '../../../src/session/tokens.js';
+import { TextRanks, TokenCounter } from '../../../src/session/tokens.js';
 
 describe('TextRanks', () => {
   for (const encoding of ['o200k_base', 'cl100k_base'] as const) {

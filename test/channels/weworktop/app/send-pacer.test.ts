@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { SendPacer } from '../../../../channels/weworktop/app/send-pacer.js';
+import { SendPacer } from '../../../../channels/weworktop/app/app-replier.js';
 
 test('lets 30 messages a minute through per user and holds the 31st until the window frees', async () => {
   let now = 0;

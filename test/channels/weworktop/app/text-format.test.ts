@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { markdownToText } from '../../../../channels/weworktop/app/markdown-to-text.js';
-import { splitUtf8 } from '../../../../channels/weworktop/wecom/split-utf8.js';
+import { markdownToText, splitUtf8 } from '../../../../channels/weworktop/wecom/text.js';
 
 describe('splitUtf8', () => {
   test('short text is one part; empty text is none', () => {

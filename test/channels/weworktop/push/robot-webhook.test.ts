@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { SendPacer } from '../../../../channels/weworktop/app/send-pacer.js';
+import { SendPacer } from '../../../../channels/weworktop/app/app-replier.js';
 import { RobotWebhooks } from '../../../../channels/weworktop/push/robot-webhook.js';
 import { createWeComHttp } from '../../../../channels/weworktop/wecom/http-client.js';
 import { type FakeWeCom, startFakeWeCom } from '../../../../fakes/fake-wecom.js';

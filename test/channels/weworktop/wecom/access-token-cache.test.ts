@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AccessTokenCache } from '../../../../channels/weworktop/wecom/access-token-cache.js';
+import { AccessTokenCache } from '../../../../channels/weworktop/wecom/api-client.js';
 
 function counting(expiresInSeconds = 7200, delayMs = 20) {
   let fetches = 0;

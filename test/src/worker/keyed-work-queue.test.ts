@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { KeyedWorkQueue } from '../../src/keyed-work-queue.js';
-import { RecentKeys } from '../../src/recent-keys.js';
+import { RecentKeys } from '../../../src/recent-keys.js';
+import { KeyedWorkQueue } from '../../../src/worker/answer-runner.js';
 
 describe('KeyedWorkQueue', () => {
   test('runs one key in order, different keys in parallel, never above concurrency', async () => {
