@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ScopedRules } from '../assistants/by-scope.js';
+import { rulesByScope } from '../assistants/by-scope.js';
 import type { ChannelRegistry, Receiver } from '../channel.js';
 import { ConfigError, withWrittenKey } from '../config/config-error.js';
 import { EMBEDDED_DEFAULT, loadConfig } from '../config/load-config.js';
@@ -134,7 +134,7 @@ async function start(options: StartAppOptions): Promise<RunningApp> {
         logger: log,
       })
     : undefined;
-  const rules = new ScopedRules(assistants);
+  const rules = rulesByScope(assistants);
   const rateLimitPerMinute = channelModule.rateLimited === false ? 0 : config.rate_limit_per_minute;
   const intake = new MessageIntake({
     channel: config.channel_type,

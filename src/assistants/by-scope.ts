@@ -17,8 +17,14 @@ export function assistantFor<T extends { scope: string }>(assistants: readonly T
   return chosen;
 }
 
+/** The main thread's rules: one assistant's own, or the scoped choice between several configs. */
+export function rulesByScope(assistants: readonly Assistant[]): MessageRules {
+  const configs = new Set(assistants.map((assistant) => assistant.config));
+  return configs.size === 1 ? new ConfiguredRules(assistants[0]!.config) : new ScopedRules(assistants);
+}
+
 /** The main thread's rules, one ConfiguredRules per assistant (trigger prefixes may differ), chosen by the message's scope. */
-export class ScopedRules implements MessageRules {
+class ScopedRules implements MessageRules {
   private readonly byScope: Array<{ scope: string; rules: ConfiguredRules }>;
 
   constructor(assistants: readonly Assistant[]) {
@@ -34,8 +40,17 @@ export class ScopedRules implements MessageRules {
   }
 }
 
+/** What the answer worker holds: the handler, and the sweep of the conversations all assistants share. */
+export type AssistantPipelines = MessageHandler & { expireConversations(): void };
+
+/** The answer worker's handler: the one pipeline itself when every assistant shares it, else the scoped choice. */
+export function pipelinesByScope(pipelines: ReadonlyArray<{ scope: string; pipeline: Pipeline }>, expire: () => void): AssistantPipelines {
+  const distinct = new Set(pipelines.map((entry) => entry.pipeline));
+  return distinct.size === 1 ? pipelines[0]!.pipeline : new ScopedPipelines(pipelines, expire);
+}
+
 /** The answer worker's handler: one pipeline per assistant (its bot, rules, media engines), chosen by the message's scope. */
-export class ScopedPipelines implements MessageHandler {
+class ScopedPipelines implements MessageHandler {
   constructor(
     private readonly pipelines: ReadonlyArray<{ scope: string; pipeline: Pipeline }>,
     private readonly expire: () => void,

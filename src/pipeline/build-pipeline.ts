@@ -1,5 +1,5 @@
 import type { Assistant } from '../assistants/assistant.js';
-import { ScopedPipelines } from '../assistants/by-scope.js';
+import { type AssistantPipelines, pipelinesByScope } from '../assistants/by-scope.js';
 import { createBackendBot } from '../backends/choose-backend.js';
 import type { AppConfig } from '../config/load-config.js';
 import type { Logger } from '../logger.js';
@@ -31,7 +31,7 @@ export async function buildPipelines(
   logger: Logger,
   plugins: PluginRegistry,
   { sessions, metrics, onClear }: PipelineStores = {},
-): Promise<ScopedPipelines> {
+): Promise<AssistantPipelines> {
   const log = logger.child({ module: 'app' });
   const conversations = new ConversationStore({
     maxSessions: config.max_sessions,
@@ -57,7 +57,7 @@ export async function buildPipelines(
       pipeline: await pipelineOf(assistant.config),
     })),
   );
-  return new ScopedPipelines(pipelines, () => conversations.expireIdle());
+  return pipelinesByScope(pipelines, () => conversations.expireIdle());
 }
 
 async function buildOne(

@@ -18,7 +18,7 @@ export async function createBot(config: OpenAIBackendConfig, deps: BackendDeps):
   if (!config.open_ai_api_key && config.open_ai_api_base === OPENAI_API_BASE)
     return new OfflineBot(deps.countTokens, { missing: chooseLlm(config, true).missing });
   // Imported here, not above: the main thread reads this module for its schema and never needs the SDK.
-  const [{ createOpenAIClient }, { OpenAIChatBot }] = await Promise.all([import('./client.js'), import('./chat-bot.js')]);
+  const { createOpenAIClient, OpenAIChatBot } = await import('./client.js');
   return new OpenAIChatBot({
     client: createOpenAIClient(config, deps.logger),
     model: config.model,

@@ -8,7 +8,7 @@ import type { BackendConfig, BackendModule, BackendRegistry } from '../../../src
 import type { ChatBot } from '../../../src/backends/chat-bot.js';
 import { backendNamed, createBackendBot } from '../../../src/backends/choose-backend.js';
 import { OfflineBot } from '../../../src/backends/offline.js';
-import { OpenAIChatBot } from '../../../src/backends/openai/chat-bot.js';
+import { OpenAIChatBot } from '../../../src/backends/openai/client.js';
 import { backendRegistry } from '../../../src/backends/registry.js';
 import { ConfigError } from '../../../src/config/config-error.js';
 import { loadConfig } from '../../../src/config/load-config.js';

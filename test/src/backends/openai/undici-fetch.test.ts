@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Agent } from 'undici';
-import { createUndiciFetch } from '../../../../src/backends/openai/undici-fetch.js';
+import { createUndiciFetch } from '../../../../src/backends/openai/client.js';
 import { type RecordingServer, startRecordingServer } from '../../../support/recording-server.js';
 
 describe("createUndiciFetch (the OpenAI SDK's fetch)", () => {
