@@ -4,8 +4,8 @@ import type { NormalizedMessage } from '../message.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { userMessages } from '../pipeline/user-messages.js';
 import type { Inbox } from '../store/inbox.js';
-import { wallClockMs } from '../worker/answer.js';
 import { type AnswerDispatch, jobFromInbox } from '../worker/answer-dispatch.js';
+import { wallClockMs } from '../worker/worker-protocol.js';
 
 export interface MessageIntakeOptions {
   /** The channel's name, as its messages are stored under. */

@@ -1,9 +1,8 @@
 import type { MessageRules, ReplyTarget } from '../channel.js';
 import type { NormalizedMessage } from '../message.js';
 import { ConfiguredRules } from '../pipeline/cow-rules.js';
-import type { AnswerOptions, MessageHandler } from '../pipeline/message-handler.js';
+import type { AnswerOptions, MessageHandler, Outcome } from '../pipeline/message-handler.js';
 import type { Pipeline } from '../pipeline/pipeline.js';
-import type { Outcome } from '../worker/answer.js';
 import type { Assistant } from './assistant.js';
 
 /** The assistant a message of this scope goes to: the longest declared scope that covers it, else the default (the first). */

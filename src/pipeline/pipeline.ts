@@ -12,9 +12,8 @@ import { fitHistory, type TokenCounter } from '../session/tokens.js';
 import type { Turn } from '../session/turn.js';
 import { isTransient } from '../transient.js';
 import { UserFacingError } from '../user-facing-error.js';
-import { AnswerTiming, type IgnoreReason, type Outcome } from '../worker/answer.js';
 import { applyTriggerRules, CHAT_ID_COMMAND, ConfiguredRules, decorateText, groupAllowed } from './cow-rules.js';
-import type { AnswerOptions, MessageHandler } from './message-handler.js';
+import type { AnswerOptions, AnswerTiming, IgnoreReason, MessageHandler, Outcome } from './message-handler.js';
 import type { PipelineContext } from './pipeline-context.js';
 import { userMessages } from './user-messages.js';
 
@@ -74,7 +73,7 @@ export class Pipeline implements MessageHandler {
       from: message.senderId,
       ...(message.groupId ? { group: message.groupId } : {}),
     });
-    const timing = options.timing ?? new AnswerTiming();
+    const timing = options.timing ?? UNTIMED;
     const send = async (reply: Reply, context: PipelineContext) => {
       const final = await this.finish(reply, context, target, log, timing);
       if (final) outcome.replies.push(final);
@@ -409,3 +408,6 @@ function textReply(text: string): Reply {
 function errorReply(text: string): Reply {
   return { type: 'error', text };
 }
+
+/** For a caller that does not time the answer. */
+const UNTIMED: AnswerTiming = { wait: (call) => call() };

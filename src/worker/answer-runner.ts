@@ -4,12 +4,12 @@ import type { DeliveredParts, Replier } from '../channel.js';
 import type { Logger } from '../logger.js';
 import type { NormalizedMessage } from '../message.js';
 import { type Metrics, NO_METRICS } from '../metrics/metrics.js';
-import type { MessageHandler } from '../pipeline/message-handler.js';
+import type { AnswerTiming, MessageHandler, Outcome } from '../pipeline/message-handler.js';
 import { userMessages } from '../pipeline/user-messages.js';
 import { isTransient } from '../transient.js';
-import { AnswerTiming, decodeOutcome, encodeOutcome, type Outcome } from './answer.js';
 import type { AnswerJob, NoticeJob } from './answer-dispatch.js';
 import { BurstCollector } from './burst-collector.js';
+import { decodeOutcome, encodeOutcome, wallClockMs } from './worker-protocol.js';
 
 export interface RetryPolicy {
   /** Tries per message before it is given up (and the user gets one apology). */
@@ -130,7 +130,7 @@ export class AnswerRunner {
    * waited (LLM, speech, images, media), and the rest, the framework's own (queueing included).
    * The metrics take first tries only: a retry's total holds its backoff.
    */
-  private recordAnswered(job: AnswerJob, outcome: Outcome, timing: AnswerTiming, retries: number, covers: readonly string[]): void {
+  private recordAnswered(job: AnswerJob, outcome: Outcome, timing: AnswerTimer, retries: number, covers: readonly string[]): void {
     this.metrics.count(
       'weworktop_answers_total',
       outcome.replies.length > 0 ? { outcome: 'answered', reason: '' } : { outcome: 'ignored', reason: outcome.ignored ?? 'no_reply' },
@@ -180,7 +180,7 @@ export class AnswerRunner {
     for (;;) {
       if (this.draining) return;
       const finalAttempt = attempts + 1 >= retry.maxAttempts;
-      const timing = new AnswerTiming();
+      const timing = new AnswerTimer();
       try {
         if (!outcome) {
           if ((await replier.prepare?.(message)) === 'skip') {
@@ -323,5 +323,29 @@ export class KeyedWorkQueue {
       }
       this.schedule(key);
     });
+  }
+}
+
+/**
+ * Where one answer's time went, filled in by the pipeline: how long it waited on services outside
+ * the framework (the LLM, speech, images, media downloads), and when the reply was handed to the
+ * channel. What is left of the time since the callback arrived is the framework's own.
+ */
+class AnswerTimer implements AnswerTiming {
+  waitedMs = 0;
+  repliedAt: number | undefined;
+
+  async wait<T>(call: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    try {
+      return await call();
+    } finally {
+      this.waitedMs += performance.now() - started;
+    }
+  }
+
+  /** The first reply's hand-over to the channel (later parts of a long answer do not move it). */
+  replied(): void {
+    this.repliedAt ??= wallClockMs();
   }
 }

@@ -2,8 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { BurstMerging } from '../channel.js';
 import type { NormalizedMessage } from '../message.js';
 import { RecentKeys } from '../recent-keys.js';
-import { wallClockMs } from './answer.js';
 import type { AnswerJob } from './answer-dispatch.js';
+import { wallClockMs } from './worker-protocol.js';
 
 /** However chatty the sender, the first message of a burst waits at most this many windows. */
 const MAX_WAIT_WINDOWS = 4;

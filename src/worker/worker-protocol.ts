@@ -1,6 +1,8 @@
 import type { MetricsBatch } from '../metrics/metrics.js';
+import type { Outcome } from '../pipeline/message-handler.js';
 import type { PushFailure } from '../push/push-failure.js';
 import type { PushMessage } from '../push/push-message.js';
+import type { Reply } from '../reply.js';
 import type { AnswerJob, Job } from './answer-dispatch.js';
 
 /** Main thread → answer worker. */
@@ -84,4 +86,25 @@ export class Outbox<T> {
     this.items = [];
     this.send(items);
   }
+}
+
+/** A high-resolution wall clock, comparable across threads: the main thread stamps, the answer worker reads. */
+export const wallClockMs = (): number => performance.timeOrigin + performance.now();
+
+type StoredReply = Exclude<Reply, { data: Buffer }> | (Omit<Extract<Reply, { data: Buffer }>, 'data'> & { data: string });
+
+/** An outcome as JSON text, as it is stored and crosses threads; binary data in Base64 (a Buffer's own JSON is an array of numbers). */
+export function encodeOutcome(outcome: Outcome): string {
+  const replies: StoredReply[] = outcome.replies.map((reply) =>
+    'data' in reply ? { ...reply, data: reply.data.toString('base64') } : reply,
+  );
+  return JSON.stringify({ sessionId: outcome.sessionId, replies, ...(outcome.covers?.length ? { covers: outcome.covers } : {}) });
+}
+
+export function decodeOutcome(json: string): Outcome {
+  const stored = JSON.parse(json) as { sessionId: string; replies: StoredReply[]; covers?: string[] };
+  const replies = stored.replies.map((reply) =>
+    'data' in reply ? { ...reply, data: Buffer.from(reply.data, 'base64') } : reply,
+  ) as Reply[];
+  return { sessionId: stored.sessionId, replies, ...(stored.covers ? { covers: stored.covers } : {}) };
 }

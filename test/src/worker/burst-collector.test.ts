@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { BurstMerging } from '../../../src/channel.js';
 import type { NormalizedMessage } from '../../../src/message.js';
-import { wallClockMs } from '../../../src/worker/answer.js';
 import type { AnswerJob } from '../../../src/worker/answer-dispatch.js';
 import { BurstCollector } from '../../../src/worker/burst-collector.js';
+import { wallClockMs } from '../../../src/worker/worker-protocol.js';
 
 const job = (id: string, text: string, extra: Partial<AnswerJob> = {}): AnswerJob => ({
   kind: 'answer',
