@@ -64,7 +64,6 @@ export class AnswerRunner {
     this.queue = new KeyedWorkQueue({
       concurrency: options.concurrency,
       // The main thread bounds what it hands over (max_queue); nothing is refused here.
-      maxWaiting: Number.POSITIVE_INFINITY,
       onError: (error, key) => this.log.error({ session: key, err: (error as Error)?.stack ?? String(error) }, 'message handling failed'),
     });
     const merging = options.replier.bursts;
@@ -264,8 +263,6 @@ const round = (ms: number) => Math.round(ms * 100) / 100;
 export interface KeyedWorkQueueOptions {
   /** Tasks running at once, across keys. */
   concurrency: number;
-  /** Tasks waiting at most (running ones not counted); past it `enqueue` refuses. */
-  maxWaiting: number;
   onError: (error: unknown, key: string) => void;
 }
 
@@ -284,20 +281,13 @@ export class KeyedWorkQueue {
     this.pool = new PQueue({ concurrency: options.concurrency });
   }
 
-  /** Queues a task; false when the queue is full (the caller tells the user). `force` skips the bound (replays). */
-  enqueue(key: string, task: () => Promise<void>, options: { force?: boolean } = {}): boolean {
-    if (this.waitingCount >= this.options.maxWaiting && !options.force) return false;
+  /** Queues a task behind its key's earlier ones (the bound on what waits is the worker host's). */
+  enqueue(key: string, task: () => Promise<void>): void {
     this.waitingCount += 1;
     const backlog = this.waiting.get(key);
     if (backlog) backlog.push(task);
     else this.waiting.set(key, [task]);
     if (!this.active.has(key)) this.schedule(key);
-    return true;
-  }
-
-  /** Tasks queued or running. */
-  get size(): number {
-    return this.waitingCount + this.pool.pending;
   }
 
   /** Resolves when every queued task has run. */
