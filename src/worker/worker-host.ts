@@ -2,17 +2,16 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Assistant } from '../assistants/assistant.js';
 import type { ChannelLink } from '../channel.js';
-import { ConfigError } from '../config/config-error.js';
 import type { AppConfig } from '../config/load-config.js';
 import type { Logger, LogSink } from '../logger.js';
 import type { MetricsRegistry } from '../metrics/metrics-registry.js';
 import type { PushMessage } from '../push/push-message.js';
 import type { RuntimeTuning } from '../runtime/tuning.js';
-import type { Awaitable, Inbox, InboxEntry } from '../store/inbox.js';
+import type { Inbox, InboxEntry } from '../store/inbox.js';
 import { type AnswerDispatch, type AnswerJob, jobFromInbox, jobFromSharedInbox, type NoticeJob } from './answer-dispatch.js';
 import { Backlog } from './backlog.js';
 import { PushCalls, type PushDispatch } from './push-calls.js';
-import { type FromWorker, Outbox, type SerializedError, type ToWorker } from './worker-protocol.js';
+import { type FromWorker, Outbox, reviveError, type ToWorker } from './worker-protocol.js';
 
 export interface WorkerHostOptions {
   /** The module the worker runs (the top-level worker-main entry). */
@@ -54,8 +53,6 @@ export interface WorkerData {
  */
 const MIN_IN_WORKER = 256;
 const IN_WORKER_PER_SLOT = 4;
-/** A waiting message that could not be read from the inbox is tried again after this long. */
-const BACKLOG_RETRY_MS = 1000;
 /** A worker that dies is started again after this long (doubling while it keeps dying, up to 30 s). */
 const RESTART_DELAY_MS = 500;
 const MAX_RESTART_DELAY_MS = 30_000;
@@ -75,20 +72,14 @@ export class AnswerWorkerHost implements AnswerDispatch, PushDispatch {
   /** Given to the worker and not settled, in the order given: handed over again if it dies. */
   private readonly unsettled = new Map<string, AnswerJob>();
   /** Accepted while the worker holds its fill: their texts stay in the inbox until there is room. */
-  private readonly backlog = new Backlog();
+  private readonly backlog: Backlog;
   /** Answered, with the delivery left for the receiving half to confirm: still pending in the inbox. */
   private readonly awaitingConfirmation = new Set<string>();
   /** Confirmed before the worker's report of the hand-over arrived. */
   private readonly confirmedEarly = new Set<string>();
-  /** Settled while still waiting in the backlog (covered by the answer to an earlier message of its burst). */
-  private readonly settledInBacklog = new Set<string>();
   private readonly maxInWorker: number;
   /** Set by a drain: what waits stays pending in the inbox, for the next start. */
   private draining = false;
-  /** Set while a read of the backlog that failed waits to be tried again: one retry, not one per settled message. */
-  private backlogRetry: NodeJS.Timeout | undefined;
-  /** Set while the backlog's first message is read from a shared inbox. */
-  private readingBacklog = false;
   private readonly idleWaiters: Array<() => void> = [];
   private readonly readyAsks = new Map<number, (answer: { ok: boolean; reason?: string }) => void>();
   private readonly linkHandlers: Array<(message: unknown) => void> = [];
@@ -110,6 +101,12 @@ export class AnswerWorkerHost implements AnswerDispatch, PushDispatch {
   private constructor(private readonly options: WorkerHostOptions) {
     this.log = options.logger.child({ module: 'answer-worker' });
     this.maxInWorker = options.maxInWorker ?? Math.max(MIN_IN_WORKER, IN_WORKER_PER_SLOT * options.config.concurrency);
+    this.backlog = new Backlog({
+      inbox: options.inbox,
+      logger: this.log,
+      hasRoom: () => this.unsettled.size < this.maxInWorker && !this.draining,
+      give: (job) => this.give(job),
+    });
   }
 
   /**
@@ -241,7 +238,7 @@ export class AnswerWorkerHost implements AnswerDispatch, PushDispatch {
             started = true;
             resolve();
           } else if (report.type === 'failed') {
-            reject(revive(report.error));
+            reject(reviveError(report.error));
           } else {
             this.onReport(report);
           }
@@ -308,59 +305,6 @@ export class AnswerWorkerHost implements AnswerDispatch, PushDispatch {
     if (this.live) this.outbox.post({ type: 'job', job: answer });
   }
 
-  /** Tops the worker up from the backlog, oldest first, each message read back from the inbox. */
-  private giveFromBacklog(): void {
-    if (this.backlogRetry || this.readingBacklog) return;
-    while (this.unsettled.size < this.maxInWorker && !this.draining) {
-      const waiting = this.backlog.peek();
-      if (!waiting) return;
-      let read: Awaitable<InboxEntry | undefined>;
-      try {
-        read = this.options.inbox.entry(waiting.id);
-      } catch (error) {
-        this.retryBacklog(waiting.id, error);
-        return;
-      }
-      if (read instanceof Promise) {
-        // A shared inbox answers later: the message keeps its place (and later ones theirs) meanwhile.
-        this.readingBacklog = true;
-        read.then(
-          (entry) => {
-            this.readingBacklog = false;
-            this.giveWaiting(entry);
-            this.giveFromBacklog();
-          },
-          (error: unknown) => {
-            this.readingBacklog = false;
-            this.retryBacklog(waiting.id, error);
-          },
-        );
-        return;
-      }
-      this.giveWaiting(read);
-    }
-  }
-
-  /** The store failed (disk, lock, network): the message keeps its place and is tried again shortly. */
-  private retryBacklog(id: string, error: unknown): void {
-    this.log.error({ id, err: (error as Error).message, retry_in_ms: BACKLOG_RETRY_MS }, 'could not read a waiting message from the inbox');
-    this.backlogRetry = setTimeout(() => {
-      this.backlogRetry = undefined;
-      this.giveFromBacklog();
-    }, BACKLOG_RETRY_MS).unref();
-  }
-
-  /** The backlog's first message, read back from the inbox, goes to the worker. */
-  private giveWaiting(entry: InboxEntry | undefined): void {
-    const waiting = this.backlog.shift()!;
-    if (!entry) {
-      if (!this.settledInBacklog.delete(waiting.id))
-        this.log.error({ id: waiting.id }, 'a waiting message is no longer pending in the inbox; skipped');
-      return;
-    }
-    this.give({ ...jobFromInbox(entry, waiting.replayed), receivedAt: waiting.receivedAt });
-  }
-
   private onReport(report: Exclude<FromWorker, { type: 'started' | 'failed' }>): void {
     const { inbox, logSink } = this.options;
     switch (report.type) {
@@ -385,8 +329,8 @@ export class AnswerWorkerHost implements AnswerDispatch, PushDispatch {
         else if (report.confirmedBy !== 'receiver' || this.confirmedEarly.has(report.id)) inbox.markDone(report.id);
         else this.awaitingConfirmation.add(report.id);
         this.confirmedEarly.delete(report.id);
-        if (!this.unsettled.delete(report.id) && this.backlog.size > 0) this.settledInBacklog.add(report.id);
-        this.giveFromBacklog();
+        if (!this.unsettled.delete(report.id)) this.backlog.settledWhileWaiting(report.id);
+        this.backlog.topUp();
         if (this.outstanding === 0) for (const wake of this.idleWaiters.splice(0)) wake();
         return;
       case 'attempt':
@@ -460,12 +404,4 @@ function startWorkerThread(entry: URL, workerData: WorkerData, tuning: RuntimeTu
 function online(worker: Worker, tuning: RuntimeTuning): Worker {
   worker.once('online', () => tuning.workerOnline());
   return worker;
-}
-
-/** A stored answer, for a job that only has its delivery left. */
-function revive(error: SerializedError): Error {
-  if (error.config) return new ConfigError(error.config.key, error.config.expected, error.config.found);
-  const revived = new Error(error.message);
-  if (error.stack) revived.stack = error.stack;
-  return revived;
 }

@@ -1,3 +1,4 @@
+import { ConfigError } from '../config/config-error.js';
 import type { MetricsBatch } from '../metrics/metrics.js';
 import type { Outcome } from '../pipeline/message-handler.js';
 import type { PushFailure } from '../push/push-failure.js';
@@ -48,6 +49,21 @@ export interface SerializedError {
   message: string;
   stack?: string;
   config?: { key: string; expected: string; found: string };
+}
+
+export function serializeError(error: unknown): SerializedError {
+  if (error instanceof ConfigError)
+    return { message: error.message, config: { key: error.key, expected: error.expected, found: error.found } };
+  const plain = error instanceof Error ? error : new Error(String(error));
+  return { message: plain.message, ...(plain.stack ? { stack: plain.stack } : {}) };
+}
+
+/** The error rebuilt on the other side (a worker's failed start: a ConfigError prints its one line). */
+export function reviveError(error: SerializedError): Error {
+  if (error.config) return new ConfigError(error.config.key, error.config.expected, error.config.found);
+  const revived = new Error(error.message);
+  if (error.stack) revived.stack = error.stack;
+  return revived;
 }
 
 /**

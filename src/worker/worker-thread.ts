@@ -1,6 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ChannelLink, ChannelRegistry, Replier } from '../channel.js';
-import { ConfigError } from '../config/config-error.js';
 import { collectSecrets, createLogger, type Logger } from '../logger.js';
 import { CORE_METRICS } from '../metrics/core-metrics.js';
 import { type Metrics, NO_METRICS } from '../metrics/metrics.js';
@@ -15,7 +14,7 @@ import type { AnswerJob } from './answer-dispatch.js';
 import { AnswerRunner } from './answer-runner.js';
 import { pushThrough } from './push-through.js';
 import type { WorkerData } from './worker-host.js';
-import { type FromWorker, Outbox, type SerializedError, type ToWorker } from './worker-protocol.js';
+import { type FromWorker, Outbox, serializeError, type ToWorker } from './worker-protocol.js';
 
 /** Backoff between tries of a failing message stops growing here. */
 const MAX_RETRY_DELAY_MS = 5 * 60 * 1000;
@@ -92,7 +91,7 @@ export async function runWorkerThread(registries: { channels: ChannelRegistry; p
     batches?.stop();
     retention?.stop();
     store?.close();
-    outbox.post({ type: 'failed', error: serialize(error) });
+    outbox.post({ type: 'failed', error: serializeError(error) });
     outbox.flush();
     return;
   }
@@ -196,11 +195,4 @@ async function stop(replier: Replier, store: SessionStore | undefined, logger: L
     logger.warn({ err: (error as Error).message }, 'closing the replier failed');
   }
   store?.close();
-}
-
-function serialize(error: unknown): SerializedError {
-  if (error instanceof ConfigError)
-    return { message: error.message, config: { key: error.key, expected: error.expected, found: error.found } };
-  const plain = error instanceof Error ? error : new Error(String(error));
-  return { message: plain.message, ...(plain.stack ? { stack: plain.stack } : {}) };
 }
