@@ -32,12 +32,18 @@ const until = async (check: () => boolean) => {
   assert.ok(check());
 };
 
+/** Two instances under a fresh prefix of the test's own, once both are connected. */
+async function twoInstances() {
+  const prefix = `t${++prefixes}:`;
+  const a = instance('a', prefix);
+  const b = instance('b', prefix);
+  await until(() => a.connection.available() && b.connection.available());
+  return { prefix, a, b };
+}
+
 describe('redis inbox (a real redis-server)', () => {
   test('ADMIT: a retry reaching another instance is a duplicate; the dedupe mark has a TTL', async () => {
-    const prefix = `t${++prefixes}:`;
-    const a = instance('a', prefix);
-    const b = instance('b', prefix);
-    await until(() => a.connection.available() && b.connection.available());
+    const { prefix, a, b } = await twoInstances();
     assert.equal(await a.inbox.add(entry('m1')), true);
     assert.equal(await b.inbox.add(entry('m1')), false);
     assert.equal(await b.inbox.addSettled('m1', 'weworktop', 1), false);
@@ -50,10 +56,7 @@ describe('redis inbox (a real redis-server)', () => {
   });
 
   test("waitingBehind: the conversation's messages stored after one, in order, as any instance stored them", async () => {
-    const prefix = `t${++prefixes}:`;
-    const a = instance('a', prefix);
-    const b = instance('b', prefix);
-    await until(() => a.connection.available() && b.connection.available());
+    const { a, b } = await twoInstances();
     await a.inbox.add(entry('m1'));
     await b.inbox.add(entry('m2'));
     await a.inbox.add(entry('other', 'u2'));
@@ -70,10 +73,7 @@ describe('redis inbox (a real redis-server)', () => {
   });
 
   test('entry, outcome, progress and attempts are read back by any instance', async () => {
-    const prefix = `t${++prefixes}:`;
-    const a = instance('a', prefix);
-    const b = instance('b', prefix);
-    await until(() => a.connection.available() && b.connection.available());
+    const { a, b } = await twoInstances();
     await a.inbox.add(entry('m1'));
     await a.inbox.saveOutcome('m1', '{"replies":[]}');
     a.inbox.recordProgress('m1', 2);
@@ -93,10 +93,7 @@ describe('redis inbox (a real redis-server)', () => {
   });
 
   test('CLAIM/SETTLE: one holder per conversation, in order; the last settle releases it', async () => {
-    const prefix = `t${++prefixes}:`;
-    const a = instance('a', prefix);
-    const b = instance('b', prefix);
-    await until(() => a.connection.available() && b.connection.available());
+    const { prefix, a, b } = await twoInstances();
     for (const id of ['m1', 'm2']) await a.inbox.add(entry(id));
     assert.equal(await a.leases.claim('u1'), 'm1');
     assert.equal(await b.leases.claim('u1'), undefined, 'held by a');
@@ -116,10 +113,7 @@ describe('redis inbox (a real redis-server)', () => {
   });
 
   test('a lease not renewed expires and another instance takes the conversation over; RENEW keeps it', async () => {
-    const prefix = `t${++prefixes}:`;
-    const a = instance('a', prefix);
-    const b = instance('b', prefix);
-    await until(() => a.connection.available() && b.connection.available());
+    const { prefix, a, b } = await twoInstances();
     await a.inbox.add(entry('m1', 'u2'));
     assert.equal(await a.leases.claim('u2'), 'm1');
     await new Promise((resolve) => setTimeout(resolve, LEASE_MS / 2));
