@@ -114,7 +114,10 @@ export class RedisInbox implements Inbox {
   /** The conversation's messages stored behind `id`, oldest first (the holder gives them one at a time). */
   async waitingBehind(sessionKey: string, id: string): Promise<InboxEntry[]> {
     const queue = await this.connection.redis.lrange(this.keys.queue(sessionKey), 0, -1);
-    const behind = queue.slice(queue.indexOf(id) + 1);
+    const at = queue.indexOf(id);
+    // Settled meanwhile (by another holder): what is queued is not behind it, and is not this burst's.
+    if (at < 0) return [];
+    const behind = queue.slice(at + 1);
     const entries = await Promise.all(behind.map((waiting) => this.entry(waiting)));
     return entries.filter((entry) => entry !== undefined);
   }

@@ -70,6 +70,8 @@ describe('redis inbox (a real redis-server)', () => {
       ['m3'],
     );
     assert.equal((await a.inbox.waitingBehind('u1', 'm1'))[0]?.rawJson, JSON.stringify({ n: 'm2' }));
+    // A message no longer queued (settled meanwhile, by another instance) has nothing behind it here.
+    assert.deepEqual(await a.inbox.waitingBehind('u1', 'gone'), []);
   });
 
   test('entry, outcome, progress and attempts are read back by any instance', async () => {
