@@ -11,7 +11,7 @@ import type { Inbox, InboxEntry } from '../store/inbox.js';
 import { type AnswerDispatch, type AnswerJob, jobFromInbox, jobFromSharedInbox, type NoticeJob } from './answer-dispatch.js';
 import { Backlog } from './backlog.js';
 import { PushCalls, type PushDispatch } from './push-calls.js';
-import { type FromWorker, Outbox, reviveError, type ToWorker } from './worker-protocol.js';
+import { type FromWorker, Outbox, PendingAsks, reviveError, type ToWorker } from './worker-protocol.js';
 
 export interface WorkerHostOptions {
   /** The module the worker runs (the top-level worker-main entry). */
@@ -81,12 +81,11 @@ export class AnswerWorkerHost implements AnswerDispatch, PushDispatch {
   /** Set by a drain: what waits stays pending in the inbox, for the next start. */
   private draining = false;
   private readonly idleWaiters: Array<() => void> = [];
-  private readonly readyAsks = new Map<number, (answer: { ok: boolean; reason?: string }) => void>();
+  private readonly readyAsks = new PendingAsks<{ ok: boolean; reason?: string }>();
   private readonly linkHandlers: Array<(message: unknown) => void> = [];
   private readonly pushes = new PushCalls();
   private drained?: (finished: boolean) => void;
   private stopped?: () => void;
-  private asks = 0;
   private stopping = false;
   /** False from a worker's death until its successor has been given the unsettled messages. */
   private live = false;
@@ -196,15 +195,10 @@ export class AnswerWorkerHost implements AnswerDispatch, PushDispatch {
 
   ready(): Promise<{ ok: boolean; reason?: string }> {
     if (!this.live) return Promise.resolve({ ok: false, reason: 'the answer worker is starting' });
-    const ask = ++this.asks;
-    const answer = new Promise<{ ok: boolean; reason?: string }>((resolve) => {
-      this.readyAsks.set(ask, resolve);
-      setTimeout(() => {
-        if (this.readyAsks.delete(ask)) resolve({ ok: false, reason: 'the answer worker does not answer' });
-      }, READY_TIMEOUT_MS).unref();
+    return this.readyAsks.request((ask) => this.outbox.post({ type: 'ready?', ask }), {
+      ms: READY_TIMEOUT_MS,
+      answer: { ok: false, reason: 'the answer worker does not answer' },
     });
-    this.outbox.post({ type: 'ready?', ask });
-    return answer;
   }
 
   /** Lets the worker close its stores and connections, then ends it. */
@@ -369,8 +363,7 @@ export class AnswerWorkerHost implements AnswerDispatch, PushDispatch {
         for (const handler of this.linkHandlers) handler(report.message);
         return;
       case 'ready':
-        this.readyAsks.get(report.ask)?.({ ok: report.ok, ...(report.reason ? { reason: report.reason } : {}) });
-        this.readyAsks.delete(report.ask);
+        this.readyAsks.answered(report.ask, { ok: report.ok, ...(report.reason ? { reason: report.reason } : {}) });
         return;
       case 'drained':
         this.drained?.(report.finished);

@@ -104,6 +104,26 @@ export class Outbox<T> {
   }
 }
 
+/** Questions to the other thread, by number, waiting for its answer (or, given a timeout, for a stand-in). */
+export class PendingAsks<T> {
+  private next = 0;
+  private readonly waiting = new Map<number, (answer: T) => void>();
+
+  request(send: (ask: number) => void, timeout?: { ms: number; answer: T }): Promise<T> {
+    const ask = this.next++;
+    return new Promise<T>((resolve) => {
+      this.waiting.set(ask, resolve);
+      if (timeout) setTimeout(() => this.answered(ask, timeout.answer), timeout.ms).unref();
+      send(ask);
+    });
+  }
+
+  answered(ask: number, answer: T): void {
+    this.waiting.get(ask)?.(answer);
+    this.waiting.delete(ask);
+  }
+}
+
 /** A high-resolution wall clock, comparable across threads: the main thread stamps, the answer worker reads. */
 export const wallClockMs = (): number => performance.timeOrigin + performance.now();
 

@@ -14,7 +14,7 @@ import type { AnswerJob } from './answer-dispatch.js';
 import { AnswerRunner } from './answer-runner.js';
 import { pushThrough } from './push-through.js';
 import type { WorkerData } from './worker-host.js';
-import { type FromWorker, Outbox, serializeError, type ToWorker } from './worker-protocol.js';
+import { type FromWorker, Outbox, PendingAsks, serializeError, type ToWorker } from './worker-protocol.js';
 
 /** Backoff between tries of a failing message stops growing here. */
 const MAX_RETRY_DELAY_MS = 5 * 60 * 1000;
@@ -138,25 +138,6 @@ export async function runWorkerThread(registries: { channels: ChannelRegistry; p
     }
   });
   outbox.post({ type: 'started' });
-}
-
-/** Questions to the main thread, by number, waiting for its answer. */
-class PendingAsks<T> {
-  private next = 0;
-  private readonly waiting = new Map<number, (answer: T) => void>();
-
-  request(send: (ask: number) => void): Promise<T> {
-    const ask = this.next++;
-    return new Promise<T>((resolve) => {
-      this.waiting.set(ask, resolve);
-      send(ask);
-    });
-  }
-
-  answered(ask: number, answer: T): void {
-    this.waiting.get(ask)?.(answer);
-    this.waiting.delete(ask);
-  }
 }
 
 /** Answers waiting for the main thread to store them in the inbox, by message id. */
