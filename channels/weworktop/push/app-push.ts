@@ -1,7 +1,6 @@
 import type { DeliveredParts } from '../../../src/channel.js';
 import type { PushContent, PushTarget } from '../../../src/push/push-message.js';
-import type { SendPacer } from '../app/app-replier.js';
-import { MAX_TEXT_BYTES } from '../app/app-replier.js';
+import { MAX_TEXT_BYTES, type SendPacer } from '../app/app-replier.js';
 import type { WeComApiClient } from '../wecom/api-client.js';
 import { UPLOAD_LIMITS } from '../wecom/media-loader.js';
 import { markdownToText, splitUtf8 } from '../wecom/text.js';
